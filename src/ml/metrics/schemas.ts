@@ -1,0 +1,113 @@
+/**
+ * The JSON files stages hand to each other under artifacts/metrics/. Producers validate what they
+ * write and consumers validate what they read with these schemas, so a format change breaks loudly.
+ */
+import { z } from 'zod';
+
+export const CLASS_NAMES = [
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
+  'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+] as const;
+
+/** artifacts/metrics/gradcheck.json (homework part 1). */
+export const GradcheckReportSchema = z.object({
+  seed: z.number().int(),
+  batch_size: z.number().int().positive(),
+  /** "log-likelihood" is equation (5) as printed; "bce" is its negative, the usual loss. */
+  conventions: z.array(z.object({
+    name: z.enum(['log-likelihood', 'bce']),
+    loss: z.number(),
+  })),
+  tolerance: z.number().positive(),
+  parameters: z.array(z.object({
+    name: z.enum(['W1', 'b1', 'W2', 'b2']),
+    shape: z.array(z.number().int()),
+    entries_checked: z.number().int().positive(),
+    max_rel_error_fd: z.number().nonnegative(),
+    max_rel_error_autodiff: z.number().nonnegative(),
+    pass: z.boolean(),
+  })),
+  pass: z.boolean(),
+});
+export type GradcheckReport = z.infer<typeof GradcheckReportSchema>;
+
+/** One row of Table 1: 1-based row, column and filter, as the homework numbers them. */
+export const Table1RowSchema = z.object({
+  row: z.number().int().positive(),
+  column: z.number().int().positive(),
+  filter: z.number().int().positive(),
+  value: z.number(),
+});
+
+/** artifacts/metrics/theory.json (homework 2.1). */
+export const TheoryReportSchema = z.object({
+  questions: z.array(z.object({
+    id: z.string(), // "2.1.1" ...
+    question: z.string(),
+    answer: z.string(),
+    /** Lines of working, shown under the answer. */
+    working: z.array(z.string()),
+  })),
+  toy_convolution: z.object({
+    /** output[filter][row][col], 0-based indices, 3x3 per filter. */
+    output: z.array(z.array(z.array(z.number()))),
+    table1: z.array(Table1RowSchema),
+  }),
+});
+export type TheoryReport = z.infer<typeof TheoryReportSchema>;
+
+export const EpochRecordSchema = z.object({
+  epoch: z.number().int().positive(),
+  train_loss: z.number(),
+  train_accuracy: z.number(),
+  val_loss: z.number(),
+  val_accuracy: z.number(),
+  seconds: z.number().nonnegative(),
+});
+export type EpochRecord = z.infer<typeof EpochRecordSchema>;
+
+/** artifacts/metrics/train/<id>.json: one training run's history (written by train@<id>). */
+export const TrainHistorySchema = z.object({
+  id: z.string(),
+  kind: z.enum(['grid', 'custom']),
+  description: z.string().optional(),
+  params: z.record(z.string(), z.unknown()),
+  backend: z.string(),
+  seed: z.number().int(),
+  param_count: z.number().int().positive(),
+  epochs: z.array(EpochRecordSchema),
+  train_seconds: z.number().nonnegative(),
+  images_per_second: z.number().nonnegative(),
+});
+export type TrainHistory = z.infer<typeof TrainHistorySchema>;
+
+const PerClassSchema = z.record(z.string(), z.number());
+
+export const ExperimentResultSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['grid', 'custom']),
+  description: z.string().optional(),
+  params: z.record(z.string(), z.unknown()),
+  val_accuracy: z.number(),
+  test_accuracy: z.number(),
+  test_loss: z.number().optional(),
+  per_class: PerClassSchema,
+  param_count: z.number().int().positive(),
+  epochs: z.number().int().positive(),
+  train_seconds: z.number().nonnegative(),
+  /** confusion[true][predicted], counts over the test set. */
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+  most_confused: z.array(z.object({ true_class: z.string(), predicted_class: z.string(), count: z.number().int() })),
+});
+export type ExperimentResult = z.infer<typeof ExperimentResultSchema>;
+
+/** artifacts/metrics/summary.json (written by evaluate). */
+export const SummarySchema = z.object({
+  best: z.string(),
+  /** The best experiment of kind "grid": the homework's "best baseline". */
+  best_baseline: z.string().optional(),
+  class_names: z.array(z.string()),
+  backend: z.string().optional(),
+  experiments: z.array(ExperimentResultSchema),
+});
+export type Summary = z.infer<typeof SummarySchema>;
