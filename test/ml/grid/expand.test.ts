@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { expandExperiments } from '../../../src/ml/grid/expand.ts';
+import { GridInputSchema, type GridInput } from '../../../src/ml/grid/schema.ts';
+import { isUserError } from '../../../src/pipeline/errors.ts';
+
+const train = GridInputSchema.shape.train.parse(parse(readFileSync('configs/train.yaml', 'utf8')));
+const grid = GridInputSchema.shape.grid.parse(parse(readFileSync('configs/grid.yaml', 'utf8')));
+
+function input(over: Partial<GridInput> = {}): GridInput {
+  return GridInputSchema.parse({ grid, train, ...over });
+}
+
+function userError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(isUserError(e), `expected a UserError, got ${String(e)}`);
+    return e.message;
+  }
+  assert.fail('expected a UserError');
+}
+
+test('the Figure 2 grid expands into 12 experiments with readable ids', () => {
+  const ex = expandExperiments(input());
+  assert.equal(ex.length, 12);
+  assert.equal(new Set(ex.map((e) => e.id)).size, 12);
+  assert.deepEqual(ex.slice(0, 2).map((e) => e.id), ['pool2-2-0_drop0.1_bn', 'pool2-2-0_drop0.1_nobn']);
+  assert.ok(ex.some((e) => e.id === 'pool4-3-1_drop0.5_nobn'));
+  const e = ex.find((x) => x.id === 'pool2-2-0_drop0.3_bn')!;
+  assert.deepEqual(e.architecture, { kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true });
+  assert.deepEqual(e.params, { pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true });
+  assert.equal(e.kind, 'grid');
+  assert.deepEqual(e.train, train);
+});
+
+test('ids are stable: same params give the same id, and adding a value keeps the old ids', () => {
+  const a = expandExperiments(input()).map((e) => e.id);
+  const b = expandExperiments(input({ grid: { ...grid, dropout: [...grid.dropout, 0.25] } })).map((e) => e.id);
+  assert.deepEqual(a, expandExperiments(input()).map((e) => e.id));
+  assert.equal(b.length, 16);
+  assert.ok(a.every((id) => b.includes(id)));
+  assert.deepEqual(b.filter((id) => !a.includes(id)).sort(), [
+    'pool2-2-0_drop0.25_bn', 'pool2-2-0_drop0.25_nobn', 'pool4-3-1_drop0.25_bn', 'pool4-3-1_drop0.25_nobn',
+  ]);
+});
+
+test('custom experiments come after the grid, sorted, with their train overrides merged', () => {
+  const ex = expandExperiments(input({
+    experiments: {
+      zeta: { description: 'z', architecture: { kind: 'custom', layers: [] } },
+      alpha: { description: 'a', architecture: { kind: 'custom', layers: [1] }, train: { epochs: 30 } },
+    },
+  }));
+  assert.deepEqual(ex.slice(12).map((e) => e.id), ['alpha', 'zeta']);
+  const alpha = ex[12]!;
+  assert.equal(alpha.kind, 'custom');
+  assert.equal(alpha.description, 'a');
+  assert.equal(alpha.train.epochs, 30);
+  assert.equal(alpha.train.batch_size, train.batch_size);
+  assert.deepEqual(alpha.params, { layers: [1], train: { epochs: 30 } });
+});
+
+test('an empty grid list is a UserError naming the key', () => {
+  const msg = userError(() => expandExperiments(input({ grid: { ...grid, dropout: [] } })));
+  assert.match(msg, /grid\.dropout: is empty/);
+});
+
+test('a repeated grid value is a UserError naming the entry', () => {
+  const msg = userError(() => expandExperiments(input({ grid: { ...grid, pool: [grid.pool[0]!, grid.pool[1]!, grid.pool[0]!] } })));
+  assert.match(msg, /grid\.pool\[2\]: repeats grid\.pool\[0\]/);
+});
+
+test('a custom experiment named like a grid point is a UserError naming the file key', () => {
+  const msg = userError(() => expandExperiments(input({
+    experiments: { 'pool2-2-0_drop0.1_bn': { description: 'd', architecture: { kind: 'custom' } } },
+  })));
+  assert.match(msg, /experiments\.pool2-2-0_drop0\.1_bn: experiment id "pool2-2-0_drop0\.1_bn" is already used by grid/);
+});
+
+test('a file name that cannot be a path segment is a UserError', () => {
+  const msg = userError(() => expandExperiments(input({
+    experiments: { 'my net': { description: 'd', architecture: { kind: 'custom' } } },
+  })));
+  assert.match(msg, /experiments\.my net: the file name is the experiment id/);
+});
+
+test('schema rejects unknown keys and out-of-range dropout', () => {
+  assert.equal(GridInputSchema.safeParse({ grid: { ...grid, dropuot: [0.1] }, train }).success, false);
+  assert.equal(GridInputSchema.safeParse({ grid: { ...grid, dropout: [1] }, train }).success, false);
+  assert.equal(GridInputSchema.safeParse({ grid, train: { ...train, epoch: 3 } }).success, false);
+});

@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import stage from '../../stages/grid.ts';
+import { ExperimentsFileSchema } from '../../src/ml/grid/schema.ts';
+import { makeStageContext } from '../helpers/stage-context.ts';
+
+test('grid stage writes the 12 default experiments to experiments.json', async () => {
+  const params = stage.params.parse({
+    grid: parse(readFileSync('configs/grid.yaml', 'utf8')),
+    train: parse(readFileSync('configs/train.yaml', 'utf8')),
+  });
+  const { ctx } = await makeStageContext({ params, root: process.cwd(), outs: ['artifacts/metrics/experiments.json'] });
+  await stage.run(ctx);
+  const file = ExperimentsFileSchema.parse(JSON.parse(await readFile(ctx.outs[0]!, 'utf8')));
+  assert.equal(file.experiments.length, 12);
+  assert.equal(file.experiments[0]!.id, 'pool2-2-0_drop0.1_bn');
+});
