@@ -1,0 +1,24 @@
+/**
+ * download: obtains Fashion-MNIST from the first configured source that yields verified files and
+ * writes the arrays training reads (see src/ml/data/dataset.ts for the format).
+ */
+import { z } from 'zod';
+import { defineStage } from '../src/pipeline/stage.ts';
+import { DatasetConfigSchema } from '../src/ml/data/config.ts';
+import { acquireDataset } from '../src/ml/data/acquire.ts';
+import { writeDataset } from '../src/ml/data/dataset.ts';
+
+export default defineStage({
+  description: 'Download Fashion-MNIST (local copy, official URLs, mirrors) and verify it',
+  params: z.object({ dataset: DatasetConfigSchema }),
+  async run(ctx) {
+    const data = await acquireDataset(ctx.params.dataset, {
+      scratch: ctx.scratch,
+      signal: ctx.signal,
+      progress: (u) => ctx.progress(u),
+      log: (l) => ctx.log(l),
+    });
+    await writeDataset(ctx.outs[0]!, data);
+    ctx.log(`fashion-mnist: ${data.train.count} train and ${data.test.count} test images from ${data.meta.source.name}`);
+  },
+});
