@@ -1,0 +1,116 @@
+/**
+ * The training loop of one experiment: epochs over a seeded shuffle of the training split, a
+ * validation pass after each epoch, a checkpoint after each epoch, resume from the last one.
+ * Everything random is derived from (seed, epoch, step), so a resumed run equals an uninterrupted one.
+ */
+import type { EpochRecord } from '../metrics/schemas.ts';
+import type { ProgressUpdate } from '../../pipeline/stage.ts';
+import { batchCount, gatherBatch, type Batch, type ImageSet } from './batch.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import type { TrainableModel } from './port.ts';
+import { ProgressMeter } from './progress.ts';
+import { learningRateAt } from './schedule.ts';
+import { epochOrder, type Split } from './split.ts';
+import type { TrainConfig } from './config.ts';
+import { evaluateSet } from './validate.ts';
+
+export interface TrainLoopOptions {
+  model: TrainableModel;
+  data: ImageSet;
+  split: Split;
+  cfg: Pick<TrainConfig, 'epochs' | 'batch_size' | 'seed' | 'learning_rate' | 'lr_schedule'>;
+  checkpointDir: string;
+  /** Identifies this run; a checkpoint with another key is not resumed. */
+  checkpointKey: string;
+  signal: AbortSignal;
+  progress(u: ProgressUpdate): void;
+  log(line: string): void;
+  now?: () => number;
+}
+
+export interface TrainLoopResult {
+  epochs: EpochRecord[];
+  /** Wall time of all epochs, including those before a resume. */
+  train_seconds: number;
+  /** Training images per second over the optimizer steps only (no validation). */
+  images_per_second: number;
+  /** Epochs restored from a checkpoint (0 for a fresh run). */
+  resumed_epochs: number;
+}
+
+export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
+  const now = o.now ?? (() => performance.now());
+  const { cfg, model } = o;
+  const history: EpochRecord[] = [];
+  let trainSeconds = 0;
+  let stepSeconds = 0;
+  let start = 0;
+
+  const ckpt = await loadCheckpoint(o.checkpointDir, o.checkpointKey);
+  if (ckpt && ckpt.epoch <= cfg.epochs) {
+    await model.setState(ckpt.tensors);
+    history.push(...ckpt.history);
+    trainSeconds = ckpt.train_seconds;
+    stepSeconds = ckpt.train_step_seconds;
+    start = ckpt.epoch;
+    o.log(`resumed from the checkpoint after epoch ${start}/${cfg.epochs}`);
+  }
+
+  const batches = batchCount(o.split.train.length, cfg.batch_size);
+  const meter = new ProgressMeter({ epochs: cfg.epochs, batchesPerEpoch: batches, imagesPerEpoch: o.split.train.length, emit: o.progress, now });
+  let buf: Batch | undefined;
+
+  for (let epoch = start + 1; epoch <= cfg.epochs; epoch++) {
+    o.signal.throwIfAborted();
+    const t0 = now();
+    model.setLearningRate(learningRateAt(cfg, epoch - 1));
+    const order = epochOrder(o.split.train, cfg.seed, epoch);
+    meter.startEpoch(epoch);
+    let lossSum = 0;
+    let correct = 0;
+    for (let b = 0; b < batches; b++) {
+      o.signal.throwIfAborted();
+      const from = b * cfg.batch_size;
+      const to = Math.min(from + cfg.batch_size, order.length);
+      buf = gatherBatch(o.data, order, from, to, buf);
+      const r = await model.trainStep(buf.x, buf.y, buf.size, (epoch - 1) * batches + b);
+      if (!Number.isFinite(r.loss)) throw new Error(`loss became ${r.loss} at epoch ${epoch}, batch ${b + 1}: lower train.learning_rate`);
+      lossSum += r.loss * buf.size;
+      correct += r.correct;
+      meter.batch(b + 1, buf.size, r.loss);
+    }
+    const t1 = now();
+    o.progress({ step: `epoch ${epoch}/${cfg.epochs}`, message: 'validating' });
+    const val = await evaluateSet(model, o.data, o.split.validation, 500, o.signal);
+    const t2 = now();
+    const n = o.split.train.length;
+    const rec: EpochRecord = {
+      epoch,
+      train_loss: lossSum / n,
+      train_accuracy: correct / n,
+      val_loss: val.loss,
+      val_accuracy: val.accuracy,
+      seconds: (t2 - t0) / 1000,
+    };
+    history.push(rec);
+    trainSeconds += rec.seconds;
+    stepSeconds += (t1 - t0) / 1000;
+    o.log(`epoch ${epoch}/${cfg.epochs}: train loss ${rec.train_loss.toFixed(4)} acc ${rec.train_accuracy.toFixed(4)}, val loss ${rec.val_loss.toFixed(4)} acc ${rec.val_accuracy.toFixed(4)} (${rec.seconds.toFixed(1)}s)`);
+    await saveCheckpoint(o.checkpointDir, {
+      key: o.checkpointKey,
+      epoch,
+      history,
+      train_seconds: trainSeconds,
+      train_step_seconds: stepSeconds,
+      tensors: await model.getState(),
+    });
+  }
+
+  const images = o.split.train.length * cfg.epochs;
+  return {
+    epochs: history,
+    train_seconds: trainSeconds,
+    images_per_second: stepSeconds > 0 ? images / stepSeconds : 0,
+    resumed_epochs: start,
+  };
+}
