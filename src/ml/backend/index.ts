@@ -1,0 +1,74 @@
+/**
+ * Choosing the tfjs backend. One model code path runs on all of them; the backend is config.
+ *
+ * - `tensorflow`: @tensorflow/tfjs-node (native libtensorflow), an optional dependency. Its
+ *   install downloads libtensorflow, which fails on machines without access to the bucket, so it
+ *   is only used when present.
+ * - `wasm`: @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD) plus our gradient kernels
+ *   (./kernels/register.ts), which make it fast enough to train; single-threaded in Node (./wasm.ts).
+ * - `cpu`: the pure-JS reference backend: slow, used by tests as the ground truth.
+ * - `auto`: tensorflow when it can be imported, else wasm.
+ */
+import { z } from 'zod';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../pipeline/errors.ts';
+import { startWasm } from './wasm.ts';
+
+export const BackendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+export type BackendName = z.infer<typeof BackendNameSchema>;
+
+export const BackendOptionsSchema = z.object({
+  /** Requested threads. The wasm backend is single-threaded under Node (see ./wasm.ts). */
+  threads: z.number().int().positive().optional(),
+});
+export type BackendOptions = z.infer<typeof BackendOptionsSchema>;
+
+/** The backend names initBackend can return. */
+export type ActiveBackend = 'tensorflow' | 'wasm' | 'cpu';
+
+async function importTfjsNode(): Promise<boolean> {
+  // A variable specifier keeps TypeScript from requiring the optional package's types.
+  const specifier = '@tensorflow/tfjs-node';
+  try {
+    await import(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startTensorflow(required: boolean): Promise<boolean> {
+  if (!(await importTfjsNode())) {
+    if (!required) return false;
+    throw new UserError(
+      "backend 'tensorflow' needs the optional package @tensorflow/tfjs-node, which is not installed " +
+        '(its install downloads libtensorflow, which fails on this machine). ' +
+        "Use backend 'wasm' (or 'auto', which falls back to wasm).",
+    );
+  }
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend failed to initialise');
+  return true;
+}
+
+/**
+ * Makes `name` the tfjs backend of this process and returns the backend actually used.
+ * Safe to call again; switching backends keeps tensors of the old one alive on it.
+ */
+export async function initBackend(name: BackendName, opts: BackendOptions = {}): Promise<ActiveBackend> {
+  BackendOptionsSchema.parse(opts);
+  switch (name) {
+    case 'tensorflow':
+      await startTensorflow(true);
+      return 'tensorflow';
+    case 'auto':
+      if (await startTensorflow(false)) return 'tensorflow';
+      await startWasm();
+      return 'wasm';
+    case 'wasm':
+      await startWasm();
+      return 'wasm';
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+      return 'cpu';
+  }
+}
