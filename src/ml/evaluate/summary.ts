@@ -1,0 +1,50 @@
+/** Assembles summary.json from the experiment list, the histories, the test predictions and the selection. */
+import { CLASS_NAMES, SummarySchema, type ExperimentResult, type Summary, type TrainHistory } from '../metrics/schemas.ts';
+import type { Experiment } from '../grid/schema.ts';
+import { accuracy, confusionMatrix, mostConfused, perClassAccuracy } from './metrics.ts';
+import { finalValAccuracy } from './inputs.ts';
+import type { Selection } from './select.ts';
+
+export interface TestOutcome {
+  labels: ArrayLike<number>;
+  predicted: ArrayLike<number>;
+  loss: number;
+}
+
+export function experimentResult(
+  e: Experiment, h: TrainHistory, test: TestOutcome, names: readonly string[], top: number,
+): ExperimentResult {
+  const confusion = confusionMatrix(test.labels, test.predicted, names.length);
+  return {
+    id: e.id,
+    kind: e.kind,
+    ...(e.description !== undefined ? { description: e.description } : {}),
+    params: e.params,
+    val_accuracy: finalValAccuracy(h),
+    test_accuracy: accuracy(confusion),
+    test_loss: test.loss,
+    per_class: perClassAccuracy(confusion, names),
+    param_count: h.param_count,
+    epochs: h.epochs.length,
+    train_seconds: h.train_seconds,
+    confusion,
+    most_confused: mostConfused(confusion, names, top),
+  };
+}
+
+/** Experiments appear in selection order (best first), so the report can read them top-down. */
+export function buildSummary(selection: Selection, results: ExperimentResult[], opts: { backend?: string; classNames?: readonly string[] } = {}): Summary {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const ordered = selection.ranking.map((c) => {
+    const r = byId.get(c.id);
+    if (!r) throw new Error(`selection names ${c.id}, which was not evaluated`);
+    return r;
+  });
+  return SummarySchema.parse({
+    best: selection.best,
+    ...(selection.best_baseline !== undefined ? { best_baseline: selection.best_baseline } : {}),
+    class_names: [...(opts.classNames ?? CLASS_NAMES)],
+    ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+    experiments: ordered,
+  });
+}
