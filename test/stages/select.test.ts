@@ -8,7 +8,7 @@ import { SelectionSchema } from '../../src/ml/evaluate/select.ts';
 import { isUserError } from '../../src/pipeline/errors.ts';
 import { makeStageContext } from '../helpers/stage-context.ts';
 
-const train = { epochs: 1, batch_size: 8, optimizer: 'adam', learning_rate: 0.001, lr_schedule: 'constant', seed: 1, validation_split: 10, max_train_images: null, backend: 'cpu' };
+const train = { epochs: 1, batch_size: 8, optimizer: 'adam', learning_rate: 0.001, lr_schedule: 'constant', seed: 1, validation_split: 10, max_train_images: null, backend: 'cpu', augment: { hflip: false, shift: 0 } };
 
 async function project(histories: Array<[string, 'grid' | 'custom', number, number]>, listed = histories.map((h) => h[0])) {
   const root = await mkdtemp(path.join(tmpdir(), 'select-'));

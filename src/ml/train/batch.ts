@@ -17,8 +17,18 @@ export interface Batch {
   size: number;
 }
 
-export function gatherBatch(set: ImageSet, indices: ArrayLike<number>, from: number, to: number, into?: Batch): Batch {
-  const pixels = set.rows * set.cols;
+/** Random training-time changes of an image; the label stays. Off unless the config asks. */
+export interface Augment {
+  /** Mirror left-right with probability 1/2. */
+  hflip: boolean;
+  /** Translate by up to this many pixels on each axis, filling with background. */
+  shift: number;
+  rand: () => number;
+}
+
+export function gatherBatch(set: ImageSet, indices: ArrayLike<number>, from: number, to: number, into?: Batch, augment?: Augment): Batch {
+  const { rows, cols } = set;
+  const pixels = rows * cols;
   const size = to - from;
   const x = into && into.x.length === size * pixels ? into.x : new Float32Array(size * pixels);
   const y = into && into.y.length === size ? into.y : new Int32Array(size);
@@ -26,8 +36,22 @@ export function gatherBatch(set: ImageSet, indices: ArrayLike<number>, from: num
     const idx = indices[from + b]!;
     const src = idx * pixels;
     const dst = b * pixels;
-    for (let p = 0; p < pixels; p++) x[dst + p] = set.images[src + p]! / 255;
     y[b] = set.labels[idx]!;
+    if (!augment || (!augment.hflip && augment.shift === 0)) {
+      for (let p = 0; p < pixels; p++) x[dst + p] = set.images[src + p]! / 255;
+      continue;
+    }
+    const flip = augment.hflip && augment.rand() < 0.5;
+    const dy = augment.shift ? Math.floor(augment.rand() * (2 * augment.shift + 1)) - augment.shift : 0;
+    const dx = augment.shift ? Math.floor(augment.rand() * (2 * augment.shift + 1)) - augment.shift : 0;
+    for (let r = 0; r < rows; r++) {
+      const sr = r - dy;
+      for (let c = 0; c < cols; c++) {
+        const sc0 = c - dx;
+        const sc = flip ? cols - 1 - sc0 : sc0;
+        x[dst + r * cols + c] = sr >= 0 && sr < rows && sc >= 0 && sc < cols ? set.images[src + sr * cols + sc]! / 255 : 0;
+      }
+    }
   }
   return { x, y, size };
 }

@@ -17,6 +17,13 @@ export const TrainConfigSchema = z.strictObject({
   /** Use only this many training images (before the split); null uses all. For small profiles. */
   max_train_images: z.number().int().positive().nullable(),
   backend: z.enum(BACKENDS),
+  /** Training-time augmentation (never applied to validation or test images). */
+  augment: z.strictObject({
+    /** Mirror images left-right at random. */
+    hflip: z.boolean(),
+    /** Shift images by up to this many pixels at random. */
+    shift: z.number().int().nonnegative().max(8),
+  }),
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 

@@ -11,6 +11,7 @@ import type { TrainableModel } from './port.ts';
 import { ProgressMeter } from './progress.ts';
 import { learningRateAt } from './schedule.ts';
 import { epochOrder, type Split } from './split.ts';
+import { deriveSeed, mulberry32 } from './random.ts';
 import type { TrainConfig } from './config.ts';
 import { evaluateSet } from './validate.ts';
 
@@ -18,7 +19,7 @@ export interface TrainLoopOptions {
   model: TrainableModel;
   data: ImageSet;
   split: Split;
-  cfg: Pick<TrainConfig, 'epochs' | 'batch_size' | 'seed' | 'learning_rate' | 'lr_schedule'>;
+  cfg: Pick<TrainConfig, 'epochs' | 'batch_size' | 'seed' | 'learning_rate' | 'lr_schedule'> & Partial<Pick<TrainConfig, 'augment'>>;
   checkpointDir: string;
   /** Identifies this run; a checkpoint with another key is not resumed. */
   checkpointKey: string;
@@ -65,6 +66,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     const t0 = now();
     model.setLearningRate(learningRateAt(cfg, epoch - 1));
     const order = epochOrder(o.split.train, cfg.seed, epoch);
+    const augment = cfg.augment && (cfg.augment.hflip || cfg.augment.shift > 0)
+      ? { ...cfg.augment, rand: mulberry32(deriveSeed(cfg.seed, 'augment', epoch)) }
+      : undefined;
     meter.startEpoch(epoch);
     let lossSum = 0;
     let correct = 0;
@@ -72,7 +76,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       o.signal.throwIfAborted();
       const from = b * cfg.batch_size;
       const to = Math.min(from + cfg.batch_size, order.length);
-      buf = gatherBatch(o.data, order, from, to, buf);
+      buf = gatherBatch(o.data, order, from, to, buf, augment);
       const r = await model.trainStep(buf.x, buf.y, buf.size, (epoch - 1) * batches + b);
       if (!Number.isFinite(r.loss)) throw new Error(`loss became ${r.loss} at epoch ${epoch}, batch ${b + 1}: lower train.learning_rate`);
       lossSum += r.loss * buf.size;

@@ -5,7 +5,7 @@ import { selectBest } from '../../../src/ml/evaluate/select.ts';
 import { CLASS_NAMES, type TrainHistory } from '../../../src/ml/metrics/schemas.ts';
 import type { Experiment } from '../../../src/ml/grid/schema.ts';
 
-const train = { epochs: 1, batch_size: 8, optimizer: 'adam', learning_rate: 0.001, lr_schedule: 'constant', seed: 1, validation_split: 10, max_train_images: null, backend: 'cpu' } as const;
+const train = { epochs: 1, batch_size: 8, optimizer: 'adam', learning_rate: 0.001, lr_schedule: 'constant', seed: 1, validation_split: 10, max_train_images: null, backend: 'cpu', augment: { hflip: false, shift: 0 } } as const;
 
 function exp(id: string, kind: 'grid' | 'custom'): Experiment {
   return { id, kind, params: { dropout: 0.1 }, architecture: { kind: 'table2' }, train: { ...train } };

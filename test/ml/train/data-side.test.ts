@@ -40,6 +40,15 @@ test('gatherBatch scales pixels to [0,1] and picks labels by index', () => {
   assert.deepEqual([...b.y], [9, 4]);
 });
 
+test('augmentation flips and shifts with background fill, reproducibly', () => {
+  const set = { images: Uint8Array.from([10, 20, 30, 40]), labels: Uint8Array.from([1]), count: 1, rows: 2, cols: 2 };
+  const flip = gatherBatch(set, [0], 0, 1, undefined, { hflip: true, shift: 0, rand: () => 0 });
+  assert.deepEqual([...flip.x].map((v) => Math.round(v * 255)), [20, 10, 40, 30]);
+  // rand 0.99 -> no flip; dy = dx = +1 with shift 1: the top-left pixel moves to the bottom-right.
+  const shifted = gatherBatch(set, [0], 0, 1, undefined, { hflip: true, shift: 1, rand: () => 0.99 });
+  assert.deepEqual([...shifted.x].map((v) => Math.round(v * 255)), [0, 0, 0, 10]);
+});
+
 test('cosine schedule starts at the rate and decays; constant stays', () => {
   const cfg = { learning_rate: 0.01, lr_schedule: 'cosine' as const, epochs: 4 };
   assert.equal(learningRateAt(cfg, 0), 0.01);
