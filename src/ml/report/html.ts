@@ -1,0 +1,62 @@
+/**
+ * index.html: report.md rendered with marked (math as MathML via KaTeX, which needs no fonts or
+ * CSS), each figure inlined as its SVG. One file with no external references, so it opens from disk;
+ * its Content-Security-Policy forbids every fetch, so a stray reference fails loudly in the browser test.
+ */
+import { Marked, type Tokens } from 'marked';
+import markedKatex from 'marked-katex-extension';
+import { prose } from './md-format.ts';
+
+const STYLE = `
+body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; margin: 0; background: #fff; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; }
+h1 { font-size: 1.9em; border-bottom: 2px solid #e6550d; padding-bottom: .3em; }
+h2 { font-size: 1.45em; margin-top: 2.2em; border-bottom: 1px solid #d0d7de; padding-bottom: .25em; }
+h3 { font-size: 1.15em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: 1em 0; font-size: .92em; display: block; overflow-x: auto; max-width: 100%; }
+th, td { border: 1px solid #d0d7de; padding: 4px 10px; }
+th { background: #f6f8fa; }
+tr:nth-child(even) td { background: #fbfbfc; }
+code { font: .88em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f4f6; padding: .1em .3em; border-radius: 4px; }
+figure.plot { margin: 1.5em 0; overflow-x: auto; }
+figure.plot svg { max-width: 100%; height: auto; }
+figcaption { color: #57606a; font-size: .9em; margin-top: .3em; }
+math[display="block"] { margin: 1em 0; overflow-x: auto; }
+`;
+
+/** Renders report.md; `svgs` maps each figure's file name (as referenced) to its SVG text. */
+export function renderHtml(markdown: string, title: string, svgs: ReadonlyMap<string, string>): string {
+  const marked = new Marked({ gfm: true });
+  marked.use(markedKatex({ throwOnError: false, output: 'mathml', nonStandard: true }));
+  marked.use({
+    renderer: {
+      // A paragraph holding only a figure becomes <figure> with the SVG inline (a <figure>
+      // inside <p> is invalid HTML); anything else renders as marked would.
+      paragraph(token: Tokens.Paragraph) {
+        const only = token.tokens.length === 1 ? token.tokens[0] : undefined;
+        if (only?.type !== 'image') return false;
+        const img = only as Tokens.Image;
+        const svg = svgs.get(img.href);
+        if (svg === undefined) throw new Error(`figure ${img.href} was not rendered`);
+        const name = img.href.replace(/\.svg$/, '');
+        return `<figure class="plot" data-plot="${name}">${svg}<figcaption>${prose(img.text)}</figcaption></figure>\n`;
+      },
+    },
+  });
+  const body = marked.parse(markdown, { async: false });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${prose(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}</main>
+</body>
+</html>
+`;
+}

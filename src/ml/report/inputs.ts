@@ -1,0 +1,100 @@
+/**
+ * Reads and validates everything the report shows. A missing or malformed file is the user's to
+ * fix (usually: run the stage that writes it), so it becomes a UserError naming file and field.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { UserError, type Problem } from '../../pipeline/errors.ts';
+import {
+  GradcheckReportSchema, SummarySchema, TheoryReportSchema, TrainHistorySchema,
+  type GradcheckReport, type Summary, type TheoryReport, type TrainHistory,
+} from '../metrics/schemas.ts';
+
+export interface ReportInputs {
+  gradcheck: GradcheckReport;
+  theory: TheoryReport;
+  summary: Summary;
+  /** Sorted by id, so every output lists experiments in the same order. */
+  histories: TrainHistory[];
+  fragments: { gradcheck: string; theory: string | undefined };
+}
+
+/** Where each input lives; the stage resolves these from its declared deps. */
+export interface InputPaths {
+  gradcheck: string;
+  theory: string;
+  summary: string;
+  trainDir: string;
+  fragmentsDir: string;
+}
+
+async function readText(file: string, producer: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UserError([{ message: `${file} is missing; the ${producer} stage writes it (run the pipeline up to it)` }]);
+    }
+    throw e;
+  }
+}
+
+async function readJson<S extends z.ZodType>(file: string, schema: S, producer: string): Promise<z.infer<S>> {
+  const text = await readText(file, producer);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UserError([{ message: `${file}: not valid JSON (${(e as Error).message})` }]);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems: Problem[] = parsed.error.issues.map((i) => ({
+      field: i.path.map(String).join('.') || undefined,
+      message: `${file}: ${i.message}`,
+    }));
+    throw new UserError(problems);
+  }
+  return parsed.data;
+}
+
+export async function readReportInputs(p: InputPaths): Promise<ReportInputs> {
+  const gradcheck = await readJson(p.gradcheck, GradcheckReportSchema, 'gradcheck');
+  const theory = await readJson(p.theory, TheoryReportSchema, 'theory');
+  const summary = await readJson(p.summary, SummarySchema, 'evaluate');
+  let names: string[];
+  try {
+    names = (await readdir(p.trainDir)).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    names = [];
+  }
+  const histories = [];
+  for (const n of names) histories.push(await readJson(path.join(p.trainDir, n), TrainHistorySchema, 'train'));
+  checkConsistency(summary, p.summary);
+  const gradFragment = await readText(path.join(p.fragmentsDir, 'gradcheck.md'), 'gradcheck');
+  // theory.json holds every answer too, so the report can stand without the prose fragment.
+  const theoryFragment = await readFile(path.join(p.fragmentsDir, 'theory.md'), 'utf8').catch(() => undefined);
+  return { gradcheck, theory, summary, histories, fragments: { gradcheck: gradFragment, theory: theoryFragment } };
+}
+
+/** What the schemas cannot say: references inside summary.json must resolve. */
+function checkConsistency(s: Summary, file: string): void {
+  const problems: Problem[] = [];
+  const ids = new Set(s.experiments.map((e) => e.id));
+  if (!ids.has(s.best)) problems.push({ field: 'best', message: `${file}: "${s.best}" is not among the experiments` });
+  if (s.best_baseline !== undefined && !ids.has(s.best_baseline)) {
+    problems.push({ field: 'best_baseline', message: `${file}: "${s.best_baseline}" is not among the experiments` });
+  }
+  const n = s.class_names.length;
+  s.experiments.forEach((e, i) => {
+    if (e.confusion.length !== n || e.confusion.some((row) => row.length !== n)) {
+      problems.push({ field: `experiments.${i}.confusion`, message: `${file}: expected a ${n}x${n} matrix` });
+    }
+    const missing = s.class_names.filter((c) => e.per_class[c] === undefined);
+    if (missing.length > 0) {
+      problems.push({ field: `experiments.${i}.per_class`, message: `${file}: no accuracy for ${missing.join(', ')}` });
+    }
+  });
+  if (problems.length > 0) throw new UserError(problems);
+}

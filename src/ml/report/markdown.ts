@@ -1,0 +1,200 @@
+/**
+ * report.md: the whole homework answer as one Markdown document. index.html is rendered from this
+ * same text, so the two never disagree; figures are referenced as the SVG files beside it.
+ */
+import type { ReportInputs } from './inputs.ts';
+import type { ReportParams } from './params.ts';
+import type { Provenance } from './provenance.ts';
+import {
+  chosenBaseline, classRows, customVerdicts, experimentById, formatParam, leaderboard, paramKeys, problematicClasses,
+} from './analysis.ts';
+import { FILES } from './layout.ts';
+import { cell, code, count, duration, pct, points, prose, sci, shiftHeadings, table } from './md-format.ts';
+
+export interface ReportModel {
+  inputs: ReportInputs;
+  params: ReportParams;
+  provenance: Provenance;
+}
+
+const figure = (file: string, alt: string) => `![${alt}](${file})`;
+
+function part1({ inputs }: ReportModel): string {
+  const g = inputs.gradcheck;
+  const rows = g.parameters.map((p) => [
+    code(p.name), p.shape.join(' × '), count(p.entries_checked), sci(p.max_rel_error_fd), sci(p.max_rel_error_autodiff),
+    p.pass ? 'pass' : '**FAIL**',
+  ]);
+  const conventions = g.conventions.map((c) => `${c.name} ${c.loss.toPrecision(6)}`).join('; ');
+  return [
+    '## Part 1: Backpropagation',
+    shiftHeadings(inputs.fragments.gradcheck.trim(), 3),
+    '### Gradient check',
+    `The hand-derived gradients against central finite differences and against automatic differentiation, ` +
+      `on a batch of ${g.batch_size} (seed ${g.seed}); tolerance ${sci(g.tolerance)} relative error. ` +
+      `Loss on that batch: ${conventions}. Overall: **${g.pass ? 'all gradients agree' : 'some gradients disagree'}**.`,
+    table(
+      ['Parameter', 'Shape', 'Entries checked', 'Max rel. error vs finite differences', 'Max rel. error vs autodiff', 'Result'],
+      rows, ['left', 'left', 'right', 'right', 'right', 'left'],
+    ),
+  ].join('\n\n');
+}
+
+function part21({ inputs }: ReportModel): string {
+  const t = inputs.theory;
+  const answers = inputs.fragments.theory !== undefined
+    ? shiftHeadings(inputs.fragments.theory.trim(), 3)
+    : t.questions.map((q) => [
+      `### ${q.id} ${prose(q.question)}`,
+      `**Answer:** ${prose(q.answer)}`,
+      ...(q.working.length > 0 ? [q.working.map((w) => `- ${prose(w)}`).join('\n')] : []),
+    ].join('\n\n')).join('\n\n');
+  const rows = t.toy_convolution.table1.map((r) => [String(r.row), String(r.column), String(r.filter), String(r.value)]);
+  const full = t.toy_convolution.output.map((f, i) =>
+    `Filter ${i + 1}: ${f.map((row) => `[${row.join(', ')}]`).join(' ')}`);
+  return [
+    '## Part 2.1: Theory',
+    answers,
+    '### Table 1: Output from convolution',
+    table(['Row', 'Column', 'Filter', 'Value'], rows, ['right', 'right', 'right', 'right']),
+    `The whole 3 × 3 × 2 output, rows top to bottom (computed, not typed in):\n\n${full.map((l) => `- ${l}`).join('\n')}`,
+  ].join('\n\n');
+}
+
+function part221({ inputs }: ReportModel): string {
+  const s = inputs.summary;
+  const n = inputs.histories.length;
+  const missing = s.experiments.filter((e) => !inputs.histories.some((h) => h.id === e.id)).map((e) => code(e.id));
+  return [
+    '## Part 2.2.1: Accuracy and loss curves',
+    `Train and validation loss and accuracy after every epoch, for all ${n} experiments. ` +
+      `The best model (${code(s.best)}) is orange, the chosen baseline blue, the rest grey.`,
+    figure(FILES.curves, 'Loss and accuracy per epoch for every experiment'),
+    `The same curves are written as TensorBoard event files, one run per experiment: ` +
+      `${code('tensorboard --logdir artifacts/tensorboard')} shows the scalars ` +
+      `${code('loss/train')}, ${code('loss/val')}, ${code('accuracy/train')} and ${code('accuracy/val')} per epoch.` +
+      (missing.length > 0 ? ` No training history was found for ${missing.join(', ')}.` : ''),
+  ].join('\n\n');
+}
+
+function part222({ inputs }: ReportModel): string {
+  const s = inputs.summary;
+  const keys = paramKeys(s);
+  const board = leaderboard(s);
+  const mark = (role: string) => (role === 'best' ? ' (best)' : role === 'baseline' ? ' (baseline)' : '');
+  const rows = board.map((e) => [
+    String(e.rank), `${code(e.id)}${mark(e.role)}`, e.kind, ...keys.map((k) => (k in e.params ? cell(formatParam(e.params[k])) : '')),
+    pct(e.val_accuracy), pct(e.test_accuracy), count(e.param_count), duration(e.train_seconds),
+  ]);
+  const base = chosenBaseline(s);
+  const parts = [
+    '## Part 2.2.2: Network architecture and hyperparameter search',
+    `Every experiment, ranked by validation accuracy (the test set plays no part in choosing). ` +
+      `Also as [${FILES.leaderboardCsv}](${FILES.leaderboardCsv}).`,
+    table(
+      ['Rank', 'Experiment', 'Kind', ...keys.map(cell), 'Val accuracy', 'Test accuracy', 'Parameters', 'Train time'],
+      rows, ['right', 'left', 'left', ...keys.map(() => 'left' as const), 'right', 'right', 'right', 'right'],
+    ),
+    figure(FILES.leaderboardPlot, 'Validation against test accuracy per experiment'),
+    '### Chosen baseline',
+  ];
+  if (base) {
+    const pairs = Object.entries(base.params).map(([k, v]) => `${cell(k)}: ${cell(formatParam(v))}`).join('; ');
+    parts.push(
+      `The best Table 2 network of the grid is ${code(base.id)} (${pairs}): ` +
+        `validation accuracy ${pct(base.val_accuracy)}, test accuracy ${pct(base.test_accuracy)}, ` +
+        `${count(base.param_count)} parameters, trained in ${duration(base.train_seconds)}.`,
+    );
+  } else {
+    parts.push('No grid experiment was run, so there is no baseline.');
+  }
+  parts.push('### Custom architecture');
+  const verdicts = customVerdicts(s);
+  if (verdicts.length === 0) parts.push('No custom architecture was run (add one under `configs/experiments/`).');
+  for (const v of verdicts) {
+    const e = v.experiment;
+    parts.push([
+      `**${code(e.id)}**: validation ${pct(e.val_accuracy)} (${points(v.val_delta)} against the baseline), ` +
+        `test ${pct(e.test_accuracy)} (${points(v.test_delta)}), ${count(e.param_count)} parameters, ` +
+        `trained in ${duration(e.train_seconds)}. ` +
+        (v.beats ? 'It **beats** the best baseline on both validation and test accuracy.' :
+          'It does **not** beat the best baseline on both validation and test accuracy.'),
+      e.description ? `Why it was expected to do better, from its config: ${prose(e.description)}` : 'Its config gives no description.',
+    ].join('\n\n'));
+  }
+  return parts.join('\n\n');
+}
+
+function part223({ inputs, params }: ReportModel): string {
+  const s = inputs.summary;
+  const best = experimentById(s, s.best);
+  const base = chosenBaseline(s);
+  const withBase = base !== undefined && base.id !== best.id;
+  const rows = classRows(s, best);
+  const baseRows = withBase ? classRows(s, base) : [];
+  const testImages = rows.reduce((a, r) => a + r.total, 0);
+  const probs = problematicClasses(s, best, params);
+  const t4 = rows.map((r, i) => [
+    cell(r.name), pct(r.accuracy), `${count(r.correct)} / ${count(r.total)}`, ...(withBase ? [pct(baseRows[i]!.accuracy)] : []),
+  ]);
+  const weakest = probs.weakest.map((w) =>
+    `- **${cell(w.name)}**: ${pct(w.accuracy)}, ${(w.gap * 100).toFixed(2)} pp below the overall ${pct(best.test_accuracy)}` +
+      (w.note ? `. ${prose(w.note)}` : '.'));
+  const pairRows = probs.pairs.map((p) => [
+    cell(p.true_class), cell(p.predicted_class), count(p.count), pct(p.rate, 1), p.group ? cell(p.group) : '—',
+  ]);
+  const groups = [...new Set(probs.pairs.map((p) => p.group).filter((g): g is string => g !== undefined))];
+  const reasons = groups.map((g) => {
+    const group = params.similar_groups.find((x) => x.name === g)!;
+    const n = probs.pairs.filter((p) => p.group === g).length;
+    return `- **${cell(g)}** (${n} of the ${probs.pairs.length} most confused pairs): ${prose(group.reason)}`;
+  });
+  return [
+    '## Part 2.2.3: Accuracy of the best model',
+    `The best model is ${code(best.id)} (${best.kind}), chosen by validation accuracy; below, its accuracy on the ` +
+      `${count(testImages)} test images.`,
+    '### Table 3: Overall accuracy',
+    table(['Model', 'Overall accuracy'], [[code(best.id), `**${pct(best.test_accuracy)}**`]], ['left', 'right']),
+    '### Table 4: Per-class accuracy',
+    `Per-class accuracy is the share of each class's test images predicted correctly (its recall). ` +
+      `Also as [${FILES.perClassCsv}](${FILES.perClassCsv}).`,
+    table(
+      ['Class', 'Accuracy', 'Correct / total', ...(withBase ? [`Baseline ${code(base.id)}`] : [])],
+      t4, ['left', 'right', 'right', 'right'],
+    ),
+    figure(FILES.perClassPlot, 'Per-class test accuracy of the best model and the baseline'),
+    figure(FILES.confusionPlot, 'Confusion matrix of the best model on the test set'),
+    `The matrix is also in [${FILES.confusionCsv}](${FILES.confusionCsv}).`,
+    '### Problematic classes',
+    `The ${probs.weakest.length} classes with the lowest accuracy:`,
+    weakest.join('\n'),
+    `The ${probs.pairs.length} most frequent mistakes (true class predicted as another):`,
+    table(['True class', 'Predicted as', 'Images', 'Share of true class', 'Look-alike group'], pairRows,
+      ['left', 'left', 'right', 'right', 'left']),
+    ...(reasons.length > 0 ? ['Likely reasons, by group of look-alike classes:', reasons.join('\n')] : []),
+  ].join('\n\n');
+}
+
+function footer({ provenance: p }: ReportModel): string {
+  const pkgs = p.packages.map((x) => `${x.name} ${x.version ?? '(not installed)'}`).join(', ');
+  const seeds = p.seeds.map((x) => `${x.what} ${x.seed}`).join(', ');
+  return [
+    '## Reproducibility',
+    table(['What', 'Value'], [
+      ['Command', code(p.command)],
+      ['pipeline.lock (sha256)', p.lockSha256 ? code(p.lockSha256) : 'no lock file yet (first run)'],
+      ['Backend', p.backends.length > 0 ? p.backends.map(code).join(', ') : 'unknown'],
+      ['Packages', `Node.js ${p.node}; ${pkgs}`],
+      ['Seeds', seeds],
+      ['Machine', `${p.cores} cores (${cell(p.cpu)}), ${p.platform}`],
+      ['Generated', p.generatedAt],
+    ]),
+    'The lock hash is that of `pipeline.lock` when this report was rendered, before the report stage recorded itself.',
+  ].join('\n\n');
+}
+
+export function renderMarkdown(m: ReportModel): string {
+  const intro = `This report is generated by the pipeline from its artifacts: every number below is read from ` +
+    `${code('artifacts/metrics/')}. Rerun with ${code(m.params.command)}.`;
+  return `${[`# ${prose(m.params.title)}`, intro, part1(m), part21(m), part221(m), part222(m), part223(m), footer(m)].join('\n\n')}\n`;
+}

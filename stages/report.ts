@@ -1,0 +1,39 @@
+/**
+ * report: renders the homework report (artifacts/report: index.html, report.md, SVG figures, CSV)
+ * and the TensorBoard runs (artifacts/tensorboard) from the metrics the other stages wrote.
+ */
+import path from 'node:path';
+import { defineStage, type StageContext } from '../src/pipeline/stage.ts';
+import { readReportInputs } from '../src/ml/report/inputs.ts';
+import { ReportStageParamsSchema } from '../src/ml/report/params.ts';
+import { collectProvenance } from '../src/ml/report/provenance.ts';
+import { renderReport } from '../src/ml/report/render.ts';
+
+/** A declared dep's resolved path, found by its path in pipeline.yaml rather than its position. */
+function dep(ctx: StageContext<unknown>, declared: string): string {
+  const want = path.resolve(ctx.root, declared);
+  return ctx.deps.find((d) => d === want) ?? want;
+}
+
+export default defineStage({
+  description: 'Render the report (HTML, Markdown, plots, CSV) and the TensorBoard logs',
+  params: ReportStageParamsSchema,
+  async run(ctx) {
+    ctx.progress({ step: 'reading metrics' });
+    const inputs = await readReportInputs({
+      gradcheck: dep(ctx, 'artifacts/metrics/gradcheck.json'),
+      theory: dep(ctx, 'artifacts/metrics/theory.json'),
+      summary: dep(ctx, 'artifacts/metrics/summary.json'),
+      trainDir: dep(ctx, 'artifacts/metrics/train'),
+      fragmentsDir: dep(ctx, 'artifacts/fragments'),
+    });
+    const params = ctx.params.report;
+    const provenance = await collectProvenance(ctx.root, params.command, inputs, new Date());
+    ctx.progress({ step: 'rendering', message: `${inputs.summary.experiments.length} experiments` });
+    const { files } = await renderReport(inputs, params, provenance, {
+      reportDir: ctx.out('artifacts/report'),
+      tensorboardDir: ctx.out('artifacts/tensorboard'),
+    });
+    ctx.log(`wrote ${files.length} files; open artifacts/report/index.html`);
+  },
+});

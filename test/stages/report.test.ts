@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import stage from '../../stages/report.ts';
+import { isUserError } from '../../src/pipeline/errors.ts';
+import { makeStageContext } from '../helpers/stage-context.ts';
+import { writeReportFixture } from '../fixtures/report-metrics.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const DEPS = ['artifacts/metrics/gradcheck.json', 'artifacts/fragments', 'artifacts/metrics/theory.json', 'artifacts/metrics/summary.json', 'artifacts/metrics/train'];
+const OUTS = ['artifacts/report', 'artifacts/tensorboard'];
+
+/** The params the engine would pass: configs/report.yaml under the `report` key, validated. */
+async function params() {
+  const raw = parseYaml(await readFile(path.join(REPO, 'configs/report.yaml'), 'utf8')) as unknown;
+  return stage.params.parse({ report: raw });
+}
+
+async function project(): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'report-stage-'));
+  await writeReportFixture(root);
+  return root;
+}
+
+test('configs/report.yaml is valid for the stage', async () => {
+  const p = await params();
+  assert.ok(p.report.similar_groups.length >= 2);
+});
+
+test('renders every declared output from fixture metrics', async () => {
+  const root = await project();
+  await writeFile(path.join(root, 'pipeline.lock'), 'stages: {}\n');
+  const { ctx, logs } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  await stage.run(ctx);
+  const report = ctx.out('artifacts/report');
+  assert.deepEqual((await readdir(report)).sort(), [
+    'confusion-matrix.csv', 'confusion.svg', 'curves.svg', 'index.html', 'leaderboard.csv', 'leaderboard.svg',
+    'per-class-accuracy.csv', 'per-class.svg', 'report.md',
+  ]);
+  const runs = await readdir(ctx.out('artifacts/tensorboard'));
+  assert.equal(runs.length, 13);
+  const md = await readFile(path.join(report, 'report.md'), 'utf8');
+  // sha256 of "stages: {}\n": the footer names the lock it was rendered against.
+  assert.match(md, /pipeline\.lock \(sha256\) \| `[0-9a-f]{64}`/);
+  assert.match(logs.join('\n'), /open artifacts\/report\/index.html/);
+  await rm(root, { recursive: true, force: true });
+});
+
+test('a missing metrics file is a UserError naming the file and its producer', async () => {
+  const root = await project();
+  await rm(path.join(root, 'artifacts/metrics/summary.json'));
+  const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  await assert.rejects(stage.run(ctx), (e) => isUserError(e) && /summary\.json is missing; the evaluate stage/.test(e.message));
+});
+
+test('a metrics file that breaks its schema is a UserError naming the field', async () => {
+  const root = await project();
+  const file = path.join(root, 'artifacts/metrics/gradcheck.json');
+  const g = JSON.parse(await readFile(file, 'utf8')) as { parameters: Array<{ shape: unknown }> };
+  g.parameters[0]!.shape = 'two by five hundred';
+  await writeFile(file, JSON.stringify(g));
+  const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  await assert.rejects(stage.run(ctx), (e) => isUserError(e) && e.problems.some((p) => p.field === 'parameters.0.shape'));
+});
+
+test('a summary whose best experiment does not exist is a UserError', async () => {
+  const root = await project();
+  const file = path.join(root, 'artifacts/metrics/summary.json');
+  const s = JSON.parse(await readFile(file, 'utf8')) as { best: string };
+  s.best = 'nope';
+  await writeFile(file, JSON.stringify(s));
+  const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  await assert.rejects(stage.run(ctx), (e) => isUserError(e) && /"nope" is not among the experiments/.test(e.message));
+});
