@@ -35,7 +35,7 @@ export interface StageContext<P> {
   scratch: string;
   progress(update: ProgressUpdate): void;
   log(line: string): void;
-  /** Aborted on Ctrl-C or when another stage fails; long loops should check it. */
+  /** Aborted on Ctrl-C (the runner then stops the process); long loops should check it. */
   signal: AbortSignal;
   /** Cores this instance may use (--jobs spreads the machine's cores over running instances). */
   threads: number;

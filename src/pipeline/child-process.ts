@@ -1,0 +1,88 @@
+/** Runs one stage instance in its own Node process (execa, IPC), optionally pinned to cores. */
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { UserError } from './errors.ts';
+import type { ChildJob, ChildMessage } from './child-protocol.ts';
+import type { ProgressUpdate } from './stage.ts';
+
+const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
+// Resolved here, not from the project's cwd, so any project directory can run stages.
+const TSX_LOADER = import.meta.resolve('tsx');
+const KILL_GRACE_MS = 5000;
+
+export interface ChildHandlers {
+  progress(update: ProgressUpdate): void;
+  log(line: string): void;
+}
+
+export interface ChildResult {
+  peakRssMb: number;
+}
+
+/** Resolves when the stage succeeded; rejects with UserError (the stage's own) or Error. */
+export async function runInChild(
+  job: ChildJob,
+  handlers: ChildHandlers,
+  signal: AbortSignal,
+  cores: number[] | undefined,
+): Promise<ChildResult> {
+  const nodeArgs = ['--import', TSX_LOADER, CHILD_ENTRY];
+  const [file, args] = cores && cores.length > 0
+    ? ['taskset', ['-c', cores.join(','), process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  const child = execa(file, args, {
+    ipc: true,
+    cwd: job.root,
+    reject: false,
+    stdin: 'ignore',
+    buffer: false,
+    cleanup: true,
+    env: { PIPELINE_THREADS: String(job.threads) },
+  });
+  const tail: string[] = [];
+  const lines = (stream: NodeJS.ReadableStream | null): void => {
+    if (!stream) return;
+    createInterface({ input: stream }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      handlers.log(line);
+    });
+  };
+  lines(child.stdout);
+  lines(child.stderr);
+
+  let result: Extract<ChildMessage, { type: 'done' | 'failed' }> | undefined;
+  const onAbort = (): void => {
+    void child.sendMessage({ type: 'abort' }).catch(() => {});
+    setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await child.sendMessage(job as never);
+    for await (const raw of child.getEachMessage()) {
+      const m = raw as unknown as ChildMessage;
+      if (m.type === 'progress') handlers.progress(m.update);
+      else if (m.type === 'log') handlers.log(m.line);
+      else {
+        result = m;
+        break;
+      }
+    }
+    const exit = await child;
+    if (!result) {
+      const why = signal.aborted ? 'interrupted' : exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.exitCode} before reporting a result`;
+      throw new Error(`stage process ${why}${tail.length ? `; last output:\n${tail.join('\n')}` : ''}`);
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (result.type === 'failed') {
+    if (result.userProblems) throw new UserError(result.userProblems);
+    const err = new Error(result.message);
+    if (result.stack) err.stack = result.stack;
+    throw err;
+  }
+  return { peakRssMb: result.peakRssKb / 1024 };
+}

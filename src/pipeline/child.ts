@@ -1,0 +1,77 @@
+/**
+ * Entry point of a stage's child process: receives one job over IPC, imports the stage module,
+ * runs it with a context whose outs are temporary paths, reports progress, and exits.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { getOneMessage, getEachMessage, sendMessage } from 'execa';
+import { isUserError } from './errors.ts';
+import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
+import type { AnyStage, StageContext } from './stage.ts';
+
+const send = (m: ChildMessage): Promise<void> => sendMessage(m as never);
+const peakRssKb = (): number => process.resourceUsage().maxRSS;
+
+async function main(): Promise<void> {
+  const job = (await getOneMessage()) as unknown as ParentMessage;
+  if (job.type !== 'job') throw new Error(`expected a job, got ${job.type}`);
+  const controller = new AbortController();
+  void (async () => {
+    for await (const m of getEachMessage()) {
+      if ((m as unknown as ParentMessage).type === 'abort') controller.abort(new Error('interrupted'));
+    }
+  })().catch(() => {});
+  try {
+    await runJob(job, controller.signal);
+    await send({ type: 'done', peakRssKb: peakRssKb() });
+  } catch (e) {
+    const err = e as Error;
+    await send({
+      type: 'failed',
+      userProblems: isUserError(e) ? e.problems : undefined,
+      message: err?.message ?? String(e),
+      stack: isUserError(e) ? undefined : err?.stack,
+      peakRssKb: peakRssKb(),
+    });
+  }
+  // A stage may leave handles open (timers, wasm threads); the result is already sent.
+  process.exit(0);
+}
+
+async function runJob(job: ChildJob, signal: AbortSignal): Promise<void> {
+  const mod = (await import(pathToFileURL(path.join(job.root, job.module)).href)) as { default: AnyStage };
+  const stage = mod.default;
+  const params = stage.params.parse(job.params);
+  for (const o of job.outs) await mkdir(path.dirname(o), { recursive: true });
+  await mkdir(job.scratch, { recursive: true });
+  let lastProgress = 0;
+  const ctx: StageContext<unknown> = {
+    params,
+    instance: job.instance,
+    root: job.root,
+    deps: job.deps,
+    outs: job.outs,
+    out(declared) {
+      const i = job.declaredOuts.indexOf(declared);
+      if (i < 0) throw new Error(`"${declared}" is not a declared out of this stage (declared: ${job.declaredOuts.join(', ')})`);
+      return job.outs[i]!;
+    },
+    scratch: job.scratch,
+    progress(update) {
+      // Throttled: a training loop may report every batch.
+      const now = Date.now();
+      if (now - lastProgress < 100 && update.current !== update.total) return;
+      lastProgress = now;
+      void send({ type: 'progress', update });
+    },
+    log(line) {
+      void send({ type: 'log', line });
+    },
+    signal,
+    threads: job.threads,
+  };
+  await stage.run(ctx);
+}
+
+await main();

@@ -1,0 +1,169 @@
+/**
+ * pipeline run|status|dag. Exit codes: 0 success, 1 a stage failed (a bug in it), 2 a user error
+ * (bad YAML or config, a stage's own UserError such as a failed download), 130 interrupted.
+ */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { execute } from './executor.ts';
+import { formatProblem, isUserError, UserError } from './errors.ts';
+import { formatSeconds, silentReporter, type Reporter } from './events.ts';
+import { Hasher } from './fingerprint.ts';
+import { Lock } from './lock.ts';
+import { selectInstances, type Plan } from './plan.ts';
+import { listrReporter } from './reporters/listr.ts';
+import { plainReporter } from './reporters/plain.ts';
+import { acquireRunLock } from './run-lock.ts';
+import { analyze } from './spec/analyze.ts';
+import { stateDirs } from './state-dirs.ts';
+import { computeStatus, type StatusReport } from './status.ts';
+
+const USAGE = `usage:
+  pipeline run [stage...] [--force] [--dry-run] [--jobs N] [--set key=value]... [--profile NAME]
+  pipeline status [stage...] [--json] [--set key=value]... [--profile NAME]
+  pipeline dag [--set key=value]... [--profile NAME]
+
+A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.`;
+
+export async function main(argv: string[], root = process.cwd()): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        force: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        jobs: { type: 'string', short: 'j' },
+        set: { type: 'string', multiple: true, default: [] },
+        profile: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`pipeline: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, ...targets] = args.positionals;
+  if (args.values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || args.values.help ? 0 : 2;
+  }
+  try {
+    const plan = await analyze(root, { profile: args.values.profile, sets: args.values.set });
+    const { selected, unknown } = targets.length > 0 ? selectInstances(plan, targets) : { selected: undefined, unknown: [] };
+    if (unknown.length > 0) {
+      throw new UserError(unknown.map((t) => ({ field: 'stage', message: `no stage or instance "${t}" (see \`pipeline dag\`)` })));
+    }
+    switch (command) {
+      case 'run':
+        if (args.values['dry-run']) return await status(plan, selected, false, true);
+        return await run(plan, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet);
+      case 'status':
+        return await status(plan, selected, args.values.json, false);
+      case 'dag':
+        process.stdout.write(renderDag(plan));
+        return 0;
+      default:
+        throw new UserError(`unknown command "${command}"\n${USAGE}`);
+    }
+  } catch (e) {
+    if (isUserError(e)) {
+      for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function parseJobs(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError([{ field: '--jobs', message: `must be a positive integer, got "${value}"` }]);
+  return n;
+}
+
+async function run(plan: Plan, targets: string[], force: boolean, jobs: number, quiet: boolean): Promise<number> {
+  const runLock = await acquireRunLock(stateDirs(plan.root).runLock);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\npipeline: interrupted; stopping running stages (press Ctrl-C again to force)\n');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const reporter: Reporter = quiet ? silentReporter : process.stdout.isTTY && !process.env.CI ? listrReporter() : plainReporter();
+  try {
+    if (runLock.tookOverFrom) {
+      process.stderr.write(`pipeline: took over the run lock of pid ${runLock.tookOverFrom.pid} (started ${runLock.tookOverFrom.started_at}), which is no longer running\n`);
+    }
+    const lock = await Lock.open(plan.root);
+    for (const p of lock.problems) process.stderr.write(`pipeline: ${p}\n`);
+    const hasher = await Hasher.open(plan.root, stateDirs(plan.root).hashes);
+    const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal });
+    await reporter.close();
+    const counts = new Map<string, number>();
+    for (const o of result.outcomes.values()) counts.set(o, (counts.get(o) ?? 0) + 1);
+    process.stdout.write(`pipeline: ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ') || 'nothing to do'}\n`);
+    for (const f of result.failures) process.stderr.write(`pipeline: ${f.id} failed: ${f.message}\n`);
+    if (controller.signal.aborted) return 130;
+    if (result.failures.length === 0) return 0;
+    return result.failures.some((f) => f.userError) ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await runLock.release();
+  }
+}
+
+async function status(plan: Plan, selected: Set<string> | undefined, json: boolean, dryRun: boolean): Promise<number> {
+  const lock = await Lock.open(plan.root);
+  const hasher = await Hasher.open(plan.root, stateDirs(plan.root).hashes);
+  const report = await computeStatus(plan, lock, hasher, selected);
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, dryRun));
+  return 0;
+}
+
+export function renderStatus(r: StatusReport, dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const p of r.lock_problems) lines.push(`warning: ${p}`);
+  const width = Math.min(48, Math.max(...r.instances.map((i) => i.id.length), 8));
+  for (const s of r.instances) {
+    const label = s.state === 'fresh' ? 'up to date' : s.state === 'downstream' ? 'may re-run' : s.restorable ? 'stale (restorable from run-cache)' : dryRun ? 'would run' : 'stale';
+    lines.push(`${s.id.padEnd(width)}  ${label}`);
+    for (const reason of s.reasons) lines.push(`${''.padEnd(width)}    ${reason}`);
+  }
+  const est = r.estimate_seconds > 0 ? `; about ${formatSeconds(r.estimate_seconds)} of recorded run time` : '';
+  const unknown = r.unknown_estimates > 0 ? ` (+${r.unknown_estimates} never timed)` : '';
+  lines.push(`${r.stale} of ${r.instances.length} stale${est}${unknown}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function renderDag(plan: Plan): string {
+  const stages = new Map<string, { count: number; upstream: Set<string>; outs: string[] }>();
+  for (const inst of plan.instances) {
+    const s = stages.get(inst.stage) ?? { count: 0, upstream: new Set<string>(), outs: [] };
+    s.count++;
+    for (const u of inst.upstream) s.upstream.add(u.split('@')[0]!);
+    if (s.count === 1) s.outs = inst.outs;
+    stages.set(inst.stage, s);
+  }
+  const lines: string[] = [];
+  for (const [name, s] of stages) {
+    const label = s.count > 1 || plan.instances.some((i) => i.stage === name && i.instance) ? `${name} (${s.count} instances)` : name;
+    lines.push(s.upstream.size > 0 ? `${label} <- ${[...s.upstream].join(', ')}` : label);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

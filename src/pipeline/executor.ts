@@ -1,0 +1,198 @@
+/**
+ * plan -> execution -> lock. Runs the selected instances in topological order, independent ones
+ * in parallel up to `jobs`, each in its own process. A stale instance is restored from the
+ * run-cache when its fingerprint was seen before, else run into a temporary directory; its
+ * outputs are moved into place and recorded only when it succeeds. A failure skips what depends
+ * on it; independent instances go on (their work is not thrown away).
+ */
+import { availableParallelism } from 'node:os';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { RunCache, type OutRecord } from './cache.ts';
+import { runInChild } from './child-process.ts';
+import { isUserError } from './errors.ts';
+import type { Outcome, Reporter } from './events.ts';
+import type { Hasher, PathHash } from './fingerprint.ts';
+import type { Lock, LockEntry } from './lock.ts';
+import { selectInstances, type Plan, type PlannedInstance } from './plan.ts';
+import { missingOuts, moveIntoPlace } from './promote.ts';
+import { Slots } from './slots.ts';
+import { observe, staleReasons } from './staleness.ts';
+import { stateDirs } from './state-dirs.ts';
+
+export interface ExecuteOptions {
+  targets: string[];
+  force: boolean;
+  jobs: number;
+  reporter: Reporter;
+  signal: AbortSignal;
+}
+
+export interface ExecuteResult {
+  outcomes: Map<string, Outcome>;
+  failures: Array<{ id: string; message: string; userError: boolean }>;
+}
+
+export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const dirs = stateDirs(plan.root);
+  await rm(dirs.tmp, { recursive: true, force: true });
+  await rm(dirs.trash, { recursive: true, force: true });
+  await mkdir(dirs.tmp, { recursive: true });
+
+  const selected = opts.targets.length > 0 ? selectInstances(plan, opts.targets).selected : new Set(plan.instances.map((i) => i.id));
+  const cache = new RunCache(plan.cacheDir);
+  const slots = new Slots(opts.jobs, availableParallelism());
+  const outcomes = new Map<string, Outcome>();
+  const failures: ExecuteResult['failures'] = [];
+  const tasks = new Map<string, Promise<Outcome>>();
+  const todo = plan.instances.filter((i) => selected.has(i.id));
+  opts.reporter.event({ type: 'planned', instances: todo.map((i) => ({ id: i.id, description: i.description })) });
+
+  for (const inst of todo) {
+    tasks.set(inst.id, (async (): Promise<Outcome> => {
+      const ups = await Promise.all(inst.upstream.filter((u) => selected.has(u)).map((u) => tasks.get(u)!));
+      const done = (outcome: Outcome, seconds = 0, error?: string): Outcome => {
+        outcomes.set(inst.id, outcome);
+        opts.reporter.event({ type: 'done', id: inst.id, outcome, seconds, error });
+        return outcome;
+      };
+      if (ups.some((o) => o === 'failed' || o === 'skipped')) return done('skipped', 0, 'an upstream stage did not complete');
+      if (opts.signal.aborted) return done('skipped', 0, 'interrupted');
+      const slot = await slots.acquire();
+      const started = performance.now();
+      try {
+        const outcome = await runInstance(inst, { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, threads: slot.threads, cores: slot.cores });
+        return done(outcome, (performance.now() - started) / 1000);
+      } catch (e) {
+        const message = (e as Error).message;
+        failures.push({ id: inst.id, message, userError: isUserError(e) });
+        return done('failed', (performance.now() - started) / 1000, message);
+      } finally {
+        slot.release();
+      }
+    })());
+  }
+  await Promise.all(tasks.values());
+  // Entries of instances that left the pipeline (a removed experiment) are forgotten.
+  await lock.retainOnly(new Set(plan.instances.map((i) => i.id)));
+  await hasher.save();
+  return { outcomes, failures };
+}
+
+interface InstanceEnv {
+  plan: Plan;
+  lock: Lock;
+  hasher: Hasher;
+  cache: RunCache;
+  reporter: Reporter;
+  signal: AbortSignal;
+  force: boolean;
+  threads: number;
+  cores: number[] | undefined;
+}
+
+async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Outcome> {
+  const { plan, lock, hasher, cache, reporter } = env;
+  const dirs = stateDirs(plan.root);
+  const obs = await observe(inst, hasher);
+  const reasons = staleReasons(inst, obs, lock.get(inst.id));
+  if (env.force) reasons.unshift('forced (--force)');
+  if (reasons.length === 0) return 'fresh';
+  reporter.event({ type: 'start', id: inst.id, reasons });
+
+  const deps: Record<string, PathHash> = {};
+  for (const d of inst.deps) {
+    const h = obs.deps[d];
+    if (!h) throw new Error(`dependency ${d} is missing`);
+    deps[d] = h;
+  }
+
+  const tmpDir = await mkdtemp(path.join(dirs.tmp, `${inst.id.replace(/[^\w.@+-]/g, '_')}-`));
+  const outs = inst.outs.map((declared) => ({ declared, temp: path.join(tmpDir, declared) }));
+  const started = performance.now();
+  try {
+    let outcome: 'ran' | 'restored' = 'restored';
+    let peakRssMb = 0;
+    const record = env.force ? undefined : await cache.get(obs.fingerprint);
+    let restored = false;
+    if (record) {
+      reporter.event({ type: 'restoring', id: inst.id });
+      const res = await cache.apply(record, new Map(outs.map((o) => [o.declared, o.temp])));
+      if (res.ok) restored = true;
+      else {
+        reporter.event({ type: 'log', id: inst.id, line: `run-cache not used: ${res.reason}` });
+        await rm(tmpDir, { recursive: true, force: true });
+        await mkdir(tmpDir, { recursive: true });
+      }
+    }
+    if (!restored) {
+      outcome = 'ran';
+      const scratch = dirs.scratch(inst.id);
+      const result = await runInChild(
+        {
+          type: 'job',
+          module: inst.module,
+          root: plan.root,
+          instance: inst.instance,
+          params: inst.params,
+          deps: inst.deps.map((d) => path.join(plan.root, d)),
+          outs: outs.map((o) => o.temp),
+          declaredOuts: inst.outs,
+          scratch,
+          threads: env.threads,
+        },
+        {
+          progress: (update) => reporter.event({ type: 'progress', id: inst.id, update }),
+          log: (line) => reporter.event({ type: 'log', id: inst.id, line }),
+        },
+        env.signal,
+        env.cores,
+      );
+      peakRssMb = result.peakRssMb;
+      const missing = await missingOuts(outs);
+      if (missing.length > 0) throw new Error(`the stage finished without writing ${missing.join(', ')}`);
+    }
+
+    await lock.delete(inst.id);
+    await moveIntoPlace(plan.root, dirs.trash, outs);
+    const outHashes: Record<string, PathHash> = {};
+    const records: Record<string, OutRecord> = {};
+    for (const o of inst.outs) {
+      const h = await hasher.hashPath(o);
+      if (!h) throw new Error(`output ${o} vanished while being recorded`);
+      outHashes[o] = h;
+      records[o] = h.files === 1 && !(await isDir(plan.root, o))
+        ? { type: 'file', hash: h.hash, size: h.size }
+        : { type: 'dir', files: await hasher.listDir(path.join(plan.root, o)) };
+    }
+    await cache.set(obs.fingerprint, plan.root, records);
+    const entry: LockEntry = {
+      fingerprint: obs.fingerprint,
+      module: inst.module,
+      code: obs.code,
+      params: inst.params,
+      deps,
+      outs: outHashes,
+      run: {
+        outcome,
+        seconds: round((performance.now() - started) / 1000),
+        peak_rss_mb: round(peakRssMb),
+        finished_at: new Date().toISOString(),
+      },
+    };
+    await lock.set(inst.id, entry);
+    await hasher.save();
+    await rm(dirs.scratch(inst.id), { recursive: true, force: true });
+    return outcome;
+  } finally {
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+async function isDir(root: string, rel: string): Promise<boolean> {
+  return (await stat(path.join(root, rel))).isDirectory();
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

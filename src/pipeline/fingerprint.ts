@@ -1,0 +1,151 @@
+/**
+ * The one hasher. Files are hashed by content (SHA-256), directories by the sorted list of their
+ * files' paths and hashes, and a stage instance by the canonical JSON of everything that decides
+ * its outputs. File hashes are remembered by (path, size, mtime, inode), so an up-to-date run
+ * re-reads no large file.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from './fs-atomic.ts';
+
+export interface PathHash {
+  hash: string;
+  /** Total bytes and file count (1 for a file): shown by status, and a cheap first check. */
+  size: number;
+  files: number;
+}
+
+interface StatEntry {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  hash: string;
+}
+
+/** Sorted keys at every level, so equal values give equal strings and the lock diffs cleanly. */
+export function canonicalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalize);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = canonicalize(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonicalize(value));
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** What decides an instance's outputs; equal fingerprints mean the outputs can be reused. */
+export interface FingerprintInput {
+  module: string;
+  code: string;
+  params: unknown;
+  deps: Record<string, string>;
+  outs: string[];
+}
+
+export function fingerprintOf(input: FingerprintInput): string {
+  return sha256(canonicalJson(input));
+}
+
+export class Hasher {
+  private entries = new Map<string, StatEntry>();
+  private dirty = false;
+
+  private constructor(private readonly root: string, private readonly file: string) {}
+
+  /** Loads the stat cache from `file` (a missing or unreadable cache only costs re-reading). */
+  static async open(root: string, file: string): Promise<Hasher> {
+    const h = new Hasher(root, file);
+    try {
+      const data = JSON.parse(await readFile(file, 'utf8')) as Record<string, StatEntry>;
+      for (const [k, v] of Object.entries(data)) {
+        if (typeof v?.hash === 'string' && typeof v.size === 'number') h.entries.set(k, v);
+      }
+    } catch {
+      // no cache yet
+    }
+    return h;
+  }
+
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    const obj: Record<string, StatEntry> = {};
+    for (const [k, v] of [...this.entries].sort(([a], [b]) => a.localeCompare(b))) obj[k] = v;
+    await writeFileAtomic(this.file, JSON.stringify(obj));
+    this.dirty = false;
+  }
+
+  /** Hash of a project-relative file or directory, or undefined when it does not exist. */
+  async hashPath(rel: string): Promise<PathHash | undefined> {
+    const abs = path.join(this.root, rel);
+    let st;
+    try {
+      st = await lstat(abs);
+    } catch {
+      return undefined;
+    }
+    if (st.isDirectory()) return this.hashDir(abs);
+    const hash = await this.hashFileAt(abs, st);
+    return { hash, size: st.size, files: 1 };
+  }
+
+  /** Lists a directory's files as (relative path, hash, size), sorted: the cache stores dirs this way. */
+  async listDir(abs: string): Promise<Array<{ path: string; hash: string; size: number }>> {
+    const out: Array<{ path: string; hash: string; size: number }> = [];
+    const walk = async (dir: string, prefix: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true });
+      for (const e of entries) {
+        const childAbs = path.join(dir, e.name);
+        const childRel = prefix ? `${prefix}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(childAbs, childRel);
+        else {
+          const st = await lstat(childAbs);
+          out.push({ path: childRel, hash: await this.hashFileAt(childAbs, st), size: st.size });
+        }
+      }
+    };
+    await walk(abs, '');
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  private async hashDir(abs: string): Promise<PathHash> {
+    const files = await this.listDir(abs);
+    return {
+      hash: dirHash(files),
+      size: files.reduce((s, f) => s + f.size, 0),
+      files: files.length,
+    };
+  }
+
+  private async hashFileAt(abs: string, st: { size: number; mtimeMs: number; ino: number; isSymbolicLink(): boolean }): Promise<string> {
+    const key = path.relative(this.root, abs);
+    const known = this.entries.get(key);
+    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return known.hash;
+    const hash = await hashFileContent(abs);
+    this.entries.set(key, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash });
+    this.dirty = true;
+    return hash;
+  }
+}
+
+export function dirHash(files: Array<{ path: string; hash: string }>): string {
+  return sha256(files.map((f) => `${f.path}\0${f.hash}\n`).join(''));
+}
+
+export async function hashFileContent(abs: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}

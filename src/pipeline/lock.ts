@@ -1,0 +1,121 @@
+/**
+ * pipeline.lock: what each stage instance was last run with and what it wrote. The only module
+ * that writes it. YAML with sorted keys (diffs cleanly in git), rewritten whole and atomically
+ * after every completed instance, so a crash leaves either the old lock or the new one.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { canonicalize } from './fingerprint.ts';
+import { writeFileAtomic } from './fs-atomic.ts';
+
+export const LOCK_FILE = 'pipeline.lock';
+
+const PathHashSchema = z.strictObject({
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  files: z.number().int().nonnegative(),
+});
+
+export const LockEntrySchema = z.strictObject({
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  module: z.string(),
+  code: z.string(),
+  params: z.unknown(),
+  deps: z.record(z.string(), PathHashSchema),
+  outs: z.record(z.string(), PathHashSchema),
+  run: z.strictObject({
+    outcome: z.enum(['ran', 'restored']),
+    seconds: z.number().nonnegative(),
+    peak_rss_mb: z.number().nonnegative(),
+    finished_at: z.string(),
+  }),
+});
+export type LockEntry = z.infer<typeof LockEntrySchema>;
+
+const LockFileSchema = z.strictObject({
+  schema: z.literal(1),
+  stages: z.record(z.string(), z.unknown()).default({}),
+});
+
+export class Lock {
+  private readonly entries = new Map<string, LockEntry>();
+  /** Why parts of the file were ignored (corrupt YAML, a hand-edited entry); shown by status. */
+  readonly problems: string[] = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly file: string) {}
+
+  static async open(root: string): Promise<Lock> {
+    const lock = new Lock(path.join(root, LOCK_FILE));
+    let text: string;
+    try {
+      text = await readFile(lock.file, 'utf8');
+    } catch {
+      return lock; // no lock yet: everything is stale
+    }
+    let raw: unknown;
+    try {
+      raw = parse(text);
+    } catch (e) {
+      lock.problems.push(`${LOCK_FILE} is not valid YAML (${(e as Error).message.split('\n')[0]}): every stage is treated as never run`);
+      return lock;
+    }
+    const file = LockFileSchema.safeParse(raw ?? { schema: 1 });
+    if (!file.success) {
+      lock.problems.push(`${LOCK_FILE} has an unknown layout: every stage is treated as never run`);
+      return lock;
+    }
+    for (const [id, value] of Object.entries(file.data.stages)) {
+      const entry = LockEntrySchema.safeParse(value);
+      if (entry.success) lock.entries.set(id, entry.data);
+      else lock.problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message}): it is treated as never run`);
+    }
+    return lock;
+  }
+
+  get(id: string): LockEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  ids(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Records an instance and writes the file; writes are serialized in call order. */
+  set(id: string, entry: LockEntry): Promise<void> {
+    this.entries.set(id, entry);
+    return this.write();
+  }
+
+  /** Drops an instance's record (before its outputs are replaced) and writes the file. */
+  delete(id: string): Promise<void> {
+    if (!this.entries.delete(id)) return this.writing;
+    return this.write();
+  }
+
+  /** Forgets instances that are no longer in the pipeline. */
+  retainOnly(ids: Set<string>): Promise<void> {
+    let changed = false;
+    for (const id of [...this.entries.keys()]) {
+      if (!ids.has(id)) {
+        this.entries.delete(id);
+        changed = true;
+      }
+    }
+    return changed ? this.write() : this.writing;
+  }
+
+  private write(): Promise<void> {
+    const snapshot = this.render();
+    this.writing = this.writing.then(() => writeFileAtomic(this.file, snapshot));
+    return this.writing;
+  }
+
+  render(): string {
+    const stages: Record<string, unknown> = {};
+    for (const id of [...this.entries.keys()].sort()) stages[id] = canonicalize(this.entries.get(id));
+    return stringify({ schema: 1, stages }, { lineWidth: 0, sortMapEntries: false });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The terminal reporter: a listr2 task list with one line per stage instance, showing why it
+ * runs and its live progress (step, counts, rates) while it does.
+ */
+import { Listr, type ListrTaskWrapper, type ListrDefaultRenderer, type ListrSimpleRenderer } from 'listr2';
+import { formatProgress, formatSeconds, type Reporter, type RunEvent } from '../events.ts';
+
+type Task = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
+
+interface Pending {
+  task?: Task;
+  settle?: (e: Extract<RunEvent, { type: 'done' }>) => void;
+  early?: Extract<RunEvent, { type: 'done' }>;
+}
+
+export function listrReporter(): Reporter {
+  const pending = new Map<string, Pending>();
+  let running: Promise<unknown> = Promise.resolve();
+  const entry = (id: string): Pending => {
+    let p = pending.get(id);
+    if (!p) pending.set(id, (p = {}));
+    return p;
+  };
+  return {
+    event(e: RunEvent) {
+      switch (e.type) {
+        case 'planned': {
+          const list = new Listr(
+            e.instances.map(({ id }) => ({
+              title: id,
+              task: (_ctx: unknown, task: Task) =>
+                new Promise<void>((resolve, reject) => {
+                  const p = entry(id);
+                  p.task = task;
+                  p.settle = (done) => {
+                    if (done.outcome === 'failed') reject(new Error(`${id}: ${done.error ?? 'failed'}`));
+                    else if (done.outcome === 'skipped') {
+                      task.skip(`${id}: skipped (${done.error ?? 'not run'})`);
+                      resolve();
+                    } else {
+                      task.title = `${id} ${done.outcome === 'fresh' ? '(up to date)' : `(${done.outcome} in ${formatSeconds(done.seconds)})`}`;
+                      resolve();
+                    }
+                  };
+                  if (p.early) p.settle(p.early);
+                }),
+            })),
+            {
+              concurrent: true,
+              exitOnError: false,
+              rendererOptions: { collapseSubtasks: false, collapseSkips: false, showErrorMessage: true },
+            },
+          );
+          running = list.run().catch(() => {});
+          break;
+        }
+        case 'start': {
+          const t = entry(e.id).task;
+          if (t) t.output = `stale: ${e.reasons.join('; ')}`;
+          break;
+        }
+        case 'restoring': {
+          const t = entry(e.id).task;
+          if (t) t.output = 'restoring from the run-cache';
+          break;
+        }
+        case 'progress': {
+          const t = entry(e.id).task;
+          if (t) t.output = formatProgress(e.update);
+          break;
+        }
+        case 'log': {
+          const t = entry(e.id).task;
+          if (t) t.output = e.line;
+          break;
+        }
+        case 'done': {
+          const p = entry(e.id);
+          if (p.settle) p.settle(e);
+          else p.early = e;
+          break;
+        }
+      }
+    },
+    close: async () => {
+      await running;
+    },
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * spec -> plan. Reads pipeline.yaml, the config tree and the stage modules, checks everything a
+ * user can get wrong, and returns either a typed Plan or every problem found, each located at
+ * file:line:column with the field at fault.
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { UserError, type Problem, type SourceLocation } from '../errors.ts';
+import type { Plan, PlannedInstance } from '../plan.ts';
+import type { AnyStage } from '../stage.ts';
+import { codeFiles } from './code-files.ts';
+import { loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
+import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
+import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
+import { fieldName, zodProblems } from './zod-problems.ts';
+
+const INSTANCE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+export async function analyze(root: string, opts: ConfigOptions = {}): Promise<Plan> {
+  const problems: Problem[] = [];
+  const { yaml: pipelineYaml, problems: parseProblems } = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
+  problems.push(...parseProblems);
+  const { tree, problems: configProblems } = await loadConfigTree(root, opts);
+  problems.push(...configProblems);
+  if (!pipelineYaml) throw new UserError(problems);
+
+  const parsed = PipelineSpecSchema.safeParse(pipelineYaml.value ?? {});
+  if (!parsed.success) throw new UserError([...problems, ...zodProblems(parsed.error, pipelineYaml.locate)]);
+  if (problems.length > 0) throw new UserError(problems);
+
+  const at = (p: KeyPath): SourceLocation => pipelineYaml.locate(p);
+  const instances: Array<PlannedInstance & { origin: { stage: string; spec: StageSpec } }> = [];
+  for (const [name, spec] of Object.entries(parsed.data.stages)) {
+    const expanded = await expandStage(root, name, spec, tree, at, problems);
+    for (const inst of expanded) instances.push({ ...inst, origin: { stage: name, spec } });
+  }
+  if (problems.length > 0) throw new UserError(problems);
+
+  problems.push(...checkOuts(instances, at));
+  if (problems.length > 0) throw new UserError(problems);
+  await linkDeps(root, instances, at, problems);
+  if (problems.length > 0) throw new UserError(problems);
+  const ordered = topologicalOrder(instances, at, problems);
+  if (problems.length > 0) throw new UserError(problems);
+
+  return {
+    root,
+    cacheDir: path.resolve(root, parsed.data.cache),
+    instances: ordered.map(({ origin: _origin, ...inst }) => inst),
+  };
+}
+
+async function expandStage(
+  root: string,
+  name: string,
+  spec: StageSpec,
+  tree: ConfigTree,
+  at: (p: KeyPath) => SourceLocation,
+  problems: Problem[],
+): Promise<PlannedInstance[]> {
+  const field = (...rest: KeyPath): { location: SourceLocation; field: string } => ({
+    location: at(['stages', name, ...rest]),
+    field: fieldName(['stages', name, ...rest]),
+  });
+  const stage = await loadStageModule(root, spec.module);
+  if (typeof stage === 'string') {
+    problems.push({ ...field('module'), message: stage });
+    return [];
+  }
+  if (stage.matrix && !spec.foreach) {
+    problems.push({ ...field('module'), message: `${spec.module} is a matrix stage: add "foreach:" naming the config keys it expands` });
+    return [];
+  }
+  if (!stage.matrix && spec.foreach) {
+    problems.push({ ...field('foreach'), message: `${spec.module} exports no matrix, so it cannot take "foreach:"` });
+    return [];
+  }
+  const code = await codeFiles(root, spec.module);
+  const base = {
+    stage: name,
+    description: spec.description ?? stage.description,
+    module: spec.module,
+    upstream: [] as string[],
+    codeFiles: code,
+  };
+
+  if (!stage.matrix || !spec.foreach) {
+    const params = selectConfig(tree, spec.params, (i) => field('params', i), problems);
+    if (!params) return [];
+    const checked = stage.params.safeParse(params);
+    if (!checked.success) {
+      problems.push(...configZodProblems(checked.error, tree, field('params')));
+      return [];
+    }
+    return [{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs }];
+  }
+
+  const input = selectConfig(tree, spec.foreach, (i) => field('foreach', i), problems);
+  if (!input) return [];
+  const checkedInput = stage.matrix.input.safeParse(input);
+  if (!checkedInput.success) {
+    problems.push(...configZodProblems(checkedInput.error, tree, field('foreach')));
+    return [];
+  }
+  let items: Array<{ id: string; params: unknown }>;
+  try {
+    items = stage.matrix.instances(checkedInput.data);
+  } catch (e) {
+    if (e instanceof UserError) {
+      problems.push(...e.problems.map((p) => (p.location ? p : { ...field('foreach'), ...p })));
+      return [];
+    }
+    if (e instanceof z.ZodError) {
+      problems.push(...configZodProblems(e, tree, field('foreach')));
+      return [];
+    }
+    throw e;
+  }
+  if (items.length === 0) problems.push({ ...field('foreach'), message: 'expands to no instances (is the list empty?)' });
+  const seen = new Set<string>();
+  const out: PlannedInstance[] = [];
+  for (const item of items) {
+    if (!INSTANCE_ID_RE.test(item.id)) {
+      problems.push({ ...field('foreach'), message: `instance id "${item.id}" must be letters, digits, ".", "_", "+" or "-"` });
+      continue;
+    }
+    if (seen.has(item.id)) {
+      problems.push({ ...field('foreach'), message: `two instances have the id "${item.id}"` });
+      continue;
+    }
+    seen.add(item.id);
+    const checked = stage.params.safeParse(item.params);
+    if (!checked.success) {
+      for (const issue of checked.error.issues) {
+        problems.push({ ...field('foreach'), field: `${name}@${item.id}.${issue.path.join('.')}`, message: issue.message });
+      }
+      continue;
+    }
+    const subst = (p: string): string => p.replaceAll('${id}', item.id);
+    out.push({
+      ...base,
+      id: `${name}@${item.id}`,
+      instance: item.id,
+      params: checked.data,
+      deps: spec.deps.map(subst),
+      outs: spec.outs.map(subst),
+    });
+  }
+  return out;
+}
+
+async function loadStageModule(root: string, module: string): Promise<AnyStage | string> {
+  const abs = path.join(root, module);
+  try {
+    await access(abs);
+  } catch {
+    return `module ${module} does not exist`;
+  }
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+  } catch (e) {
+    return `module ${module} failed to load: ${(e as Error).message.split('\n')[0]}`;
+  }
+  const stage = mod.default as Partial<AnyStage> | undefined;
+  if (!stage || typeof stage.run !== 'function' || !(stage.params instanceof z.ZodType)) {
+    return `module ${module} must default-export defineStage({ description, params, run })`;
+  }
+  return stage as AnyStage;
+}
+
+/** Builds the nested object of the named key paths ("train.lr" -> { train: { lr } }). */
+function selectConfig(
+  tree: ConfigTree,
+  keys: string[],
+  locate: (i: number) => { location: SourceLocation; field: string },
+  problems: Problem[],
+): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  let ok = true;
+  keys.forEach((key, i) => {
+    const p = key.split('.');
+    if (!tree.has(p)) {
+      problems.push({ ...locate(i), message: `config key "${key}" is not set by any file under configs/` });
+      ok = false;
+      return;
+    }
+    let cur = out;
+    for (const seg of p.slice(0, -1)) cur = (cur[seg] ??= {}) as Record<string, unknown>;
+    cur[p[p.length - 1]!] = structuredClone(tree.get(p));
+  });
+  return ok ? out : undefined;
+}
+
+/** Params objects mirror the config tree, so an issue's path is a config key path. */
+function configZodProblems(
+  error: z.ZodError,
+  tree: ConfigTree,
+  fallback: { location: SourceLocation; field: string },
+): Problem[] {
+  return zodProblems(error, (p) => {
+    for (let n = p.length; n > 0; n--) {
+      const loc = tree.locate(p.slice(0, n));
+      if (loc) return loc;
+    }
+    return fallback.location;
+  });
+}
+
+type Located = PlannedInstance & { origin: { stage: string; spec: StageSpec } };
+
+function isInside(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(`${parent}/`);
+}
+
+function normalize(p: string): string {
+  return path.posix.normalize(p).replace(/\/+$/, '');
+}
+
+function checkOuts(instances: Located[], at: (p: KeyPath) => SourceLocation): Problem[] {
+  const problems: Problem[] = [];
+  const owners: Array<{ out: string; inst: Located; index: number }> = [];
+  for (const inst of instances) {
+    inst.outs = inst.outs.map(normalize);
+    inst.deps = inst.deps.map(normalize);
+    inst.outs.forEach((out, index) => owners.push({ out, inst, index }));
+  }
+  owners.sort((a, b) => a.out.localeCompare(b.out));
+  for (let i = 0; i < owners.length; i++) {
+    for (let j = i + 1; j < owners.length && isInside(owners[j]!.out, owners[i]!.out); j++) {
+      const a = owners[i]!;
+      const b = owners[j]!;
+      const same = a.inst.id === b.inst.id;
+      const what = a.out === b.out ? `"${b.out}"` : `"${b.out}" (inside "${a.out}")`;
+      problems.push({
+        location: at(['stages', b.inst.origin.stage, 'outs', b.index]),
+        field: fieldName(['stages', b.inst.origin.stage, 'outs', b.index]),
+        message: same ? `${b.inst.id} declares ${what} twice` : `${b.inst.id} and ${a.inst.id} both write ${what}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** A dep is produced by every instance whose out equals it, lies inside it, or contains it. */
+async function linkDeps(root: string, instances: Located[], at: (p: KeyPath) => SourceLocation, problems: Problem[]): Promise<void> {
+  for (const inst of instances) {
+    const upstream = new Set<string>();
+    for (const [index, dep] of inst.deps.entries()) {
+      const producers = instances.filter((o) => o.outs.some((out) => isInside(out, dep) || isInside(dep, out)));
+      if (producers.length === 0) {
+        try {
+          await access(path.join(root, dep));
+        } catch {
+          problems.push({
+            location: at(['stages', inst.origin.stage, 'deps', index]),
+            field: fieldName(['stages', inst.origin.stage, 'deps', index]),
+            message: `"${dep}" does not exist and no stage writes it`,
+          });
+        }
+      }
+      for (const p of producers) upstream.add(p.id);
+    }
+    inst.upstream = [...upstream].sort();
+  }
+}
+
+function topologicalOrder(instances: Located[], at: (p: KeyPath) => SourceLocation, problems: Problem[]): Located[] {
+  const index = new Map(instances.map((i) => [i.id, i]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const order: Located[] = [];
+  const visit = (inst: Located, trail: Located[]): void => {
+    const s = state.get(inst.id);
+    if (s === 'done') return;
+    if (s === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(inst)), inst].map((i) => i.id);
+      problems.push({
+        location: at(['stages', inst.origin.stage, 'deps']),
+        field: fieldName(['stages', inst.origin.stage, 'deps']),
+        message: `dependency cycle: ${cycle.join(' -> ')}`,
+      });
+      return;
+    }
+    state.set(inst.id, 'visiting');
+    for (const up of inst.upstream) visit(index.get(up)!, [...trail, inst]);
+    state.set(inst.id, 'done');
+    order.push(inst);
+  };
+  for (const inst of instances) {
+    visit(inst, []);
+    if (problems.length > 0) break;
+  }
+  return order;
+}

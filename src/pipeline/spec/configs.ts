@@ -1,0 +1,181 @@
+/**
+ * The config tree: every YAML file under configs/ becomes a key path from its file path
+ * (configs/train.yaml -> train, configs/experiments/wide.yaml -> experiments.wide), except
+ * configs/profiles/, whose files are overlays deep-merged over the tree by --profile NAME.
+ * --set key=value overrides win over both. Every value remembers where it came from.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYamlValue } from 'yaml';
+import type { Problem, SourceLocation } from '../errors.ts';
+import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
+
+export const CONFIG_DIR = 'configs';
+export const PROFILE_DIR = 'profiles';
+
+/** One source of values, mounted at `prefix` in the tree. Later layers win. */
+interface Layer {
+  prefix: string[];
+  locate: (path: KeyPath) => SourceLocation;
+  has: (path: KeyPath) => boolean;
+}
+
+export interface ConfigTree {
+  value: Record<string, unknown>;
+  /** Where the value at `path` was set (the winning layer), or undefined if it is not set. */
+  locate(path: KeyPath): SourceLocation | undefined;
+  /** Whether `path` exists in the merged tree. */
+  has(path: KeyPath): boolean;
+  get(path: KeyPath): unknown;
+}
+
+export interface ConfigOptions {
+  profile?: string;
+  /** "a.b=value" strings; the value is parsed as a YAML scalar or flow collection. */
+  sets?: string[];
+}
+
+export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Promise<{ tree: ConfigTree; problems: Problem[] }> {
+  const problems: Problem[] = [];
+  const value: Record<string, unknown> = {};
+  const layers: Layer[] = [];
+
+  for (const rel of await yamlFilesUnder(root, CONFIG_DIR)) {
+    const keyPath = rel.slice(CONFIG_DIR.length + 1).replace(/\.ya?ml$/, '').split('/');
+    if (keyPath[0] === PROFILE_DIR) continue;
+    const { yaml, problems: p } = await readYaml(path.join(root, rel), rel);
+    problems.push(...p);
+    if (!yaml) continue;
+    mergeAt(value, keyPath, yaml.value ?? {});
+    layers.push(fileLayer(keyPath, yaml));
+  }
+
+  if (opts.profile !== undefined) {
+    const rel = `${CONFIG_DIR}/${PROFILE_DIR}/${opts.profile}.yaml`;
+    const available = (await yamlFilesUnder(root, `${CONFIG_DIR}/${PROFILE_DIR}`)).map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
+    if (!available.includes(opts.profile)) {
+      problems.push({ field: '--profile', message: `no profile "${opts.profile}" (${rel} does not exist; available: ${available.join(', ') || 'none'})` });
+    } else {
+      const { yaml, problems: p } = await readYaml(path.join(root, rel), rel);
+      problems.push(...p);
+      if (yaml) {
+        if (!isPlainObject(yaml.value)) {
+          problems.push({ location: yaml.locate([]), message: 'a profile must be a mapping of config keys to override' });
+        } else {
+          mergeAt(value, [], yaml.value);
+          layers.push(fileLayer([], yaml));
+        }
+      }
+    }
+  }
+
+  for (const [i, set] of (opts.sets ?? []).entries()) {
+    const eq = set.indexOf('=');
+    const key = eq > 0 ? set.slice(0, eq).trim() : '';
+    if (!key || key.split('.').some((s) => s === '')) {
+      problems.push({ field: '--set', message: `"${set}" is not key.path=value` });
+      continue;
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYamlValue(set.slice(eq + 1));
+    } catch (e) {
+      problems.push({ field: `--set ${key}`, message: `value is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
+      continue;
+    }
+    const keyPath = key.split('.');
+    setAt(value, keyPath, parsed);
+    const where: SourceLocation = { file: '<command line>', line: 1, column: i + 1 };
+    layers.push({
+      prefix: keyPath,
+      locate: () => where,
+      has: () => true,
+    });
+  }
+
+  const tree: ConfigTree = {
+    value,
+    get: (p) => getAt(value, p),
+    has: (p) => getAt(value, p) !== undefined,
+    locate(p) {
+      for (const layer of [...layers].reverse()) {
+        if (!startsWith(p, layer.prefix) && !startsWith(layer.prefix, p)) continue;
+        if (startsWith(p, layer.prefix)) {
+          const inner = p.slice(layer.prefix.length);
+          if (layer.has(inner)) return layer.locate(inner);
+        } else {
+          // The layer sits below p (p names a whole file or directory): point at that file.
+          return layer.locate([]);
+        }
+      }
+      return undefined;
+    },
+  };
+  return { tree, problems };
+}
+
+function fileLayer(prefix: string[], yaml: YamlFile): Layer {
+  return {
+    prefix,
+    locate: (p) => yaml.locate(p),
+    has: (p) => getAt(yaml.value, p) !== undefined,
+  };
+}
+
+async function yamlFilesUnder(root: string, rel: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(path.join(root, rel), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const child = `${rel}/${e.name}`;
+    if (e.isDirectory()) out.push(...(await yamlFilesUnder(root, child)));
+    else if (/\.ya?ml$/.test(e.name)) out.push(child);
+  }
+  return out;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function startsWith(p: KeyPath, prefix: KeyPath): boolean {
+  return prefix.length <= p.length && prefix.every((s, i) => String(s) === String(p[i]));
+}
+
+export function getAt(v: unknown, p: KeyPath): unknown {
+  let cur = v;
+  for (const seg of p) {
+    if (Array.isArray(cur) && typeof seg === 'number') cur = cur[seg];
+    else if (isPlainObject(cur)) cur = cur[String(seg)];
+    else return undefined;
+  }
+  return cur;
+}
+
+function setAt(target: Record<string, unknown>, p: string[], v: unknown): void {
+  let cur = target;
+  for (const seg of p.slice(0, -1)) {
+    if (!isPlainObject(cur[seg])) cur[seg] = {};
+    cur = cur[seg] as Record<string, unknown>;
+  }
+  cur[p[p.length - 1]!] = v;
+}
+
+/** Deep merge of mappings; anything else (lists included) is replaced, as in DVC params overrides. */
+function mergeAt(target: Record<string, unknown>, p: string[], v: unknown): void {
+  if (p.length === 0) {
+    if (!isPlainObject(v)) return;
+    for (const [k, child] of Object.entries(v)) {
+      if (isPlainObject(child) && isPlainObject(target[k])) mergeAt(target[k] as Record<string, unknown>, [], child);
+      else target[k] = structuredClone(child);
+    }
+    return;
+  }
+  const existing = getAt(target, p);
+  if (isPlainObject(existing) && isPlainObject(v)) mergeAt(existing, [], v);
+  else setAt(target, p, structuredClone(v));
+}

@@ -1,0 +1,37 @@
+/** The schema of pipeline.yaml. Types come from here (z.infer), nowhere else. */
+import { z } from 'zod';
+
+export const PIPELINE_FILE = 'pipeline.yaml';
+
+const keyPath = z
+  .string()
+  .regex(/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/, 'must be a config key path like "train" or "train.lr"');
+
+/** A project-relative path: no absolute paths, no "..", so that a pipeline only writes inside its project. */
+const projectPath = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p), 'must be relative to the project root')
+  .refine((p) => !p.split('/').includes('..'), 'must not contain ".."')
+  .refine((p) => !/^\.pipeline(\/|$)/.test(p), 'must not be inside .pipeline/ (the runner\'s own state)');
+
+export const StageSpecSchema = z.strictObject({
+  module: projectPath.refine((p) => /\.(ts|mts|js|mjs)$/.test(p), 'must be a .ts or .js module'),
+  description: z.string().optional(),
+  /** Config key paths whose values form the params object (only these affect the fingerprint). */
+  params: z.array(keyPath).default([]),
+  /** Config key paths handed to the module's matrix.instances(): one instance per item. */
+  foreach: z.array(keyPath).min(1, 'must name at least one config key').optional(),
+  deps: z.array(projectPath).default([]),
+  outs: z.array(projectPath).min(1, 'a stage must declare at least one out'),
+});
+export type StageSpec = z.infer<typeof StageSpecSchema>;
+
+export const PipelineSpecSchema = z.strictObject({
+  /** Run-cache directory; shared between clones when pointed outside the project. */
+  cache: z.string().min(1).default('artifacts/cache'),
+  stages: z
+    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"'), StageSpecSchema)
+    .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
+});
+export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;

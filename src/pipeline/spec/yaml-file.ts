@@ -1,0 +1,77 @@
+/**
+ * YAML files parsed with source positions, so that every later check can point at file:line:column.
+ * Only this module (and the rest of spec/) knows about the yaml package; the plan it produces is plain data.
+ */
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
+import type { Problem, SourceLocation } from '../errors.ts';
+
+export type KeyPath = ReadonlyArray<string | number>;
+
+export interface YamlFile {
+  /** Path as shown to the user (relative to the project root). */
+  file: string;
+  value: unknown;
+  /** Location of the node at `path`, or of its nearest existing ancestor. */
+  locate(path: KeyPath): SourceLocation;
+}
+
+export function parseYaml(file: string, text: string): { yaml?: YamlFile; problems: Problem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.map((e) => ({ location: at(e.pos[0]), message: `YAML syntax: ${firstLine(e.message)}` })),
+    };
+  }
+  return {
+    yaml: { file, value: doc.toJS() ?? undefined, locate: (path) => at(offsetOf(doc, path)) },
+    problems: [],
+  };
+}
+
+export async function readYaml(absPath: string, shownAs: string): Promise<{ yaml?: YamlFile; problems: Problem[] }> {
+  let text: string;
+  try {
+    text = await readFile(absPath, 'utf8');
+  } catch (e) {
+    return { problems: [{ location: { file: shownAs, line: 1, column: 1 }, message: `cannot read: ${(e as Error).message}` }] };
+  }
+  return parseYaml(shownAs, text);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+/** Walks the document along `path`; for a missing key, the nearest ancestor's position. */
+function offsetOf(doc: Document, path: KeyPath): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      // Point at the value when it exists, else at the key (an empty value has no useful range).
+      offset = rangeStart(pair.value) ?? rangeStart(pair.key) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (item === undefined) break;
+      offset = rangeStart(item) ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? range[0] : undefined;
+}

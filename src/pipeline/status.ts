@@ -1,0 +1,91 @@
+/**
+ * What a run would do, and why: each instance's staleness with its reasons, instances that will
+ * re-check after a stale upstream, whether the run-cache can restore it, and an estimate of the
+ * time the stale part will take from the wall times recorded in pipeline.lock.
+ */
+import { RunCache } from './cache.ts';
+import type { Hasher } from './fingerprint.ts';
+import type { Lock } from './lock.ts';
+import type { Plan } from './plan.ts';
+import { observe, staleReasons } from './staleness.ts';
+
+export type InstanceState = 'fresh' | 'stale' | 'downstream';
+
+export interface InstanceStatus {
+  id: string;
+  stage: string;
+  state: InstanceState;
+  reasons: string[];
+  /** A stale instance whose new fingerprint is in the run-cache: restoring it costs no compute. */
+  restorable: boolean;
+  /** Recorded (or estimated from siblings) wall time of a run, in seconds. */
+  estimate_seconds: number | null;
+  last_run: { seconds: number; peak_rss_mb: number; finished_at: string } | null;
+}
+
+export interface StatusReport {
+  lock_problems: string[];
+  instances: InstanceStatus[];
+  stale: number;
+  /** Seconds the stale part is expected to take (run-cache restores count as 0); unknown ones are counted apart. */
+  estimate_seconds: number;
+  unknown_estimates: number;
+}
+
+export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, selected?: Set<string>): Promise<StatusReport> {
+  const cache = new RunCache(plan.cacheDir);
+  const states = new Map<string, InstanceState>();
+  const instances: InstanceStatus[] = [];
+  const ranSeconds = new Map<string, number[]>();
+  for (const id of lock.ids()) {
+    const e = lock.get(id)!;
+    if (e.run.outcome !== 'ran') continue;
+    const stage = id.split('@')[0]!;
+    ranSeconds.set(stage, [...(ranSeconds.get(stage) ?? []), e.run.seconds]);
+  }
+  for (const inst of plan.instances) {
+    if (selected && !selected.has(inst.id)) continue;
+    const entry = lock.get(inst.id);
+    const obs = await observe(inst, hasher);
+    const reasons = staleReasons(inst, obs, entry);
+    let state: InstanceState = reasons.length > 0 ? 'stale' : 'fresh';
+    const staleUp = inst.upstream.filter((u) => states.get(u) && states.get(u) !== 'fresh');
+    if (state === 'fresh' && staleUp.length > 0) {
+      state = 'downstream';
+      reasons.push(`re-checked after ${staleUp.join(', ')} (its output may change)`);
+    }
+    states.set(inst.id, state);
+    const restorable = state === 'stale' && (await cache.get(obs.fingerprint)) !== undefined;
+    const recorded = entry?.run.outcome === 'ran' ? entry.run.seconds : median(ranSeconds.get(inst.stage) ?? []);
+    instances.push({
+      id: inst.id,
+      stage: inst.stage,
+      state,
+      reasons,
+      restorable,
+      estimate_seconds: recorded ?? null,
+      last_run: entry ? { seconds: entry.run.seconds, peak_rss_mb: entry.run.peak_rss_mb, finished_at: entry.run.finished_at } : null,
+    });
+  }
+  await hasher.save();
+  let estimate = 0;
+  let unknown = 0;
+  for (const s of instances) {
+    if (s.state !== 'stale' || s.restorable) continue;
+    if (s.estimate_seconds === null) unknown++;
+    else estimate += s.estimate_seconds;
+  }
+  return {
+    lock_problems: lock.problems,
+    instances,
+    stale: instances.filter((s) => s.state === 'stale').length,
+    estimate_seconds: Math.round(estimate * 10) / 10,
+    unknown_estimates: unknown,
+  };
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
