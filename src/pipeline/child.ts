@@ -5,23 +5,29 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { getOneMessage, getEachMessage, sendMessage } from 'execa';
 import { isUserError } from './errors.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
 import type { AnyStage, StageContext } from './stage.ts';
 
-const send = (m: ChildMessage): Promise<void> => sendMessage(m as never);
+// Plain process.send rather than execa's helpers: importing execa would cost every stage start-up.
+const send = (m: ChildMessage): Promise<void> =>
+  new Promise((resolve) => {
+    if (!process.send) resolve();
+    else process.send(m, undefined, {}, () => resolve());
+  });
 const peakRssKb = (): number => process.resourceUsage().maxRSS;
 
 async function main(): Promise<void> {
-  const job = (await getOneMessage()) as unknown as ParentMessage;
-  if (job.type !== 'job') throw new Error(`expected a job, got ${job.type}`);
   const controller = new AbortController();
-  void (async () => {
-    for await (const m of getEachMessage()) {
-      if ((m as unknown as ParentMessage).type === 'abort') controller.abort(new Error('interrupted'));
-    }
-  })().catch(() => {});
+  const job = await new Promise<ParentMessage>((resolve) => {
+    process.on('message', (m: ParentMessage) => {
+      if (m.type === 'abort') controller.abort(new Error('interrupted'));
+      else resolve(m);
+    });
+  });
+  if (job.type !== 'job') throw new Error(`expected a job, got ${job.type}`);
+  // The runner died: nobody will take the outputs, so stop.
+  process.on('disconnect', () => process.exit(1));
   try {
     await runJob(job, controller.signal);
     await send({ type: 'done', peakRssKb: peakRssKb() });

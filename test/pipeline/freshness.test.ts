@@ -1,0 +1,150 @@
+/** Every staleness trigger re-runs exactly the affected instances, and nothing else. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { acted, Project } from '../helpers/project.ts';
+
+const PIPELINE = `
+stages:
+  prepare:
+    module: stages/toy.ts
+    params: [prepare]
+    deps: [data/raw.txt]
+    outs: [out/prepared.txt]
+  other:
+    module: stages/toy.ts
+    params: [other.text]
+    outs: [out/other.txt]
+  train:
+    module: stages/toy-matrix.ts
+    foreach: [items]
+    deps: [out/prepared.txt]
+    outs:
+      - out/models/\${id}
+  report:
+    module: stages/toy.ts
+    deps: [out/models, out/other.txt]
+    outs: [out/report.txt]
+`;
+
+describe('freshness', { concurrency: false }, () => {
+  let p: Project;
+  before(async () => {
+    p = await Project.create({
+      'pipeline.yaml': PIPELINE,
+      'data/raw.txt': 'raw data\n',
+      'configs/prepare.yaml': 'scale: 1\n',
+      'configs/other.yaml': 'text: hello\nunused: 1\n',
+      'configs/items/a.yaml': 'lr: 0.1\n',
+      'configs/items/b.yaml': 'lr: 0.2\n',
+    });
+  });
+  after(() => p.dispose());
+
+  it('runs everything once, then nothing', async () => {
+    const first = await p.run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(acted(first.outcomes), ['other', 'prepare', 'report', 'train@a', 'train@b']);
+    const second = await p.run();
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(acted(second.outcomes), []);
+    assert.equal(Object.values(second.outcomes).filter((o) => o === 'fresh').length, 5);
+  });
+
+  it('a changed param re-runs that stage and what its output feeds', async () => {
+    await p.write('configs/other.yaml', 'text: changed\nunused: 1\n');
+    const status = await p.cli('status');
+    assert.match(status.stdout, /params: other\.text "hello" -> "changed"/);
+    const r = await p.run();
+    assert.deepEqual(acted(r.outcomes), ['other', 'report']);
+  });
+
+  it('a config key the stage does not read changes nothing', async () => {
+    await p.write('configs/other.yaml', 'text: changed\nunused: 2\n');
+    const r = await p.run();
+    assert.deepEqual(acted(r.outcomes), []);
+  });
+
+  it('a changed dependency re-runs its readers only', async () => {
+    await p.append('data/raw.txt', 'more\n');
+    const status = await p.cli('status');
+    assert.match(status.stdout, /deps: data\/raw\.txt changed/);
+    const r = await p.run();
+    assert.deepEqual(acted(r.outcomes), ['prepare', 'report', 'train@a', 'train@b']);
+  });
+
+  it('changed code (the module or a project module it imports) re-runs its users', async () => {
+    await p.append('lib/helper.ts', '// a comment changes the code fingerprint\n');
+    const status = await p.cli('status');
+    assert.match(status.stdout, /code: stages\/toy\.ts or a module it imports changed/);
+    const r = await p.run();
+    assert.deepEqual(acted(r.outcomes), ['other', 'prepare', 'report', 'train@a', 'train@b']);
+  });
+
+  it('a modified output is detected and repaired without touching the rest', async () => {
+    await p.write('out/other.txt', 'tampered');
+    const status = await p.cli('status');
+    assert.match(status.stdout, /outs: out\/other\.txt modified/);
+    const before = await p.calls();
+    const r = await p.run();
+    assert.deepEqual(acted(r.outcomes), ['other']);
+    assert.equal(r.outcomes.other, 'restored', 'same fingerprint: restored from the run-cache, not recomputed');
+    assert.deepEqual(await p.calls(), before);
+    assert.notEqual(await p.read('out/other.txt'), 'tampered');
+  });
+
+  it('a deleted output directory is restored', async () => {
+    await p.remove('out/models/a');
+    const status = await p.cli('status');
+    assert.match(status.stdout, /outs: out\/models\/a missing/);
+    const r = await p.run();
+    assert.deepEqual(acted(r.outcomes), ['train@a']);
+  });
+
+  it('an upstream re-run with identical outputs does not re-run downstream', async () => {
+    const r = await p.run('prepare', '--force');
+    assert.deepEqual(acted(r.outcomes), ['prepare']);
+    const again = await p.run();
+    assert.deepEqual(acted(again.outcomes), []);
+  });
+
+  it('adding one matrix element runs only the new instance (and its readers)', async () => {
+    await p.write('configs/items/c.yaml', 'lr: 0.3\n');
+    const r = await p.run();
+    assert.deepEqual(acted(r.outcomes), ['report', 'train@c']);
+  });
+
+  it('reverting a config edit restores from the run-cache instead of recomputing', async () => {
+    const calls = await p.calls();
+    await p.write('configs/items/a.yaml', 'lr: 0.5\n');
+    const edited = await p.run();
+    assert.deepEqual(acted(edited.outcomes), ['report', 'train@a']);
+    assert.equal(edited.outcomes['train@a'], 'ran');
+    await p.write('configs/items/a.yaml', 'lr: 0.1\n');
+    const reverted = await p.run();
+    assert.deepEqual(acted(reverted.outcomes), ['report', 'train@a']);
+    assert.equal(reverted.outcomes['train@a'], 'restored');
+    assert.equal(reverted.outcomes.report, 'restored');
+    const after = await p.calls();
+    assert.equal(after['x@a'], (calls['x@a'] ?? 0) + 1, 'train@a ran once (the edit), not for the revert');
+  });
+
+  it('--set and --profile override configs for one run without editing files', async () => {
+    await p.write('configs/profiles/fast.yaml', 'other:\n  text: from-profile\n');
+    const dry = await p.cli('status', '--profile', 'fast');
+    assert.match(dry.stdout, /params: other\.text "changed" -> "from-profile"/);
+    const r = await p.run('--set', 'other.text=from-set');
+    assert.deepEqual(acted(r.outcomes), ['other', 'report']);
+    assert.match(await p.read('out/other.txt'), /from-set/);
+    const back = await p.run();
+    assert.deepEqual(acted(back.outcomes).sort(), ['other', 'report']);
+    assert.equal(back.outcomes.other, 'restored');
+  });
+
+  it('removing a matrix element forgets its lock entry', async () => {
+    await p.remove('configs/items/c.yaml');
+    const r = await p.run();
+    assert.equal(r.code, 0, r.stderr);
+    const lock = await p.lock();
+    assert.ok(!('train@c' in lock.stages));
+  });
+});
