@@ -30,10 +30,11 @@ export default defineStage({
     const params = ctx.params.report;
     const provenance = await collectProvenance(ctx.root, params.command, inputs, new Date());
     ctx.progress({ step: 'rendering', message: `${inputs.summary.experiments.length} experiments` });
-    const { files } = await renderReport(inputs, params, provenance, {
+    const { files, warnings } = await renderReport(inputs, params, provenance, {
       reportDir: ctx.out('artifacts/report'),
       tensorboardDir: ctx.out('artifacts/tensorboard'),
     });
+    for (const w of warnings) ctx.log(`warning: ${w}`);
     ctx.log(`wrote ${files.length} files; open artifacts/report/index.html`);
   },
 });

@@ -47,6 +47,7 @@ test('renders every declared output from fixture metrics', async () => {
   // sha256 of "stages: {}\n": the footer names the lock it was rendered against.
   assert.match(md, /pipeline\.lock \(sha256\) \| `[0-9a-f]{64}`/);
   assert.match(logs.join('\n'), /open artifacts\/report\/index.html/);
+  assert.deepEqual(logs.filter((l) => l.startsWith('warning')), [], 'figures render without vega warnings');
   await rm(root, { recursive: true, force: true });
 });
 

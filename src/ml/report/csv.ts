@@ -1,17 +1,24 @@
 /** The report's tables as CSV, for spreadsheets and scripts (the HTML and Markdown are for people). */
 import { stringify } from 'csv-stringify/sync';
 import type { ExperimentResult, Summary } from '../metrics/schemas.ts';
-import { formatParam, leaderboard, paramKeys } from './analysis.ts';
+import { leaderboard, paramKeys } from './analysis.ts';
+
+/** csv-stringify writes booleans as 1 and an empty string by default; true/false reads better. */
+const CAST = { cast: { boolean: (b: boolean) => String(b) } };
+
+/** Scalars as they are, structured values as JSON: the CSV is for programs. */
+const csvValue = (v: unknown): string | number | boolean =>
+  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : JSON.stringify(v);
 
 export function leaderboardCsv(s: Summary): string {
   const keys = paramKeys(s);
   const rows = leaderboard(s).map((e) => [
-    e.rank, e.id, e.kind, e.role, ...keys.map((k) => (k in e.params ? formatParam(e.params[k]) : '')),
+    e.rank, e.id, e.kind, e.role, ...keys.map((k) => (k in e.params ? csvValue(e.params[k]) : '')),
     e.val_accuracy, e.test_accuracy, e.test_loss ?? '', e.param_count, e.epochs, e.train_seconds,
   ]);
   const header = ['rank', 'id', 'kind', 'role', ...keys.map((k) => `param_${k}`),
     'val_accuracy', 'test_accuracy', 'test_loss', 'param_count', 'epochs', 'train_seconds'];
-  return stringify(rows, { header: true, columns: header });
+  return stringify(rows, { header: true, columns: header, ...CAST });
 }
 
 /** Long format (one row per experiment and class): easy to filter and pivot. */

@@ -9,13 +9,14 @@ import { prose } from './md-format.ts';
 
 const STYLE = `
 body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; margin: 0; background: #fff; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; }
 h1 { font-size: 1.9em; border-bottom: 2px solid #e6550d; padding-bottom: .3em; }
 h2 { font-size: 1.45em; margin-top: 2.2em; border-bottom: 1px solid #d0d7de; padding-bottom: .25em; }
 h3 { font-size: 1.15em; margin-top: 1.6em; }
-table { border-collapse: collapse; margin: 1em 0; font-size: .92em; display: block; overflow-x: auto; max-width: 100%; }
-th, td { border: 1px solid #d0d7de; padding: 4px 10px; }
+table { border-collapse: collapse; margin: 1em 0; font-size: .86em; display: block; overflow-x: auto; max-width: 100%; }
+th, td { border: 1px solid #d0d7de; padding: 4px 8px; }
 th { background: #f6f8fa; }
+td code, td[align="right"] { white-space: nowrap; }
 tr:nth-child(even) td { background: #fbfbfc; }
 code { font: .88em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f4f6; padding: .1em .3em; border-radius: 4px; }
 figure.plot { margin: 1.5em 0; overflow-x: auto; }

@@ -6,7 +6,7 @@ import type { ReportInputs } from './inputs.ts';
 import type { ReportParams } from './params.ts';
 import type { Provenance } from './provenance.ts';
 import {
-  chosenBaseline, classRows, customVerdicts, experimentById, formatParam, leaderboard, paramKeys, problematicClasses,
+  chosenBaseline, classRows, customVerdicts, experimentById, formatParam, leaderboard, paramColumns, problematicClasses,
 } from './analysis.ts';
 import { FILES } from './layout.ts';
 import { cell, code, count, duration, pct, points, prose, sci, shiftHeadings, table } from './md-format.ts';
@@ -79,11 +79,11 @@ function part221({ inputs }: ReportModel): string {
 
 function part222({ inputs }: ReportModel): string {
   const s = inputs.summary;
-  const keys = paramKeys(s);
+  const columns = paramColumns(s);
   const board = leaderboard(s);
   const mark = (role: string) => (role === 'best' ? ' (best)' : role === 'baseline' ? ' (baseline)' : '');
   const rows = board.map((e) => [
-    String(e.rank), `${code(e.id)}${mark(e.role)}`, e.kind, ...keys.map((k) => (k in e.params ? cell(formatParam(e.params[k])) : '')),
+    String(e.rank), `${code(e.id)}${mark(e.role)}`, e.kind, ...columns.map(({ key }) => (key in e.params ? cell(formatParam(e.params[key])) : '')),
     pct(e.val_accuracy), pct(e.test_accuracy), count(e.param_count), duration(e.train_seconds),
   ]);
   const base = chosenBaseline(s);
@@ -92,14 +92,15 @@ function part222({ inputs }: ReportModel): string {
     `Every experiment, ranked by validation accuracy (the test set plays no part in choosing). ` +
       `Also as [${FILES.leaderboardCsv}](${FILES.leaderboardCsv}).`,
     table(
-      ['Rank', 'Experiment', 'Kind', ...keys.map(cell), 'Val accuracy', 'Test accuracy', 'Parameters', 'Train time'],
-      rows, ['right', 'left', 'left', ...keys.map(() => 'left' as const), 'right', 'right', 'right', 'right'],
+      ['Rank', 'Experiment', 'Kind', ...columns.map((c) => cell(c.title)), 'Val accuracy', 'Test accuracy', 'Parameters', 'Train time'],
+      rows, ['right', 'left', 'left', ...columns.map(() => 'left' as const), 'right', 'right', 'right', 'right'],
     ),
     figure(FILES.leaderboardPlot, 'Validation against test accuracy per experiment'),
     '### Chosen baseline',
   ];
   if (base) {
-    const pairs = Object.entries(base.params).map(([k, v]) => `${cell(k)}: ${cell(formatParam(v))}`).join('; ');
+    const pairs = paramColumns(s).filter((c) => c.key in base.params)
+      .map((c) => `${cell(c.title)}: ${cell(formatParam(base.params[c.key]))}`).join('; ');
     parts.push(
       `The best Table 2 network of the grid is ${code(base.id)} (${pairs}): ` +
         `validation accuracy ${pct(base.val_accuracy)}, test accuracy ${pct(base.test_accuracy)}, ` +
@@ -177,7 +178,8 @@ function part223({ inputs, params }: ReportModel): string {
 
 function footer({ provenance: p }: ReportModel): string {
   const pkgs = p.packages.map((x) => `${x.name} ${x.version ?? '(not installed)'}`).join(', ');
-  const seeds = p.seeds.map((x) => `${x.what} ${x.seed}`).join(', ');
+  const seeds = [...new Set(p.seeds.map((x) => x.what))]
+    .map((what) => `${what} ${p.seeds.filter((x) => x.what === what).map((x) => x.seed).join(', ')}`).join('; ');
   return [
     '## Reproducibility',
     table(['What', 'Value'], [

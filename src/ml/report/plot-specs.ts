@@ -120,7 +120,7 @@ export function confusionSpec(s: Summary, e: ExperimentResult): TopLevelSpec {
           // sqrt: the off-diagonal shares are small, and they are the interesting part; white is 0.
           color: {
             field: 'share', type: 'quantitative', title: 'row share',
-            scale: { type: 'sqrt', domain: [0, 1], range: ['#ffffff', '#08306b'] }, legend: { format: '.0%' },
+            scale: { type: 'sqrt', domain: [0, 1], range: ['#ffffff', '#08306b'], interpolate: 'rgb' }, legend: { format: '.0%' },
           },
         },
       },
@@ -128,7 +128,10 @@ export function confusionSpec(s: Summary, e: ExperimentResult): TopLevelSpec {
         mark: { type: 'text', fontSize: 11 },
         encoding: {
           text: { field: 'count', type: 'quantitative' },
-          color: { condition: { test: 'datum.share > 0.45', value: 'white' }, value: 'black' },
+          color: {
+            condition: [{ test: 'datum.share > 0.45', value: 'white' }, { test: 'datum.count === 0', value: '#c0c0c0' }],
+            value: 'black',
+          },
         },
       },
     ],
@@ -153,7 +156,7 @@ export function perClassSpec(s: Summary, best: ExperimentResult): TopLevelSpec {
     title: { text: 'Per-class test accuracy', fontSize: 15 },
     config: CONFIG,
     width: 460,
-    height: { step: 11 * models.length + 6 },
+    height: { step: 9 * models.length + 6 },
     layer: [
       {
         data: { values: rows },
@@ -211,7 +214,8 @@ export function leaderboardSpec(s: Summary): TopLevelSpec {
       },
       {
         transform: [{ filter: "datum.label !== 'other experiments'" }],
-        mark: { type: 'text', align: 'left', dx: 8, dy: -6, fontSize: 11 },
+        // Left of the point: the chosen models sit at the top right, where a label would run off.
+        mark: { type: 'text', align: 'right', dx: -8, dy: -6, fontSize: 11 },
         encoding: { text: { field: 'id', type: 'nominal' } },
       },
     ],

@@ -23,7 +23,7 @@ export interface RenderTargets {
 
 export async function renderReport(
   inputs: ReportInputs, params: ReportParams, provenance: Provenance, to: RenderTargets,
-): Promise<{ files: string[] }> {
+): Promise<{ files: string[]; warnings: string[] }> {
   const s = inputs.summary;
   const best = experimentById(s, s.best);
   await mkdir(to.reportDir, { recursive: true });
@@ -35,7 +35,12 @@ export async function renderReport(
     [FILES.confusionPlot, confusionSpec(s, best)],
   ] as const;
   const svgs = new Map<string, string>();
-  for (const [file, spec] of specs) svgs.set(file, await renderSvg(spec, file.replace(/\.svg$/, '')));
+  const warnings: string[] = [];
+  for (const [file, spec] of specs) {
+    const r = await renderSvg(spec, file.replace(/\.svg$/, ''));
+    svgs.set(file, r.svg);
+    warnings.push(...r.warnings.map((w) => `${file}: ${w}`));
+  }
   const markdown = renderMarkdown({ inputs, params, provenance });
   const outputs = new Map<string, string>([
     ...svgs,
@@ -53,5 +58,5 @@ export async function renderReport(
   }
   const wallTime = Date.parse(provenance.generatedAt) / 1000;
   files.push(...await writeTensorboardRuns(to.tensorboardDir, inputs.histories, wallTime));
-  return { files };
+  return { files, warnings };
 }

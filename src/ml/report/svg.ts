@@ -2,10 +2,41 @@
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { View, parse } from 'vega';
 
-export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<string> {
-  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+type Logger = NonNullable<NonNullable<Parameters<typeof compile>[1]>['logger']>;
+
+/** Vega-Lite's "Maximum optimization runs" note is about its compiler's passes, not the figure. */
+const HARMLESS = /Maximum optimization runs/;
+
+/**
+ * A logger that collects warnings instead of printing them over the progress display, and throws
+ * on errors: a figure that failed to compile is a bug in its spec.
+ */
+function collectingLogger(warnings: string[]): Logger {
+  let level = 2;
+  const logger: Logger = {
+    level(l?: number) {
+      if (l === undefined) return level;
+      level = l;
+      return logger;
+    },
+    error(...args: unknown[]) { throw new Error(`vega: ${args.join(' ')}`); },
+    warn(...args: unknown[]) {
+      const text = args.map(String).join(' ');
+      if (!HARMLESS.test(text)) warnings.push(text);
+      return logger;
+    },
+    info() { return logger; },
+    debug() { return logger; },
+  };
+  return logger;
+}
+
+export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<{ svg: string; warnings: string[] }> {
+  const warnings: string[] = [];
+  const logger = collectingLogger(warnings);
+  const view = new View(parse(compile(spec, { logger }).spec), { renderer: 'none', logger });
   try {
-    return scopeSvgIds(await view.toSVG(), idPrefix);
+    return { svg: scopeSvgIds(await view.toSVG(), idPrefix), warnings };
   } finally {
     view.finalize();
   }
