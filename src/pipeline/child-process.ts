@@ -9,7 +9,8 @@ import type { ProgressUpdate } from './stage.ts';
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
 // Resolved here, not from the project's cwd, so any project directory can run stages.
 const TSX_LOADER = import.meta.resolve('tsx');
-const KILL_GRACE_MS = 5000;
+/** How long a stage may take to stop after an abort message before it is killed. */
+const KILL_GRACE_MS = 2000;
 
 export interface ChildHandlers {
   progress(update: ProgressUpdate): void;

@@ -148,6 +148,8 @@ async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Out
         env.signal,
         env.cores,
       );
+      // A stage that finishes after Ctrl-C is discarded: the user asked to stop, not to record.
+      if (env.signal.aborted) throw new Error('interrupted');
       peakRssMb = result.peakRssMb;
       const missing = await missingOuts(outs);
       if (missing.length > 0) throw new Error(`the stage finished without writing ${missing.join(', ')}`);

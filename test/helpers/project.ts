@@ -32,7 +32,8 @@ export default {
   async run(ctx: any) {
     await mkdir(path.join(ctx.root, '.calls'), { recursive: true });
     await appendFile(path.join(ctx.root, '.calls', ctx.instance ? 'x@' + ctx.instance : path.basename(ctx.outs[0])), 'x\\n');
-    const p = ctx.params as any;
+    // Params are nested by config key ({ first: { v: 1 } }); the toy reads them flat.
+    const p = Object.assign({}, ...Object.values(ctx.params as object)) as any;
     if (p.fail === 'throw') throw new Error('toy failure');
     const inputs = await Promise.all(ctx.deps.map(readAll));
     const sleep = Number(p.sleep_ms ?? 0);

@@ -1,0 +1,151 @@
+/** A failed, killed or concurrent run never leaves a wrong result recorded as fresh. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { acted, Project } from '../helpers/project.ts';
+
+const PIPELINE = `
+stages:
+  first:
+    module: stages/toy.ts
+    params: [first]
+    outs: [out/first.txt]
+  second:
+    module: stages/toy.ts
+    params: [second]
+    deps: [out/first.txt]
+    outs: [out/second.txt, out/second-dir]
+`;
+
+async function hashOf(abs: string): Promise<string> {
+  const st = await stat(abs);
+  if (!st.isDirectory()) return createHash('sha256').update(await readFile(abs)).digest('hex');
+  const lines: string[] = [];
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(path.join(dir, e.name), rel);
+      else lines.push(`${rel}\0${createHash('sha256').update(await readFile(path.join(dir, e.name))).digest('hex')}\n`);
+    }
+  };
+  await walk(abs, '');
+  return createHash('sha256').update(lines.sort().join('')).digest('hex');
+}
+
+/** Every output recorded in pipeline.lock exists and matches its recorded hash. */
+async function assertLockMatchesDisk(p: Project): Promise<number> {
+  let checked = 0;
+  let lock;
+  try {
+    lock = await p.lock();
+  } catch {
+    return 0;
+  }
+  for (const [id, entry] of Object.entries(lock.stages)) {
+    for (const [out, rec] of Object.entries(entry.outs)) {
+      assert.equal(await hashOf(path.join(p.root, out)), rec.hash, `${id}: ${out} does not match pipeline.lock`);
+      checked++;
+    }
+  }
+  return checked;
+}
+
+describe('failures', () => {
+  const projects: Project[] = [];
+  const project = async (files: Record<string, string>): Promise<Project> => {
+    const p = await Project.create({ 'pipeline.yaml': PIPELINE, 'configs/first.yaml': 'v: 1\n', 'configs/second.yaml': 'v: 1\n', ...files });
+    projects.push(p);
+    return p;
+  };
+  after(async () => {
+    for (const p of projects) await p.dispose();
+  });
+
+  it('a stage that throws leaves the previous outputs and lock entry untouched', async () => {
+    const p = await project({});
+    assert.equal((await p.run()).code, 0);
+    const lockBefore = await p.read('pipeline.lock');
+    const outBefore = await p.read('out/second.txt');
+    await p.write('configs/second.yaml', 'v: 2\nfail: throw\n');
+    const r = await p.run();
+    assert.equal(r.code, 1, 'a stage bug exits 1');
+    assert.equal(r.outcomes.second, 'failed');
+    assert.match(r.stderr, /toy failure/);
+    assert.equal(await p.read('pipeline.lock'), lockBefore);
+    assert.equal(await p.read('out/second.txt'), outBefore);
+    assert.deepEqual(await readdir(path.join(p.root, '.pipeline/tmp')), [], 'no temporary outputs left behind');
+    await assertLockMatchesDisk(p);
+  });
+
+  it("a stage's UserError exits 2 with its message and no stack trace", async () => {
+    const p = await project({ 'configs/first.yaml': 'v: 1\nfail: user\n' });
+    const r = await p.run();
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /toy user error/);
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
+    assert.equal(r.outcomes.second, 'skipped');
+  });
+
+  it('a run killed with SIGKILL mid-stage recovers, and every recorded output matches its hash', async () => {
+    const p = await project({ 'configs/second.yaml': 'v: 1\nsleep_ms: 4000\n' });
+    const child = p.start(['run']);
+    // Wait until the second stage has started writing, then kill the runner and its stage.
+    for (let i = 0; i < 200; i++) {
+      const tmp = await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => []);
+      if (tmp.some((d) => d.startsWith('second'))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.kill(child.pid!, 'SIGKILL');
+    await child;
+    // The orphaned stage process notices its runner is gone and exits; its output never lands.
+    await assertLockMatchesDisk(p);
+    const lock = await p.lock();
+    assert.ok(!('second' in lock.stages), 'the interrupted stage is not recorded');
+    await p.write('configs/second.yaml', 'v: 1\n');
+    const r = await p.run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /took over the run lock/);
+    assert.deepEqual(acted(r.outcomes), ['second']);
+    assert.ok((await assertLockMatchesDisk(p)) >= 3);
+  });
+
+  it('a second run while one is running is refused, naming the holder', async () => {
+    const p = await project({ 'configs/first.yaml': 'v: 1\nsleep_ms: 3000\n' });
+    const first = p.start(['run']);
+    for (let i = 0; i < 100; i++) {
+      if (await stat(path.join(p.root, '.pipeline/run.lock')).catch(() => undefined)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const second = await p.cli('run');
+    assert.equal(second.code, 2);
+    assert.match(second.stderr, new RegExp(`another pipeline run is in progress in this project \\(pid ${first.pid}, started `));
+    const done = await first;
+    assert.equal(done.exitCode, 0);
+  });
+
+  it('a run lock left by a dead process is taken over', async () => {
+    const p = await project({});
+    await mkdir(path.join(p.root, '.pipeline'), { recursive: true });
+    await writeFile(path.join(p.root, '.pipeline/run.lock'), JSON.stringify({ pid: 999999, started_at: '2026-01-01T00:00:00Z', host: (await import('node:os')).hostname() }));
+    const r = await p.run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /took over the run lock of pid 999999/);
+  });
+
+  it('Ctrl-C (SIGINT) stops the running stage and exits 130 without recording it', async () => {
+    const p = await project({ 'configs/first.yaml': 'v: 1\nsleep_ms: 4000\n' });
+    const child = p.start(['run']);
+    for (let i = 0; i < 200; i++) {
+      const tmp = await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => []);
+      if (tmp.some((d) => d.startsWith('first'))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGINT');
+    const r = await child;
+    assert.equal(r.exitCode, 130);
+    await assert.rejects(stat(path.join(p.root, 'out/first.txt')));
+    await assert.rejects(stat(path.join(p.root, '.pipeline/run.lock')), 'the run lock is released');
+  });
+});
