@@ -78,6 +78,11 @@ export const TheoryReportSchema = z.object({
     /** output[filter][row][col], 0-based indices, 3x3 per filter. */
     output: z.array(z.array(z.array(z.number()))),
     table1: z.array(Table1RowSchema),
+    /** The exercise itself, so the report can show it next to the result. */
+    image: z.array(z.array(z.number())).optional(),
+    filters: z.array(z.array(z.array(z.number()))).optional(),
+    stride: z.number().int().positive().optional(),
+    padding: z.number().int().nonnegative().optional(),
   }),
 });
 export type TheoryReport = z.infer<typeof TheoryReportSchema>;
