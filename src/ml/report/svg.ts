@@ -43,12 +43,17 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<{
 }
 
 /**
- * Vega numbers clip paths and gradients with a process-wide counter; several SVGs inlined in one
- * HTML page share one id space, so each figure's ids get its own prefix to never collide.
+ * Vega numbers clip paths and gradients with a process-wide counter, so the same figure gets
+ * different ids depending on what rendered before it, and several SVGs inlined in one page could
+ * collide. Renumbering per figure (`<prefix>-1`, `<prefix>-2`, ...) makes ids unique on the page and
+ * the files byte-identical from run to run, so committed reports diff cleanly.
  */
 export function scopeSvgIds(svg: string, prefix: string): string {
+  const ids = new Map<string, string>();
+  for (const m of svg.matchAll(/\bid="([^"]+)"/g)) if (!ids.has(m[1]!)) ids.set(m[1]!, `${prefix}-${ids.size + 1}`);
+  const to = (id: string) => ids.get(id) ?? id;
   return svg
-    .replace(/\bid="([^"]+)"/g, (_, id: string) => `id="${prefix}-${id}"`)
-    .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${prefix}-${id})`)
-    .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${prefix}-${id}"`);
+    .replace(/\bid="([^"]+)"/g, (_, id: string) => `id="${to(id)}"`)
+    .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${to(id)})`)
+    .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${to(id)}"`);
 }

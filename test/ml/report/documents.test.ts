@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { renderHtml } from '../../../src/ml/report/html.ts';
+import type { ReportInputs } from '../../../src/ml/report/inputs.ts';
+import { renderMarkdown } from '../../../src/ml/report/markdown.ts';
+import { ReportParamsSchema } from '../../../src/ml/report/params.ts';
+import type { Provenance } from '../../../src/ml/report/provenance.ts';
+import { GRADCHECK_FRAGMENT, THEORY_FRAGMENT, reportFixture } from '../../fixtures/report-metrics.ts';
+
+const params = ReportParamsSchema.parse(parseYaml(readFileSync(new URL('../../../configs/report.yaml', import.meta.url), 'utf8')));
+const provenance: Provenance = {
+  command: 'npm run pipeline', lockSha256: 'ab'.repeat(32), backends: ['wasm'],
+  packages: [{ name: 'vega', version: '6.2.0' }, { name: '@tensorflow/tfjs-node', version: undefined }],
+  node: 'v20.0.0', seeds: [{ what: 'gradcheck', seed: 7 }, { what: 'training', seed: 520 }],
+  cores: 2, cpu: 'Test CPU', platform: 'linux x64', generatedAt: '2026-01-02T03:04:05.000Z',
+};
+
+function inputs(overrides: Partial<ReportInputs> = {}): ReportInputs {
+  const fx = reportFixture();
+  return {
+    gradcheck: fx.gradcheck, theory: fx.theory, summary: fx.summary, histories: fx.histories,
+    fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: THEORY_FRAGMENT }, ...overrides,
+  };
+}
+
+test('report.md answers every part the homework asks', () => {
+  const i = inputs();
+  const md = renderMarkdown({ inputs: i, params, provenance });
+  for (const h of ['## Part 1: Backpropagation', '## Part 2.1: Theory', '### Table 1: Output from convolution',
+    '## Part 2.2.1', '## Part 2.2.2', '### Chosen baseline', '### Custom architecture', '### Table 3: Overall accuracy',
+    '### Table 4: Per-class accuracy', '### Problematic classes', '## Reproducibility']) {
+    assert.ok(md.includes(h), h);
+  }
+  // The fragment's headings sit under the part's heading.
+  assert.ok(md.includes('### Derivation') && md.includes('### 2.1.1 Output volume'));
+  for (const r of i.theory.toy_convolution.table1) assert.ok(md.includes(`| ${r.row} | ${r.column} | ${r.filter} | ${r.value} |`));
+  const best = i.summary.experiments.find((e) => e.id === i.summary.best)!;
+  assert.ok(md.includes(`**${(best.test_accuracy * 100).toFixed(2)}%**`), 'Table 3 holds the test accuracy');
+  for (const c of i.summary.class_names) assert.ok(md.includes(`| ${c} | ${(best.per_class[c]! * 100).toFixed(2)}% |`), c);
+  assert.match(md, /It \*\*beats\*\* the best baseline/);
+  assert.ok(md.includes('Two VGG-style blocks'), 'the custom network is explained from its description');
+  assert.match(md, /- \*\*Shirt\*\*: /);
+  assert.match(md, /\| Shirt \| T-shirt\/top \| \d+ \|/);
+  assert.ok(md.includes('they share the same silhouette'));
+  for (const f of ['curves.svg', 'leaderboard.svg', 'per-class.svg', 'confusion.svg']) assert.ok(md.includes(`](${f})`), f);
+  assert.ok(md.includes(`\`${'ab'.repeat(32)}\``) && md.includes('@tensorflow/tfjs-node (not installed)'));
+  assert.ok(md.includes('gradcheck 7; training 520') && md.includes('2 cores (Test CPU)'));
+});
+
+test('without the theory fragment, 2.1 is written from theory.json', () => {
+  const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: undefined } }), params, provenance });
+  assert.ok(md.includes('### 2.1.1 Output volume of 98x98x16') && md.includes('**Answer:** 24 x 24 x 64'));
+});
+
+test('a failed gradient check is shown as a failure', () => {
+  const base = inputs();
+  const gradcheck = { ...base.gradcheck, pass: false, parameters: base.gradcheck.parameters.map((p, k) => ({ ...p, pass: k !== 0 })) };
+  const md = renderMarkdown({ inputs: { ...base, gradcheck }, params, provenance });
+  assert.ok(md.includes('**FAIL**') && md.includes('some gradients disagree'));
+});
+
+test('index.html is self-contained: figures inline, math as MathML, a CSP that blocks every fetch', () => {
+  const md = renderMarkdown({ inputs: inputs(), params, provenance });
+  const svg = (name: string) => `<svg xmlns="http://www.w3.org/2000/svg"><g id="${name}-1"/></svg>`;
+  const svgs = new Map(['curves', 'leaderboard', 'per-class', 'confusion'].map((n) => [`${n}.svg`, svg(n)]));
+  const html = renderHtml(md, params.title, svgs);
+  assert.match(html, /^<!doctype html>/);
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+  assert.equal((html.match(/<figure class="plot"/g) ?? []).length, 4);
+  assert.doesNotMatch(html, /<img /, 'no figure left as an image reference');
+  assert.doesNotMatch(html, /<p>\s*<figure/, 'figures are not wrapped in paragraphs');
+  assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//, 'no external references');
+  assert.match(html, /<math[^>]*>/);
+  // KaTeX keeps the source TeX in an <annotation>; outside it, none may be left untypeset.
+  assert.doesNotMatch(html.replace(/<annotation[^>]*>[\s\S]*?<\/annotation>/g, ''), /\$\$|\\frac/, 'all TeX was typeset');
+  assert.throws(() => renderHtml('![x](missing.svg)', 't', svgs), /missing\.svg was not rendered/);
+});
