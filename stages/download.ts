@@ -2,6 +2,7 @@
  * download: obtains Fashion-MNIST from the first configured source that yields verified files and
  * writes the arrays training reads (see src/ml/data/dataset.ts for the format).
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '../src/pipeline/stage.ts';
 import { DatasetConfigSchema } from '../src/ml/data/config.ts';
@@ -12,7 +13,9 @@ export default defineStage({
   description: 'Download Fashion-MNIST (local copy, official URLs, mirrors) and verify it',
   params: z.object({ dataset: DatasetConfigSchema }),
   async run(ctx) {
-    const data = await acquireDataset(ctx.params.dataset, {
+    // A relative `dir` in configs/dataset.yaml means relative to the project, not to the cwd.
+    const sources = ctx.params.dataset.sources.map((s) => (s.kind === 'local' ? { ...s, dir: path.resolve(ctx.root, s.dir) } : s));
+    const data = await acquireDataset({ ...ctx.params.dataset, sources }, {
       scratch: ctx.scratch,
       signal: ctx.signal,
       progress: (u) => ctx.progress(u),

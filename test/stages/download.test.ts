@@ -41,3 +41,11 @@ test('download stage: when every source fails it throws a UserError and writes n
   await assert.rejects(stage.run(ctx), isUserError);
   assert.deepEqual(await readdir(path.dirname(ctx.out(OUT))), []);
 });
+
+test('download stage resolves a relative local dir against the project root', async () => {
+  const dir = await writeLocalDir('valid');
+  const params = stage.params.parse({ dataset: fixtureConfig([{ kind: 'local', name: 'rel', dir: path.basename(dir) }]) });
+  const { ctx } = await makeStageContext({ params, root: path.dirname(dir), outs: [OUT] });
+  await stage.run(ctx);
+  assert.equal((await loadDataset(ctx.out(OUT))).meta.source.location, dir);
+});

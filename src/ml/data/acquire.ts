@@ -105,7 +105,8 @@ async function readHttp(
       onRetry: (attempt, reason, wait) => env.log?.(`${url}: ${reason}; retry ${attempt} in ${wait} ms`),
     });
   } catch (e) {
-    throw new SourceFailure(`${url}: ${(e as Error).message}`);
+    // The source line already names the base URL; the file name completes it.
+    throw new SourceFailure(`${file}: ${(e as Error).message}`);
   }
   return readFile(dest);
 }

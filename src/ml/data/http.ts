@@ -53,7 +53,10 @@ function toFetchError(e: unknown, outer: AbortSignal | undefined): FetchError {
   const err = e as NodeJS.ErrnoException;
   // AbortSignal reasons from our own timers arrive as the FetchError we passed to abort().
   if (err?.cause instanceof FetchError) return err.cause;
-  return new FetchError(err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? e), true);
+  const message = String(err?.message ?? e);
+  const text = err?.code && !message.includes(err.code) ? `${err.code}: ${message}` : message;
+  // A host that does not resolve will not resolve a second later (EAI_AGAIN is the transient case).
+  return new FetchError(text, err?.code !== 'ENOTFOUND');
 }
 
 async function attemptOnce(url: string, dest: string, opts: HttpOptions, hooks: FetchHooks): Promise<void> {

@@ -39,15 +39,21 @@ export async function runGradcheck(cfg: GradcheckConfig, env: CheckEnv = {}): Pr
   const autodiff = new Map<Convention, Params>();
   for (const c of CONVENTIONS) autodiff.set(c.name, await autodiffGradients(params, X, Y, dims, c.name));
 
+  const chosen = new Map(PARAM_NAMES.map((name) => [name, name === 'W1' && w1 ? w1 : Array.from({ length: params[name].length }, (_, i) => i)]));
+  const total = [...chosen.values()].reduce((a, b) => a + b.length, 0);
+  let done = 0;
   const parameters: GradcheckReport['parameters'] = [];
-  for (const [step, name] of PARAM_NAMES.entries()) {
-    env.signal?.throwIfAborted();
-    env.progress?.({ step: `finite differences of ${name}`, current: step, total: PARAM_NAMES.length, unit: 'parameters' });
-    const all = Array.from({ length: params[name].length }, (_, i) => i);
-    const indices = name === 'W1' && w1 ? w1 : all;
+  for (const name of PARAM_NAMES) {
+    const indices = chosen.get(name)!;
+    const tick = (n: number): void => {
+      env.signal?.throwIfAborted();
+      env.progress?.({ step: `finite differences of ${name}`, current: done + n, total, unit: 'entries' });
+    };
+    tick(0);
     // Finite differences of the log-likelihood only: the BCE is its exact negation in floating
     // point, so its differences are exactly the negated ones and need no second pass.
-    const fdLL = finiteDifferences(params, X, Y, dims, 'log-likelihood', name, indices, fd.step, fd.stencil);
+    const fdLL = finiteDifferences(params, X, Y, dims, 'log-likelihood', name, indices, fd.step, fd.stencil, tick);
+    done += indices.length;
     let relFd = 0, absFd = 0, relAd = 0, absAd = 0;
     for (const c of CONVENTIONS) {
       const sign = c.name === 'bce' ? -1 : 1;
@@ -75,7 +81,7 @@ export async function runGradcheck(cfg: GradcheckConfig, env: CheckEnv = {}): Pr
       pass: passFd && passAd,
     });
   }
-  env.progress?.({ step: 'finite differences done', current: PARAM_NAMES.length, total: PARAM_NAMES.length, unit: 'parameters' });
+  env.progress?.({ step: 'finite differences done', current: total, total, unit: 'entries' });
 
   return GradcheckReportSchema.parse({
     seed: cfg.seed,

@@ -19,6 +19,8 @@ export function finiteDifferences(
   indices: readonly number[],
   step: number,
   stencil: 2 | 4,
+  /** Called every 50 entries with the number done; may throw to stop (an aborted signal). */
+  tick?: (done: number) => void,
 ): Float64Array {
   const theta = p[name];
   const out = new Float64Array(indices.length);
@@ -32,6 +34,7 @@ export function finiteDifferences(
     const d1 = shifted(1) - shifted(-1);
     out[i] = stencil === 2 ? d1 / (2 * step) : (8 * d1 - (shifted(2) - shifted(-2))) / (12 * step);
     theta[idx] = saved; // restore exactly: the next entry must see the original network
+    if (tick && (i + 1) % 50 === 0) tick(i + 1);
   });
   return out;
 }

@@ -138,3 +138,12 @@ test('a failing source falls through to the next good one', async () => {
   const d = await acquireDataset(cfg, { scratch: await scratch() });
   assert.equal(d.meta.source.name, 'good');
 });
+
+test('a completed download in scratch is reused by the next run instead of fetched again', async () => {
+  const dir = await scratch();
+  const cfg = fixtureConfig([http('again', 'good')]);
+  const before = server.hits.get(`/good/${NAMES.test_labels}`) ?? 0;
+  await acquireDataset(cfg, { scratch: dir });
+  await acquireDataset(cfg, { scratch: dir });
+  assert.equal(server.hits.get(`/good/${NAMES.test_labels}`), before + 1);
+});

@@ -52,3 +52,13 @@ test('seeded generator and sampler are deterministic', () => {
   assert.deepEqual(s, [...s].sort((x, y) => x - y));
   assert.ok(s.every((i) => i >= 0 && i < 100));
 });
+
+test('progress counts checked entries, and an aborted signal stops the check', async () => {
+  const updates: number[] = [];
+  await runGradcheck(small({ hidden: 30 }), { progress: (u) => updates.push(u.current ?? -1) });
+  assert.equal(updates.at(-1), 60 + 30 + 60 + 2);
+  assert.deepEqual(updates, [...updates].sort((a, b) => a - b));
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(runGradcheck(small(), { signal: ac.signal }), { name: 'AbortError' });
+});
