@@ -1,7 +1,6 @@
 /** Runs one stage instance in its own Node process (execa, IPC), optionally pinned to cores. */
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import { UserError } from './errors.ts';
 import type { ChildJob, ChildMessage } from './child-protocol.ts';
 import type { ProgressUpdate } from './stage.ts';
@@ -32,6 +31,8 @@ export async function runInChild(
   const [file, args] = cores && cores.length > 0
     ? ['taskset', ['-c', cores.join(','), process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
+  // Loaded on first use: status and dag never spawn, and execa costs start-up time.
+  const { execa } = await import('execa');
   const child = execa(file, args, {
     ipc: true,
     cwd: job.root,

@@ -11,7 +11,6 @@ import { formatSeconds, silentReporter, type Reporter } from './events.ts';
 import { Hasher } from './fingerprint.ts';
 import { Lock } from './lock.ts';
 import { selectInstances, type Plan } from './plan.ts';
-import { listrReporter } from './reporters/listr.ts';
 import { plainReporter } from './reporters/plain.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { analyze } from './spec/analyze.ts';
@@ -100,7 +99,11 @@ async function run(plan: Plan, targets: string[], force: boolean, jobs: number, 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const reporter: Reporter = quiet ? silentReporter : process.stdout.isTTY && !process.env.CI ? listrReporter() : plainReporter();
+  const reporter: Reporter = quiet
+    ? silentReporter
+    : process.stdout.isTTY && !process.env.CI
+      ? (await import('./reporters/listr.ts')).listrReporter()
+      : plainReporter();
   try {
     if (runLock.tookOverFrom) {
       process.stderr.write(`pipeline: took over the run lock of pid ${runLock.tookOverFrom.pid} (started ${runLock.tookOverFrom.started_at}), which is no longer running\n`);

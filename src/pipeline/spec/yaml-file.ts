@@ -12,8 +12,8 @@ export interface YamlFile {
   /** Path as shown to the user (relative to the project root). */
   file: string;
   value: unknown;
-  /** Location of the node at `path`, or of its nearest existing ancestor. */
-  locate(path: KeyPath): SourceLocation;
+  /** Location of the node at `path` (of its key, with atKey), or of its nearest existing ancestor. */
+  locate(path: KeyPath, atKey?: boolean): SourceLocation;
 }
 
 export function parseYaml(file: string, text: string): { yaml?: YamlFile; problems: Problem[] } {
@@ -29,7 +29,7 @@ export function parseYaml(file: string, text: string): { yaml?: YamlFile; proble
     };
   }
   return {
-    yaml: { file, value: doc.toJS() ?? undefined, locate: (path) => at(offsetOf(doc, path)) },
+    yaml: { file, value: doc.toJS() ?? undefined, locate: (path, atKey) => at(offsetOf(doc, path, atKey ?? false)) },
     problems: [],
   };
 }
@@ -49,15 +49,16 @@ function firstLine(s: string): string {
 }
 
 /** Walks the document along `path`; for a missing key, the nearest ancestor's position. */
-function offsetOf(doc: Document, path: KeyPath): number {
+function offsetOf(doc: Document, path: KeyPath, atKey: boolean): number {
   let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
-  for (const segment of path) {
+  for (const [i, segment] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
       if (!pair) break;
       // Point at the value when it exists, else at the key (an empty value has no useful range).
-      offset = rangeStart(pair.value) ?? rangeStart(pair.key) ?? offset;
+      const last = i === path.length - 1;
+      offset = (last && atKey ? rangeStart(pair.key) : rangeStart(pair.value) ?? rangeStart(pair.key)) ?? offset;
       node = pair.value;
     } else if (isSeq(node) && typeof segment === 'number') {
       const item = node.items[segment];

@@ -1,0 +1,103 @@
+/**
+ * Malformed specs: each one gives one line per problem naming file:line:column and the field,
+ * exits with code 2, prints no stack trace, and runs no stage.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Project } from '../helpers/project.ts';
+
+const GOOD = `stages:
+  a:
+    module: stages/toy.ts
+    params: [a]
+    outs: [out/a.txt]
+  b:
+    module: stages/toy.ts
+    deps: [out/a.txt]
+    outs: [out/b.txt]
+`;
+
+const STRICT_STAGE = `
+import { z } from 'zod';
+import toy from './toy.ts';
+export default { ...toy, params: z.strictObject({ strict: z.strictObject({ epochs: z.number().int().positive(), backend: z.enum(['cpu', 'wasm']) }) }) };
+`;
+
+interface Case {
+  name: string;
+  files: Record<string, string>;
+  args?: string[];
+  /** Expected first problem line. */
+  expect: RegExp;
+}
+
+const cases: Case[] = [
+  { name: 'YAML syntax error', files: { 'pipeline.yaml': 'stages:\n  a:\n    module: [stages/toy.ts\n' }, expect: /^pipeline\.yaml:\d+:\d+: YAML syntax: / },
+  { name: 'duplicate key', files: { 'pipeline.yaml': GOOD.replace('    outs: [out/a.txt]\n', '    outs: [out/a.txt]\n    outs: [out/c.txt]\n') }, expect: /^pipeline\.yaml:6:5: YAML syntax: Map keys must be unique/ },
+  { name: 'unknown top-level key', files: { 'pipeline.yaml': `${GOOD}colour: blue\n` }, expect: /^pipeline\.yaml:10:1: colour: unknown key "colour"/ },
+  { name: 'unknown stage key', files: { 'pipeline.yaml': GOOD.replace('    params: [a]\n', '    params: [a]\n    cmd: python train.py\n') }, expect: /^pipeline\.yaml:5:5: stages\.a\.cmd: unknown key "cmd"/ },
+  { name: 'outs missing', files: { 'pipeline.yaml': GOOD.replace('    outs: [out/b.txt]\n', '') }, expect: /^pipeline\.yaml:\d+:\d+: stages\.b\.outs: / },
+  { name: 'outs of the wrong type', files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: out/a.txt') }, expect: /^pipeline\.yaml:5:11: stages\.a\.outs: .*array/ },
+  { name: 'empty outs', files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: []') }, expect: /^pipeline\.yaml:5:11: stages\.a\.outs: a stage must declare at least one out/ },
+  { name: 'module does not exist', files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/nope.ts\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/nope\.ts does not exist/ },
+  { name: 'module is not a stage', files: { 'stages/empty.ts': 'export const x = 1;\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/empty.ts\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/empty\.ts must default-export defineStage/ },
+  { name: 'module does not compile', files: { 'stages/broken.ts': 'export default {{;\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/broken.ts\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/broken\.ts failed to load/ },
+  { name: 'module is not a .ts file', files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/toy.py\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: must be a \.ts or \.js module/ },
+  { name: 'params key not in configs', files: { 'pipeline.yaml': GOOD.replace('params: [a]', 'params: [a, trainer.lr]') }, expect: /^pipeline\.yaml:4:17: stages\.a\.params\[1\]: config key "trainer\.lr" is not set by any file under configs\// },
+  { name: 'malformed params key path', files: { 'pipeline.yaml': GOOD.replace('params: [a]', 'params: [a..b]') }, expect: /^pipeline\.yaml:4:14: stages\.a\.params\[0\]: must be a config key path/ },
+  { name: 'dependency that nothing provides', files: { 'pipeline.yaml': GOOD.replace('deps: [out/a.txt]', 'deps: [out/a.txt, data/missing.csv]') }, expect: /^pipeline\.yaml:8:23: stages\.b\.deps\[1\]: "data\/missing\.csv" does not exist and no stage writes it/ },
+  { name: 'dependency cycle', files: { 'pipeline.yaml': GOOD.replace('    params: [a]\n', '    params: [a]\n    deps: [out/b.txt]\n') }, expect: /stages\.\w\.deps: dependency cycle: (a -> b -> a|b -> a -> b)/ },
+  { name: 'a stage reading its own output', files: { 'pipeline.yaml': GOOD.replace('deps: [out/a.txt]', 'deps: [out/b.txt]') }, expect: /stages\.b\.deps: dependency cycle: b -> b/ },
+  { name: 'one stage declares an out twice', files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: [out/a.txt, out/./a.txt]') }, expect: /^pipeline\.yaml:5:\d+: stages\.a\.outs\[\d\]: a declares "out\/a\.txt" twice/ },
+  { name: 'two stages write one file', files: { 'pipeline.yaml': GOOD.replace('outs: [out/b.txt]', 'outs: [out/a.txt]') }, expect: /^pipeline\.yaml:\d+:\d+: stages\.\w\.outs\[0\]: \w and \w both write "out\/a\.txt"/ },
+  { name: "an out inside another stage's out", files: { 'pipeline.yaml': GOOD.replace('outs: [out/b.txt]', 'outs: [out]').replace('    deps: [out/a.txt]\n', '') }, expect: /stages\.\w\.outs\[0\]: \w and \w both write "out\/a\.txt" \(inside "out"\)/ },
+  { name: 'absolute out path', files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: [/tmp/a.txt]') }, expect: /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: must be relative to the project root/ },
+  { name: 'dep escaping the project', files: { 'pipeline.yaml': GOOD.replace('deps: [out/a.txt]', 'deps: [../secrets.txt]') }, expect: /^pipeline\.yaml:8:12: stages\.b\.deps\[0\]: must not contain "\.\."/ },
+  { name: 'bad stage name', files: { 'pipeline.yaml': GOOD.replace('  b:\n', '  Train Model:\n') }, expect: /^pipeline\.yaml:6:3: stages\.Train Model: stage names are lower-case/ },
+  { name: 'stages is a list', files: { 'pipeline.yaml': 'stages:\n  - module: stages/toy.ts\n' }, expect: /^pipeline\.yaml:2:3: stages: / },
+  { name: 'no stages', files: { 'pipeline.yaml': 'stages: {}\n' }, expect: /^pipeline\.yaml:1:9: stages: a pipeline needs at least one stage/ },
+  { name: 'foreach on a plain stage', files: { 'pipeline.yaml': GOOD.replace('    params: [a]\n', '    foreach: [a]\n') }, expect: /^pipeline\.yaml:4:14: stages\.a\.foreach: stages\/toy\.ts exports no matrix/ },
+  { name: 'matrix stage without foreach', files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/toy-matrix.ts\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: stages\/toy-matrix\.ts is a matrix stage/ },
+  { name: 'matrix over an empty mapping', files: { 'configs/items.yaml': '{}\n', 'pipeline.yaml': `${GOOD}  m:\n    module: stages/toy-matrix.ts\n    foreach: [items]\n    outs: [out/m]\n` }, expect: /^pipeline\.yaml:12:14: stages\.m\.foreach: expands to no instances/ },
+  { name: 'matrix input of the wrong type', files: { 'configs/items.yaml': '- a\n- b\n', 'pipeline.yaml': `${GOOD}  m:\n    module: stages/toy-matrix.ts\n    foreach: [items]\n    outs: [out/m]\n` }, expect: /^configs\/items\.yaml:1:1: items: / },
+  { name: 'YAML syntax error in a config', files: { 'configs/a.yaml': 'v: [1, 2\n' }, expect: /^configs\/a\.yaml:\d+:\d+: YAML syntax: / },
+  { name: 'config value of the wrong type', files: { 'stages/strict.ts': STRICT_STAGE, 'configs/strict.yaml': 'epochs: ten\nbackend: cpu\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]') }, expect: /^configs\/strict\.yaml:1:9: strict\.epochs: .*number/ },
+  { name: 'negative epochs', files: { 'stages/strict.ts': STRICT_STAGE, 'configs/strict.yaml': 'backend: cpu\nepochs: -3\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]') }, expect: /^configs\/strict\.yaml:2:9: strict\.epochs: .*(>0|positive|greater)/i },
+  { name: 'unknown backend', files: { 'stages/strict.ts': STRICT_STAGE, 'configs/strict.yaml': 'epochs: 3\nbackend: cuda\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]') }, expect: /^configs\/strict\.yaml:2:10: strict\.backend: .*"cpu"\|"wasm"/ },
+  { name: 'unknown config key', files: { 'stages/strict.ts': STRICT_STAGE, 'configs/strict.yaml': 'epochs: 3\nbackend: cpu\nepoch: 4\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]') }, expect: /^configs\/strict\.yaml:3:8: strict\.epoch: unknown key "epoch"/ },
+  { name: 'a bad --set value is located on the command line', files: { 'stages/strict.ts': STRICT_STAGE, 'configs/strict.yaml': 'epochs: 3\nbackend: cpu\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]') }, args: ['--set', 'strict.epochs=0'], expect: /^<command line>:1:1: strict\.epochs: / },
+  { name: 'malformed --set', files: {}, args: ['--set', 'epochs'], expect: /^--set: "epochs" is not key\.path=value/ },
+  { name: 'unknown profile', files: {}, args: ['--profile', 'gpu'], expect: /^--profile: no profile "gpu"/ },
+  { name: 'unknown target stage', files: {}, args: ['nope'], expect: /^stage: no stage or instance "nope"/ },
+];
+
+describe('malformed specs', () => {
+  let base: Project;
+  before(async () => {
+    base = await Project.create({ 'pipeline.yaml': GOOD, 'configs/a.yaml': 'v: 1\n' });
+  });
+  after(() => base.dispose());
+
+  it(`has at least 20 cases (${cases.length})`, () => assert.ok(cases.length >= 20));
+
+  // Each case runs `pipeline run` in its own copy of the project; a few at a time.
+  const concurrency = 4;
+  for (let start = 0; start < cases.length; start += concurrency) {
+    const batch = cases.slice(start, start + concurrency);
+    it(`cases ${start + 1}-${start + batch.length}: ${batch.map((c) => c.name).join('; ')}`, async () => {
+      await Promise.all(batch.map(async (c) => {
+        const p = await Project.create({ 'pipeline.yaml': GOOD, 'configs/a.yaml': 'v: 1\n', ...c.files });
+        try {
+          const r = await p.cli('run', ...(c.args ?? []));
+          assert.equal(r.code, 2, `${c.name}: exit code\n${r.stderr}`);
+          const first = r.stderr.split('\n')[0] ?? '';
+          assert.match(first, c.expect, `${c.name}: message`);
+          assert.doesNotMatch(r.stderr, /\n\s+at /, `${c.name}: no stack trace`);
+          assert.deepEqual(await p.calls(), {}, `${c.name}: no stage ran`);
+        } finally {
+          await p.dispose();
+        }
+      }));
+    });
+  }
+});
