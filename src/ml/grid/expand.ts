@@ -5,6 +5,7 @@
  */
 import { UserError, type Problem } from '../../pipeline/errors.ts';
 import { gridId, isSafeId } from './id.ts';
+import { architectureProblems } from './validate.ts';
 import type { Experiment, GridInput } from './schema.ts';
 
 export function expandExperiments(input: GridInput): Experiment[] {
@@ -39,6 +40,8 @@ export function expandExperiments(input: GridInput): Experiment[] {
     input.grid.dropout.forEach((dropout, di) => {
       input.grid.batchnorm.forEach((batchnorm, bi) => {
         const id = gridId({ pool, dropout, batchnorm });
+        // Pooling decides the shapes; dropout and BatchNorm cannot make a network impossible.
+        if (di === 0 && bi === 0) problems.push(...architectureProblems({ kind: 'table2', pool, dropout, batchnorm }, `grid.pool[${pi}]`));
         const e: Experiment = {
           id,
           kind: 'grid',
@@ -56,6 +59,11 @@ export function expandExperiments(input: GridInput): Experiment[] {
     const field = `experiments.${name}`;
     if (!isSafeId(name)) {
       problems.push({ field, message: 'the file name is the experiment id: use letters, digits, ".", "_" or "-" (it names output files)' });
+      continue;
+    }
+    const invalid = architectureProblems(file.architecture, field);
+    if (invalid.length > 0) {
+      problems.push(...invalid);
       continue;
     }
     const overrides = file.train ?? {};

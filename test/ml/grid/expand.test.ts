@@ -13,6 +13,8 @@ function input(over: Partial<GridInput> = {}): GridInput {
   return GridInputSchema.parse({ grid, train, ...over });
 }
 
+const net = (units: number) => ({ kind: 'custom', layers: [{ type: 'flatten' }, { type: 'dense', units }] });
+
 function userError(fn: () => unknown): string {
   try {
     fn();
@@ -50,8 +52,8 @@ test('ids are stable: same params give the same id, and adding a value keeps the
 test('custom experiments come after the grid, sorted, with their train overrides merged', () => {
   const ex = expandExperiments(input({
     experiments: {
-      zeta: { description: 'z', architecture: { kind: 'custom', layers: [] } },
-      alpha: { description: 'a', architecture: { kind: 'custom', layers: [1] }, train: { epochs: 30 } },
+      zeta: { description: 'z', architecture: net(10) },
+      alpha: { description: 'a', architecture: net(10), train: { epochs: 30 } },
     },
   }));
   assert.deepEqual(ex.slice(12).map((e) => e.id), ['alpha', 'zeta']);
@@ -60,7 +62,7 @@ test('custom experiments come after the grid, sorted, with their train overrides
   assert.equal(alpha.description, 'a');
   assert.equal(alpha.train.epochs, 30);
   assert.equal(alpha.train.batch_size, train.batch_size);
-  assert.deepEqual(alpha.params, { layers: [1], train: { epochs: 30 } });
+  assert.deepEqual(alpha.params, { layers: net(10).layers, train: { epochs: 30 } });
 });
 
 test('an empty grid list is a UserError naming the key', () => {
@@ -75,14 +77,14 @@ test('a repeated grid value is a UserError naming the entry', () => {
 
 test('a custom experiment named like a grid point is a UserError naming the file key', () => {
   const msg = userError(() => expandExperiments(input({
-    experiments: { 'pool2-2-0_drop0.1_bn': { description: 'd', architecture: { kind: 'custom' } } },
+    experiments: { 'pool2-2-0_drop0.1_bn': { description: 'd', architecture: net(10) } },
   })));
   assert.match(msg, /experiments\.pool2-2-0_drop0\.1_bn: experiment id "pool2-2-0_drop0\.1_bn" is already used by grid/);
 });
 
 test('a file name that cannot be a path segment is a UserError', () => {
   const msg = userError(() => expandExperiments(input({
-    experiments: { 'my net': { description: 'd', architecture: { kind: 'custom' } } },
+    experiments: { 'my net': { description: 'd', architecture: net(10) } },
   })));
   assert.match(msg, /experiments\.my net: the file name is the experiment id/);
 });
@@ -91,4 +93,20 @@ test('schema rejects unknown keys and out-of-range dropout', () => {
   assert.equal(GridInputSchema.safeParse({ grid: { ...grid, dropuot: [0.1] }, train }).success, false);
   assert.equal(GridInputSchema.safeParse({ grid: { ...grid, dropout: [1] }, train }).success, false);
   assert.equal(GridInputSchema.safeParse({ grid, train: { ...train, epoch: 3 } }).success, false);
+});
+
+test('an impossible custom network is a UserError naming the experiment and the layer', () => {
+  const msg = userError(() => expandExperiments(input({
+    experiments: { bad: { description: 'd', architecture: net(7) } },
+  })));
+  assert.match(msg, /experiments\.bad\.architecture\.layers\[1\] \(dense\): the network must end with a dense layer of 10 units/);
+  const typo = userError(() => expandExperiments(input({
+    experiments: { typo: { description: 'd', architecture: { kind: 'custom', layers: [{ type: 'dense', unit: 10 }] } } },
+  })));
+  assert.match(typo, /experiments\.typo\.architecture\.layers/);
+});
+
+test('a pooling that shrinks the image to nothing is a UserError naming the grid entry', () => {
+  const msg = userError(() => expandExperiments(input({ grid: { ...grid, pool: [{ kernel: 9, stride: 9, padding: 0 }] } })));
+  assert.match(msg, /grid\.pool\[0\]\.architecture\.layers\[\d+\] \(maxpool\)/);
 });

@@ -1,0 +1,23 @@
+/** evaluate: scores every experiment on the test set and writes artifacts/metrics/summary.json. */
+import { defineStage } from '../src/pipeline/stage.ts';
+import { EvaluateConfigSchema } from '../src/ml/evaluate/config.ts';
+import { runEvaluation } from '../src/ml/evaluate/run.ts';
+import { z } from 'zod';
+
+export default defineStage({
+  description: 'Evaluate every experiment on the test set: overall and per-class accuracy, confusion',
+  params: z.object({ evaluate: EvaluateConfigSchema }),
+  async run(ctx) {
+    // deps, in pipeline.yaml's order: data, experiments.json, train histories, models, selection.json
+    const [dataDir, experimentsFile, historyDir, modelsDir, selectionFile] = ctx.deps as [string, string, string, string, string];
+    await runEvaluation({
+      cfg: ctx.params.evaluate,
+      dataDir, experimentsFile, historyDir, modelsDir, selectionFile,
+      summaryFile: ctx.outs[0]!,
+      threads: ctx.threads,
+      signal: ctx.signal,
+      progress: (u) => ctx.progress(u),
+      log: (l) => ctx.log(l),
+    });
+  },
+});

@@ -1,0 +1,31 @@
+/**
+ * train@<id>: trains one experiment (a matrix instance per experiment of the grid and
+ * configs/experiments/). The engine runs each instance in its own process.
+ */
+import { defineStage } from '../src/pipeline/stage.ts';
+import { expandExperiments } from '../src/ml/grid/expand.ts';
+import { ExperimentSchema, GridInputSchema } from '../src/ml/grid/schema.ts';
+import { runTraining } from '../src/ml/train/run.ts';
+
+export default defineStage({
+  description: 'Train one experiment, checkpointing every epoch',
+  params: ExperimentSchema,
+  matrix: {
+    input: GridInputSchema,
+    instances: (input) => expandExperiments(input).map((e) => ({ id: e.id, params: e })),
+  },
+  async run(ctx) {
+    // deps: [artifacts/data/fashion-mnist]; outs: [artifacts/models/${id}, artifacts/metrics/train/${id}.json]
+    await runTraining({
+      experiment: ctx.params,
+      dataDir: ctx.deps[0]!,
+      modelDir: ctx.outs[0]!,
+      historyFile: ctx.outs[1]!,
+      scratch: ctx.scratch,
+      threads: ctx.threads,
+      signal: ctx.signal,
+      progress: (u) => ctx.progress(u),
+      log: (l) => ctx.log(l),
+    });
+  },
+});

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runTraining, type TrainRunOptions } from '../../../src/ml/train/run.ts';
+import { TrainHistorySchema } from '../../../src/ml/metrics/schemas.ts';
+import type { Experiment } from '../../../src/ml/grid/schema.ts';
+import { writeFakeDataset } from './fixtures.ts';
+
+// A tiny real model (the model builder's custom kind) on the cpu reference backend: fast enough.
+const experiment: Experiment = {
+  id: 'tiny',
+  kind: 'custom',
+  description: 'flatten, dropout, dense',
+  params: { layers: 3 },
+  architecture: { kind: 'custom', layers: [{ type: 'flatten' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 10 }] },
+  train: {
+    epochs: 3, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: 'cosine', seed: 5,
+    validation_split: 40, max_train_images: null, backend: 'cpu', augment: { hflip: true, shift: 1 },
+  },
+};
+
+async function options(dataDir: string, over: Partial<TrainRunOptions> = {}): Promise<TrainRunOptions> {
+  const tmp = await mkdtemp(path.join(tmpdir(), 'train-'));
+  return {
+    experiment, dataDir,
+    modelDir: path.join(tmp, 'model'),
+    historyFile: path.join(tmp, 'history.json'),
+    scratch: path.join(tmp, 'scratch'),
+    threads: 1,
+    signal: new AbortController().signal,
+    progress: () => {}, log: () => {},
+    ...over,
+  };
+}
+
+const metrics = (h: { epochs: Array<{ seconds: number }> }) => h.epochs.map(({ seconds: _s, ...r }) => r);
+
+test('trains the real model, writes a tfjs model dir and a valid history; resume after a kill is exact', async () => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'data-'));
+  await writeFakeDataset(dataDir);
+
+  const ref = await options(dataDir);
+  const h = await runTraining(ref);
+  const written = TrainHistorySchema.parse(JSON.parse(await readFile(ref.historyFile, 'utf8')));
+  assert.deepEqual(written, h);
+  assert.equal(h.epochs.length, 3);
+  assert.equal(h.backend, 'cpu');
+  assert.equal(h.param_count, 784 * 10 + 10);
+  assert.ok(h.epochs[2]!.val_accuracy > 0.5, `val accuracy ${h.epochs[2]!.val_accuracy}`);
+  const model = JSON.parse(await readFile(path.join(ref.modelDir, 'model.json'), 'utf8'));
+  assert.ok(Array.isArray(model.weightsManifest));
+
+  // Kill (abort) during epoch 3, then run again with the same scratch: it resumes after epoch 2.
+  const ac = new AbortController();
+  const killed = await options(dataDir, { signal: ac.signal, progress: (u) => { if (u.step === 'epoch 3/3') ac.abort(new Error('killed')); } });
+  await assert.rejects(runTraining(killed), /killed/);
+  const logs: string[] = [];
+  const resumed = await runTraining({ ...killed, signal: new AbortController().signal, progress: () => {}, log: (l) => logs.push(l) });
+  assert.ok(logs.some((l) => l.includes('resumed from the checkpoint after epoch 2/3')), logs.join('\n'));
+  assert.deepEqual(metrics(resumed), metrics(h));
+  assert.deepEqual(await readFile(path.join(killed.modelDir, 'weights.bin')), await readFile(path.join(ref.modelDir, 'weights.bin')));
+});
