@@ -5,6 +5,13 @@
 import type { GradcheckReport } from '../metrics/schemas.ts';
 
 const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
+/** 1e-10 as $10^{-10}$ and 2.5e-3 as $2.5 \times 10^{-3}$, for use inside math. */
+const tex = (x: number): string => {
+  if (x === 0) return '0';
+  const [m, e] = x.toExponential().split('e') as [string, string];
+  const exp = `10^{${Number(e)}}`;
+  return m === '1' ? exp : `${m} \\times ${exp}`;
+};
 
 const DERIVATION = String.raw`## Part 1: backpropagation by hand
 
@@ -55,10 +62,10 @@ export function gradcheckFragment(r: GradcheckReport): string {
     ? [
         `The analytic gradients above, coded in float64, were compared on a seeded batch (seed ${r.seed}, N = ${r.batch_size}${r.dims ? `, a ${r.dims.input}-${r.dims.hidden}-${r.dims.output} network` : ''}) with:`,
         '',
-        `- ${stencil} in float64, step $h = ${fd.step}$, over ${fd.w1_entries === 'all' ? 'every entry of every parameter' : `${fd.w1_entries} seeded random entries of $W_1$ and every entry of the others`}; tolerance ${sci(r.tolerance)};`,
+        `- ${stencil} in float64, step $h = ${tex(fd.step)}$, over ${fd.w1_entries === 'all' ? 'every entry of every parameter' : `${fd.w1_entries} seeded random entries of $W_1$ and every entry of the others`}; tolerance ${sci(r.tolerance)};`,
         `- automatic differentiation by ${ad?.library ?? 'tfjs'} (${ad?.backend ?? 'cpu'} backend, ${ad?.dtype ?? 'float32'}); tolerance ${sci(r.autodiff_tolerance ?? r.tolerance)}, looser because float32 keeps about 7 significant digits.`,
         '',
-        `Relative error per entry: $|a - b| / \\max(|a|, |b|, \\epsilon)$ with $\\epsilon = ${sci(fd.denominator_floor)}$ for finite differences and $${sci(ad?.denominator_floor ?? 0)}$ for autodiff (so entries whose gradient is essentially zero are judged on their absolute error). Each cell is the worst entry over both sign conventions.`,
+        `Relative error per entry: $|a - b| / \\max(|a|, |b|, \\epsilon)$ with $\\epsilon = ${tex(fd.denominator_floor)}$ for finite differences and $${tex(ad?.denominator_floor ?? 0)}$ for autodiff (so entries whose gradient is essentially zero are judged on their absolute error). Each cell is the worst entry over both sign conventions.`,
       ]
     : [];
   return [
