@@ -1,0 +1,78 @@
+/**
+ * Engine overhead on a synthetic project: 200 stage instances (a matrix over 200 items) reading
+ * 1 GiB of dependency files (200 x 5 MiB). After one full run, it times an up-to-date
+ * `pipeline run` and `pipeline status` (node started directly, npm's own start-up excluded).
+ *
+ *   npm run bench:engine [-- --instances 200 --mib 5 --repeat 5]
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CLI, REPO, TOY_STAGE, TOY_MATRIX_STAGE } from '../test/helpers/project.ts';
+
+const { values } = parseArgs({
+  options: {
+    instances: { type: 'string', default: '200' },
+    mib: { type: 'string', default: '5' },
+    repeat: { type: 'string', default: '5' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const instances = Number(values.instances);
+const mib = Number(values.mib);
+const repeat = Number(values.repeat);
+
+const root = await mkdtemp(path.join(tmpdir(), 'bench-engine-'));
+console.log(`bench:engine: ${instances} instances over ${((instances * mib) / 1024).toFixed(2)} GiB of deps in ${root}`);
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}`);
+
+await symlink(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
+await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
+await mkdir(path.join(root, 'stages'), { recursive: true });
+await mkdir(path.join(root, 'lib'), { recursive: true });
+await mkdir(path.join(root, 'data'), { recursive: true });
+await mkdir(path.join(root, 'configs'), { recursive: true });
+await writeFile(path.join(root, 'stages/toy.ts'), TOY_STAGE);
+await writeFile(path.join(root, 'stages/toy-matrix.ts'), TOY_MATRIX_STAGE);
+await writeFile(path.join(root, 'lib/helper.ts'), 'export const helper = (s: string): string => s.slice(0, 64);\n');
+const chunk = randomBytes(mib << 20);
+const items: string[] = [];
+for (let i = 0; i < instances; i++) {
+  const id = `item${String(i).padStart(4, '0')}`;
+  chunk.writeUInt32LE(i, 0); // distinct content per file
+  await writeFile(path.join(root, 'data', `${id}.bin`), chunk);
+  items.push(`  ${id}: { file: ${id} }`);
+}
+await writeFile(path.join(root, 'configs/items.yaml'), `${items.join('\n')}\n`.replace(/^ {2}/gm, ''));
+// Each instance reads its own 5 MiB file: the toy stage only reads deps it is given, so the
+// matrix names the file through ${id}.
+await writeFile(
+  path.join(root, 'pipeline.yaml'),
+  `stages:\n  work:\n    module: stages/toy-matrix.ts\n    foreach: [items]\n    deps:\n      - data/\${id}.bin\n    outs:\n      - out/\${id}.txt\n`,
+);
+// The toy stage would copy its 5 MiB input into its output; a small output keeps the bench about the engine.
+await writeFile(path.join(root, 'stages/toy.ts'), TOY_STAGE.replace('const inputs = await Promise.all(ctx.deps.map(readAll));', 'const inputs = ctx.deps.map((d: string) => d);'));
+
+const cli = (...args: string[]): number => {
+  const t0 = performance.now();
+  execFileSync(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  return performance.now() - t0;
+};
+
+const setup = cli('run');
+console.log(`first full run (${instances} stage processes): ${(setup / 1000).toFixed(1)} s`);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const noop: number[] = [];
+const status: number[] = [];
+for (let i = 0; i < repeat; i++) {
+  noop.push(cli('run'));
+  status.push(cli('status'));
+}
+console.log(`up-to-date run: ${noop.map((x) => x.toFixed(0)).join(', ')} ms`);
+console.log(`status:         ${status.map((x) => x.toFixed(0)).join(', ')} ms`);
+if (!values.keep) await rm(root, { recursive: true, force: true });
+console.log(`noop-run ${median(noop).toFixed(0)} ms`);
+console.log(`status ${median(status).toFixed(0)} ms`);
