@@ -5,6 +5,7 @@
  */
 import { Marked, type Tokens } from 'marked';
 import markedKatex from 'marked-katex-extension';
+import { unicodeMathVariants } from './mathml-variants.ts';
 import { prose } from './md-format.ts';
 
 const STYLE = `
@@ -22,6 +23,8 @@ code { font: .88em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; bac
 figure.plot { margin: 1.5em 0; overflow-x: auto; }
 figure.plot svg { max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: .9em; margin-top: .3em; }
+/* Installed math fonts only (no download): brackets and sums stretch only with an OpenType MATH table. */
+math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math; }
 math[display="block"] { margin: 1em 0; overflow-x: auto; }
 `;
 
@@ -44,7 +47,7 @@ export function renderHtml(markdown: string, title: string, svgs: ReadonlyMap<st
       },
     },
   });
-  const body = marked.parse(markdown, { async: false });
+  const body = unicodeMathVariants(marked.parse(markdown, { async: false }));
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -59,3 +59,22 @@ export function shiftHeadings(md: string, top: number): string {
   const delta = top - Math.min(...levels);
   return lines.map((l, i) => (isHeading[i] ? l.replace(/^#+/, (h) => '#'.repeat(Math.min(6, Math.max(1, h.length + delta)))) : l)).join('\n');
 }
+
+/** A fragment's own title gives way to the report's section heading. */
+export function dropLeadingHeading(md: string): string {
+  return md.replace(/^\s*#{1,6}\s[^\n]*\n*/, '');
+}
+
+/**
+ * Whether `md` already holds a table whose header starts with these cells (case and spacing
+ * ignored): fragments may carry the table the report would otherwise build, and it must not repeat.
+ */
+export function hasTable(md: string, headerStart: string[]): boolean {
+  const norm = (c: string) => c.trim().toLowerCase().replace(/\s+/g, ' ');
+  const want = headerStart.map(norm);
+  return md.split('\n').some((line) => {
+    if (!line.trimStart().startsWith('|')) return false;
+    const cells = line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map(norm);
+    return want.every((w, i) => cells[i] === w);
+  });
+}

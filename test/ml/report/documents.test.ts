@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { renderHtml } from '../../../src/ml/report/html.ts';
+import { unicodeMathVariants } from '../../../src/ml/report/mathml-variants.ts';
 import type { ReportInputs } from '../../../src/ml/report/inputs.ts';
 import { renderMarkdown } from '../../../src/ml/report/markdown.ts';
 import { ReportParamsSchema } from '../../../src/ml/report/params.ts';
@@ -28,13 +29,17 @@ function inputs(overrides: Partial<ReportInputs> = {}): ReportInputs {
 test('report.md answers every part the homework asks', () => {
   const i = inputs();
   const md = renderMarkdown({ inputs: i, params, provenance });
-  for (const h of ['## Part 1: Backpropagation', '## Part 2.1: Theory', '### Table 1: Output from convolution',
+  for (const h of ['## Part 1: Backpropagation', '## Part 2.1: Theory',
     '## Part 2.2.1', '## Part 2.2.2', '### Chosen baseline', '### Custom architecture', '### Table 3: Overall accuracy',
     '### Table 4: Per-class accuracy', '### Problematic classes', '## Reproducibility']) {
     assert.ok(md.includes(h), h);
   }
-  // The fragment's headings sit under the part's heading.
-  assert.ok(md.includes('### Derivation') && md.includes('### 2.1.1 Output volume'));
+  // A fragment's own title gives way to the part heading; its sub-headings sit under it.
+  assert.ok(md.includes('### Hidden layer') && !md.includes('backpropagation by hand') && !md.includes('Convolutional networks: theory'));
+  assert.ok(md.includes('**2.1.1.**') && md.includes('$$'));
+  // Each table appears once: Table 1 from the theory fragment, the gradient check built here.
+  assert.equal(md.split('| Row | Column | Filter | Value |').length - 1, 1);
+  assert.equal(md.split('| Parameter | Shape | Entries checked |').length - 1, 1);
   for (const r of i.theory.toy_convolution.table1) assert.ok(md.includes(`| ${r.row} | ${r.column} | ${r.filter} | ${r.value} |`));
   const best = i.summary.experiments.find((e) => e.id === i.summary.best)!;
   assert.ok(md.includes(`**${(best.test_accuracy * 100).toFixed(2)}%**`), 'Table 3 holds the test accuracy');
@@ -49,9 +54,18 @@ test('report.md answers every part the homework asks', () => {
   assert.ok(md.includes('gradcheck 7; training 520') && md.includes('2 cores (Test CPU)'));
 });
 
-test('without the theory fragment, 2.1 is written from theory.json', () => {
+test('without the theory fragment, 2.1 and Table 1 are written from theory.json', () => {
   const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: undefined } }), params, provenance });
   assert.ok(md.includes('### 2.1.1 Output volume of 98x98x16') && md.includes('**Answer:** 24 x 24 x 64'));
+  assert.ok(md.includes('### Table 1: Output from convolution') && md.includes('| 1 | 1 | 2 | 47 |'));
+  assert.ok(md.includes('- Filter 2: [47, 66, 52] [44, 66, 37] [65, 40, 94]'));
+});
+
+test('a gradcheck fragment that carries its own table is not repeated', () => {
+  const table = '| Parameter | Shape | Entries checked | Max rel. error vs finite differences |\n|---|---|---|---|\n| $W_1$ | 2 x 500 | 1000 | 2e-7 |\n';
+  const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: `${GRADCHECK_FRAGMENT}\n${table}`, theory: THEORY_FRAGMENT } }), params, provenance });
+  assert.equal(md.split('| Parameter | Shape | Entries checked |').length - 1, 1);
+  assert.ok(!md.includes('### Gradient check'));
 });
 
 test('a failed gradient check is shown as a failure', () => {
@@ -76,4 +90,14 @@ test('index.html is self-contained: figures inline, math as MathML, a CSP that b
   // KaTeX keeps the source TeX in an <annotation>; outside it, none may be left untypeset.
   assert.doesNotMatch(html.replace(/<annotation[^>]*>[\s\S]*?<\/annotation>/g, ''), /\$\$|\\frac/, 'all TeX was typeset');
   assert.throws(() => renderHtml('![x](missing.svg)', 't', svgs), /missing\.svg was not rendered/);
+});
+
+test('blackboard, script and bold math letters become Unicode symbols that MathML Core shows', () => {
+  assert.equal(unicodeMathVariants('<mi mathvariant="double-struck">R</mi>'), '<mi mathvariant="normal">ℝ</mi>');
+  assert.equal(unicodeMathVariants('<mi mathvariant="script">L</mi>'), '<mi mathvariant="normal">ℒ</mi>');
+  assert.equal(unicodeMathVariants('<mn mathvariant="bold">1</mn>'), '<mn>𝟏</mn>');
+  assert.equal(unicodeMathVariants('<mi mathvariant="bold-italic">x</mi>'), '<mi mathvariant="normal">𝒙</mi>');
+  assert.equal(unicodeMathVariants('<mi mathvariant="normal">sin</mi>'), '<mi mathvariant="normal">sin</mi>');
+  const html = renderHtml('Let $x \\in \\mathbb{R}^2$ and $\\mathcal{L}$.', 't', new Map());
+  assert.ok(html.includes('ℝ') && html.includes('ℒ'));
 });

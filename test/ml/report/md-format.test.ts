@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cell, duration, points, shiftHeadings, table } from '../../../src/ml/report/md-format.ts';
+import { cell, dropLeadingHeading, duration, hasTable, points, shiftHeadings, table } from '../../../src/ml/report/md-format.ts';
 
 test('cells cannot break the table or inject HTML', () => {
   assert.equal(cell('a|b\nc <script>'), 'a\\|b c &lt;script&gt;');
@@ -23,4 +23,13 @@ test('numbers print the way the report reads', () => {
   assert.equal(duration(12.34), '12.3 s');
   assert.equal(duration(272), '4 min 32 s');
   assert.equal(duration(7300), '2 h 1 min');
+});
+
+test('a fragment loses its own title and is searched for tables by header', () => {
+  assert.equal(dropLeadingHeading('\n## Title\n\nbody\n## Later\n'), 'body\n## Later\n');
+  assert.equal(dropLeadingHeading('body first\n## Later'), 'body first\n## Later');
+  const md = 'text\n\n|Row| column |  Filter | Value |\n|---|---|---|---|\n| 1 | 1 | 1 | 9 |\n';
+  assert.ok(hasTable(md, ['Row', 'Column', 'Filter']));
+  assert.ok(!hasTable(md, ['Parameter', 'Shape']));
+  assert.ok(!hasTable('Row | Column in prose', ['Row', 'Column']));
 });
