@@ -108,28 +108,3 @@ export function problematicClasses(s: Summary, e: ExperimentResult, p: ReportPar
   cells.sort((a, b) => b.count - a.count || a.true_class.localeCompare(b.true_class) || a.predicted_class.localeCompare(b.predicted_class));
   return { weakest, pairs: cells.slice(0, p.confused_pairs) };
 }
-
-/**
- * Compact params, as the homework's Figure 2 writes them: `{kernel: 2, stride: 2, padding: 0}`
- * becomes `(2, 2, 0)`; paramColumns() names the fields in the column header.
- */
-export function formatParam(v: unknown): string {
-  if (Array.isArray(v)) return `(${v.map(formatParam).join(', ')})`;
-  if (v !== null && typeof v === 'object') return `(${Object.values(v).map(formatParam).join(', ')})`;
-  return String(v);
-}
-
-/** Every top-level param key any experiment uses, in first-seen order: the leaderboard's columns. */
-export function paramKeys(s: Summary): string[] {
-  const keys: string[] = [];
-  for (const e of s.experiments) for (const k of Object.keys(e.params)) if (!keys.includes(k)) keys.push(k);
-  return keys;
-}
-
-/** Column titles for paramKeys(): an object-valued param lists its fields, `pool (kernel, stride, padding)`. */
-export function paramColumns(s: Summary): Array<{ key: string; title: string }> {
-  return paramKeys(s).map((key) => {
-    const sample = s.experiments.map((e) => e.params[key]).find((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
-    return { key, title: sample ? `${key} (${Object.keys(sample).join(', ')})` : key };
-  });
-}

@@ -1,7 +1,8 @@
 /** The report's tables as CSV, for spreadsheets and scripts (the HTML and Markdown are for people). */
 import { stringify } from 'csv-stringify/sync';
 import type { ExperimentResult, Summary } from '../metrics/schemas.ts';
-import { leaderboard, paramKeys } from './analysis.ts';
+import { leaderboard } from './analysis.ts';
+import { allParamKeys } from './param-format.ts';
 
 /** csv-stringify writes booleans as 1 and an empty string by default; true/false reads better. */
 const CAST = { cast: { boolean: (b: boolean) => String(b) } };
@@ -11,7 +12,7 @@ const csvValue = (v: unknown): string | number | boolean =>
   typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : JSON.stringify(v);
 
 export function leaderboardCsv(s: Summary): string {
-  const keys = paramKeys(s);
+  const keys = allParamKeys(s);
   const rows = leaderboard(s).map((e) => [
     e.rank, e.id, e.kind, e.role, ...keys.map((k) => (k in e.params ? csvValue(e.params[k]) : '')),
     e.val_accuracy, e.test_accuracy, e.test_loss ?? '', e.param_count, e.epochs, e.train_seconds,

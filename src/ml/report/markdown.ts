@@ -6,8 +6,9 @@ import type { ReportInputs } from './inputs.ts';
 import type { ReportParams } from './params.ts';
 import type { Provenance } from './provenance.ts';
 import {
-  chosenBaseline, classRows, customVerdicts, experimentById, formatParam, leaderboard, paramColumns, problematicClasses,
+  chosenBaseline, classRows, customVerdicts, experimentById, leaderboard, problematicClasses,
 } from './analysis.ts';
+import { describeParams, formatParam, paramColumns } from './param-format.ts';
 import { FILES } from './layout.ts';
 import {
   cell, code, count, dropLeadingHeading, duration, hasTable, pct, points, prose, sci, shiftHeadings, table,
@@ -101,9 +102,12 @@ function part222({ inputs }: ReportModel): string {
   const s = inputs.summary;
   const columns = paramColumns(s);
   const board = leaderboard(s);
+  // A custom network's layer list does not fit a cell: it is written out below the table.
+  const paramCell = (e: { kind: string; params: Record<string, unknown> }, key: string, k: number) =>
+    e.kind === 'custom' ? (k === 0 ? 'see below' : '') : key in e.params ? cell(formatParam(e.params[key])) : '';
   const mark = (role: string) => (role === 'best' ? ' (best)' : role === 'baseline' ? ' (baseline)' : '');
   const rows = board.map((e) => [
-    String(e.rank), `${code(e.id)}${mark(e.role)}`, e.kind, ...columns.map(({ key }) => (key in e.params ? cell(formatParam(e.params[key])) : '')),
+    String(e.rank), `${code(e.id)}${mark(e.role)}`, e.kind, ...columns.map(({ key }, k) => paramCell(e, key, k)),
     pct(e.val_accuracy), pct(e.test_accuracy), count(e.param_count), duration(e.train_seconds),
   ]);
   const base = chosenBaseline(s);
@@ -141,6 +145,7 @@ function part222({ inputs }: ReportModel): string {
         (v.beats ? 'It **beats** the best baseline on both validation and test accuracy.' :
           'It does **not** beat the best baseline on both validation and test accuracy.'),
       e.description ? `Why it was expected to do better, from its config: ${prose(e.description)}` : 'Its config gives no description.',
+      describeParams(e).map((p) => `- ${cell(p.name)}: ${prose(p.text)}`).join('\n'),
     ].join('\n\n'));
   }
   return parts.join('\n\n');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import {
-  chosenBaseline, customVerdicts, formatParam, leaderboard, paramColumns, problematicClasses,
+  chosenBaseline, customVerdicts, leaderboard, problematicClasses,
 } from '../../../src/ml/report/analysis.ts';
 import { ReportParamsSchema } from '../../../src/ml/report/params.ts';
 import { reportFixture } from '../../fixtures/report-metrics.ts';
@@ -60,12 +60,4 @@ test('a pair across groups gets no group reason', () => {
   confusion[1]![8] = 100; // Trouser predicted as Bag: no look-alike group holds both
   const probs = problematicClasses(summary, { ...best, confusion }, params);
   assert.deepEqual(probs.pairs.map((p) => [p.true_class, p.predicted_class, p.group]), [['Trouser', 'Bag', undefined]]);
-});
-
-test('params read like Figure 2 and the column names the fields', () => {
-  assert.equal(formatParam({ kernel: 2, stride: 2, padding: 0 }), '(2, 2, 0)');
-  assert.equal(formatParam([64, 128]), '(64, 128)');
-  assert.equal(formatParam(true), 'true');
-  const { summary } = reportFixture();
-  assert.deepEqual(paramColumns(summary).map((c) => c.title), ['pool (kernel, stride, padding)', 'dropout', 'batchnorm', 'blocks']);
 });
