@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The `pipeline` command. Stage modules and the runner are TypeScript, loaded through tsx so a
-// user edits a .ts file and runs it, with no build step to forget.
-import { register } from 'tsx/esm/api';
+// The `pipeline` command: runs the bundled runner (rebuilt from src/pipeline/ when it changed).
+// Stage modules stay TypeScript, loaded through tsx only when they must be imported, so a user
+// edits a .ts stage and runs it, with no build step to forget.
+import { pathToFileURL } from 'node:url';
+import { ensureEngineBundle } from './engine-bundle.js';
 
-register();
-const { main } = await import('../src/pipeline/cli.ts');
+const { main } = await import(pathToFileURL(await ensureEngineBundle()).href);
 process.exitCode = await main(process.argv.slice(2));

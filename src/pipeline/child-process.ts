@@ -5,9 +5,12 @@ import { UserError } from './errors.ts';
 import type { ChildJob, ChildMessage } from './child-protocol.ts';
 import type { ProgressUpdate } from './stage.ts';
 
-const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
-// Resolved here, not from the project's cwd, so any project directory can run stages.
-const TSX_LOADER = import.meta.resolve('tsx');
+// Bundled (dist/cli.mjs next to dist/child.mjs), the child entry is plain JS and loads tsx only
+// for the stage module; from source (tests under tsx), it is child.ts under tsx's loader, resolved
+// here rather than from the project's cwd so that any project directory can run stages.
+const BUNDLED = import.meta.url.endsWith('.mjs');
+const CHILD_ENTRY = fileURLToPath(new URL(BUNDLED ? './child.mjs' : './child.ts', import.meta.url));
+const NODE_ARGS = BUNDLED ? [CHILD_ENTRY] : ['--import', import.meta.resolve('tsx'), CHILD_ENTRY];
 /** How long a stage may take to stop after an abort message before it is killed. */
 const KILL_GRACE_MS = 2000;
 
@@ -27,7 +30,7 @@ export async function runInChild(
   signal: AbortSignal,
   cores: number[] | undefined,
 ): Promise<ChildResult> {
-  const nodeArgs = ['--import', TSX_LOADER, CHILD_ENTRY];
+  const nodeArgs = NODE_ARGS;
   const [file, args] = cores && cores.length > 0
     ? ['taskset', ['-c', cores.join(','), process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];

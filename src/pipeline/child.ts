@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUserError } from './errors.ts';
+import { ensureTypeScriptLoader } from './typescript-loader.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
 import type { AnyStage, StageContext } from './stage.ts';
 
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
 }
 
 async function runJob(job: ChildJob, signal: AbortSignal): Promise<void> {
+  await ensureTypeScriptLoader();
   const mod = (await import(pathToFileURL(path.join(job.root, job.module)).href)) as { default: AnyStage };
   const stage = mod.default;
   const params = stage.params.parse(job.params);

@@ -13,7 +13,7 @@ import { Lock } from './lock.ts';
 import { selectInstances, type Plan } from './plan.ts';
 import { plainReporter } from './reporters/plain.ts';
 import { acquireRunLock } from './run-lock.ts';
-import { analyze } from './spec/analyze.ts';
+import { loadPlan } from './spec/plan-cache.ts';
 import { stateDirs } from './state-dirs.ts';
 import { computeStatus, type StatusReport } from './status.ts';
 
@@ -51,17 +51,18 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     return command || args.values.help ? 0 : 2;
   }
   try {
-    const plan = await analyze(root, { profile: args.values.profile, sets: args.values.set });
+    const hasher = await Hasher.open(root, stateDirs(root).hashes);
+    const plan = await loadPlan(root, { profile: args.values.profile, sets: args.values.set }, hasher);
     const { selected, unknown } = targets.length > 0 ? selectInstances(plan, targets) : { selected: undefined, unknown: [] };
     if (unknown.length > 0) {
       throw new UserError(unknown.map((t) => ({ field: 'stage', message: `no stage or instance "${t}" (see \`pipeline dag\`)` })));
     }
     switch (command) {
       case 'run':
-        if (args.values['dry-run']) return await status(plan, selected, false, true);
-        return await run(plan, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet);
+        if (args.values['dry-run']) return await status(plan, hasher, selected, false, true);
+        return await run(plan, hasher, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet);
       case 'status':
-        return await status(plan, selected, args.values.json, false);
+        return await status(plan, hasher, selected, args.values.json, false);
       case 'dag':
         process.stdout.write(renderDag(plan));
         return 0;
@@ -84,7 +85,7 @@ function parseJobs(value: string | undefined): number {
   return n;
 }
 
-async function run(plan: Plan, targets: string[], force: boolean, jobs: number, quiet: boolean): Promise<number> {
+async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean, jobs: number, quiet: boolean): Promise<number> {
   const runLock = await acquireRunLock(stateDirs(plan.root).runLock);
   const controller = new AbortController();
   let interrupts = 0;
@@ -110,7 +111,6 @@ async function run(plan: Plan, targets: string[], force: boolean, jobs: number, 
     }
     const lock = await Lock.open(plan.root);
     for (const p of lock.problems) process.stderr.write(`pipeline: ${p}\n`);
-    const hasher = await Hasher.open(plan.root, stateDirs(plan.root).hashes);
     const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal });
     await reporter.close();
     const counts = new Map<string, number>();
@@ -127,9 +127,8 @@ async function run(plan: Plan, targets: string[], force: boolean, jobs: number, 
   }
 }
 
-async function status(plan: Plan, selected: Set<string> | undefined, json: boolean, dryRun: boolean): Promise<number> {
+async function status(plan: Plan, hasher: Hasher, selected: Set<string> | undefined, json: boolean, dryRun: boolean): Promise<number> {
   const lock = await Lock.open(plan.root);
-  const hasher = await Hasher.open(plan.root, stateDirs(plan.root).hashes);
   const report = await computeStatus(plan, lock, hasher, selected);
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, dryRun));
   return 0;

@@ -7,9 +7,10 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { UserError, type Problem, type SourceLocation } from '../errors.ts';
+import { isUserError, UserError, type Problem, type SourceLocation } from '../errors.ts';
 import type { Plan, PlannedInstance } from '../plan.ts';
 import type { AnyStage } from '../stage.ts';
+import { ensureTypeScriptLoader } from '../typescript-loader.ts';
 import { codeFiles } from './code-files.ts';
 import { loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
@@ -108,7 +109,8 @@ async function expandStage(
   try {
     items = stage.matrix.instances(checkedInput.data);
   } catch (e) {
-    if (e instanceof UserError) {
+    // By name, not instanceof: the stage module has its own copy of errors.ts.
+    if (isUserError(e)) {
       problems.push(...e.problems.map((p) => (p.location ? p : { ...field('foreach'), ...p })));
       return [];
     }
@@ -159,6 +161,7 @@ async function loadStageModule(root: string, module: string): Promise<AnyStage |
     return `module ${module} does not exist`;
   }
   let mod: { default?: unknown };
+  await ensureTypeScriptLoader();
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (e) {
