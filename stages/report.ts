@@ -27,6 +27,9 @@ export default defineStage({
       trainDir: dep(ctx, 'artifacts/metrics/train'),
       fragmentsDir: dep(ctx, 'artifacts/fragments'),
     });
+    if (inputs.ignoredHistories.length > 0) {
+      ctx.log(`not in summary.json, left out: ${inputs.ignoredHistories.join(', ')}`);
+    }
     const params = ctx.params.report;
     const provenance = await collectProvenance(ctx.root, params.command, inputs, new Date());
     ctx.progress({ step: 'rendering', message: `${inputs.summary.experiments.length} experiments` });

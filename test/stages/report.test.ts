@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,8 +20,14 @@ async function params() {
   return stage.params.parse({ report: raw });
 }
 
+const roots: string[] = [];
+after(async () => {
+  for (const r of roots) await rm(r, { recursive: true, force: true });
+});
+
 async function project(): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'report-stage-'));
+  roots.push(root);
   await writeReportFixture(root);
   return root;
 }
@@ -48,7 +54,6 @@ test('renders every declared output from fixture metrics', async () => {
   assert.match(md, /pipeline\.lock \(sha256\) \| `[0-9a-f]{64}`/);
   assert.match(logs.join('\n'), /open artifacts\/report\/index.html/);
   assert.deepEqual(logs.filter((l) => l.startsWith('warning')), [], 'figures render without vega warnings');
-  await rm(root, { recursive: true, force: true });
 });
 
 test('a missing metrics file is a UserError naming the file and its producer', async () => {
@@ -76,4 +81,17 @@ test('a summary whose best experiment does not exist is a UserError', async () =
   await writeFile(file, JSON.stringify(s));
   const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
   await assert.rejects(stage.run(ctx), (e) => isUserError(e) && /"nope" is not among the experiments/.test(e.message));
+});
+
+test('a history of an experiment no longer in summary.json is left out and named', async () => {
+  const root = await project();
+  const train = path.join(root, 'artifacts/metrics/train');
+  const [first] = (await readdir(train)).sort();
+  const old = JSON.parse(await readFile(path.join(train, first!), 'utf8')) as { id: string };
+  old.id = 'removed_experiment';
+  await writeFile(path.join(train, 'removed_experiment.json'), JSON.stringify(old));
+  const { ctx, logs } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  await stage.run(ctx);
+  assert.ok(!(await readdir(ctx.out('artifacts/tensorboard'))).includes('removed_experiment'));
+  assert.ok(logs.some((l) => l.includes('left out: removed_experiment.json')));
 });

@@ -15,8 +15,13 @@ export interface ReportInputs {
   gradcheck: GradcheckReport;
   theory: TheoryReport;
   summary: Summary;
-  /** Sorted by id, so every output lists experiments in the same order. */
+  /** Histories of the experiments in summary.json, sorted by id so every output lists them alike. */
   histories: TrainHistory[];
+  /**
+   * History files of experiments summary.json does not list (an experiment removed from the
+   * configs leaves its old history behind): left out of the curves and TensorBoard, named in the log.
+   */
+  ignoredHistories: string[];
   fragments: { gradcheck: string; theory: string | undefined };
 }
 
@@ -69,13 +74,19 @@ export async function readReportInputs(p: InputPaths): Promise<ReportInputs> {
   } catch {
     names = [];
   }
-  const histories = [];
-  for (const n of names) histories.push(await readJson(path.join(p.trainDir, n), TrainHistorySchema, 'train'));
   checkConsistency(summary, p.summary);
+  const listed = new Set(summary.experiments.map((e) => e.id));
+  const histories: TrainHistory[] = [];
+  const ignoredHistories: string[] = [];
+  for (const n of names) {
+    const h = await readJson(path.join(p.trainDir, n), TrainHistorySchema, 'train');
+    if (listed.has(h.id)) histories.push(h);
+    else ignoredHistories.push(n);
+  }
   const gradFragment = await readText(path.join(p.fragmentsDir, 'gradcheck.md'), 'gradcheck');
   // theory.json holds every answer too, so the report can stand without the prose fragment.
   const theoryFragment = await readFile(path.join(p.fragmentsDir, 'theory.md'), 'utf8').catch(() => undefined);
-  return { gradcheck, theory, summary, histories, fragments: { gradcheck: gradFragment, theory: theoryFragment } };
+  return { gradcheck, theory, summary, histories, ignoredHistories, fragments: { gradcheck: gradFragment, theory: theoryFragment } };
 }
 
 /** What the schemas cannot say: references inside summary.json must resolve. */

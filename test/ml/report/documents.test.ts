@@ -21,7 +21,7 @@ const provenance: Provenance = {
 function inputs(overrides: Partial<ReportInputs> = {}): ReportInputs {
   const fx = reportFixture();
   return {
-    gradcheck: fx.gradcheck, theory: fx.theory, summary: fx.summary, histories: fx.histories,
+    gradcheck: fx.gradcheck, theory: fx.theory, summary: fx.summary, histories: fx.histories, ignoredHistories: [],
     fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: THEORY_FRAGMENT }, ...overrides,
   };
 }
