@@ -1,8 +1,8 @@
 /** evaluate: scores every experiment on the test set and writes artifacts/metrics/summary.json. */
+import { z } from 'zod';
 import { defineStage } from '../src/pipeline/stage.ts';
 import { EvaluateConfigSchema } from '../src/ml/evaluate/config.ts';
 import { runEvaluation } from '../src/ml/evaluate/run.ts';
-import { z } from 'zod';
 
 export default defineStage({
   description: 'Evaluate every experiment on the test set: overall and per-class accuracy, confusion',
