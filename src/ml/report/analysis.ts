@@ -12,11 +12,14 @@ export interface Ranked extends ExperimentResult {
   role: Role;
 }
 
-/** Ranked by validation accuracy: the test set stays out of model selection. */
+/**
+ * Ranked by validation accuracy, ties to fewer parameters (the select stage's rule): the test set
+ * stays out of model selection, so it breaks no ties either.
+ */
 export function leaderboard(s: Summary): Ranked[] {
   const baseline = chosenBaseline(s);
   return [...s.experiments]
-    .sort((a, b) => b.val_accuracy - a.val_accuracy || b.test_accuracy - a.test_accuracy || a.id.localeCompare(b.id))
+    .sort((a, b) => b.val_accuracy - a.val_accuracy || a.param_count - b.param_count || a.id.localeCompare(b.id))
     .map((e, i) => ({ ...e, rank: i + 1, role: e.id === s.best ? 'best' : e.id === baseline?.id ? 'baseline' : 'other' }));
 }
 

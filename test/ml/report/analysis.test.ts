@@ -61,3 +61,17 @@ test('a pair across groups gets no group reason', () => {
   const probs = problematicClasses(summary, { ...best, confusion }, params);
   assert.deepEqual(probs.pairs.map((p) => [p.true_class, p.predicted_class, p.group]), [['Trouser', 'Bag', undefined]]);
 });
+
+test('leaderboard ties go to fewer parameters, never to the test set', () => {
+  const { summary } = reportFixture();
+  const [a, b] = summary.experiments.filter((e) => e.kind === 'grid');
+  const tied = {
+    ...summary,
+    experiments: [
+      { ...a!, val_accuracy: 0.99, param_count: 2000, test_accuracy: 0.99 },
+      { ...b!, val_accuracy: 0.99, param_count: 1000, test_accuracy: 0.5 },
+    ],
+    best: b!.id, best_baseline: b!.id,
+  };
+  assert.deepEqual(leaderboard(tied).map((e) => e.id), [b!.id, a!.id]);
+});
