@@ -2,6 +2,13 @@
  * The forward pass of a planned network. Training mode uses batch statistics and dropout and
  * returns the BatchNorm running-statistics updates for the caller to apply after the step;
  * inference mode uses the running statistics and no dropout.
+ *
+ * Two exact rewrites keep the training step cheap:
+ * - a conv directly followed by BatchNorm skips its bias: BatchNorm subtracts the batch mean, which
+ *   cancels any per-channel constant, so the output is the same. The bias stays a parameter (it is
+ *   counted, saved, and would matter if the architecture changed) but gets no gradient, and the
+ *   optimizer leaves it alone, exactly as the gradient PyTorch computes for it (zero) would.
+ * - BatchNorm followed by ReLU, and conv followed by ReLU, run as one fused op.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PlannedLayer } from './layers.ts';
@@ -24,13 +31,23 @@ function need<T>(v: T | undefined, what: string): T {
 /** Logits [n, classes]. In training mode, `updates` receives the new running statistics. */
 export function forward(plan: PlannedLayer[], tensors: LayerTensors[], x: tf.Tensor4D, mode: Mode, updates: StatisticsUpdate[] = []): tf.Tensor2D {
   let h: tf.Tensor = x;
-  for (const p of plan) {
+  /** Whether a trainable layer came before: only then does anything need d(loss)/d(h). */
+  let afterParams = false;
+  for (let i = 0; i < plan.length; i++) {
+    const p = plan[i]!;
+    const next = plan[i + 1]?.layer.type;
     const t = tensors[p.index] ?? {};
     const layer = p.layer;
     switch (layer.type) {
-      case 'conv':
-        h = conv(h as tf.Tensor4D, need(t.kernel, 'a conv kernel') as tf.Tensor4D, t.bias as tf.Tensor1D | undefined, layer.stride, layer.padding);
+      case 'conv': {
+        const beforeNorm = next === 'batchnorm';
+        const relu = next === 'relu';
+        const bias = beforeNorm ? undefined : (t.bias as tf.Tensor1D | undefined);
+        h = conv(h as tf.Tensor4D, need(t.kernel, 'a conv kernel') as tf.Tensor4D, bias, layer.stride, layer.padding,
+          { relu, inputGradient: afterParams });
+        if (relu) i++;
         break;
+      }
       case 'dense':
         h = dense(h as tf.Tensor2D, need(t.kernel, 'a dense kernel') as tf.Tensor2D, t.bias as tf.Tensor1D | undefined);
         break;
@@ -39,11 +56,13 @@ export function forward(plan: PlannedLayer[], tensors: LayerTensors[], x: tf.Ten
         const beta = need(t.beta, 'beta') as tf.Tensor1D;
         const runningMean = need(t.runningMean, 'a running mean');
         const runningVar = need(t.runningVar, 'a running variance');
+        const relu = next === 'relu';
         if (!mode.training) {
           h = batchNormInfer(h, gamma, beta, runningMean as tf.Tensor1D, runningVar as tf.Tensor1D, layer.epsilon);
           break;
         }
-        const r = batchNormTrain(h, gamma, beta, layer.epsilon);
+        const r = batchNormTrain(h, gamma, beta, layer.epsilon, relu);
+        if (relu) i++;
         h = r.y;
         // PyTorch tracks the unbiased variance: n/(n-1) of the biased one used to normalise.
         const count = h.size / r.mean.size;
@@ -73,6 +92,7 @@ export function forward(plan: PlannedLayer[], tensors: LayerTensors[], x: tf.Ten
         h = h.reshape([h.shape[0]!, -1]);
         break;
     }
+    if (p.params > 0) afterParams = true;
   }
   return h as tf.Tensor2D;
 }

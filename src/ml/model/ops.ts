@@ -16,9 +16,29 @@ function explicitPadding(padding: Pair): [[number, number], [number, number], [n
   return [[0, 0], [ph, ph], [pw, pw], [0, 0]];
 }
 
-export function conv(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | undefined, stride: Pair, padding: Pair): tf.Tensor4D {
-  // The fused op adds the bias inside the backend's conv (one pass instead of two).
-  return tf.fused.conv2d({ x, filter: kernel, bias, strides: pair(stride), pad: explicitPadding(padding), dimRoundingMode: 'floor' });
+export interface ConvOptions {
+  /** Add ReLU after the bias. */
+  relu: boolean;
+  /**
+   * Whether anything needs the gradient with respect to x. tfjs's fused conv computes it
+   * unconditionally (its custom gradient returns all three), which for the first layer is a whole
+   * backward convolution thrown away; without it we use the plain conv, whose gradients are lazy.
+   */
+  inputGradient: boolean;
+}
+
+export function conv(
+  x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | undefined, stride: Pair, padding: Pair, opts: ConvOptions,
+): tf.Tensor4D {
+  const strides = pair(stride);
+  const pad = explicitPadding(padding);
+  if (opts.inputGradient) {
+    // The fused op adds the bias and applies ReLU inside the backend's conv.
+    return tf.fused.conv2d({ x, filter: kernel, bias, strides, pad, dimRoundingMode: 'floor', activation: opts.relu ? 'relu' : 'linear' });
+  }
+  let y: tf.Tensor4D = tf.conv2d(x, kernel, strides, pad, 'NHWC', 1, 'floor');
+  if (bias) y = y.add(bias);
+  return opts.relu ? tf.relu(y) : y;
 }
 
 /** Padding never wins the max: tfjs pools skip positions outside the input. */
@@ -48,12 +68,24 @@ export interface BatchNormTraining<T extends tf.Tensor> {
   variance: tf.Tensor1D;
 }
 
-/** Training mode: normalise with the batch statistics over every axis but the last. */
-export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTraining<T> {
+/** The fused wasm kernel (../backend/kernels/batchnorm.ts), when the current backend has it. */
+const BATCHNORM_TRAIN = 'FashionBatchNormTrain';
+
+/**
+ * Training mode: normalise with the batch statistics over every axis but the last, then ReLU if
+ * asked (fused into the same kernel where the backend has one).
+ */
+export function batchNormTrain<T extends tf.Tensor>(
+  x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean,
+): BatchNormTraining<T> {
+  if (tf.getKernel(BATCHNORM_TRAIN, tf.getBackend())) {
+    const [y, mean, variance] = tf.engine().runKernel(BATCHNORM_TRAIN, { x, gamma, beta }, { epsilon, relu }) as tf.Tensor[];
+    return { y: y as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
-  const y = x.sub(mean).mul(variance.add(epsilon).rsqrt().mul(gamma)).add(beta) as T;
-  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  const normalised = x.sub(mean).mul(variance.add(epsilon).rsqrt().mul(gamma)).add(beta) as T;
+  return { y: relu ? (tf.relu(normalised) as T) : normalised, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 
 /** Inference mode: normalise with the running statistics. */

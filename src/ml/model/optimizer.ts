@@ -45,7 +45,11 @@ export class Optimizer {
     return v;
   }
 
-  /** Applies one update from gradients keyed by parameter name. */
+  /**
+   * Applies one update from gradients keyed by parameter name. A parameter without a gradient is
+   * one the loss does not depend on (a conv bias cancelled by the BatchNorm after it): it is left
+   * as it is, which is what a zero gradient gives from a zero optimizer state.
+   */
   apply(grads: Record<string, tf.Tensor>): void {
     this.step += 1;
     const t = this.step;
@@ -53,7 +57,7 @@ export class Optimizer {
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g = grads[name];
-        if (!g) throw new Error(`no gradient for ${name}`);
+        if (!g) continue;
         switch (this.config.name) {
           case 'sgd':
             p.assign(p.sub(g.mul(lr)));

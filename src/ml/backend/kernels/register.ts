@@ -5,8 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient } from './batchnorm.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { makeMaxPoolGradConfig } from './max-pool-grad.ts';
+import { makeSumConfig } from './sum.ts';
 
 let registered = false;
 
@@ -17,15 +20,28 @@ function replace(config: KernelConfig): void {
   tf.registerKernel(config);
 }
 
-/** The names of the kernels we provide for wasm, for tests and the profile. */
-export const wasmKernelNames = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
+/** A shipped wasm kernel, kept as the fallback of ours. */
+function shipped(name: string): KernelConfig {
+  const config = tf.getKernel(name, 'wasm');
+  if (!config) throw new Error(`@tensorflow/tfjs-backend-wasm has no ${name} kernel to extend (is it imported?)`);
+  return config;
+}
+
+/** The kernels we provide or replace for wasm; each is tested against the cpu backend. */
+export const wasmKernelNames = [
+  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
+  batchNormTrainConfig.kernelName, batchNormTrainGradConfig.kernelName,
+] as const;
 
 export function registerWasmKernels(): void {
   if (registered) return;
-  // Importing the wasm package registers its kernels; the shipped ones we replace become fallbacks.
-  const shippedInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (!shippedInput) throw new Error('@tensorflow/tfjs-backend-wasm must be imported before registering kernels');
+  const originals = { input: shipped('Conv2DBackpropInput'), maxPoolGrad: shipped('MaxPoolGrad'), sum: shipped('Sum') };
   replace(conv2DBackpropFilterConfig);
-  replace(makeConv2DBackpropInputConfig(shippedInput));
+  replace(makeConv2DBackpropInputConfig(originals.input));
+  replace(makeMaxPoolGradConfig(originals.maxPoolGrad));
+  replace(makeSumConfig(originals.sum));
+  replace(batchNormTrainConfig);
+  replace(batchNormTrainGradConfig);
+  tf.registerGradient(batchNormTrainGradient);
   registered = true;
 }

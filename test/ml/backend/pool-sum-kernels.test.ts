@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { randomArray, relativeError, runOn } from './compare.ts';
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+const poolCases: Array<{ shape: [number, number, number, number]; k: [number, number]; s: [number, number]; pad: Pad }> = [
+  { shape: [4, 28, 28, 8], k: [2, 2], s: [2, 2], pad: 0 },
+  { shape: [3, 28, 28, 5], k: [4, 4], s: [3, 3], pad: 1 },
+  { shape: [2, 9, 9, 4], k: [4, 4], s: [3, 3], pad: 1 },
+  { shape: [2, 7, 7, 3], k: [2, 2], s: [2, 2], pad: 0 },
+  { shape: [2, 7, 6, 3], k: [3, 2], s: [1, 2], pad: 'same' },
+  { shape: [1, 8, 8, 2], k: [3, 3], s: [2, 2], pad: 'valid' },
+  { shape: [2, 6, 7, 3], k: [3, 3], s: [2, 1], pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  { shape: [5, 5, 5, 1], k: [5, 5], s: [5, 5], pad: 0 },
+];
+
+for (const ties of [false, true]) {
+  test(`MaxPoolGrad on wasm matches cpu${ties ? ' with ties (ReLU zeros)' : ''}`, async () => {
+    for (const [i, c] of poolCases.entries()) {
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      const raw = randomArray(size, 500 + i);
+      // Half the inputs clamped to zero: whole windows of equal values, as after a ReLU.
+      const values = ties ? raw.map((v) => Math.max(v, 0)) : raw;
+      const x = { values, shape: c.shape };
+      const rounding = typeof c.pad === 'number' ? 'floor' : undefined;
+      // Distinct weights per output, so a gradient routed to the wrong window shows.
+      const f = (xt: tf.Tensor) => tf.grad((a: tf.Tensor) => {
+        const p = tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.pad as never, rounding);
+        return p.mul(tf.range(1, 1 + p.size).reshape(p.shape)).sum();
+      })(xt);
+      const want = await runOn('cpu', [x], f);
+      const got = await runOn('wasm', [x], f);
+      assert.deepEqual(got.shape, want.shape);
+      const err = relativeError(got.values, want.values);
+      assert.ok(err < 1e-5, `case ${i} ${JSON.stringify(c)}: relative error ${err}`);
+    }
+  });
+}
+
+test('Sum over leading axes on wasm matches cpu (and other reductions still work)', async () => {
+  const shapes: number[][] = [[64, 7, 7, 16], [5, 3], [2, 3, 4], [10, 1], [3, 4, 5, 6]];
+  for (const [i, shape] of shapes.entries()) {
+    const x = { values: randomArray(shape.reduce((a, b) => a * b, 1), 600 + i), shape };
+    for (const axes of [[0], [0, 1], shape.length > 2 ? [0, 1, 2] : [1], [shape.length - 1], [1, 0]]) {
+      if (axes.some((a) => a >= shape.length)) continue;
+      for (const keepDims of [false, true]) {
+        const f = (t: tf.Tensor) => tf.sum(t, axes, keepDims);
+        const want = await runOn('cpu', [x], f);
+        const got = await runOn('wasm', [x], f);
+        assert.deepEqual(got.shape, want.shape, `${shape} ${axes} ${keepDims}`);
+        assert.ok(relativeError(got.values, want.values) < 1e-5, `${shape} axes ${axes}`);
+      }
+    }
+  }
+});
