@@ -1,0 +1,132 @@
+/**
+ * The programming part: 2.2.1 (curves), 2.2.2 (grid leaderboard, baseline, custom network) and
+ * 2.2.3 (Tables 3 and 4, confusion matrix, problematic classes). Figures are referenced by file.
+ */
+import {
+  chosenBaseline, classRows, customVerdicts, experimentById, leaderboard, problematicClasses,
+} from './analysis.ts';
+import { FILES } from './layout.ts';
+import { cell, code, count, duration, pct, points, prose, table } from './md-format.ts';
+import { describeParams, formatParam, paramColumns } from './param-format.ts';
+import type { ReportModel } from './report-model.ts';
+
+const figure = (file: string, alt: string) => `![${alt}](${file})`;
+
+export function part221({ inputs }: ReportModel): string {
+  const s = inputs.summary;
+  const n = inputs.histories.length;
+  const missing = s.experiments.filter((e) => !inputs.histories.some((h) => h.id === e.id)).map((e) => code(e.id));
+  return [
+    '## Part 2.2.1: Accuracy and loss curves',
+    `Train and validation loss and accuracy after every epoch, for all ${n} experiments. ` +
+      `The best model (${code(s.best)}) is orange, the chosen baseline blue, the rest grey.`,
+    figure(FILES.curves, 'Loss and accuracy per epoch for every experiment'),
+    `The same curves are written as TensorBoard event files, one run per experiment: ` +
+      `${code('tensorboard --logdir artifacts/tensorboard')} shows the scalars ` +
+      `${code('loss/train')}, ${code('loss/val')}, ${code('accuracy/train')} and ${code('accuracy/val')} per epoch.` +
+      (missing.length > 0 ? ` No training history was found for ${missing.join(', ')}.` : ''),
+  ].join('\n\n');
+}
+
+export function part222({ inputs }: ReportModel): string {
+  const s = inputs.summary;
+  const columns = paramColumns(s);
+  const board = leaderboard(s);
+  // A custom network's layer list does not fit a cell: it is written out below the table.
+  const paramCell = (e: { kind: string; params: Record<string, unknown> }, key: string, k: number) =>
+    e.kind === 'custom' ? (k === 0 ? 'see below' : '') : key in e.params ? cell(formatParam(e.params[key])) : '';
+  const mark = (role: string) => (role === 'best' ? ' (best)' : role === 'baseline' ? ' (baseline)' : '');
+  const rows = board.map((e) => [
+    String(e.rank), `${code(e.id)}${mark(e.role)}`, e.kind, ...columns.map(({ key }, k) => paramCell(e, key, k)),
+    pct(e.val_accuracy), pct(e.test_accuracy), count(e.param_count), duration(e.train_seconds),
+  ]);
+  const base = chosenBaseline(s);
+  const parts = [
+    '## Part 2.2.2: Network architecture and hyperparameter search',
+    `Every experiment, ranked by validation accuracy (the test set plays no part in choosing). ` +
+      `Also as [${FILES.leaderboardCsv}](${FILES.leaderboardCsv}).`,
+    table(
+      ['Rank', 'Experiment', 'Kind', ...columns.map((c) => cell(c.title)), 'Val accuracy', 'Test accuracy', 'Parameters', 'Train time'],
+      rows, ['right', 'left', 'left', ...columns.map(() => 'left' as const), 'right', 'right', 'right', 'right'],
+    ),
+    figure(FILES.leaderboardPlot, 'Validation against test accuracy per experiment'),
+    '### Chosen baseline',
+  ];
+  if (base) {
+    const pairs = paramColumns(s).filter((c) => c.key in base.params)
+      .map((c) => `${cell(c.title)}: ${cell(formatParam(base.params[c.key]))}`).join('; ');
+    parts.push(
+      `The best Table 2 network of the grid is ${code(base.id)} (${pairs}): ` +
+        `validation accuracy ${pct(base.val_accuracy)}, test accuracy ${pct(base.test_accuracy)}, ` +
+        `${count(base.param_count)} parameters, trained in ${duration(base.train_seconds)}.`,
+    );
+  } else {
+    parts.push('No grid experiment was run, so there is no baseline.');
+  }
+  parts.push('### Custom architecture');
+  const verdicts = customVerdicts(s);
+  if (verdicts.length === 0) parts.push('No custom architecture was run (add one under `configs/experiments/`).');
+  for (const v of verdicts) {
+    const e = v.experiment;
+    parts.push([
+      `**${code(e.id)}**: validation ${pct(e.val_accuracy)} (${points(v.val_delta)} against the baseline), ` +
+        `test ${pct(e.test_accuracy)} (${points(v.test_delta)}), ${count(e.param_count)} parameters, ` +
+        `trained in ${duration(e.train_seconds)}. ` +
+        (v.beats ? 'It **beats** the best baseline on both validation and test accuracy.' :
+          'It does **not** beat the best baseline on both validation and test accuracy.'),
+      e.description ? `Why it was expected to do better, from its config: ${prose(e.description)}` : 'Its config gives no description.',
+      describeParams(e).map((p) => `- ${cell(p.name)}: ${prose(p.text)}`).join('\n'),
+    ].join('\n\n'));
+  }
+  return parts.join('\n\n');
+}
+
+export function part223({ inputs, params }: ReportModel): string {
+  const s = inputs.summary;
+  const best = experimentById(s, s.best);
+  const base = chosenBaseline(s);
+  const withBase = base !== undefined && base.id !== best.id;
+  const rows = classRows(s, best);
+  const baseRows = withBase ? classRows(s, base) : [];
+  const testImages = rows.reduce((a, r) => a + r.total, 0);
+  const probs = problematicClasses(s, best, params);
+  const t4 = rows.map((r, i) => [
+    cell(r.name), pct(r.accuracy), `${count(r.correct)} / ${count(r.total)}`, ...(withBase ? [pct(baseRows[i]!.accuracy)] : []),
+  ]);
+  const weakest = probs.weakest.map((w) =>
+    `- **${cell(w.name)}**: ${pct(w.accuracy)}, ${(w.gap * 100).toFixed(2)} pp below the overall ${pct(best.test_accuracy)}` +
+      (w.note ? `. ${prose(w.note)}` : '.'));
+  const pairRows = probs.pairs.map((p) => [
+    cell(p.true_class), cell(p.predicted_class), count(p.count), pct(p.rate, 1), p.group ? cell(p.group) : '—',
+  ]);
+  const groups = [...new Set(probs.pairs.map((p) => p.group).filter((g): g is string => g !== undefined))];
+  const reasons = groups.map((g) => {
+    const group = params.similar_groups.find((x) => x.name === g)!;
+    const n = probs.pairs.filter((p) => p.group === g).length;
+    return `- **${cell(g)}** (${n} of the ${probs.pairs.length} most confused pairs): ${prose(group.reason)}`;
+  });
+  return [
+    '## Part 2.2.3: Accuracy of the best model',
+    `The best model is ${code(best.id)} (${best.kind}), chosen by validation accuracy; below, its accuracy on the ` +
+      `${count(testImages)} test images.`,
+    '### Table 3: Overall accuracy',
+    table(['Model', 'Overall accuracy'], [[code(best.id), `**${pct(best.test_accuracy)}**`]], ['left', 'right']),
+    '### Table 4: Per-class accuracy',
+    `Per-class accuracy is the share of each class's test images predicted correctly (its recall). ` +
+      `Also as [${FILES.perClassCsv}](${FILES.perClassCsv}).`,
+    table(
+      ['Class', 'Accuracy', 'Correct / total', ...(withBase ? [`Baseline ${code(base.id)}`] : [])],
+      t4, ['left', 'right', 'right', 'right'],
+    ),
+    figure(FILES.perClassPlot, 'Per-class test accuracy of the best model and the baseline'),
+    figure(FILES.confusionPlot, 'Confusion matrix of the best model on the test set'),
+    `The matrix is also in [${FILES.confusionCsv}](${FILES.confusionCsv}).`,
+    '### Problematic classes',
+    `The ${probs.weakest.length} classes with the lowest accuracy:`,
+    weakest.join('\n'),
+    `The ${probs.pairs.length} most frequent mistakes (true class predicted as another):`,
+    table(['True class', 'Predicted as', 'Images', 'Share of true class', 'Look-alike group'], pairRows,
+      ['left', 'left', 'right', 'right', 'left']),
+    ...(reasons.length > 0 ? ['Likely reasons, by group of look-alike classes:', reasons.join('\n')] : []),
+  ].join('\n\n');
+}
