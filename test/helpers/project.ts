@@ -106,9 +106,12 @@ export class Project {
     await rm(path.join(this.root, rel), { recursive: true, force: true });
   }
 
-  /** Starts the CLI without waiting (for kill and concurrency tests). */
-  start(args: string[]): ResultPromise<{ cwd: string; reject: false; env: Record<string, string> }> {
-    return execa(process.execPath, [CLI, ...args], { cwd: this.root, reject: false, env: { CI: '1' } });
+  /**
+   * Starts the CLI without waiting (for kill and concurrency tests). `detached` puts the runner in
+   * its own process group, so a test can SIGKILL it together with its stage processes.
+   */
+  start(args: string[], opts: { detached?: boolean } = {}): ResultPromise<{ cwd: string; reject: false; env: Record<string, string> }> {
+    return execa(process.execPath, [CLI, ...args], { cwd: this.root, reject: false, env: { CI: '1' }, detached: opts.detached ?? false }) as never;
   }
 
   async cli(...args: string[]): Promise<CliResult> {

@@ -1,9 +1,9 @@
 /** A failed, killed or concurrent run never leaves a wrong result recorded as fresh. */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { assertLockMatchesDisk } from '../helpers/lock-check.ts';
 import { acted, Project } from '../helpers/project.ts';
 
 const PIPELINE = `
@@ -18,39 +18,6 @@ stages:
     deps: [out/first.txt]
     outs: [out/second.txt, out/second-dir]
 `;
-
-async function hashOf(abs: string): Promise<string> {
-  const st = await stat(abs);
-  if (!st.isDirectory()) return createHash('sha256').update(await readFile(abs)).digest('hex');
-  const lines: string[] = [];
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-      const rel = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(path.join(dir, e.name), rel);
-      else lines.push(`${rel}\0${createHash('sha256').update(await readFile(path.join(dir, e.name))).digest('hex')}\n`);
-    }
-  };
-  await walk(abs, '');
-  return createHash('sha256').update(lines.sort().join('')).digest('hex');
-}
-
-/** Every output recorded in pipeline.lock exists and matches its recorded hash. */
-async function assertLockMatchesDisk(p: Project): Promise<number> {
-  let checked = 0;
-  let lock;
-  try {
-    lock = await p.lock();
-  } catch {
-    return 0;
-  }
-  for (const [id, entry] of Object.entries(lock.stages)) {
-    for (const [out, rec] of Object.entries(entry.outs)) {
-      assert.equal(await hashOf(path.join(p.root, out)), rec.hash, `${id}: ${out} does not match pipeline.lock`);
-      checked++;
-    }
-  }
-  return checked;
-}
 
 describe('failures', () => {
   const projects: Project[] = [];

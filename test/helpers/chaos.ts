@@ -1,0 +1,34 @@
+/** Seeded randomness and process-group kills for fault-injection tests. */
+
+/** mulberry32: a tiny seeded PRNG, so a failing kill can be replayed from its printed seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The seed of kill `i` of a suite started with `base` (distinct, reproducible). */
+export function seedFor(base: number, i: number): number {
+  return (Math.imul(base ^ 0x9e3779b9, 2654435761) + Math.imul(i + 1, 0x85ebca6b)) >>> 0;
+}
+
+/**
+ * SIGKILLs a whole process group (a runner started detached, and the stage processes it spawned,
+ * which share its group). Returns false when the group was already gone.
+ */
+export function killGroup(pid: number): boolean {
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw e;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
