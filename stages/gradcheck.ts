@@ -9,7 +9,6 @@ import { z } from 'zod';
 import { defineStage } from '../src/pipeline/stage.ts';
 import { UserError } from '../src/pipeline/errors.ts';
 import { GradcheckConfigSchema } from '../src/ml/gradcheck/config.ts';
-import { runGradcheck } from '../src/ml/gradcheck/check.ts';
 import { gradcheckFragment } from '../src/ml/gradcheck/fragment.ts';
 
 async function write(file: string, text: string): Promise<void> {
@@ -21,6 +20,8 @@ export default defineStage({
   description: 'Check the hand-derived gradients (part 1) against finite differences and tfjs autodiff',
   params: z.object({ gradcheck: GradcheckConfigSchema }),
   async run(ctx) {
+    // Imported here, not at the top: it loads tfjs, and the runner imports every stage module to plan.
+    const { runGradcheck } = await import('../src/ml/gradcheck/check.ts');
     const report = await runGradcheck(ctx.params.gradcheck, { progress: (u) => ctx.progress(u), signal: ctx.signal });
     const [json, md] = ctx.outs as [string, string];
     await write(json, `${JSON.stringify(report, null, 2)}\n`);
