@@ -32,7 +32,9 @@ export function conv(
 ): tf.Tensor4D {
   const strides = pair(stride);
   const pad = explicitPadding(padding);
-  if (opts.inputGradient) {
+  // Strided convs avoid the fused op: on wasm it runs the shipped kernel, which traps for some
+  // strided shapes (see ../backend/kernels/conv2d-im2col.ts); the plain conv is routed around it.
+  if (opts.inputGradient && strides[0] === 1 && strides[1] === 1) {
     // The fused op adds the bias and applies ReLU inside the backend's conv.
     return tf.fused.conv2d({ x, filter: kernel, bias, strides, pad, dimRoundingMode: 'floor', activation: opts.relu ? 'relu' : 'linear' });
   }

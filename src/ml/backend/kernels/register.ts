@@ -8,6 +8,7 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient } from './batchnorm.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { makeConv2DConfig } from './conv2d-im2col.ts';
 import { makeMaxPoolGradConfig } from './max-pool-grad.ts';
 import { makeSumConfig } from './sum.ts';
 
@@ -29,13 +30,16 @@ function shipped(name: string): KernelConfig {
 
 /** The kernels we provide or replace for wasm; each is tested against the cpu backend. */
 export const wasmKernelNames = [
-  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
+  'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
   batchNormTrainConfig.kernelName, batchNormTrainGradConfig.kernelName,
 ] as const;
 
 export function registerWasmKernels(): void {
   if (registered) return;
-  const originals = { input: shipped('Conv2DBackpropInput'), maxPoolGrad: shipped('MaxPoolGrad'), sum: shipped('Sum') };
+  const originals = {
+    conv: shipped('Conv2D'), input: shipped('Conv2DBackpropInput'), maxPoolGrad: shipped('MaxPoolGrad'), sum: shipped('Sum'),
+  };
+  replace(makeConv2DConfig(originals.conv));
   replace(conv2DBackpropFilterConfig);
   replace(makeConv2DBackpropInputConfig(originals.input));
   replace(makeMaxPoolGradConfig(originals.maxPoolGrad));
