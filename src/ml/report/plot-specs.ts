@@ -53,6 +53,7 @@ export function curvesSpec(s: Summary, histories: TrainHistory[]): TopLevelSpec 
   });
   const color = { field: 'label', type: 'nominal', title: null, scale: roleScale(s), legend: { orient: 'top', direction: 'horizontal' } } as const;
   const maxEpoch = Math.max(1, ...histories.map((h) => h.epochs.length));
+  const minEpochs = Math.min(...histories.map((h) => h.epochs.length));
   const panel = (metric: 'loss' | 'accuracy') => ({
     transform: [{ filter: { field: 'metric', equal: metric } }],
     facet: { column: { field: 'split', type: 'nominal', title: null, sort: ['train', 'validation'], header: { labelFontSize: 13, labelExpr: `datum.value + ' ${metric}'` } } },
@@ -63,9 +64,13 @@ export function curvesSpec(s: Summary, histories: TrainHistory[]): TopLevelSpec 
       layer: [
         {
           transform: [{ filter: "datum.role === 'other'" }],
-          mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7 },
+          // A one-epoch run is a single point, and a line through one point draws nothing.
+          mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7, ...(minEpochs <= 1 ? { point: { size: 14 } } : {}) },
           encoding: {
-            x: { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { domain: [1, maxEpoch] }, axis: { tickMinStep: 1 } },
+            x: {
+              field: 'epoch', type: 'quantitative', title: 'epoch',
+              scale: { domain: [1, Math.max(2, maxEpoch)] }, axis: { tickMinStep: 1, format: 'd' },
+            },
             y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
             detail: { field: 'experiment', type: 'nominal' },
             color,
@@ -129,7 +134,7 @@ export function confusionSpec(s: Summary, e: ExperimentResult): TopLevelSpec {
         encoding: {
           text: { field: 'count', type: 'quantitative' },
           color: {
-            condition: [{ test: 'datum.share > 0.45', value: 'white' }, { test: 'datum.count === 0', value: '#c0c0c0' }],
+            condition: [{ test: 'datum.share > 0.3', value: 'white' }, { test: 'datum.count === 0', value: '#c0c0c0' }],
             value: 'black',
           },
         },

@@ -32,3 +32,13 @@ test('every figure renders to SVG without warnings, identically twice', async ()
   for (const c of summary.class_names) assert.ok(conf.includes(`>${c.replace('/', '/')}<`), c);
   assert.ok((await renderSvg(specs.curves, 'k')).svg.includes(`best: ${summary.best}`));
 });
+
+test('one-epoch runs (the CI profile) still draw every experiment, with integer epoch ticks', async () => {
+  const { summary, histories } = reportFixture({ epochs: 1 });
+  const { svg, warnings } = await renderSvg(curvesSpec(summary, histories), 'one');
+  assert.deepEqual(warnings, []);
+  assert.doesNotMatch(svg, />1\.0+</, 'epoch ticks are integers');
+  // Every experiment is a visible symbol in each of the four panels (grey ones included).
+  const symbols = svg.match(/<path [^>]*d="M[^"]*A/g) ?? [];
+  assert.ok(symbols.length >= histories.length * 4, `${symbols.length} point symbols`);
+});
