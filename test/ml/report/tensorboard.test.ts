@@ -86,3 +86,10 @@ test('writes one run per experiment whose events decode to the history', async (
     assert.ok(Math.abs(times.at(-1)! - 1_700_000_000.25) < 1e-6);
   }
 });
+
+test('the first record starts with the 12 bytes TensorFlow-written event files start with', () => {
+  // The "brain.Event:2" event is 24 bytes (wall_time 9 + file_version 15) whatever the time, so
+  // every event file opens with length 0x18 and its masked CRC a3 7f 4b 22.
+  const first = frameRecord(encodeEvent({ wallTime: 1_700_000_000.5, step: 0, fileVersion: 'brain.Event:2' }));
+  assert.equal(first.subarray(0, 12).toString('hex'), '1800000000000000a37f4b22');
+});
