@@ -76,7 +76,7 @@ test('Conv2DBackpropInput on wasm matches cpu', async () => {
   }
 });
 
-test('Conv2D on wasm matches cpu (small patches take the im2col path)', async () => {
+test('Conv2D on wasm matches cpu (strided convs take the im2col path)', async () => {
   const extra: Case[] = [
     { n: 4, h: 28, w: 28, ci: 1, co: 32, kh: 5, kw: 5, stride: [1, 1], pad: 2 },
     { n: 2, h: 9, w: 7, ci: 3, co: 4, kh: 3, kw: 3, stride: [2, 1], pad: 'same' },

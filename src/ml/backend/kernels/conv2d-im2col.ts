@@ -1,19 +1,16 @@
 /**
- * Conv2D for the wasm backend as im2col (a JS pass writing the [N*OH*OW, KH*KW*Cin] patch
- * matrix) and one matrix product with the filter as the small right-hand side, in two cases:
- * - each output sums few products (KH*KW*Cin <= 32: the first layer of an image network, 5x5 over
- *   one channel). XNNPACK's convolution is slow there (its micro-kernels want many input
- *   channels: about 17 ms for 5x5x1 -> 32 at batch 64, 28x28); this takes about half that.
- * - stride > 1: the shipped kernel (tfjs-backend-wasm 4.22.0) traps with "memory access out of
- *   bounds" for some strided shapes (e.g. x [5,6,6,3], filter 5x3, stride 2, valid padding).
- * Everything else goes to the shipped kernel.
+ * Conv2D for the wasm backend with stride > 1, as im2col (a JS pass writing the
+ * [N*OH*OW, KH*KW*Cin] patch matrix) and one matrix product with the filter as the right-hand
+ * side. The shipped kernel (tfjs-backend-wasm 4.22.0) traps with "memory access out of bounds"
+ * for some strided shapes (e.g. x [5,6,6,3], filter 5x3, stride 2, valid padding). Stride 1 goes
+ * to the shipped (XNNPACK) kernel, which is faster: we measured im2col for the first Table 2
+ * layer (5x5x1 -> 32, batch 64) at about twice the shipped kernel's time, the JS patch pass
+ * alone costing more than the whole XNNPACK convolution.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { callKernel, release } from './call.ts';
 import { alloc, asWasm, f32, relabel } from './heap.ts';
-
-const MAX_PATCH = 32;
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -36,7 +33,7 @@ export function makeConv2DConfig(shipped: KernelConfig): KernelConfig {
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
     const k = kh * kw * ci;
-    if (k > MAX_PATCH && sh === 1 && sw === 1) return shipped.kernelFunc(args);
+    if (sh === 1 && sw === 1) return shipped.kernelFunc(args);
     const backend = asWasm(args.backend);
     const rows = n * oh * ow;
     const patches = alloc(backend, [1, rows, k]);
