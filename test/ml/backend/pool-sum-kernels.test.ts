@@ -55,3 +55,23 @@ test('Sum over leading axes on wasm matches cpu (and other reductions still work
     }
   }
 });
+
+test('BatchMatMul with transposed operands on wasm matches cpu', async () => {
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[64, 576], [64, 64], true, false],
+    [[64, 64], [576, 64], false, true],
+    [[7, 5], [3, 7], true, true],
+    [[2, 4, 3], [2, 4, 5], true, false],
+    [[3, 6, 4], [3, 5, 4], false, true],
+    [[5, 3], [3, 4], false, false],
+  ];
+  for (const [i, [as, bs, ta, tb]] of cases.entries()) {
+    const a = { values: randomArray(as.reduce((x, y) => x * y, 1), 1300 + i), shape: as };
+    const b = { values: randomArray(bs.reduce((x, y) => x * y, 1), 1400 + i), shape: bs };
+    const f = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb);
+    const want = await runOn('cpu', [a, b], f);
+    const got = await runOn('wasm', [a, b], f);
+    assert.deepEqual(got.shape, want.shape);
+    assert.ok(relativeError(got.values, want.values) < 1e-5, `case ${i}`);
+  }
+});

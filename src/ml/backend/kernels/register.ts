@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { makeBatchMatMulConfig } from './batch-mat-mul.ts';
 import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient } from './batchnorm.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
@@ -30,15 +31,16 @@ function shipped(name: string): KernelConfig {
 
 /** The kernels we provide or replace for wasm; each is tested against the cpu backend. */
 export const wasmKernelNames = [
-  'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
+  'BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
   batchNormTrainConfig.kernelName, batchNormTrainGradConfig.kernelName,
 ] as const;
 
 export function registerWasmKernels(): void {
   if (registered) return;
   const originals = {
-    conv: shipped('Conv2D'), input: shipped('Conv2DBackpropInput'), maxPoolGrad: shipped('MaxPoolGrad'), sum: shipped('Sum'),
+    matMul: shipped('BatchMatMul'), conv: shipped('Conv2D'), input: shipped('Conv2DBackpropInput'), maxPoolGrad: shipped('MaxPoolGrad'), sum: shipped('Sum'),
   };
+  replace(makeBatchMatMulConfig(originals.matMul));
   replace(makeConv2DConfig(originals.conv));
   replace(conv2DBackpropFilterConfig);
   replace(makeConv2DBackpropInputConfig(originals.input));
