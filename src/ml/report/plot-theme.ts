@@ -6,8 +6,8 @@ import type { Summary } from '../metrics/schemas.ts';
 import { chosenBaseline, type Role } from './analysis.ts';
 
 export const BEST = '#e6550d';
-export const BASELINE = '#3182bd';
-export const OTHER = '#bdbdbd';
+const BASELINE = '#3182bd';
+const OTHER = '#bdbdbd';
 const FONT = 'Helvetica, Arial, sans-serif';
 
 export const CONFIG = {
