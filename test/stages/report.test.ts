@@ -50,6 +50,13 @@ test('renders every declared output from fixture metrics', async () => {
   const runs = await readdir(ctx.out('artifacts/tensorboard'));
   assert.equal(runs.length, 13);
   const md = await readFile(path.join(report, 'report.md'), 'utf8');
+  // Every file report.md links to (figures, CSV) sits beside it, and each figure is also inlined in the HTML.
+  const links = [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!);
+  assert.ok(links.length >= 7);
+  const files = await readdir(report);
+  for (const l of links) assert.ok(files.includes(l), `report.md links to ${l}`);
+  const html = await readFile(path.join(report, 'index.html'), 'utf8');
+  for (const f of links.filter((l) => l.endsWith('.svg'))) assert.ok(html.includes(`data-plot="${f.replace('.svg', '')}"`), f);
   // sha256 of "stages: {}\n": the footer names the lock it was rendered against.
   assert.match(md, /pipeline\.lock \(sha256\) \| `[0-9a-f]{64}`/);
   assert.match(logs.join('\n'), /open artifacts\/report\/index.html/);
