@@ -8,6 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from './optimizer-schema.ts';
 
+/** The fused Adam kernel of ../backend/kernels/adam.ts, used where the current backend has it. */
+const ADAM_UPDATE = 'FashionAdamUpdate';
+
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const ADAM_EPS = 1e-8;
@@ -79,6 +82,16 @@ export class Optimizer {
           }
           case 'adam': {
             const m = this.slot(name, 'm');
+            if (tf.getKernel(ADAM_UPDATE, tf.getBackend())) {
+              // One fused kernel per parameter where the backend has it (wasm).
+              const [pNext, mNext, vNext] = tf.engine().runKernel(ADAM_UPDATE, { p, g, m, v: this.slot(name, 'v') }, {
+                lr, beta1: BETA1, beta2: BETA2, epsilon: ADAM_EPS, step: t,
+              }) as tf.Tensor[];
+              m.assign(mNext!);
+              this.slot(name, 'v').assign(vNext!);
+              p.assign(pNext!);
+              break;
+            }
             const v = this.slot(name, 'v');
             const mNext = m.mul(BETA1).add(g.mul(1 - BETA1));
             const vNext = v.mul(BETA2).add(g.square().mul(1 - BETA2));

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { adamUpdateConfig } from './adam.ts';
 import { makeBatchMatMulConfig } from './batch-mat-mul.ts';
 import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient } from './batchnorm.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
@@ -32,7 +33,7 @@ function shipped(name: string): KernelConfig {
 /** The kernels we provide or replace for wasm; each is tested against the cpu backend. */
 export const wasmKernelNames = [
   'BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
-  batchNormTrainConfig.kernelName, batchNormTrainGradConfig.kernelName,
+  batchNormTrainConfig.kernelName, batchNormTrainGradConfig.kernelName, adamUpdateConfig.kernelName,
 ] as const;
 
 export function registerWasmKernels(): void {
@@ -49,5 +50,6 @@ export function registerWasmKernels(): void {
   replace(batchNormTrainConfig);
   replace(batchNormTrainGradConfig);
   tf.registerGradient(batchNormTrainGradient);
+  replace(adamUpdateConfig);
   registered = true;
 }
