@@ -4,6 +4,8 @@
  * Ends with one line per backend: `train-throughput <backend> <images/s> images/s` (wall clock).
  *
  *   npm run bench:train [-- --backends wasm,cpu --steps 30 --cpu-steps 1]
+ *   npm run bench:train -- --backends wasm --variant baseline   (wasm with only the two conv
+ *     gradient kernels, the state before the other kernels: the same machine and load compare)
  *
  * The machine may be shared: the 1-minute load average is printed with the figures, and so is the
  * rate per CPU-second of this process, which contention disturbs less than the wall clock.
@@ -12,6 +14,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/ml/backend/index.ts';
+import { registerWasmKernels } from '../src/ml/backend/kernels/register.ts';
 import type { BackendName } from '../src/ml/backend/index.ts';
 import { CnnModel } from '../src/ml/model/index.ts';
 import { uniformStream } from '../src/ml/model/random.ts';
@@ -23,8 +26,13 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     'cpu-steps': { type: 'string', default: '1' },
     batch: { type: 'string', default: '64' },
+    variant: { type: 'string', default: 'full' },
   },
 });
+
+// Registration is once per process: the baseline registers its subset first, and initBackend's
+// own call then does nothing.
+if (args.variant === 'baseline') registerWasmKernels(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
 
 const BATCH = Number(args.batch);
 const architecture = { kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true };
@@ -63,13 +71,13 @@ async function measure(backend: Exclude<BackendName, 'auto'>): Promise<Result> {
   model.dispose();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const r = {
-    backend: used,
+    backend: args.variant === 'baseline' ? `${used}-baseline` : used,
     imagesPerSecond: (steps * BATCH) / wall,
     imagesPerCpuSecond: (steps * BATCH) / cpuSeconds,
     msPerStep: (wall * 1000) / steps,
   };
   console.log(
-    `${used}: ${steps} steps of ${BATCH} after ${warmup} warm-up: ${r.msPerStep.toFixed(1)} ms/step, ` +
+    `${r.backend}: ${steps} steps of ${BATCH} after ${warmup} warm-up: ${r.msPerStep.toFixed(1)} ms/step, ` +
       `${r.imagesPerSecond.toFixed(1)} images/s wall, ${r.imagesPerCpuSecond.toFixed(1)} images per CPU-second; load ${load()}`,
   );
   return r;
