@@ -5,7 +5,7 @@
  *   install downloads libtensorflow, which fails on machines without access to the bucket, so it
  *   is only used when present.
  * - `wasm`: @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD) plus our gradient kernels
- *   (./kernels/register.ts), which make it fast enough to train; single-threaded in Node (./wasm.ts).
+ *   (./kernels/register.ts), which make it fast enough to train; one thread unless asked (./wasm.ts).
  * - `cpu`: the pure-JS reference backend: slow, used by tests as the ground truth.
  * - `auto`: tensorflow when it can be imported, else wasm.
  */
@@ -14,12 +14,14 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../pipeline/errors.ts';
 import { startWasm } from './wasm.ts';
 
+export { wasmThreads } from './wasm.ts';
+
 export const BackendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendNameSchema>;
 
 export const BackendOptionsSchema = z.object({
-  /** Requested threads. The wasm backend is single-threaded under Node (see ./wasm.ts). */
-  threads: z.number().int().positive().optional(),
+  /** Threads for the wasm backend (default 1; fixed at its first start in a process, see ./wasm.ts). */
+  threads: z.number().int().positive().max(8).optional(),
 });
 export type BackendOptions = z.infer<typeof BackendOptionsSchema>;
 
@@ -62,10 +64,10 @@ export async function initBackend(name: BackendName, opts: BackendOptions = {}):
       return 'tensorflow';
     case 'auto':
       if (await startTensorflow(false)) return 'tensorflow';
-      await startWasm();
+      await startWasm(opts.threads);
       return 'wasm';
     case 'wasm':
-      await startWasm();
+      await startWasm(opts.threads);
       return 'wasm';
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');

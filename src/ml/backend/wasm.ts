@@ -5,30 +5,45 @@
  *   loaded it, which is not where npm puts them once bundled or run through tsx, so we point
  *   `setWasmPaths` at the package's own `dist/` folder (resolved through node's resolver, so it
  *   follows whatever node_modules layout npm chose).
- * - Threads: tfjs forces the `WASM_HAS_MULTITHREAD_SUPPORT` flag to false under Node
- *   (tensorflow/tfjs#3830: its pthread workers are created from a blob: URL, which Node's
- *   worker_threads refuse), so in Node the backend runs the SIMD, single-threaded build whatever
- *   `setThreadsCount` says. We accept `threads` and report it as unused; a process gets more
- *   throughput from running more processes (the train stage's --jobs), one per core.
+ * - Threads: upstream runs the single-threaded SIMD build under Node (it reports no multithread
+ *   support there). With `threads > 1` we start the threaded SIMD build instead, through the
+ *   shims of ./wasm-threads.ts; XNNPACK then splits convolutions and matrix products across that
+ *   many threads. The default is 1: the pipeline runs one training process per core, and a
+ *   2-core machine shared with other work gains nothing from a second thread.
+ * - The choice is made once per process, at the first initialisation; later calls reuse it.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './kernels/register.ts';
+import { withThreadShims } from './wasm-threads.ts';
 
 const require = createRequire(import.meta.url);
-let pathsSet = false;
+let started = false;
 
 export function wasmDistDir(): string {
   return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
 }
 
-export async function startWasm(): Promise<void> {
+/** Threads the wasm backend of this process runs (1 until it is started). */
+export function wasmThreads(): number {
+  return started ? Math.max(1, getThreadsCount()) : 1;
+}
+
+export async function startWasm(threads = 1): Promise<void> {
   registerWasmKernels();
-  if (!pathsSet) {
+  if (!started) {
     setWasmPaths(wasmDistDir());
-    pathsSet = true;
+    if (threads > 1) {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+      setThreadsCount(threads);
+      const ok = await withThreadShims(threads, () => tf.setBackend('wasm'));
+      if (!ok) throw new Error('the wasm backend failed to initialise');
+      started = true;
+      return;
+    }
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  started = true;
 }
