@@ -1,61 +1,69 @@
 /**
  * Training throughput of the Table 2 baseline with BatchNorm, pool (2,2,0), batch 64, on every
- * backend available here: random images of the right shape, a few warm-up steps, then timed steps.
- * Ends with one line per backend: `train-throughput <backend> <images/s> images/s` (wall clock).
+ * backend available here: random images of the right shape, warm-up steps, then timed steps.
+ * Each configuration runs in its own process (a backend's kernels and threads are fixed per
+ * process). Ends with one line per configuration:
+ *   train-throughput <backend> <images/s> images/s        (wall clock)
+ * where <backend> is wasm (one thread), wasm-<n>threads, cpu, tensorflow (when installed) and,
+ * with --baseline, wasm-baseline (only the two conv gradient kernels: the state before the other
+ * kernels, measured under the same load).
  *
- *   npm run bench:train [-- --backends wasm,cpu --steps 30 --cpu-steps 1]
- *   npm run bench:train -- --backends wasm --variant baseline   (wasm with only the two conv
- *     gradient kernels, the state before the other kernels: the same machine and load compare)
+ *   npm run bench:train [-- --steps 30 --warmup 5 --cpu-steps 1 --baseline --only wasm]
  *
- * The machine may be shared: the 1-minute load average is printed with the figures, and so is the
- * rate per CPU-second of this process, which contention disturbs less than the wall clock.
+ * The machine may be shared: the load average is printed with each figure, and so is the rate per
+ * CPU-second of the measuring process, which other processes disturb less than the wall clock.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/ml/backend/index.ts';
+import { initBackend, wasmThreads } from '../src/ml/backend/index.ts';
 import { registerWasmKernels } from '../src/ml/backend/kernels/register.ts';
-import type { BackendName } from '../src/ml/backend/index.ts';
 import { CnnModel } from '../src/ml/model/index.ts';
 import { uniformStream } from '../src/ml/model/random.ts';
 
 const { values: args } = parseArgs({
   options: {
-    backends: { type: 'string' },
     steps: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '5' },
     'cpu-steps': { type: 'string', default: '1' },
     batch: { type: 'string', default: '64' },
-    variant: { type: 'string', default: 'full' },
+    baseline: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    child: { type: 'string' },
   },
 });
 
-// Registration is once per process: the baseline registers its subset first, and initBackend's
-// own call then does nothing.
-if (args.variant === 'baseline') registerWasmKernels(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
-
-const BATCH = Number(args.batch);
-const architecture = { kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true };
-
-async function available(): Promise<Array<Exclude<BackendName, 'auto'>>> {
-  const hasNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
-  return hasNode ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
-}
-
-function load(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+interface Config {
+  label: string;
+  backend: 'tensorflow' | 'wasm' | 'cpu';
+  threads: number;
+  baseline: boolean;
 }
 
 interface Result {
-  backend: string;
+  label: string;
   imagesPerSecond: number;
   imagesPerCpuSecond: number;
   msPerStep: number;
 }
 
-async function measure(backend: Exclude<BackendName, 'auto'>): Promise<Result> {
-  const used = await initBackend(backend);
-  const slow = used === 'cpu';
+const BATCH = Number(args.batch);
+const architecture = { kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true };
+
+function load(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+async function measure(config: Config): Promise<Result> {
+  // Registration is once per process: the baseline registers its subset before initBackend.
+  if (config.baseline) registerWasmKernels(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+  await initBackend(config.backend, { threads: config.threads });
+  if (config.backend === 'wasm' && wasmThreads() !== config.threads) {
+    throw new Error(`asked for ${config.threads} wasm threads, got ${wasmThreads()}`);
+  }
+  const slow = config.backend === 'cpu';
   const steps = slow ? Number(args['cpu-steps']) : Number(args.steps);
   const warmup = slow ? 0 : Number(args.warmup);
   const model = CnnModel.build(architecture, { seed: 1, optimizer: { name: 'adam', learningRate: 1e-3 } });
@@ -69,23 +77,48 @@ async function measure(backend: Exclude<BackendName, 'auto'>): Promise<Result> {
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   model.dispose();
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const r = {
-    backend: args.variant === 'baseline' ? `${used}-baseline` : used,
+  const r: Result = {
+    label: config.label,
     imagesPerSecond: (steps * BATCH) / wall,
-    imagesPerCpuSecond: (steps * BATCH) / cpuSeconds,
+    imagesPerCpuSecond: (steps * BATCH) / ((cpu.user + cpu.system) / 1e6),
     msPerStep: (wall * 1000) / steps,
   };
   console.log(
-    `${r.backend}: ${steps} steps of ${BATCH} after ${warmup} warm-up: ${r.msPerStep.toFixed(1)} ms/step, ` +
-      `${r.imagesPerSecond.toFixed(1)} images/s wall, ${r.imagesPerCpuSecond.toFixed(1)} images per CPU-second; load ${load()}`,
+    `${r.label}: ${steps} steps of ${BATCH} after ${warmup} warm-up: ${r.msPerStep.toFixed(1)} ms/step, ` +
+      `${r.imagesPerSecond.toFixed(1)} images/s wall, ${r.imagesPerCpuSecond.toFixed(1)} images per CPU-second ` +
+      `(all threads); load ${load()}`,
   );
   return r;
 }
 
-const backends = args.backends ? (args.backends.split(',') as Array<Exclude<BackendName, 'auto'>>) : await available();
-console.log(`train-throughput: Table 2 + BatchNorm, pool (2,2,0), batch ${BATCH}; tfjs ${tf.version_core}, node ${process.version}, ` +
-  `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}; load ${load()}`);
-const results: Result[] = [];
-for (const b of backends) results.push(await measure(b));
-for (const r of results) console.log(`train-throughput ${r.backend} ${r.imagesPerSecond.toFixed(1)} images/s`);
+async function configs(): Promise<Config[]> {
+  const hasNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+  const cores = os.cpus().length;
+  const list: Config[] = [];
+  if (hasNode) list.push({ label: 'tensorflow', backend: 'tensorflow', threads: 1, baseline: false });
+  list.push({ label: 'wasm', backend: 'wasm', threads: 1, baseline: false });
+  if (cores > 1) list.push({ label: `wasm-${Math.min(cores, 8)}threads`, backend: 'wasm', threads: Math.min(cores, 8), baseline: false });
+  if (args.baseline) list.push({ label: 'wasm-baseline', backend: 'wasm', threads: 1, baseline: true });
+  list.push({ label: 'cpu', backend: 'cpu', threads: 1, baseline: false });
+  const only = args.only?.split(',');
+  return only ? list.filter((c) => only.includes(c.label) || only.includes(c.backend)) : list;
+}
+
+if (args.child) {
+  const result = await measure(JSON.parse(args.child) as Config);
+  console.log(`RESULT ${JSON.stringify(result)}`);
+} else {
+  console.log(`train-throughput: Table 2 + BatchNorm, pool (2,2,0), batch ${BATCH}; tfjs ${tf.version_core}, ` +
+    `node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}; load ${load()}`);
+  const results: Result[] = [];
+  for (const config of await configs()) {
+    const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', JSON.stringify(config)], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
+    });
+    for (const line of out.split('\n')) {
+      if (line.startsWith('RESULT ')) results.push(JSON.parse(line.slice(7)) as Result);
+      else if (line.trim()) console.log(line);
+    }
+  }
+  for (const r of results) console.log(`train-throughput ${r.label} ${r.imagesPerSecond.toFixed(1)} images/s`);
+}
