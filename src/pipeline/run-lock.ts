@@ -2,7 +2,8 @@
  * One run at a time per project: .pipeline/run.lock holds the running process's pid and start
  * time, created exclusively. A lock whose process is gone (killed, crashed) is taken over.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from './errors.ts';
@@ -24,10 +25,12 @@ export async function acquireRunLock(file: string): Promise<RunLockHandle> {
   let tookOverFrom: Holder | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const me: Holder = { pid: process.pid, started_at: new Date().toISOString(), host: hostname() };
+    // Written whole to a private file, then linked into place: link() fails if the lock exists,
+    // and a reader never sees a half-written lock (which it could mistake for a dead holder's).
+    const mine = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(mine, JSON.stringify(me));
     try {
-      const fh = await open(file, 'wx');
-      await fh.writeFile(JSON.stringify(me));
-      await fh.close();
+      await link(mine, file);
       return {
         tookOverFrom,
         release: async () => {
@@ -37,6 +40,8 @@ export async function acquireRunLock(file: string): Promise<RunLockHandle> {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await rm(mine, { force: true });
     }
     const holder = await readHolder(file);
     if (holder && holder.host === hostname() && isAlive(holder.pid)) {
@@ -45,14 +50,35 @@ export async function acquireRunLock(file: string): Promise<RunLockHandle> {
       );
     }
     if (!holder) {
-      // Half-written by a process that died while creating it, or being written right now.
+      // Unreadable: written by an older runner that died while creating it. Re-check once.
       await new Promise((r) => setTimeout(r, 100));
       if (await readHolder(file)) continue;
     }
-    tookOverFrom = holder;
-    await rm(file, { force: true });
+    if (await removeIfStill(file, holder)) tookOverFrom = holder;
   }
   throw new UserError(`could not take the run lock ${file}; remove it if no pipeline run is active`);
+}
+
+/**
+ * Removes the stale lock only if it is still the one judged stale: two runs taking over at once
+ * must not have the slower one delete the lock the faster one just created. The lock is moved
+ * aside first (one rename wins), then checked; a live lock moved by mistake is put back.
+ */
+async function removeIfStill(file: string, stale: Holder | undefined): Promise<boolean> {
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return false; // someone else moved it: retry from the top
+  }
+  const moved = await readHolder(aside);
+  if (moved && (moved.pid !== stale?.pid || moved.started_at !== stale?.started_at)) {
+    await link(aside, file).catch(() => {}); // a new live lock: restore it (unless yet another exists)
+    await rm(aside, { force: true });
+    return false;
+  }
+  await rm(aside, { force: true });
+  return true;
 }
 
 async function readHolder(file: string): Promise<Holder | undefined> {

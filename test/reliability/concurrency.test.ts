@@ -1,0 +1,91 @@
+/**
+ * Concurrency: two runs started at the same moment on one project: exactly one runs, the other
+ * refuses at once naming the holder. The same race over a stale run lock left by a SIGKILLed run:
+ * exactly one takes it over. Repeated, since a race shows itself only sometimes.
+ */
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { killGroup, sleep } from '../helpers/chaos.ts';
+import { assertLockMatchesDisk } from '../helpers/lock-check.ts';
+import { Project } from '../helpers/project.ts';
+
+const ROUNDS = Number(process.env.RACE_ROUNDS ?? 4);
+const PIPELINE = `
+stages:
+  a:
+    module: stages/toy.ts
+    params: [a]
+    outs: [out/a.txt]
+  b:
+    module: stages/toy.ts
+    params: [b]
+    deps: [out/a.txt]
+    outs: [out/b.txt]
+`;
+const REFUSAL = /another pipeline run is in progress in this project \(pid (\d+), started [^)]+\); wait for it to finish or stop it/;
+
+/** Starts two runs back to back (the same event-loop turn) and sorts out winner and loser. */
+async function race(p: Project): Promise<{ winner: { pid: number; stderr: string }; loser: { pid: number; stderr: string; code: number } }> {
+  const runs = [p.start(['run']), p.start(['run'])];
+  const done = await Promise.all(runs);
+  const codes = done.map((r) => r.exitCode);
+  const detail = done.map((r, i) => `run ${i} (pid ${runs[i]!.pid}) exit ${r.exitCode}\n${String(r.stderr)}`).join('\n');
+  assert.deepEqual([...codes].sort(), [0, 2], `exactly one run must succeed and one refuse:\n${detail}`);
+  const w = codes.indexOf(0);
+  return {
+    winner: { pid: runs[w]!.pid!, stderr: String(done[w]!.stderr) },
+    loser: { pid: runs[1 - w]!.pid!, stderr: String(done[1 - w]!.stderr), code: done[1 - w]!.exitCode! },
+  };
+}
+
+describe('concurrency', () => {
+  const projects: Project[] = [];
+  after(async () => {
+    for (const p of projects) await p.dispose();
+  });
+  const project = async (): Promise<Project> => {
+    const p = await Project.create({ 'pipeline.yaml': PIPELINE, 'configs/a.yaml': 'v: 0\nsleep_ms: 2500\n', 'configs/b.yaml': 'v: 1\n' });
+    projects.push(p);
+    return p;
+  };
+
+  it(`two runs started together: one runs, the other refuses naming it (${ROUNDS} rounds)`, { timeout: 10 * 60_000 }, async () => {
+    const p = await project();
+    for (let round = 1; round <= ROUNDS; round++) {
+      await p.write('configs/a.yaml', `v: ${round}\nsleep_ms: 2500\n`);
+      const before = (await p.calls())['a.txt'] ?? 0;
+      const { winner, loser } = await race(p);
+      assert.match(loser.stderr, REFUSAL);
+      assert.equal(Number(REFUSAL.exec(loser.stderr)![1]), winner.pid, 'the refusal names the run that holds the lock');
+      assert.doesNotMatch(loser.stderr, /^\s+at /m, 'no stack trace');
+      assert.equal((await p.calls())['a.txt'], before + 1, 'the stage ran exactly once');
+      await assertLockMatchesDisk(p);
+      console.log(`race ${round}: pid ${winner.pid} ran, pid ${loser.pid} refused`);
+    }
+  });
+
+  it(`a stale run lock of a SIGKILLed run, raced by two runs: exactly one takes it over (${ROUNDS} rounds)`, { timeout: 10 * 60_000 }, async () => {
+    const p = await project();
+    for (let round = 1; round <= ROUNDS; round++) {
+      await p.write('configs/a.yaml', `v: ${round}\nsleep_ms: 2500\n`);
+      // A real stale lock: a run killed (with its stage) while the stage sleeps.
+      const killed = p.start(['run'], { detached: true });
+      for (let i = 0; i < 300; i++) {
+        if ((await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => [])).length > 0) break;
+        await sleep(50);
+      }
+      assert.ok(killGroup(killed.pid!));
+      await killed;
+      const before = (await p.calls())['a.txt'] ?? 0;
+      const { winner, loser } = await race(p);
+      assert.match(winner.stderr, new RegExp(`took over the run lock of pid ${killed.pid} `));
+      assert.match(loser.stderr, REFUSAL);
+      assert.equal(Number(REFUSAL.exec(loser.stderr)![1]), winner.pid);
+      assert.equal((await p.calls())['a.txt'], before + 1, 'the stage ran exactly once');
+      await assertLockMatchesDisk(p);
+      console.log(`stale-lock race ${round}: pid ${winner.pid} took over from killed pid ${killed.pid}, pid ${loser.pid} refused`);
+    }
+  });
+});
