@@ -2,7 +2,7 @@
  * A throwaway pipeline project for engine tests: a temp directory with pipeline.yaml, configs and
  * toy stage modules, run through the real CLI in a real child process (and its stages in theirs).
  */
-import { mkdtemp, mkdir, readFile, rm, symlink, writeFile, appendFile, readdir } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readFile, rm, symlink, writeFile, appendFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,14 +77,29 @@ export interface CliResult {
 export class Project {
   private constructor(readonly root: string) {}
 
-  static async create(files: Record<string, string>): Promise<Project> {
-    const root = await mkdtemp(path.join(tmpdir(), 'pipeline-test-'));
+  /** `parent`: where the temp project lives (a small tmpfs, for full-disk tests). */
+  static async create(files: Record<string, string>, parent = tmpdir()): Promise<Project> {
+    const root = await mkdtemp(path.join(parent, 'pipeline-test-'));
     await symlink(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
     const p = new Project(root);
     await p.write('package.json', JSON.stringify({ type: 'module' }));
     await p.write('stages/toy.ts', TOY_STAGE);
     await p.write('stages/toy-matrix.ts', TOY_MATRIX_STAGE);
     await p.write('lib/helper.ts', "export const helper = (s: string): string => s;\n");
+    for (const [rel, text] of Object.entries(files)) await p.write(rel, text);
+    return p;
+  }
+
+  /**
+   * A copy of this repository's real pipeline (pipeline.yaml, configs/, stages/) with src/ and
+   * node_modules symlinked, for tests of the real stages' schemas and runs.
+   */
+  static async fromRepo(files: Record<string, string> = {}): Promise<Project> {
+    const root = await mkdtemp(path.join(tmpdir(), 'pipeline-real-'));
+    for (const dir of ['node_modules', 'src']) await symlink(path.join(REPO, dir), path.join(root, dir));
+    for (const rel of ['pipeline.yaml', 'configs', 'stages']) await cp(path.join(REPO, rel), path.join(root, rel), { recursive: true });
+    const p = new Project(root);
+    await p.write('package.json', JSON.stringify({ type: 'module' }));
     for (const [rel, text] of Object.entries(files)) await p.write(rel, text);
     return p;
   }
