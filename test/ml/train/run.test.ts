@@ -44,6 +44,7 @@ test('trains the real model, writes a tfjs model dir and a valid history; resume
 
   const ref = await options(dataDir);
   // A model may keep a few constants alive (the model builder's business); the loop must add none per step.
+  await tf.setBackend('cpu');
   const t0 = tf.memory().numTensors;
   await runTraining({ ...(await options(dataDir)), experiment: { ...experiment, train: { ...experiment.train, epochs: 1 } } });
   const perRunOneEpoch = tf.memory().numTensors - t0;
