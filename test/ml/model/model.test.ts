@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/ml/backend/index.ts';
 import { CnnModel, loadModel, saveModel } from '../../../src/ml/model/index.ts';
+import type { TrainableModel } from '../../../src/ml/train/port.ts';
 import { batch, tinyArchitecture } from './fixtures.ts';
 
 // wasm: the backend training uses (the cpu reference is much slower; parity is tested in test/ml/backend).
@@ -100,6 +101,13 @@ test('save and load round-trip the weights and predictions', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('CnnModel is what the training loop expects (its port), with no adapter', () => {
+  // A compile-time check as much as a runtime one: typecheck fails if the two drift apart.
+  const port: TrainableModel = CnnModel.build(tinyArchitecture, { seed: 1, optimizer: adam });
+  assert.equal(typeof port.trainStep, 'function');
+  (port as CnnModel).dispose();
 });
 
 test('no tensors leak from a train step or predict', async () => {
