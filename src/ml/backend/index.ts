@@ -20,8 +20,11 @@ export const BackendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendNameSchema>;
 
 export const BackendOptionsSchema = z.object({
-  /** Threads for the wasm backend (default 1; fixed at its first start in a process, see ./wasm.ts). */
-  threads: z.number().int().positive().max(8).optional(),
+  /**
+   * Threads for the wasm backend (default 1, at most 8: the pool tfjs pre-creates). Fixed at its
+   * first start in a process, see ./wasm.ts.
+   */
+  threads: z.number().int().positive().optional(),
 });
 export type BackendOptions = z.infer<typeof BackendOptionsSchema>;
 
@@ -71,6 +74,9 @@ export async function initBackend(name: BackendName, opts: BackendOptions = {}):
       return 'wasm';
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+      // The cpu backend prints an "install tfjs-node to speed things up" banner on first use; it
+      // is chosen deliberately here (a reference), so the banner would only mislead.
+      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       return 'cpu';
   }
 }

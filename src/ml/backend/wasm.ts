@@ -31,7 +31,11 @@ export function wasmThreads(): number {
   return started ? Math.max(1, getThreadsCount()) : 1;
 }
 
-export async function startWasm(threads = 1): Promise<void> {
+/** tfjs pre-creates 8 pthread workers; its C++ side caps the pool there too. */
+const MAX_THREADS = 8;
+
+export async function startWasm(requested = 1): Promise<void> {
+  const threads = Math.min(Math.max(1, Math.floor(requested)), MAX_THREADS);
   registerWasmKernels();
   if (!started) {
     setWasmPaths(wasmDistDir());
