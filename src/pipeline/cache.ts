@@ -35,18 +35,51 @@ export class RunCache {
   }
 
   async get(fingerprint: string): Promise<RunRecord | undefined> {
+    const found = await this.inspect(fingerprint);
+    return found.state === 'ok' ? found.record : undefined; // a torn or edited record is as good as none
+  }
+
+  /** The record of `fingerprint`, or why there is none usable (status names a corrupt one). */
+  async inspect(fingerprint: string): Promise<{ state: 'none' } | { state: 'corrupt'; reason: string } | { state: 'ok'; record: RunRecord }> {
     let text: string;
     try {
       text = await readFile(this.runPath(fingerprint), 'utf8');
     } catch {
-      return undefined;
+      return { state: 'none' };
     }
+    const shown = path.relative(process.cwd(), this.runPath(fingerprint));
+    let raw: unknown;
     try {
-      const parsed = RunRecordSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data : undefined;
+      raw = JSON.parse(text);
     } catch {
-      return undefined; // a torn or edited record is as good as none
+      return { state: 'corrupt', reason: `record ${shown} is not valid JSON` };
     }
+    const parsed = RunRecordSchema.safeParse(raw);
+    return parsed.success ? { state: 'ok', record: parsed.data } : { state: 'corrupt', reason: `record ${shown} has an unknown layout` };
+  }
+
+  /**
+   * Why `record` could not be restored for `outs` (a missing, truncated or altered object), or
+   * undefined when every object it needs is present and matches its address. Reads the objects:
+   * status uses it only for stale instances it is about to call restorable.
+   */
+  async verify(record: RunRecord, outs: string[]): Promise<string | undefined> {
+    for (const out of outs) {
+      const rec = record.outs[out];
+      if (!rec) return `record lacks ${out}`;
+      const files = rec.type === 'file' ? [{ path: '', hash: rec.hash }] : rec.files;
+      for (const f of files) {
+        const src = this.objectPath(f.hash);
+        const h = createHash('sha256');
+        try {
+          for await (const c of createReadStream(src)) h.update(c as Buffer);
+        } catch {
+          return `object ${path.relative(process.cwd(), src)} (${f.path ? `${out}/${f.path}` : out}) is missing`;
+        }
+        if (h.digest('hex') !== f.hash) return `object ${path.relative(process.cwd(), src)} (${f.path ? `${out}/${f.path}` : out}) is corrupt`;
+      }
+    }
+    return undefined;
   }
 
   /**

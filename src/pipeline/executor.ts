@@ -113,7 +113,9 @@ async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Out
   try {
     let outcome: 'ran' | 'restored' = 'restored';
     let peakRssMb = 0;
-    const record = env.force ? undefined : await cache.get(obs.fingerprint);
+    const found = env.force ? undefined : await cache.inspect(obs.fingerprint);
+    if (found?.state === 'corrupt') reporter.event({ type: 'log', id: inst.id, line: `run-cache not used: ${found.reason}` });
+    const record = found?.state === 'ok' ? found.record : undefined;
     let restored = false;
     if (record) {
       reporter.event({ type: 'restoring', id: inst.id });

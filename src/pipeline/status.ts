@@ -55,7 +55,14 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
       reasons.push(`re-checked after ${staleUp.join(', ')} (its output may change)`);
     }
     states.set(inst.id, state);
-    const restorable = state === 'stale' && (await cache.get(obs.fingerprint)) !== undefined;
+    // Restorable only from a verified entry: a corrupt one is named, and the instance will re-run.
+    let restorable = false;
+    if (state === 'stale') {
+      const found = await cache.inspect(obs.fingerprint);
+      const problem = found.state === 'corrupt' ? found.reason : found.state === 'ok' ? await cache.verify(found.record, inst.outs) : undefined;
+      if (problem) reasons.push(`run-cache: ${problem}; it will not be used (the stage re-runs)`);
+      restorable = found.state === 'ok' && !problem;
+    }
     const recorded = entry?.run.outcome === 'ran' ? entry.run.seconds : median(ranSeconds.get(inst.stage) ?? []);
     instances.push({
       id: inst.id,
