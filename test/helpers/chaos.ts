@@ -32,3 +32,10 @@ export function killGroup(pid: number): boolean {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Which stage instances had a temporary output directory (were running) at this moment. */
+export async function runningInstances(root: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const dirs = await readdir(`${root}/.pipeline/tmp`).catch(() => [] as string[]);
+  return dirs.map((d) => d.replace(/-[A-Za-z0-9]{6}$/, '')).sort();
+}

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { killGroup, prng, seedFor, sleep } from '../helpers/chaos.ts';
+import { killGroup, prng, runningInstances, seedFor, sleep } from '../helpers/chaos.ts';
 import { lockMismatches } from '../helpers/lock-check.ts';
 import { Project } from '../helpers/project.ts';
 
@@ -107,6 +107,7 @@ describe('kill anywhere', () => {
         const delay = Math.floor(rand() * scaleMs);
         const child = p.start(['run'], { detached: true });
         await sleep(delay);
+        const running = await runningInstances(p.root);
         const landed = child.exitCode === null && killGroup(child.pid!);
         const r = await child;
         if (!landed || r.signal !== 'SIGKILL') {
@@ -125,7 +126,7 @@ describe('kill anywhere', () => {
         const ok = rec.code === 0 && unrecorded.length === 0;
         if (ok) totals.recoveries++;
         totals.mismatches += afterKill.length + afterRun.length;
-        const line = `kill ${n} seed ${seed} at ${delay} ms: ${ok ? 'recovered' : 'NOT RECOVERED'} (${Object.entries(rec.outcomes).filter(([, o]) => o !== 'fresh').map(([id, o]) => `${id} ${o}`).join(', ') || 'nothing stale'})`;
+        const line = `kill ${n} seed ${seed} at ${delay} ms during ${running.join(', ') || 'no stage'}: ${ok ? 'recovered' : 'NOT RECOVERED'} (${Object.entries(rec.outcomes).filter(([, o]) => o !== 'fresh').map(([id, o]) => `${id} ${o}`).join(', ') || 'nothing stale'})`;
         console.log(line);
         if (!ok) failures.push(`${line}: exit ${rec.code}, unrecorded ${unrecorded.join(', ')}\n${rec.stderr}`);
         for (const m of [...afterKill, ...afterRun]) failures.push(`kill seed ${seed}: ${m}`);
