@@ -71,7 +71,8 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     }
   } catch (e) {
     if (isUserError(e)) {
-      for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
+      // Two stages reading one config key report its problem once each: print it once.
+      for (const line of new Set(e.problems.map(formatProblem))) process.stderr.write(`${line}\n`);
       return 2;
     }
     throw e;

@@ -15,6 +15,7 @@ import { codeFiles } from './code-files.ts';
 import { loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
 import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
+import { droppedKeys, keyPathOf } from './unknown-keys.ts';
 import { fieldName, zodProblems } from './zod-problems.ts';
 
 const INSTANCE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -95,6 +96,7 @@ async function expandStage(
       problems.push(...configZodProblems(checked.error, tree, field('params')));
       return [];
     }
+    if (unknownConfigKeys(params, checked.data, tree, field('params'), problems)) return [];
     return [{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs }];
   }
 
@@ -105,13 +107,15 @@ async function expandStage(
     problems.push(...configZodProblems(checkedInput.error, tree, field('foreach')));
     return [];
   }
+  if (unknownConfigKeys(input, checkedInput.data, tree, field('foreach'), problems)) return [];
   let items: Array<{ id: string; params: unknown }>;
   try {
     items = stage.matrix.instances(checkedInput.data);
   } catch (e) {
     // By name, not instanceof: the stage module has its own copy of errors.ts.
     if (isUserError(e)) {
-      problems.push(...e.problems.map((p) => (p.location ? p : { ...field('foreach'), ...p })));
+      // A problem the stage names by config key (grid.pool[1]) is shown where that key is set.
+      problems.push(...e.problems.map((p) => (p.location ? p : { ...field('foreach'), ...p, ...locateField(tree, p.field) })));
       return [];
     }
     if (e instanceof z.ZodError) {
@@ -210,6 +214,35 @@ function configZodProblems(
     }
     return fallback.location;
   });
+}
+
+/** Reports config keys the schema dropped as unknown (see unknown-keys.ts); true if any. */
+function unknownConfigKeys(
+  input: unknown,
+  parsed: unknown,
+  tree: ConfigTree,
+  fallback: { location: SourceLocation; field: string },
+  problems: Problem[],
+): boolean {
+  const dropped = droppedKeys(input, parsed);
+  for (const p of dropped) {
+    problems.push({ location: tree.locate(p) ?? fallback.location, field: fieldName(p), message: `unknown key "${String(p[p.length - 1])}"` });
+  }
+  return dropped.length > 0;
+}
+
+/**
+ * The location of the config key a problem's field names, if it is one, and the field in this
+ * tool's notation (layers[3], not zod's layers.3) when the whole field is a key path.
+ */
+function locateField(tree: ConfigTree, field: string | undefined): { location: SourceLocation; field?: string } | undefined {
+  if (!field) return undefined;
+  const { path: p, rest } = keyPathOf(tree.value, field);
+  for (let n = p.length; n > 0; n--) {
+    const location = tree.locate(p.slice(0, n));
+    if (location) return rest === '' ? { location, field: fieldName(p) } : { location };
+  }
+  return undefined;
 }
 
 type Located = PlannedInstance & { origin: { stage: string; spec: StageSpec } };

@@ -118,7 +118,8 @@ function fileLayer(prefix: string[], yaml: YamlFile): Layer {
   return {
     prefix,
     locate: (p) => yaml.locate(p),
-    has: (p) => getAt(yaml.value, p) !== undefined,
+    // An empty file still sets its key (to nothing): problems with it belong to that file.
+    has: (p) => p.length === 0 || getAt(yaml.value, p) !== undefined,
   };
 }
 
