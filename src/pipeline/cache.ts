@@ -121,8 +121,13 @@ export class RunCache {
     }
     await mkdir(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.${process.pid}.tmp`;
-    await copyFile(src, tmp, constants.COPYFILE_FICLONE);
-    await rename(tmp, dest);
+    try {
+      await copyFile(src, tmp, constants.COPYFILE_FICLONE);
+      await rename(tmp, dest);
+    } catch (e) {
+      await rm(tmp, { force: true }); // a partial copy (full disk) would hold its space forever
+      throw e;
+    }
   }
 
   private async copyVerified(hash: string, dest: string): Promise<boolean> {

@@ -169,7 +169,12 @@ async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Out
         ? { type: 'file', hash: h.hash, size: h.size }
         : { type: 'dir', files: await hasher.listDir(path.join(plan.root, o)) };
     }
-    await cache.set(obs.fingerprint, plan.root, records);
+    try {
+      await cache.set(obs.fingerprint, plan.root, records);
+    } catch (e) {
+      // The outputs are in place and verified; only their reuse is lost (e.g. the disk is full).
+      reporter.event({ type: 'log', id: inst.id, line: `run-cache: outputs not stored (${(e as Error).message}); the run is recorded, but returning to it later re-runs the stage` });
+    }
     const entry: LockEntry = {
       fingerprint: obs.fingerprint,
       module: inst.module,

@@ -50,7 +50,7 @@ stages:
   after:
     module: stages/toy.ts
     params: [after]
-    deps: [out/big.bin]
+    deps: [out/big-dir]
     outs: [out/after.txt]
 `;
 const FILES = { 'pipeline.yaml': PIPELINE, 'stages/big.ts': BIG_STAGE, 'configs/a.yaml': 'v: 1\n', 'configs/after.yaml': 'v: 1\n', 'configs/big.yaml': 'bytes: 100000\ntag: x\n' };
@@ -120,5 +120,28 @@ describe('resources', () => {
     const r = await p.run();
     assert.equal(r.code, 0, r.stderr);
     await assertLockMatchesDisk(p);
+  });
+
+  it('a full disk while storing into the run-cache keeps the finished stage and leaves no partial object', async (t) => {
+    const mount = await mkdtemp(path.join(tmpdir(), 'pipeline-tmpfs-'));
+    const m = await execa('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount], { reject: false });
+    if (m.exitCode !== 0) {
+      await rm(mount, { recursive: true, force: true });
+      t.skip('cannot mount a tmpfs here');
+      return;
+    }
+    mounts.push(mount);
+    const p = await Project.create(FILES, mount);
+    projects.push(p);
+    assert.equal((await p.run()).code, 0);
+    // 1.2 MB fits once (the stage's output) but not twice (plus its run-cache copy) in 2 MiB.
+    await p.write('configs/big.yaml', 'bytes: 1200000\ntag: w\n');
+    const r = await p.run();
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /\[big\] run-cache: outputs not stored \(ENOSPC/);
+    assert.equal(r.outcomes.big, 'ran');
+    await assertLockMatchesDisk(p);
+    const leftovers = (await readdir(path.join(p.root, 'artifacts/cache'), { recursive: true })).filter((f) => String(f).endsWith('.tmp'));
+    assert.deepEqual(leftovers, [], 'no partial cache object left to eat the space');
   });
 });
