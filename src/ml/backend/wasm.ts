@@ -8,8 +8,10 @@
  * - Threads: upstream runs the single-threaded SIMD build under Node (it reports no multithread
  *   support there). With `threads > 1` we start the threaded SIMD build instead, through the
  *   shims of ./wasm-threads.ts; XNNPACK then splits convolutions and matrix products across that
- *   many threads. The default is 1: the pipeline runs one training process per core, and a
- *   2-core machine shared with other work gains nothing from a second thread.
+ *   many threads. The default is 1: the pipeline runs one training process per core, and on a
+ *   busy machine a second thread only adds contention (measured on this 2-core machine at load
+ *   ~10: 1 thread 133 images/s, 2 threads 92; at load ~8 one Table 2 step took 380 ms with one
+ *   thread and 265 ms with two, identical losses).
  * - The choice is made once per process, at the first initialisation; later calls reuse it.
  */
 import { createRequire } from 'node:module';
