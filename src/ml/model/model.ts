@@ -107,13 +107,22 @@ export class CnnModel {
     const xs = this.images(x, n);
     const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels.subarray(0, n), 'int32'), NUM_CLASSES));
     const vars = [...this.tensors.trainable.values()];
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = forward(this.plan, this.tensors.layers, xs, { training: true, seed: this.seed, step }, updates);
-      predicted = tf.keep(logits.argMax(1));
-      return tf.neg(tf.sum(ys.mul(tf.logSoftmax(logits)))).div(n) as tf.Scalar;
-    }, vars);
-    xs.dispose();
-    ys.dispose();
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      result = tf.variableGrads(() => {
+        const logits = forward(this.plan, this.tensors.layers, xs, { training: true, seed: this.seed, step }, updates);
+        predicted = tf.keep(logits.argMax(1));
+        return tf.neg(tf.sum(ys.mul(tf.logSoftmax(logits)))).div(n) as tf.Scalar;
+      }, vars);
+    } catch (e) {
+      for (const u of updates) u.value.dispose();
+      predicted?.dispose();
+      throw e;
+    } finally {
+      xs.dispose();
+      ys.dispose();
+    }
+    const { value, grads } = result;
     const byStable: Record<string, tf.Tensor> = {};
     for (const [engineName, g] of Object.entries(grads)) byStable[this.stableNames.get(engineName) ?? engineName] = g;
     this.optimizer.apply(byStable);
