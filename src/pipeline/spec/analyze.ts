@@ -100,7 +100,7 @@ async function expandStage(
     return [{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs }];
   }
 
-  const input = selectConfig(tree, spec.foreach, (i) => field('foreach', i), problems);
+  const input = selectConfig(tree, spec.foreach, (i) => field('foreach', i), problems, true);
   if (!input) return [];
   const checkedInput = stage.matrix.input.safeParse(input);
   if (!checkedInput.success) {
@@ -184,12 +184,15 @@ function selectConfig(
   keys: string[],
   locate: (i: number) => { location: SourceLocation; field: string },
   problems: Problem[],
+  /** For foreach: an unset key (configs/experiments/ with no files) is left to the matrix schema. */
+  allowMissing = false,
 ): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   let ok = true;
   keys.forEach((key, i) => {
     const p = key.split('.');
     if (!tree.has(p)) {
+      if (allowMissing) return;
       problems.push({ ...locate(i), message: `config key "${key}" is not set by any file under configs/` });
       ok = false;
       return;
