@@ -39,3 +39,13 @@ export async function runningInstances(root: string): Promise<string[]> {
   const dirs = await readdir(`${root}/.pipeline/tmp`).catch(() => [] as string[]);
   return dirs.map((d) => d.replace(/-[A-Za-z0-9]{6}$/, '')).sort();
 }
+
+/** Polls until an instance whose id starts with `prefix` is running; false if `gone()` first. */
+export async function waitUntilRunning(root: string, prefix: string, gone: () => boolean, timeoutMs = 120_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end && !gone()) {
+    if ((await runningInstances(root)).some((id) => id.startsWith(prefix))) return true;
+    await sleep(20);
+  }
+  return false;
+}

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { killGroup, prng, runningInstances, seedFor, sleep } from '../helpers/chaos.ts';
+import { killGroup, prng, runningInstances, seedFor, sleep, waitUntilRunning } from '../helpers/chaos.ts';
 import { lockMismatches } from '../helpers/lock-check.ts';
 import { Project } from '../helpers/project.ts';
 import { startDataServer, TINY_EXPERIMENT, trainYaml } from '../helpers/real-data.ts';
@@ -28,10 +28,8 @@ describe('kill anywhere: real download and training', () => {
       await p.dispose();
     };
     console.log(`kill-real-stages: base seed ${BASE_SEED} (replay with KILL_SEED=${BASE_SEED})`);
-    let t0 = performance.now();
     const first = await p.run(...TARGET.slice(1));
     assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
-    let scaleMs = performance.now() - t0;
     const totals = { kills: 0, recoveries: 0, mismatches: 0, missed: 0 };
     for (let k = 1; totals.kills < KILLS && k < KILLS * 4; k++) {
       const seed = seedFor(BASE_SEED, k);
@@ -39,9 +37,13 @@ describe('kill anywhere: real download and training', () => {
       // Make training stale every time, and the download every other time.
       await p.write('configs/train.yaml', trainYaml(k));
       if (k % 2 === 1) await p.write('configs/dataset.yaml', datasetYaml(k));
-      // Odd rounds re-download: aim at the first half of the run, where the download is.
-      const delay = Math.floor(rand() * scaleMs * (k % 2 === 1 ? 0.5 : 1));
+      // Odd rounds kill inside the download, even rounds inside the training: wait until that
+      // stage runs, then kill at a random moment of its usual duration.
+      const target = k % 2 === 1 ? 'download' : 'train@tiny';
       const child = p.start(TARGET, { detached: true });
+      await waitUntilRunning(p.root, target, () => child.exitCode !== null);
+      const recorded = ((await p.lock()).stages as Record<string, { run?: { seconds: number } }>)[target]?.run?.seconds ?? 1;
+      const delay = Math.floor(rand() * recorded * 1000);
       await sleep(delay);
       const running = await runningInstances(p.root);
       const landed = child.exitCode === null && killGroup(child.pid!);
@@ -52,15 +54,13 @@ describe('kill anywhere: real download and training', () => {
       }
       totals.kills++;
       const afterKill = (await lockMismatches(p)).mismatches;
-      t0 = performance.now();
       const rec = await p.run(...TARGET.slice(1));
-      scaleMs = performance.now() - t0;
       const afterRun = (await lockMismatches(p)).mismatches;
       const stages = (await p.lock()).stages;
       const ok = rec.code === 0 && 'download' in stages && 'train@tiny' in stages;
       if (ok) totals.recoveries++;
       totals.mismatches += afterKill.length + afterRun.length;
-      console.log(`real kill ${totals.kills} seed ${seed} at ${delay} ms during ${running.join(', ') || 'no stage'}: ${ok ? 'recovered' : 'NOT RECOVERED'} (${Object.entries(rec.outcomes).filter(([, o]) => o !== 'fresh').map(([id, o]) => `${id} ${o}`).join(', ')})`);
+      console.log(`real kill ${totals.kills} seed ${seed} ${delay} ms into ${target}, during ${running.join(', ') || 'no stage'}: ${ok ? 'recovered' : 'NOT RECOVERED'} (${Object.entries(rec.outcomes).filter(([, o]) => o !== 'fresh').map(([id, o]) => `${id} ${o}`).join(', ')})`);
       assert.deepEqual([...afterKill, ...afterRun], [], `seed ${seed}`);
       assert.ok(ok, `seed ${seed}: exit ${rec.code}\n${rec.stdout}\n${rec.stderr}`);
     }
