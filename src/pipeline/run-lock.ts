@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from './errors.ts';
@@ -44,7 +45,7 @@ export async function acquireRunLock(file: string): Promise<RunLockHandle> {
       await rm(mine, { force: true });
     }
     const holder = await readHolder(file);
-    if (holder && holder.host === hostname() && isAlive(holder.pid)) {
+    if (holder && holder.host === hostname() && isAlive(holder.pid) && !startedAfter(holder)) {
       throw new UserError(
         `another pipeline run is in progress in this project (pid ${holder.pid}, started ${holder.started_at}); wait for it to finish or stop it`,
       );
@@ -96,5 +97,25 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether the process now carrying the holder's pid started after the lock was written: then the
+ * pid was reused (common in containers, and after a reboot) and the holder is gone. Linux only
+ * (/proc); elsewhere a live pid is trusted. Start time = boot time + starttime clock ticks (100/s).
+ */
+function startedAfter(holder: Holder): boolean {
+  try {
+    const stat = readFileSync(`/proc/${holder.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]); // field 22 of stat; fields here start at field 3
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    const lockedAt = Date.parse(holder.started_at);
+    if (!Number.isFinite(ticks) || !Number.isFinite(btime) || !Number.isFinite(lockedAt)) return false;
+    // 2 s of slack for the rounding of boot time; the real holder started before it locked.
+    return btime * 1000 + ticks * 10 > lockedAt + 2000;
+  } catch {
+    return false;
   }
 }

@@ -4,9 +4,11 @@
  * exactly one takes it over. Repeated, since a race shows itself only sometimes.
  */
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { execa } from 'execa';
 import { killGroup, sleep } from '../helpers/chaos.ts';
 import { assertLockMatchesDisk } from '../helpers/lock-check.ts';
 import { Project } from '../helpers/project.ts';
@@ -86,6 +88,23 @@ describe('concurrency', () => {
       assert.equal((await p.calls())['a.txt'], before + 1, 'the stage ran exactly once');
       await assertLockMatchesDisk(p);
       console.log(`stale-lock race ${round}: pid ${winner.pid} took over from killed pid ${killed.pid}, pid ${loser.pid} refused`);
+    }
+  });
+
+  it('a stale run lock whose pid now belongs to another process (pid reuse) is taken over', async () => {
+    const p = await project();
+    // A live process that started long after the lock's holder: the pid was reused.
+    const other = execa('sleep', ['60']);
+    try {
+      await mkdir(path.join(p.root, '.pipeline'), { recursive: true });
+      await writeFile(path.join(p.root, '.pipeline/run.lock'), JSON.stringify({ pid: other.pid, started_at: '2026-01-01T00:00:00.000Z', host: hostname() }));
+      await p.write('configs/a.yaml', 'v: 1\n');
+      const r = await p.run();
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`took over the run lock of pid ${other.pid} `));
+    } finally {
+      other.kill();
+      await other.catch(() => {});
     }
   });
 });
