@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { defineStage } from '../src/pipeline/stage.ts';
 import { EvaluateConfigSchema } from '../src/ml/evaluate/config.ts';
-import { runEvaluation } from '../src/ml/evaluate/run.ts';
 
 export default defineStage({
   description: 'Evaluate every experiment on the test set: overall and per-class accuracy, confusion',
@@ -10,6 +9,8 @@ export default defineStage({
   async run(ctx) {
     // deps, in pipeline.yaml's order: data, experiments.json, train histories, models, selection.json
     const [dataDir, experimentsFile, historyDir, modelsDir, selectionFile] = ctx.deps as [string, string, string, string, string];
+    // Loaded when the stage runs: it pulls in tfjs, and the runner imports every stage module to plan.
+    const { runEvaluation } = await import('../src/ml/evaluate/run.ts');
     await runEvaluation({
       cfg: ctx.params.evaluate,
       dataDir, experimentsFile, historyDir, modelsDir, selectionFile,

@@ -7,7 +7,6 @@ import { defineStage, type StageContext } from '../src/pipeline/stage.ts';
 import { readReportInputs } from '../src/ml/report/inputs.ts';
 import { ReportStageParamsSchema } from '../src/ml/report/params.ts';
 import { collectProvenance } from '../src/ml/report/provenance.ts';
-import { renderReport } from '../src/ml/report/render.ts';
 
 /** A declared dep's resolved path, found by its path in pipeline.yaml rather than its position. */
 function dep(ctx: StageContext<unknown>, declared: string): string {
@@ -33,6 +32,8 @@ export default defineStage({
     const params = ctx.params.report;
     const provenance = await collectProvenance(ctx.root, params.command, inputs, new Date());
     ctx.progress({ step: 'rendering', message: `${inputs.summary.experiments.length} experiments` });
+    // Loaded when the stage runs: vega is heavy, and the runner imports every stage module to plan.
+    const { renderReport } = await import('../src/ml/report/render.ts');
     const { files, warnings } = await renderReport(inputs, params, provenance, {
       reportDir: ctx.out('artifacts/report'),
       tensorboardDir: ctx.out('artifacts/tensorboard'),

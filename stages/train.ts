@@ -5,7 +5,6 @@
 import { defineStage } from '../src/pipeline/stage.ts';
 import { expandExperiments } from '../src/ml/grid/expand.ts';
 import { ExperimentSchema, GridInputSchema } from '../src/ml/grid/schema.ts';
-import { runTraining } from '../src/ml/train/run.ts';
 
 export default defineStage({
   description: 'Train one experiment, checkpointing every epoch',
@@ -16,6 +15,8 @@ export default defineStage({
   },
   async run(ctx) {
     // deps: [artifacts/data/fashion-mnist]; outs: [artifacts/models/${id}, artifacts/metrics/train/${id}.json]
+    // Loaded when the stage runs: it pulls in tfjs, and the runner imports every stage module to plan.
+    const { runTraining } = await import('../src/ml/train/run.ts');
     await runTraining({
       experiment: ctx.params,
       dataDir: ctx.deps[0]!,

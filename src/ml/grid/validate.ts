@@ -4,7 +4,8 @@
  * the config key of the experiment in front of the layer at fault.
  */
 import { isUserError, type Problem } from '../../pipeline/errors.ts';
-import { architectureLayers, parseArchitecture, planLayers } from '../model/index.ts';
+// From layers.ts, not the model's index: planning needs no tfjs.
+import { architectureLayers, parseArchitecture, planLayers } from '../model/layers.ts';
 
 /** Problems of `architecture`, each field prefixed with `prefix` (e.g. "experiments.wide"). */
 export function architectureProblems(architecture: unknown, prefix: string): Problem[] {

@@ -23,7 +23,8 @@
  *
  * Call initBackend (../backend/index.ts) first; the model runs on whichever backend is current.
  */
-export { CnnModel, parseArchitecture } from './model.ts';
+export { CnnModel } from './model.ts';
+export { parseArchitecture } from './layers.ts';
 export type { BuildOptions, StepResult } from './model.ts';
 export { ArchitectureSchema, CustomArchitectureSchema, LayerSchema, Table2ArchitectureSchema, PoolConfigSchema, INPUT_SHAPE, NUM_CLASSES } from './schema.ts';
 export type { Architecture, ArchitectureInput, Layer, LayerInput, Table2Architecture, CustomArchitecture, PoolConfig } from './schema.ts';

@@ -7,7 +7,7 @@
 import { UserError } from '../../pipeline/errors.ts';
 import { convOutput, convParams, denseParams, poolOutput, volumeSize } from '../theory/shapes.ts';
 import type { Volume } from '../theory/shapes.ts';
-import { INPUT_SHAPE, LayerSchema, NUM_CLASSES } from './schema.ts';
+import { ArchitectureSchema, INPUT_SHAPE, LayerSchema, NUM_CLASSES } from './schema.ts';
 import type { Architecture, Layer, Table2Architecture } from './schema.ts';
 
 export type Shape = ({ kind: 'volume' } & Volume) | { kind: 'vector'; size: number };
@@ -119,4 +119,11 @@ export function planLayers(layers: Layer[], input: Volume = INPUT_SHAPE): Planne
 
 export function paramCount(plan: PlannedLayer[]): number {
   return plan.reduce((sum, p) => sum + p.params, 0);
+}
+
+/** Turns zod's complaint about an architecture into one line per problem, naming the field. */
+export function parseArchitecture(value: unknown): Architecture {
+  const r = ArchitectureSchema.safeParse(value);
+  if (r.success) return r.data;
+  throw new UserError(r.error.issues.map((i) => ({ field: ['architecture', ...i.path].join('.'), message: i.message })));
 }

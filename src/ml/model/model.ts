@@ -7,14 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../pipeline/errors.ts';
 import { forward } from './forward.ts';
 import type { StatisticsUpdate } from './forward.ts';
-import { architectureLayers, paramCount, planLayers } from './layers.ts';
+import { architectureLayers, paramCount, parseArchitecture, planLayers } from './layers.ts';
 import type { PlannedLayer } from './layers.ts';
 import { Optimizer } from './optimizer.ts';
 import { OptimizerConfigSchema } from './optimizer-schema.ts';
 import type { OptimizerConfig } from './optimizer-schema.ts';
 import { createTensors, disposeTensors } from './params.ts';
 import type { ModelTensors } from './params.ts';
-import { ArchitectureSchema, INPUT_SHAPE, NUM_CLASSES } from './schema.ts';
+import { INPUT_SHAPE, NUM_CLASSES } from './schema.ts';
 import type { Architecture } from './schema.ts';
 import { assignRecords, recordOf } from './state.ts';
 import type { TensorRecord } from './state.ts';
@@ -34,13 +34,6 @@ export interface StepResult {
 
 /** Images per inference batch: bounds memory when predicting a whole test set. */
 const PREDICT_CHUNK = 512;
-
-/** Turns zod's complaint about an architecture into one line per problem, naming the field. */
-export function parseArchitecture(value: unknown): Architecture {
-  const r = ArchitectureSchema.safeParse(value);
-  if (r.success) return r.data;
-  throw new UserError(r.error.issues.map((i) => ({ field: ['architecture', ...i.path].join('.'), message: i.message })));
-}
 
 export class CnnModel {
   private readonly tensors: ModelTensors;
