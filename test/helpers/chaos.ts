@@ -1,16 +1,7 @@
 /** Seeded randomness and process-group kills for fault-injection tests. */
 
-/** mulberry32: a tiny seeded PRNG, so a failing kill can be replayed from its printed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the pipeline's own seeded PRNG, so a failing kill can be replayed from its printed seed. */
+export { mulberry32 as prng } from '../../src/ml/train/random.ts';
 
 /** The seed of kill `i` of a suite started with `base` (distinct, reproducible). */
 export function seedFor(base: number, i: number): number {
