@@ -3,7 +3,6 @@
  * (bad YAML or config, a stage's own UserError such as a failed download), 130 interrupted.
  */
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execute } from './executor.ts';
 import { formatProblem, isUserError, UserError } from './errors.ts';
@@ -165,8 +164,4 @@ function renderDag(plan: Plan): string {
     lines.push(s.upstream.size > 0 ? `${label} <- ${[...s.upstream].join(', ')}` : label);
   }
   return `${lines.join('\n')}\n`;
-}
-
-if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
-  process.exitCode = await main(process.argv.slice(2));
 }

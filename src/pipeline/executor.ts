@@ -6,7 +6,7 @@
  * on it; independent instances go on (their work is not thrown away).
  */
 import { availableParallelism } from 'node:os';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RunCache, type OutRecord } from './cache.ts';
 import { runInChild } from './child-process.ts';
@@ -162,12 +162,10 @@ async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Out
     const outHashes: Record<string, PathHash> = {};
     const records: Record<string, OutRecord> = {};
     for (const o of inst.outs) {
-      const h = await hasher.hashPath(o);
-      if (!h) throw new Error(`output ${o} vanished while being recorded`);
-      outHashes[o] = h;
-      records[o] = h.files === 1 && !(await isDir(plan.root, o))
-        ? { type: 'file', hash: h.hash, size: h.size }
-        : { type: 'dir', files: await hasher.listDir(path.join(plan.root, o)) };
+      const d = await hasher.describe(o);
+      if (!d) throw new Error(`output ${o} vanished while being recorded`);
+      outHashes[o] = { hash: d.hash, size: d.size, files: d.files };
+      records[o] = d.listing ? { type: 'dir', files: d.listing } : { type: 'file', hash: d.hash, size: d.size };
     }
     try {
       await cache.set(obs.fingerprint, plan.root, records);
@@ -196,10 +194,6 @@ async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Out
   } finally {
     await rm(tmpDir, { recursive: true, force: true });
   }
-}
-
-async function isDir(root: string, rel: string): Promise<boolean> {
-  return (await stat(path.join(root, rel))).isDirectory();
 }
 
 function round(x: number): number {

@@ -59,6 +59,8 @@ export function fingerprintOf(input: FingerprintInput): string {
   return sha256(canonicalJson(input));
 }
 
+export type DirListing = Array<{ path: string; hash: string; size: number }>;
+
 export class Hasher {
   private entries = new Map<string, StatEntry>();
   private dirty = false;
@@ -89,6 +91,12 @@ export class Hasher {
 
   /** Hash of a project-relative file or directory, or undefined when it does not exist. */
   async hashPath(rel: string): Promise<PathHash | undefined> {
+    const d = await this.describe(rel);
+    return d && { hash: d.hash, size: d.size, files: d.files };
+  }
+
+  /** hashPath plus, for a directory, the listing it was hashed from (the run-cache stores it). */
+  async describe(rel: string): Promise<(PathHash & { listing?: DirListing }) | undefined> {
     const abs = path.join(this.root, rel);
     let st;
     try {
@@ -96,14 +104,17 @@ export class Hasher {
     } catch {
       return undefined;
     }
-    if (st.isDirectory()) return this.hashDir(abs);
+    if (st.isDirectory()) {
+      const listing = await this.listDir(abs);
+      return { hash: dirHash(listing), size: listing.reduce((s, f) => s + f.size, 0), files: listing.length, listing };
+    }
     const hash = await this.hashFileAt(abs, st);
     return { hash, size: st.size, files: 1 };
   }
 
   /** Lists a directory's files as (relative path, hash, size), sorted: the cache stores dirs this way. */
-  async listDir(abs: string): Promise<Array<{ path: string; hash: string; size: number }>> {
-    const out: Array<{ path: string; hash: string; size: number }> = [];
+  async listDir(abs: string): Promise<DirListing> {
+    const out: DirListing = [];
     const walk = async (dir: string, prefix: string): Promise<void> => {
       const entries = await readdir(dir, { withFileTypes: true });
       for (const e of entries) {
@@ -118,15 +129,6 @@ export class Hasher {
     };
     await walk(abs, '');
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  }
-
-  private async hashDir(abs: string): Promise<PathHash> {
-    const files = await this.listDir(abs);
-    return {
-      hash: dirHash(files),
-      size: files.reduce((s, f) => s + f.size, 0),
-      files: files.length,
-    };
   }
 
   private async hashFileAt(abs: string, st: { size: number; mtimeMs: number; ino: number; isSymbolicLink(): boolean }): Promise<string> {
