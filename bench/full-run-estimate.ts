@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigTree } from '../src/pipeline/spec/configs.ts';
 import { initBackend, BackendNameSchema } from '../src/ml/backend/index.ts';
 import { CnnModel } from '../src/ml/model/index.ts';
-import { uniformStream } from '../src/ml/model/random.ts';
+import { mulberry32 } from '../src/ml/random.ts';
 import { expandExperiments } from '../src/ml/grid/expand.ts';
 import { GridInputSchema } from '../src/ml/grid/schema.ts';
 import { EvaluateConfigSchema } from '../src/ml/evaluate/config.ts';
@@ -45,7 +45,7 @@ const input = GridInputSchema.parse({ grid: tree.get(['grid']), experiments: tre
 const evaluate = EvaluateConfigSchema.parse(tree.get(['evaluate']));
 const experiments = expandExperiments(input);
 const backend = await initBackend(BackendNameSchema.parse(args.backend ?? input.train.backend), { threads: 1 });
-const next = uniformStream(3);
+const next = mulberry32(3);
 
 let total = 0;
 for (const e of experiments) {

@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, wasmThreads } from '../src/ml/backend/index.ts';
 import { registerWasmKernels } from '../src/ml/backend/kernels/register.ts';
 import { CnnModel } from '../src/ml/model/index.ts';
-import { uniformStream } from '../src/ml/model/random.ts';
+import { mulberry32 } from '../src/ml/random.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,7 +69,7 @@ async function measure(config: Config): Promise<Result> {
   const steps = slow ? Number(args['cpu-steps']) : Number(args.steps);
   const warmup = slow ? 0 : Number(args.warmup);
   const model = CnnModel.build(architecture, { seed: 1, optimizer: { name: 'adam', learningRate: 1e-3 } });
-  const next = uniformStream(7);
+  const next = mulberry32(7);
   const x = Float32Array.from({ length: batch * 784 }, () => next());
   const y = Int32Array.from({ length: batch }, () => Math.floor(next() * 10));
   for (let s = 0; s < warmup; s++) await model.trainStep(x, y, batch, s);

@@ -1,7 +1,7 @@
 /** Seeded randomness and process-group kills for fault-injection tests. */
 
 /** mulberry32, the pipeline's own seeded PRNG, so a failing kill can be replayed from its printed seed. */
-export { mulberry32 as prng } from '../../src/ml/train/random.ts';
+export { mulberry32 as prng } from '../../src/ml/random.ts';
 
 /** The seed of kill `i` of a suite started with `base` (distinct, reproducible). */
 export function seedFor(base: number, i: number): number {

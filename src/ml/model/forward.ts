@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { PlannedLayer } from './layers.ts';
 import type { LayerTensors } from './params.ts';
 import { avgPool, batchNormInfer, batchNormTrain, conv, dense, dropout, maxPool } from './ops.ts';
-import { deriveSeed } from './random.ts';
+import { deriveSeed } from '../random.ts';
 
 export type Mode = { training: false } | { training: true; seed: number; step: number };
 

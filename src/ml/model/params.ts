@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PlannedLayer } from './layers.ts';
-import { deriveSeed, uniformArray } from './random.ts';
+import { deriveSeed, uniformArray } from '../random.ts';
 
 export interface LayerTensors {
   /** conv [kh, kw, in, out]; dense [in, out]. */

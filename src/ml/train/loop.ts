@@ -11,7 +11,7 @@ import type { TrainableModel } from './port.ts';
 import { ProgressMeter } from './progress.ts';
 import { learningRateAt } from './schedule.ts';
 import { epochOrder, type Split } from './split.ts';
-import { deriveSeed, mulberry32 } from './random.ts';
+import { deriveSeed, mulberry32 } from '../random.ts';
 import type { TrainConfig } from './config.ts';
 import { evaluateSet } from './validate.ts';
 

@@ -4,7 +4,7 @@
  * set never takes part.
  */
 import { UserError } from '../../pipeline/errors.ts';
-import { deriveSeed, permutation } from './random.ts';
+import { deriveSeed, permutation } from '../random.ts';
 
 export interface Split {
   train: Int32Array;

@@ -1,5 +1,5 @@
 /** A tiny network and seeded batches, so model tests run in well under a second per step on cpu. */
-import { uniformStream } from '../../../src/ml/model/random.ts';
+import { mulberry32 } from '../../../src/ml/random.ts';
 
 export const tinyArchitecture = {
   kind: 'custom',
@@ -18,7 +18,7 @@ export const tinyArchitecture = {
 } as const;
 
 export function batch(n: number, seed: number): { x: Float32Array; y: Int32Array } {
-  const next = uniformStream(seed);
+  const next = mulberry32(seed);
   const x = new Float32Array(n * 784);
   for (let i = 0; i < x.length; i++) x[i] = next();
   const y = new Int32Array(n);

@@ -4,7 +4,7 @@ import { epochOrder, splitIndices } from '../../../src/ml/train/split.ts';
 import { gatherBatch } from '../../../src/ml/train/batch.ts';
 import { learningRateAt } from '../../../src/ml/train/schedule.ts';
 import { ProgressMeter, formatDuration } from '../../../src/ml/train/progress.ts';
-import { permutation } from '../../../src/ml/train/random.ts';
+import { permutation } from '../../../src/ml/random.ts';
 import type { ProgressUpdate } from '../../../src/pipeline/stage.ts';
 import { isUserError } from '../../../src/pipeline/errors.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { SavedTensor } from '../../../src/ml/train/checkpoint.ts';
 import type { StepResult, TrainableModel } from '../../../src/ml/train/port.ts';
-import { deriveSeed, mulberry32 } from '../../../src/ml/train/random.ts';
+import { deriveSeed, mulberry32 } from '../../../src/ml/random.ts';
 
 export class FakeModel implements TrainableModel {
   w: Float32Array;

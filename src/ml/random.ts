@@ -1,10 +1,11 @@
 /**
- * Seeded randomness for the data side of training (split, shuffles). Each use derives its own
- * stream from (seed, purpose, epoch), so epoch 5's shuffle is the same whether or not the run was
- * resumed from a checkpoint after epoch 4.
+ * Seeded randomness for everything that trains: weight initialisation, dropout masks, the
+ * validation split and per-epoch shuffles. Every use derives its own stream from
+ * (seed, purpose, step or epoch, layer), so epoch 5's shuffle and step 1000's dropout mask are the
+ * same whether or not the run was resumed from a checkpoint.
  */
 
-/** mulberry32: tiny, fast, and good enough to shuffle indices; returns floats in [0, 1). */
+/** mulberry32: tiny and fast; floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -16,7 +17,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** FNV-1a over the parts, so different purposes and epochs give unrelated streams. */
+/** FNV-1a over the parts: unrelated seeds for different purposes, epochs, steps and layers. */
 export function deriveSeed(...parts: Array<string | number>): number {
   let h = 0x811c9dc5;
   for (const ch of parts.join('\u0000')) {
@@ -24,6 +25,14 @@ export function deriveSeed(...parts: Array<string | number>): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
+}
+
+/** n floats uniform in [-bound, bound). */
+export function uniformArray(n: number, bound: number, seed: number): Float32Array {
+  const next = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (2 * next() - 1) * bound;
+  return out;
 }
 
 /** Fisher-Yates in place. */
