@@ -62,7 +62,7 @@ export function staleReasons(inst: PlannedInstance, obs: Observed, entry: LockEn
 }
 
 /** "params: train.dropout 0.3 -> 0.5", one line per changed leaf, at most five. */
-function paramChanges(before: unknown, after: unknown): string[] {
+export function paramChanges(before: unknown, after: unknown): string[] {
   const a = flatten(before);
   const b = flatten(after);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
@@ -77,11 +77,20 @@ function paramChanges(before: unknown, after: unknown): string[] {
   return lines.length > 0 ? lines : ['params changed'];
 }
 
+/** Leaves by path (`train.epochs`, `architecture.layers[3].filters`), each as canonical JSON, so
+ * key order never reads as a change and a changed layer names itself rather than the whole list. */
 function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+  if (Array.isArray(value) && value.length > 0) {
+    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+  } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
     for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else {
-    out.set(prefix, JSON.stringify(value));
+    out.set(prefix, shorten(canonicalJson(value)));
   }
   return out;
+}
+
+/** Keeps a reason on one readable line: long strings are cut in the middle. */
+function shorten(json: string, max = 60): string {
+  return json.length <= max ? json : `${json.slice(0, max / 2 - 2)} ... ${json.slice(-(max / 2 - 3))}`;
 }

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { paramChanges } from '../../src/pipeline/staleness.ts';
+
+test('key order inside a list of layers is not a change; a changed layer names its index and field', () => {
+  const before = { architecture: { layers: [{ filters: 32, type: 'conv' }, { type: 'relu' }] }, train: { epochs: 2 } };
+  const reordered = { train: { epochs: 2 }, architecture: { layers: [{ type: 'conv', filters: 32 }, { type: 'relu' }] } };
+  assert.deepEqual(paramChanges(before, reordered), ['params changed']);
+  const widened = { train: { epochs: 10 }, architecture: { layers: [{ type: 'conv', filters: 64 }, { type: 'relu' }] } };
+  assert.deepEqual(paramChanges(before, widened), [
+    'params: architecture.layers[0].filters 32 -> 64',
+    'params: train.epochs 2 -> 10',
+  ]);
+});
+
+test('an added list element and an added key read as set from (unset); long values are shortened', () => {
+  const long = 'x'.repeat(200);
+  const lines = paramChanges({ grid: { dropout: [0.1] } }, { grid: { dropout: [0.1, 0.3] }, report: { command: long } });
+  assert.deepEqual(lines.slice(0, 1), ['params: grid.dropout[1] (unset) -> 0.3']);
+  assert.match(lines[1]!, /^params: report\.command \(unset\) -> "x+ \.\.\. x+"$/);
+  assert.ok(lines[1]!.length < 100, lines[1]);
+});
+
+test('more than five changes are summarised', () => {
+  const a = Object.fromEntries([...'abcdefg'].map((k) => [k, 1]));
+  const b = Object.fromEntries([...'abcdefg'].map((k) => [k, 2]));
+  const lines = paramChanges(a, b);
+  assert.equal(lines.length, 6);
+  assert.equal(lines[5], 'params: 2 more changed');
+});
