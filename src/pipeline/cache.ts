@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, copyFile, constants, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, copyFile, constants, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -154,4 +154,87 @@ export class RunCache {
     }
     return true;
   }
+
+  /** Dates a record as just used, so `gc --keep-days` keeps what restores still rely on. */
+  async markUsed(fingerprint: string): Promise<void> {
+    const now = new Date();
+    await utimes(this.runPath(fingerprint), now, now).catch(() => undefined); // best effort: a read-only shared cache still restores
+  }
+
+  /**
+   * Removes run records that are neither in `keep` (the fingerprints pipeline.lock records) nor
+   * used within `keepDays`, then every object no remaining record refers to, and partial copies
+   * (*.tmp) left by a killed run. Objects and partial files younger than GRACE_MS stay: the cache
+   * may be shared with another project whose run is storing them right now.
+   */
+  async gc(opts: { keep: Set<string>; keepDays: number; dryRun: boolean; now?: number }): Promise<GcReport> {
+    const now = opts.now ?? Date.now();
+    const report: GcReport = {
+      records: { kept: 0, removed: 0 },
+      objects: { kept: 0, keptBytes: 0, removed: 0, removedBytes: 0 },
+      partial: { removed: 0, removedBytes: 0 },
+    };
+    const remove = (p: string): Promise<void> => (opts.dryRun ? Promise.resolve() : rm(p, { force: true }));
+    const referenced = new Set<string>();
+    const runsDir = path.join(this.dir, 'runs');
+    for (const name of await readdir(runsDir).catch(() => [] as string[])) {
+      const file = path.join(runsDir, name);
+      const st = await stat(file).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      if (name.endsWith('.tmp')) {
+        if (now - st.mtimeMs > GRACE_MS) await this.countPartial(report, st.size, remove(file));
+        continue;
+      }
+      const fingerprint = name.replace(/\.json$/, '');
+      const wanted = opts.keep.has(fingerprint) || now - st.mtimeMs <= opts.keepDays * DAY_MS;
+      const found = wanted ? await this.inspect(fingerprint) : undefined;
+      if (found?.state === 'ok') {
+        report.records.kept++;
+        for (const rec of Object.values(found.record.outs)) {
+          if (rec.type === 'file') referenced.add(rec.hash);
+          else for (const f of rec.files) referenced.add(f.hash);
+        }
+      } else {
+        report.records.removed++; // unwanted, or wanted but torn: a torn record restores nothing
+        await remove(file);
+      }
+    }
+    const filesDir = path.join(this.dir, 'files');
+    for (const prefix of await readdir(filesDir).catch(() => [] as string[])) {
+      const sub = path.join(filesDir, prefix);
+      for (const name of await readdir(sub).catch(() => [] as string[])) {
+        const file = path.join(sub, name);
+        const st = await stat(file).catch(() => undefined);
+        if (!st?.isFile()) continue;
+        const young = now - st.mtimeMs <= GRACE_MS;
+        if (name.endsWith('.tmp')) {
+          if (!young) await this.countPartial(report, st.size, remove(file));
+        } else if (referenced.has(prefix + name) || young) {
+          report.objects.kept++;
+          report.objects.keptBytes += st.size;
+        } else {
+          report.objects.removed++;
+          report.objects.removedBytes += st.size;
+          await remove(file);
+        }
+      }
+    }
+    return report;
+  }
+
+  private async countPartial(report: GcReport, size: number, removal: Promise<void>): Promise<void> {
+    await removal;
+    report.partial.removed++;
+    report.partial.removedBytes += size;
+  }
+}
+
+const DAY_MS = 86_400_000;
+/** How long a file being written by another run may go untouched: an hour without a write is a dead copy. */
+const GRACE_MS = 3_600_000;
+
+export interface GcReport {
+  records: { kept: number; removed: number };
+  objects: { kept: number; keptBytes: number; removed: number; removedBytes: number };
+  partial: { removed: number; removedBytes: number };
 }

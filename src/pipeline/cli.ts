@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { RunCache } from './cache.ts';
 import { execute } from './executor.ts';
 import { formatProblem, isUserError, UserError } from './errors.ts';
 import { formatSeconds, silentReporter, type Reporter } from './events.ts';
@@ -20,8 +21,11 @@ const USAGE = `usage:
   pipeline run [stage...] [--force] [--dry-run] [--jobs N] [--set key=value]... [--profile NAME]
   pipeline status [stage...] [--json] [--set key=value]... [--profile NAME]
   pipeline dag [--set key=value]... [--profile NAME]
+  pipeline gc [--keep-days N] [--dry-run]
 
-A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.`;
+A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.
+gc empties the run-cache of everything pipeline.lock does not record and no run used in the last
+N days (default 30), and of partial files a killed run left.`;
 
 export async function main(argv: string[], root = process.cwd()): Promise<number> {
   let args;
@@ -36,6 +40,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
         set: { type: 'string', multiple: true, default: [] },
         profile: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'keep-days': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -62,6 +67,8 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
         return await run(plan, hasher, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet);
       case 'status':
         return await status(plan, hasher, selected, args.values.json, false);
+      case 'gc':
+        return await gc(plan, args.values['keep-days'], args.values['dry-run']);
       case 'dag':
         process.stdout.write(renderDag(plan));
         return 0;
@@ -123,6 +130,33 @@ async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await runLock.release();
+  }
+}
+
+async function gc(plan: Plan, keepDaysArg: string | undefined, dryRun: boolean): Promise<number> {
+  const keepDays = keepDaysArg === undefined ? 30 : Number(keepDaysArg);
+  if (!Number.isFinite(keepDays) || keepDays < 0) {
+    throw new UserError([{ field: '--keep-days', message: `must be a number of days >= 0, got "${keepDaysArg}"` }]);
+  }
+  const runLock = await acquireRunLock(stateDirs(plan.root).runLock); // a run storing objects now would lose them
+  try {
+    const lock = await Lock.open(plan.root);
+    if (lock.problems.length > 0) {
+      // Without every recorded fingerprint gc could delete what the last run needs to restore.
+      throw new UserError([{ field: 'pipeline.lock', message: `gc refused: ${lock.problems.join('; ')} (run \`pipeline run\` to rewrite it)` }]);
+    }
+    const keep = new Set(lock.ids().map((id) => lock.get(id)!.fingerprint));
+    const r = await new RunCache(plan.cacheDir).gc({ keep, keepDays, dryRun });
+    const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    const verb = dryRun ? 'would remove' : 'removed';
+    process.stdout.write(
+      `gc: ${verb} ${r.records.removed} run records, ${r.objects.removed} objects (${mib(r.objects.removedBytes)}), ` +
+        `${r.partial.removed} partial files (${mib(r.partial.removedBytes)}); ` +
+        `kept ${r.records.kept} run records, ${r.objects.kept} objects (${mib(r.objects.keptBytes)})\n`,
+    );
+    return 0;
+  } finally {
     await runLock.release();
   }
 }

@@ -120,7 +120,10 @@ async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Out
     if (record) {
       reporter.event({ type: 'restoring', id: inst.id });
       const res = await cache.apply(record, new Map(outs.map((o) => [o.declared, o.temp])));
-      if (res.ok) restored = true;
+      if (res.ok) {
+        restored = true;
+        await cache.markUsed(obs.fingerprint);
+      }
       else {
         reporter.event({ type: 'log', id: inst.id, line: `run-cache not used: ${res.reason}` });
         await rm(tmpDir, { recursive: true, force: true });
