@@ -58,7 +58,8 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       };
       if (ups.some((o) => o === 'failed' || o === 'skipped')) return done('skipped', 0, 'an upstream stage did not complete');
       if (opts.signal.aborted) return done('skipped', 0, 'interrupted');
-      const slot = await slots.acquire();
+      // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
+      const slot = await slots.acquire(lock.get(inst.id)?.run.seconds);
       const started = performance.now();
       try {
         const outcome = await runInstance(inst, { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, threads: slot.threads, cores: slot.cores });
