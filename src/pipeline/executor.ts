@@ -60,11 +60,19 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       if (opts.signal.aborted) return done('skipped', 0, 'interrupted');
       // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
       const slot = await slots.acquire(lock.get(inst.id)?.run.seconds);
+      if (opts.signal.aborted) {
+        // Interrupted while it waited for a slot: start nothing new.
+        slot.release();
+        return done('skipped', 0, 'interrupted');
+      }
       const started = performance.now();
       try {
         const outcome = await runInstance(inst, { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, threads: slot.threads, cores: slot.cores });
         return done(outcome, (performance.now() - started) / 1000);
       } catch (e) {
+        // Stopped by Ctrl-C, not failed: its outputs and lock entry are as they were, and a stage
+        // with checkpoints resumes on the next run.
+        if (opts.signal.aborted) return done('skipped', (performance.now() - started) / 1000, 'interrupted');
         const message = (e as Error).message;
         failures.push({ id: inst.id, message, userError: isUserError(e) });
         return done('failed', (performance.now() - started) / 1000, message);

@@ -112,7 +112,32 @@ describe('failures', () => {
     child.kill('SIGINT');
     const r = await child;
     assert.equal(r.exitCode, 130);
+    // The interrupted stage and the one waiting behind it are skipped, not failed, and none starts after.
+    assert.match(String(r.stdout), /^- first: skipped \(interrupted\)$/m);
+    assert.match(String(r.stdout), /^- second: skipped \(/m);
+    assert.doesNotMatch(String(r.stdout), /^▶ second/m);
+    assert.doesNotMatch(String(r.stdout), /failed/);
     await assert.rejects(stat(path.join(p.root, 'out/first.txt')));
     await assert.rejects(stat(path.join(p.root, '.pipeline/run.lock')), 'the run lock is released');
+  });
+
+  it('Ctrl-C starts none of the instances still waiting for a slot', async () => {
+    const p = await Project.create({
+      'pipeline.yaml': 'stages:\n  train:\n    module: stages/toy-matrix.ts\n    foreach: [items]\n    outs:\n      - out/${id}.txt\n',
+      ...Object.fromEntries(['a', 'b', 'c'].map((id) => [`configs/items/${id}.yaml`, 'sleep_ms: 4000\n'])),
+    });
+    projects.push(p);
+    const child = p.start(['run', '--jobs', '1']);
+    for (let i = 0; i < 200; i++) {
+      const tmp = await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => []);
+      if (tmp.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGINT');
+    const r = await child;
+    assert.equal(r.exitCode, 130, String(r.stderr));
+    assert.equal([...String(r.stdout).matchAll(/^▶ /gm)].length, 1, String(r.stdout));
+    assert.equal([...String(r.stdout).matchAll(/^- train@\w: skipped \(interrupted\)$/gm)].length, 3, String(r.stdout));
+    assert.match(String(r.stdout), /^pipeline: 3 skipped$/m);
   });
 });
