@@ -20,6 +20,16 @@ export const ReportParamsSchema = z.strictObject({
   })),
   /** A likely reason per class, shown when that class is among the weakest. */
   class_notes: z.record(z.string(), z.string()),
+  /**
+   * Published Fashion-MNIST test accuracies to set this run's against (all on the full 10,000-image
+   * test set). Copied from their source with the source named, never computed here.
+   */
+  published_results: z.array(z.strictObject({
+    model: z.string().min(1),
+    test_accuracy: z.number().gt(0).lte(1),
+    preprocessing: z.string().min(1),
+    source: z.string().min(1),
+  })).default([]),
 });
 export type ReportParams = z.infer<typeof ReportParamsSchema>;
 

@@ -81,7 +81,8 @@ export function part222({ inputs }: ReportModel): string {
   return parts.join('\n\n');
 }
 
-export function part223({ inputs, params }: ReportModel): string {
+export function part223(model: ReportModel): string {
+  const { inputs, params } = model;
   const s = inputs.summary;
   const best = experimentById(s, s.best);
   const base = chosenBaseline(s);
@@ -128,5 +129,33 @@ export function part223({ inputs, params }: ReportModel): string {
     table(['True class', 'Predicted as', 'Images', 'Share of true class', 'Look-alike group'], pairRows,
       ['left', 'left', 'right', 'right', 'left']),
     ...(reasons.length > 0 ? ['Likely reasons, by group of look-alike classes:', reasons.join('\n')] : []),
+    ...againstPublished(model, testImages),
   ].join('\n\n');
+}
+
+/** This run's best model and baseline ranked among published test accuracies (configs/report.yaml). */
+function againstPublished({ inputs, params }: ReportModel, testImages: number): string[] {
+  if (params.published_results.length === 0) return [];
+  const s = inputs.summary;
+  const best = experimentById(s, s.best);
+  const base = chosenBaseline(s);
+  const ours = [best, ...(base && base.id !== best.id ? [base] : [])].map((e) => ({
+    model: `**${code(e.id)} (this run${e.id === s.best ? ', best' : ', baseline'})**`,
+    accuracy: e.test_accuracy,
+    preprocessing: e.kind === 'custom' ? 'see its config above' : 'none',
+    source: `${count(e.param_count)} parameters, ${e.epochs} epochs`,
+  }));
+  const rows = [
+    ...ours,
+    ...params.published_results.map((r) => ({ model: cell(r.model), accuracy: r.test_accuracy, preprocessing: cell(r.preprocessing), source: cell(r.source) })),
+  ].sort((a, b) => b.accuracy - a.accuracy);
+  const subset = testImages < 10_000
+    ? ` This run was evaluated on ${count(testImages)} of the 10,000 test images (a profile's subset), so its figures are rougher than the published ones.`
+    : '';
+  return [
+    '### Against published results',
+    `Test accuracies reported for Fashion-MNIST by others, copied from their sources (not re-run here), with this run's best model and baseline placed among them.${subset}`,
+    table(['Model', 'Test accuracy', 'Preprocessing', 'Source'], rows.map((r) => [r.model, pct(r.accuracy, 1), r.preprocessing, r.source]),
+      ['left', 'right', 'left', 'left']),
+  ];
 }

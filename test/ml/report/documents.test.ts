@@ -101,3 +101,28 @@ test('blackboard, script and bold math letters become Unicode symbols that MathM
   const html = renderHtml('Let $x \\in \\mathbb{R}^2$ and $\\mathcal{L}$.', 't', new Map());
   assert.ok(html.includes('ℝ') && html.includes('ℒ'));
 });
+
+test('the best model and the baseline are ranked among the published results of configs/report.yaml', () => {
+  const i = inputs();
+  const md = renderMarkdown({ inputs: i, params, provenance });
+  const start = md.indexOf('### Against published results');
+  const section = md.slice(start, md.indexOf('\n## ', start));
+  assert.ok(params.published_results.length >= 5, 'configs/report.yaml lists published results');
+  const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Model') && !l.startsWith('| ---'));
+  assert.equal(rows.length, params.published_results.length + 2);
+  const accuracies = rows.map((r) => Number(r.split('|')[2]!.trim().replace('%', '')));
+  assert.deepEqual(accuracies, [...accuracies].sort((a, b) => b - a), 'sorted by test accuracy');
+  const best = i.summary.experiments.find((e) => e.id === i.summary.best)!;
+  const own = rows.find((r) => r.includes(`\`${best.id}\` (this run, best)`));
+  assert.ok(own?.includes(`${(best.test_accuracy * 100).toFixed(1)}%`), own);
+  assert.ok(rows.some((r) => r.includes('(this run, baseline)')));
+  assert.ok(rows.some((r) => r.includes('| VGG16, 26M parameters | 93.5% |')));
+  // Evaluated on all 10,000 test images (as the published results were): no caveat.
+  assert.match(md, /accuracy on the 10,000 test images/);
+  assert.ok(!section.includes('subset'));
+});
+
+test('without published results in the config there is no such section', () => {
+  const md = renderMarkdown({ inputs: inputs(), params: { ...params, published_results: [] }, provenance });
+  assert.ok(!md.includes('### Against published results'));
+});
