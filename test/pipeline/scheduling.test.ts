@@ -1,6 +1,7 @@
 /** With fewer slots than ready instances, the longest (by its last recorded time) starts first. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
 import { Project } from '../helpers/project.ts';
 
 const PIPELINE = `
@@ -19,13 +20,19 @@ function startOrder(stdout: string): string[] {
 
 describe('scheduling', { concurrency: false }, () => {
   let p: Project;
+  /**
+   * Sets the wall times pipeline.lock records, as if earlier runs had taken that long: real toy
+   * runs differ by process start-up noise, which on a loaded machine can exceed any sleep.
+   */
+  const recordTimes = async (seconds: Record<string, number>): Promise<void> => {
+    const lock = parse(await p.read('pipeline.lock')) as { stages: Record<string, { run: { seconds: number } }> };
+    for (const [id, s] of Object.entries(seconds)) lock.stages[`train@${id}`]!.run.seconds = s;
+    await p.write('pipeline.lock', stringify(lock));
+  };
   before(async () => {
     p = await Project.create({
       'pipeline.yaml': PIPELINE,
-      'configs/items/a.yaml': 'sleep_ms: 10\n',
-      'configs/items/b.yaml': 'sleep_ms: 10\n',
-      'configs/items/c.yaml': 'sleep_ms: 3000\n',
-      'configs/items/d.yaml': 'sleep_ms: 1500\n',
+      ...Object.fromEntries(['a', 'b', 'c', 'd'].map((id) => [`configs/items/${id}.yaml`, 'sleep_ms: 10\n'])),
     });
   });
   after(() => p.dispose());
@@ -37,16 +44,17 @@ describe('scheduling', { concurrency: false }, () => {
   });
 
   it('timed instances start longest first, a new one (never timed) before them', async () => {
+    await recordTimes({ a: 1, b: 2, c: 300, d: 200 });
     await p.write('configs/items/e.yaml', 'sleep_ms: 10\n');
     const r = await p.run('--jobs', '1', '--force');
     assert.equal(r.code, 0, r.stderr);
-    // a and b (10 ms of work each) are left in whatever order process start-up noise timed them.
-    assert.deepEqual(startOrder(r.stdout).slice(0, 3), ['train@e', 'train@c', 'train@d']);
+    assert.deepEqual(startOrder(r.stdout), ['train@e', 'train@c', 'train@d', 'train@b', 'train@a']);
   });
 
   it('with two slots the two longest start together', async () => {
+    await recordTimes({ a: 50, b: 2, c: 1, d: 300, e: 3 });
     const r = await p.run('--jobs', '2', '--force');
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(startOrder(r.stdout).slice(0, 2).sort(), ['train@c', 'train@d']);
+    assert.deepEqual(startOrder(r.stdout).slice(0, 2).sort(), ['train@a', 'train@d']);
   });
 });
