@@ -64,7 +64,8 @@ export async function collectProvenance(root: string, command: string, inputs: R
     packages: await Promise.all(REPORTED_PACKAGES.map(async (name) => ({ name, version: await packageVersion(name) }))),
     node: process.version,
     seeds,
-    cores: os.availableParallelism(),
+    // The machine's cores: the runner pins this stage to its share (availableParallelism() would say 1).
+    cores: os.cpus().length,
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     platform: `${os.platform()} ${os.arch()}`,
     generatedAt: now.toISOString(),
