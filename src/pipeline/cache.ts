@@ -175,6 +175,11 @@ export class RunCache {
       partial: { removed: 0, removedBytes: 0 },
     };
     const remove = (p: string): Promise<void> => (opts.dryRun ? Promise.resolve() : rm(p, { force: true }));
+    const removePartial = async (p: string, size: number): Promise<void> => {
+      await remove(p);
+      report.partial.removed++;
+      report.partial.removedBytes += size;
+    };
     const referenced = new Set<string>();
     const runsDir = path.join(this.dir, 'runs');
     for (const name of await readdir(runsDir).catch(() => [] as string[])) {
@@ -182,7 +187,7 @@ export class RunCache {
       const st = await stat(file).catch(() => undefined);
       if (!st?.isFile()) continue;
       if (name.endsWith('.tmp')) {
-        if (now - st.mtimeMs > GRACE_MS) await this.countPartial(report, st.size, remove(file));
+        if (now - st.mtimeMs > GRACE_MS) await removePartial(file, st.size);
         continue;
       }
       const fingerprint = name.replace(/\.json$/, '');
@@ -208,7 +213,7 @@ export class RunCache {
         if (!st?.isFile()) continue;
         const young = now - st.mtimeMs <= GRACE_MS;
         if (name.endsWith('.tmp')) {
-          if (!young) await this.countPartial(report, st.size, remove(file));
+          if (!young) await removePartial(file, st.size);
         } else if (referenced.has(prefix + name) || young) {
           report.objects.kept++;
           report.objects.keptBytes += st.size;
@@ -220,12 +225,6 @@ export class RunCache {
       }
     }
     return report;
-  }
-
-  private async countPartial(report: GcReport, size: number, removal: Promise<void>): Promise<void> {
-    await removal;
-    report.partial.removed++;
-    report.partial.removedBytes += size;
   }
 }
 

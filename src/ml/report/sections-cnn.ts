@@ -8,6 +8,7 @@ import {
 import { FILES } from './layout.ts';
 import { cell, code, count, duration, pct, points, prose, table } from './md-format.ts';
 import { describeParams, formatParam, paramColumns } from './param-format.ts';
+import type { ExperimentResult as Experiment } from '../metrics/schemas.ts';
 import type { ReportModel } from './report-model.ts';
 
 const figure = (file: string, alt: string) => `![${alt}](${file})`;
@@ -129,18 +130,15 @@ export function part223(model: ReportModel): string {
     table(['True class', 'Predicted as', 'Images', 'Share of true class', 'Look-alike group'], pairRows,
       ['left', 'left', 'right', 'right', 'left']),
     ...(reasons.length > 0 ? ['Likely reasons, by group of look-alike classes:', reasons.join('\n')] : []),
-    ...againstPublished(model, testImages),
+    ...againstPublished(model, best, withBase ? base : undefined, testImages),
   ].join('\n\n');
 }
 
 /** This run's best model and baseline ranked among published test accuracies (configs/report.yaml). */
-function againstPublished({ inputs, params }: ReportModel, testImages: number): string[] {
+function againstPublished({ params }: ReportModel, best: Experiment, base: Experiment | undefined, testImages: number): string[] {
   if (params.published_results.length === 0) return [];
-  const s = inputs.summary;
-  const best = experimentById(s, s.best);
-  const base = chosenBaseline(s);
-  const ours = [best, ...(base && base.id !== best.id ? [base] : [])].map((e) => ({
-    model: `**${code(e.id)} (this run${e.id === s.best ? ', best' : ', baseline'})**`,
+  const ours = [best, ...(base ? [base] : [])].map((e) => ({
+    model: `**${code(e.id)} (this run${e === best ? ', best' : ', baseline'})**`,
     accuracy: e.test_accuracy,
     preprocessing: e.kind === 'custom' ? 'see its config above' : 'none',
     source: `${count(e.param_count)} parameters, ${e.epochs} epochs`,
