@@ -7,6 +7,7 @@ import { defineStage, type StageContext } from '../src/pipeline/stage.ts';
 import { readReportInputs } from '../src/ml/report/inputs.ts';
 import { ReportStageParamsSchema } from '../src/ml/report/params.ts';
 import { collectProvenance } from '../src/ml/report/provenance.ts';
+import { REFERENCE_FILE } from '../src/ml/report/sections-reference.ts';
 
 /** A declared dep's resolved path, found by its path in pipeline.yaml rather than its position. */
 function dep(ctx: StageContext<unknown>, declared: string): string {
@@ -25,6 +26,7 @@ export default defineStage({
       summary: dep(ctx, 'artifacts/metrics/summary.json'),
       trainDir: dep(ctx, 'artifacts/metrics/train'),
       fragmentsDir: dep(ctx, 'artifacts/fragments'),
+      reference: dep(ctx, REFERENCE_FILE),
     });
     if (inputs.ignoredHistories.length > 0) {
       ctx.log(`not in summary.json, left out: ${inputs.ignoredHistories.join(', ')}`);

@@ -9,9 +9,10 @@ import stage from '../../stages/report.ts';
 import { isUserError } from '../../src/pipeline/errors.ts';
 import { makeStageContext } from '../helpers/stage-context.ts';
 import { writeReportFixture } from '../fixtures/report-metrics.ts';
+import { REFERENCE_FILE } from '../../src/ml/report/sections-reference.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const DEPS = ['artifacts/metrics/gradcheck.json', 'artifacts/fragments', 'artifacts/metrics/theory.json', 'artifacts/metrics/summary.json', 'artifacts/metrics/train'];
+const DEPS = ['artifacts/metrics/gradcheck.json', 'artifacts/fragments', 'artifacts/metrics/theory.json', 'artifacts/metrics/summary.json', 'artifacts/metrics/train', REFERENCE_FILE];
 const OUTS = ['artifacts/report', 'artifacts/tensorboard'];
 
 /** The params the engine would pass: configs/report.yaml under the `report` key, validated. */
@@ -68,6 +69,22 @@ test('a missing metrics file is a UserError naming the file and its producer', a
   await rm(path.join(root, 'artifacts/metrics/summary.json'));
   const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
   await assert.rejects(stage.run(ctx), (e) => isUserError(e) && /summary\.json is missing; the evaluate stage/.test(e.message));
+});
+
+test('the PyTorch reference is read from its declared dep, and a damaged one is a UserError naming file and field', async () => {
+  const root = await project();
+  const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  await stage.run(ctx);
+  const md = await readFile(path.join(ctx.out('artifacts/report'), 'report.md'), 'utf8');
+  // The fixture trains 6 epochs, the committed reference 10: named, not compared.
+  assert.match(md, /### Against the same recipe in PyTorch[\s\S]*None of this run's experiments is compared/);
+  const file = path.join(root, REFERENCE_FILE);
+  const ref = JSON.parse(await readFile(file, 'utf8')) as { experiments: Array<{ test_accuracy: unknown }> };
+  ref.experiments[2]!.test_accuracy = '92%';
+  await writeFile(file, JSON.stringify(ref));
+  const again = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  await assert.rejects(stage.run(again.ctx), (e) => isUserError(e) &&
+    e.problems.some((p) => p.field === 'experiments.2.test_accuracy' && p.message.includes('pytorch-grid.json')));
 });
 
 test('a metrics file that breaks its schema is a UserError naming the field', async () => {

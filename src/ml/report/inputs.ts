@@ -10,6 +10,7 @@ import {
   GradcheckReportSchema, SummarySchema, TheoryReportSchema, TrainHistorySchema,
   type GradcheckReport, type Summary, type TheoryReport, type TrainHistory,
 } from '../metrics/schemas.ts';
+import { ReferenceRunSchema, type ReferenceRun } from './reference.ts';
 
 export interface ReportInputs {
   gradcheck: GradcheckReport;
@@ -23,6 +24,8 @@ export interface ReportInputs {
    */
   ignoredHistories: string[];
   fragments: { gradcheck: string; theory: string | undefined };
+  /** The same experiments trained in another framework (bench/reference/), when given. */
+  reference?: ReferenceRun;
 }
 
 /** Where each input lives; the stage resolves these from its declared deps. */
@@ -32,6 +35,8 @@ export interface InputPaths {
   summary: string;
   trainDir: string;
   fragmentsDir: string;
+  /** bench/reference/pytorch-grid.json: committed, so a missing file is an error like any other input. */
+  reference?: string;
 }
 
 async function readText(file: string, producer: string): Promise<string> {
@@ -86,7 +91,13 @@ export async function readReportInputs(p: InputPaths): Promise<ReportInputs> {
   const gradFragment = await readText(path.join(p.fragmentsDir, 'gradcheck.md'), 'gradcheck');
   // theory.json holds every answer too, so the report can stand without the prose fragment.
   const theoryFragment = await readFile(path.join(p.fragmentsDir, 'theory.md'), 'utf8').catch(() => undefined);
-  return { gradcheck, theory, summary, histories, ignoredHistories, fragments: { gradcheck: gradFragment, theory: theoryFragment } };
+  const reference = p.reference === undefined
+    ? undefined
+    : await readJson(p.reference, ReferenceRunSchema, 'reference (bench/reference/pytorch_grid.py, run outside the pipeline)');
+  return {
+    gradcheck, theory, summary, histories, ignoredHistories,
+    fragments: { gradcheck: gradFragment, theory: theoryFragment }, ...(reference ? { reference } : {}),
+  };
 }
 
 /** What the schemas cannot say: references inside summary.json must resolve. */

@@ -10,6 +10,7 @@ import { cell, code, count, duration, pct, points, prose, table } from './md-for
 import { describeParams, formatParam, paramColumns } from './param-format.ts';
 import type { ExperimentResult as Experiment } from '../metrics/schemas.ts';
 import type { ReportModel } from './report-model.ts';
+import { againstReference } from './sections-reference.ts';
 
 const figure = (file: string, alt: string) => `![${alt}](${file})`;
 
@@ -29,7 +30,8 @@ export function part221({ inputs }: ReportModel): string {
   ].join('\n\n');
 }
 
-export function part222({ inputs }: ReportModel): string {
+export function part222(model: ReportModel): string {
+  const { inputs } = model;
   const s = inputs.summary;
   const columns = paramColumns(s);
   const board = leaderboard(s);
@@ -79,6 +81,7 @@ export function part222({ inputs }: ReportModel): string {
       describeParams(e).map((p) => `- ${cell(p.name)}: ${prose(p.text)}`).join('\n'),
     ].join('\n\n'));
   }
+  parts.push(...againstReference(model));
   return parts.join('\n\n');
 }
 

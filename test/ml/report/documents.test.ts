@@ -8,6 +8,8 @@ import type { ReportInputs } from '../../../src/ml/report/inputs.ts';
 import { renderMarkdown } from '../../../src/ml/report/markdown.ts';
 import { ReportParamsSchema } from '../../../src/ml/report/params.ts';
 import type { Provenance } from '../../../src/ml/report/provenance.ts';
+import { pct } from '../../../src/ml/report/md-format.ts';
+import type { ReferenceRun } from '../../../src/ml/report/reference.ts';
 import { GRADCHECK_FRAGMENT, THEORY_FRAGMENT, reportFixture } from '../../fixtures/report-metrics.ts';
 
 const params = ReportParamsSchema.parse(parseYaml(readFileSync(new URL('../../../configs/report.yaml', import.meta.url), 'utf8')));
@@ -125,4 +127,50 @@ test('the best model and the baseline are ranked among the published results of 
 test('without published results in the config there is no such section', () => {
   const md = renderMarkdown({ inputs: inputs(), params: { ...params, published_results: [] }, provenance });
   assert.ok(!md.includes('### Against published results'));
+});
+
+/** A reference run built from the fixture: every grid experiment, `shift` below ours in test accuracy. */
+function referenceFrom(i: ReportInputs, epochs: number, shift: number): ReferenceRun {
+  return {
+    experiments: i.summary.experiments.filter((e) => e.kind === 'grid').map((e, k) => ({
+      id: e.id, param_count: e.param_count, val_accuracy: e.val_accuracy - shift, test_accuracy: e.test_accuracy - shift * (k === 0 ? 2 : 1),
+      history: Array.from({ length: epochs }, (_, n) => ({ epoch: n + 1 })), train_seconds: 9, device: 'cuda', torch: '2.11.0',
+    })),
+  };
+}
+
+test('the experiments the PyTorch reference also trained are compared with it, row by row', () => {
+  const base = inputs();
+  const grid = base.summary.experiments.filter((e) => e.kind === 'grid');
+  const custom = base.summary.experiments.filter((e) => e.kind === 'custom').map((e) => e.id);
+  const epochs = base.summary.experiments[0]!.epochs;
+  const md = renderMarkdown({ inputs: { ...base, reference: referenceFrom(base, epochs, 0.01) }, params, provenance });
+  const start = md.indexOf('### Against the same recipe in PyTorch');
+  assert.ok(start > md.indexOf('### Custom architecture') && start < md.indexOf('## Part 2.2.3'), 'closes part 2.2.2');
+  const section = md.slice(start, md.indexOf('\n## ', start));
+  const rows = section.split('\n').filter((l) => l.startsWith('| `'));
+  assert.equal(rows.length, grid.length);
+  const first = [...grid].sort((a, b) => a.id.localeCompare(b.id))[0]!;
+  const row = rows.find((r) => r.startsWith(`| \`${first.id}\``))!;
+  const shift = first === grid[0] ? 0.02 : 0.01;
+  assert.ok(row.includes(pct(first.test_accuracy)) && row.includes(pct(first.test_accuracy - shift)), row);
+  assert.ok(row.endsWith(`| +${(shift * 100).toFixed(2)} pp |`), row);
+  // One experiment is 2 points behind, the rest 1: mean and largest difference follow.
+  const mean = (0.02 + 0.01 * (grid.length - 1)) / grid.length;
+  assert.ok(section.includes(`differs from PyTorch's by +${(mean * 100).toFixed(2)} pp on average`), section);
+  assert.ok(section.includes('largest +2.00 pp'), section);
+  assert.match(section, /Both choose `[^`]+` as the best of them by validation accuracy/);
+  assert.ok(section.includes(`Not in the reference: ${custom.map((id) => `\`${id}\``).join(', ')}.`));
+});
+
+test('a profile\'s short run is not compared with the reference\'s full recipe', () => {
+  const base = inputs();
+  const epochs = base.summary.experiments[0]!.epochs;
+  const md = renderMarkdown({ inputs: { ...base, reference: referenceFrom(base, epochs + 4, 0) }, params, provenance });
+  const section = md.slice(md.indexOf('### Against the same recipe in PyTorch'));
+  assert.ok(!section.split('\n## ')[0]!.includes('| Experiment |'), 'no table');
+  assert.ok(section.includes(`None of this run's experiments is compared`));
+  assert.ok(section.includes(`trained for ${epochs} epochs here against the reference's ${epochs + 4}`));
+  // Without a reference there is no section at all.
+  assert.ok(!renderMarkdown({ inputs: base, params, provenance }).includes('Against the same recipe'));
 });
