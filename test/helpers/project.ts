@@ -91,13 +91,14 @@ export class Project {
   }
 
   /**
-   * A copy of this repository's real pipeline (pipeline.yaml, configs/, stages/) with src/ and
-   * node_modules symlinked, for tests of the real stages' schemas and runs.
+   * A copy of this repository's real pipeline (pipeline.yaml, configs/, stages/, and
+   * bench/reference/, a dep of the report stage) with src/ and node_modules symlinked, for tests of
+   * the real stages' schemas and runs.
    */
   static async fromRepo(files: Record<string, string> = {}): Promise<Project> {
     const root = await mkdtemp(path.join(tmpdir(), 'pipeline-real-'));
     for (const dir of ['node_modules', 'src']) await symlink(path.join(REPO, dir), path.join(root, dir));
-    for (const rel of ['pipeline.yaml', 'configs', 'stages']) await cp(path.join(REPO, rel), path.join(root, rel), { recursive: true });
+    for (const rel of ['pipeline.yaml', 'configs', 'stages', 'bench/reference']) await cp(path.join(REPO, rel), path.join(root, rel), { recursive: true });
     const p = new Project(root);
     await p.write('package.json', JSON.stringify({ type: 'module' }));
     for (const [rel, text] of Object.entries(files)) await p.write(rel, text);
