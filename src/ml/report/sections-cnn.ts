@@ -47,7 +47,8 @@ export function part222(model: ReportModel): string {
   const parts = [
     '## Part 2.2.2: Network architecture and hyperparameter search',
     `Every experiment, ranked by validation accuracy (the test set plays no part in choosing). ` +
-      `Also as [${FILES.leaderboardCsv}](${FILES.leaderboardCsv}).`,
+      `Train time is each training process's wall time, so it includes any slowdown from other work ` +
+      `sharing the machine. Also as [${FILES.leaderboardCsv}](${FILES.leaderboardCsv}).`,
     table(
       ['Rank', 'Experiment', 'Kind', ...columns.map((c) => cell(c.title)), 'Val accuracy', 'Test accuracy', 'Parameters', 'Train time'],
       rows, ['right', 'left', 'left', ...columns.map(() => 'left' as const), 'right', 'right', 'right', 'right'],
