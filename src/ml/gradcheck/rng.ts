@@ -1,6 +1,8 @@
+import { mulberry32 } from '../random.ts';
+
 /**
- * A small seeded generator (mulberry32) so the gradient check draws the same network and batch on
- * every machine; Math.random cannot be seeded.
+ * A seeded generator (the training code's mulberry32) so the gradient check draws the same network
+ * and batch on every machine; Math.random cannot be seeded.
  */
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -12,14 +14,7 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     normal: () => {

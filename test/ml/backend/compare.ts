@@ -1,19 +1,11 @@
 /** Helpers for checking a kernel on one backend against the cpu reference. */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/ml/backend/index.ts';
+import { uniformArray } from '../../../src/ml/random.ts';
 
-/** Deterministic uniform [-1, 1) numbers (mulberry32), so failures reproduce. */
+/** Deterministic uniform [-1, 1) numbers (the training code's seeded generator), so failures reproduce. */
 export function randomArray(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
+  return uniformArray(n, 1, seed);
 }
 
 /** max |a - b| / max |b|: a relative error that does not explode on entries near zero. */
