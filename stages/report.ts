@@ -7,7 +7,7 @@ import { defineStage, type StageContext } from '../src/pipeline/stage.ts';
 import { readReportInputs } from '../src/ml/report/inputs.ts';
 import { ReportStageParamsSchema } from '../src/ml/report/params.ts';
 import { collectProvenance } from '../src/ml/report/provenance.ts';
-import { REFERENCE_FILE } from '../src/ml/report/sections-reference.ts';
+import { REFERENCE_FILE } from '../src/ml/report/reference.ts';
 
 /** A declared dep's resolved path, found by its path in pipeline.yaml rather than its position. */
 function dep(ctx: StageContext<unknown>, declared: string): string {

@@ -9,7 +9,7 @@ import stage from '../../stages/report.ts';
 import { isUserError } from '../../src/pipeline/errors.ts';
 import { makeStageContext } from '../helpers/stage-context.ts';
 import { writeReportFixture } from '../fixtures/report-metrics.ts';
-import { REFERENCE_FILE } from '../../src/ml/report/sections-reference.ts';
+import { REFERENCE_FILE } from '../../src/ml/report/reference.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DEPS = ['artifacts/metrics/gradcheck.json', 'artifacts/fragments', 'artifacts/metrics/theory.json', 'artifacts/metrics/summary.json', 'artifacts/metrics/train', REFERENCE_FILE];

@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import type { Summary } from '../metrics/schemas.ts';
 
+/** Where the reference run's results are committed; a declared dep of the report stage. */
+export const REFERENCE_FILE = 'bench/reference/pytorch-grid.json';
+
 export const ReferenceRunSchema = z.object({
   experiments: z.array(z.object({
     id: z.string().min(1),
@@ -37,17 +40,21 @@ export interface ReferenceComparison {
   missing: string[];
   framework: string;
   device: string;
-  /** Mean of testDelta, mean of its absolute value, and the row with the largest absolute value. */
-  meanDelta?: number;
-  meanAbsDelta?: number;
-  largest?: ReferenceRow;
-  /** The best of the compared experiments by validation accuracy, on each side. */
-  bestOurs?: string;
-  bestReference?: string;
+  /** Over the compared rows; absent when none is compared. */
+  totals?: {
+    /** Mean of testDelta, mean of its absolute value, and the row with the largest absolute value. */
+    meanDelta: number;
+    meanAbsDelta: number;
+    largest: ReferenceRow;
+    /** The best of the compared experiments by validation accuracy, on each side. */
+    bestOurs: string;
+    bestReference: string;
+  };
 }
 
-const bestByVal = (rows: { id: string; val: number }[]): string | undefined =>
-  rows.reduce<{ id: string; val: number } | undefined>((a, r) => (a === undefined || r.val > a.val ? r : a), undefined)?.id;
+/** The id of the row with the highest validation accuracy on one side (rows is not empty). */
+const bestBy = (rows: ReferenceRow[], side: 'ours' | 'reference'): string =>
+  rows.reduce((a, r) => (r[side].val > a[side].val ? r : a)).id;
 
 export function compareWithReference(summary: Summary, ref: ReferenceRun): ReferenceComparison {
   const byId = new Map(ref.experiments.map((e) => [e.id, e]));
@@ -76,11 +83,13 @@ export function compareWithReference(summary: Summary, ref: ReferenceRun): Refer
   const devices = [...new Set(ref.experiments.map((e) => e.device))].join(', ');
   const out: ReferenceComparison = { rows, otherRecipe, missing, framework: `PyTorch ${versions}`, device: devices };
   if (rows.length > 0) {
-    out.meanDelta = rows.reduce((a, r) => a + r.testDelta, 0) / rows.length;
-    out.meanAbsDelta = rows.reduce((a, r) => a + Math.abs(r.testDelta), 0) / rows.length;
-    out.largest = rows.reduce((a, r) => (Math.abs(r.testDelta) > Math.abs(a.testDelta) ? r : a));
-    out.bestOurs = bestByVal(rows.map((r) => ({ id: r.id, val: r.ours.val })));
-    out.bestReference = bestByVal(rows.map((r) => ({ id: r.id, val: r.reference.val })));
+    out.totals = {
+      meanDelta: rows.reduce((a, r) => a + r.testDelta, 0) / rows.length,
+      meanAbsDelta: rows.reduce((a, r) => a + Math.abs(r.testDelta), 0) / rows.length,
+      largest: rows.reduce((a, r) => (Math.abs(r.testDelta) > Math.abs(a.testDelta) ? r : a)),
+      bestOurs: bestBy(rows, 'ours'),
+      bestReference: bestBy(rows, 'reference'),
+    };
   }
   return out;
 }

@@ -1,9 +1,7 @@
 /** Part 2.2.2's last subsection: this run's experiments against the same recipe in PyTorch. */
 import { code, count, pct, points, table } from './md-format.ts';
-import { compareWithReference } from './reference.ts';
+import { compareWithReference, REFERENCE_FILE } from './reference.ts';
 import type { ReportModel } from './report-model.ts';
-
-export const REFERENCE_FILE = 'bench/reference/pytorch-grid.json';
 
 export function againstReference({ inputs }: ReportModel): string[] {
   const ref = inputs.reference;
@@ -18,7 +16,8 @@ export function againstReference({ inputs }: ReportModel): string[] {
       'and initialisation, and no seed-to-seed spread was measured: read a difference of a few tenths of a point ' +
       'in one experiment with care, and the mean over all of them with more confidence.',
   ];
-  if (c.rows.length > 0) {
+  const t = c.totals;
+  if (t) {
     parts.push(table(
       ['Experiment', 'Parameters (this run / PyTorch)', 'Val, this run', 'Val, PyTorch', 'Test, this run', 'Test, PyTorch', 'Test difference'],
       c.rows.map((r) => [
@@ -28,14 +27,13 @@ export function againstReference({ inputs }: ReportModel): string[] {
       ]),
       ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     ));
-    const largest = c.largest!;
     parts.push(
       `Over the ${c.rows.length} experiments compared, this run's test accuracy differs from PyTorch's by ` +
-        `${points(c.meanDelta!)} on average (mean absolute difference ${(c.meanAbsDelta! * 100).toFixed(2)} pp; ` +
-        `largest ${points(largest.testDelta)}, ${code(largest.id)}). ` +
-        (c.bestOurs === c.bestReference
-          ? `Both choose ${code(c.bestOurs!)} as the best of them by validation accuracy.`
-          : `By validation accuracy this run's best of them is ${code(c.bestOurs!)}, PyTorch's ${code(c.bestReference!)}.`),
+        `${points(t.meanDelta)} on average (mean absolute difference ${(t.meanAbsDelta * 100).toFixed(2)} pp; ` +
+        `largest ${points(t.largest.testDelta)}, ${code(t.largest.id)}). ` +
+        (t.bestOurs === t.bestReference
+          ? `Both choose ${code(t.bestOurs)} as the best of them by validation accuracy.`
+          : `By validation accuracy this run's best of them is ${code(t.bestOurs)}, PyTorch's ${code(t.bestReference)}.`),
     );
   }
   if (c.otherRecipe.length > 0) {
