@@ -48,6 +48,10 @@ export function listrReporter(): Reporter {
             {
               concurrent: true,
               exitOnError: false,
+              // listr2's own SIGINT handler marks every unfinished row failed and exits 127 before
+              // the runner can stop its stages, skip what is left and release the run lock; the
+              // CLI owns Ctrl-C, and reports interrupted rows as skipped through 'done' events.
+              registerSignalListeners: false,
               rendererOptions: { collapseSubtasks: false, collapseSkips: false, showErrorMessage: true },
             },
           );
