@@ -3,6 +3,7 @@
  * (bad YAML or config, a stage's own UserError such as a failed download), 130 interrupted.
  */
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RunCache } from './cache.ts';
 import { execute } from './executor.ts';
@@ -16,6 +17,8 @@ import { acquireRunLock } from './run-lock.ts';
 import { loadPlan } from './spec/plan-cache.ts';
 import { stateDirs } from './state-dirs.ts';
 import { computeStatus, type StatusReport } from './status.ts';
+import { trackedOutProblems } from './tracked-outs.ts';
+import { profileLocks, profileRoot } from './profile-root.ts';
 
 const USAGE = `usage:
   pipeline run [stage...] [--force] [--dry-run] [--jobs N] [--set key=value]... [--profile NAME]
@@ -55,6 +58,9 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     return command || args.values.help ? 0 : 2;
   }
   try {
+    // gc serves every workspace that shares the run-cache, so it starts from the project's.
+    const projectRoot = root;
+    if (args.values.profile !== undefined && command !== 'gc') root = await profileRoot(root, args.values.profile);
     const hasher = await Hasher.open(root, stateDirs(root).hashes);
     const plan = await loadPlan(root, { profile: args.values.profile, sets: args.values.set }, hasher);
     const { selected, unknown } = targets.length > 0 ? selectInstances(plan, targets) : { selected: undefined, unknown: [] };
@@ -64,7 +70,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     switch (command) {
       case 'run':
         if (args.values['dry-run']) return await status(plan, hasher, selected, false, true);
-        return await run(plan, hasher, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet);
+        return await run(plan, hasher, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet, path.relative(projectRoot, root));
       case 'status':
         return await status(plan, hasher, selected, args.values.json, false);
       case 'gc':
@@ -92,8 +98,8 @@ function parseJobs(value: string | undefined): number {
   return n;
 }
 
-async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean, jobs: number, quiet: boolean): Promise<number> {
-  const runLock = await acquireRunLock(stateDirs(plan.root).runLock);
+async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean, jobs: number, quiet: boolean, workspace: string): Promise<number> {
+  const runLock = await acquireRunLock(stateDirs(plan.root).runLock, (m) => process.stderr.write(`pipeline: ${m}\n`));
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
@@ -118,10 +124,14 @@ async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean
     }
     const lock = await Lock.open(plan.root);
     for (const p of lock.problems) process.stderr.write(`pipeline: ${p}\n`);
+    const tracked = await trackedOutProblems(plan, lock);
+    if (tracked.length > 0) throw new UserError(tracked);
     const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal });
     await reporter.close();
     const counts = new Map<string, number>();
     for (const o of result.outcomes.values()) counts.set(o, (counts.get(o) ?? 0) + 1);
+    // The counts come last: scripts (and .ci/run) read the final line.
+    if (workspace) process.stdout.write(`pipeline: this profile's outputs and lock are in ${workspace}/\n`);
     process.stdout.write(`pipeline: ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ') || 'nothing to do'}\n`);
     for (const f of result.failures) process.stderr.write(`pipeline: ${f.id} failed: ${f.message}\n`);
     if (controller.signal.aborted) return 130;
@@ -147,6 +157,13 @@ async function gc(plan: Plan, keepDaysArg: string | undefined, dryRun: boolean):
       throw new UserError([{ field: 'pipeline.lock', message: `gc refused: ${lock.problems.join('; ')} (run \`pipeline run\` to rewrite it)` }]);
     }
     const keep = new Set(lock.ids().map((id) => lock.get(id)!.fingerprint));
+    // Profiles share the run-cache: what their locks record is kept too.
+    for (const profileLock of await profileLocks(plan.root)) {
+      if (profileLock.problems.length > 0) {
+        throw new UserError([{ field: 'pipeline.lock', message: `gc refused: a profile's lock is damaged: ${profileLock.problems.join('; ')}` }]);
+      }
+      for (const id of profileLock.ids()) keep.add(profileLock.get(id)!.fingerprint);
+    }
     const r = await new RunCache(plan.cacheDir).gc({ keep, keepDays, dryRun });
     const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
     const verb = dryRun ? 'would remove' : 'removed';

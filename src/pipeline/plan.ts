@@ -2,6 +2,8 @@
  * The validated, typed plan the analyzer hands to everything downstream. Plain data: the executor,
  * the fingerprint module and the reporters never see YAML or zod.
  */
+import type { SourceLocation } from './errors.ts';
+
 export interface PlannedInstance {
   /** "download", or "train@pool2-2-0_drop0.3_bn" for a matrix instance. */
   id: string;
@@ -16,6 +18,8 @@ export interface PlannedInstance {
   /** Project-relative paths, in declared order. */
   deps: string[];
   outs: string[];
+  /** Where each out is declared in pipeline.yaml, for problems found after analysis. */
+  outLocations: SourceLocation[];
   /** Ids of instances whose outs this instance reads. */
   upstream: string[];
   /** The module and the project modules it imports, project-relative, sorted. */

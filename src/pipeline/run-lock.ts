@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from './errors.ts';
@@ -21,7 +21,14 @@ export interface RunLockHandle {
   tookOverFrom: Holder | undefined;
 }
 
-export async function acquireRunLock(file: string): Promise<RunLockHandle> {
+/** How long a run waits for a holder that is exiting (killed, still freeing its memory). */
+const EXIT_WAIT_MS = 10_000;
+
+/**
+ * `notify` hears about a wait for a holder that is going away: a run restarted right after the
+ * previous one was killed (a supervisor, a CI retry) takes over once it has gone, not refuse.
+ */
+export async function acquireRunLock(file: string, notify: (message: string) => void = () => {}): Promise<RunLockHandle> {
   await mkdir(path.dirname(file), { recursive: true });
   let tookOverFrom: Holder | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -45,10 +52,17 @@ export async function acquireRunLock(file: string): Promise<RunLockHandle> {
       await rm(mine, { force: true });
     }
     const holder = await readHolder(file);
-    if (holder && holder.host === hostname() && isAlive(holder.pid) && !startedAfter(holder)) {
-      throw new UserError(
-        `another pipeline run is in progress in this project (pid ${holder.pid}, started ${holder.started_at}); wait for it to finish or stop it`,
-      );
+    if (holder && holder.host === hostname() && !startedAfter(holder)) {
+      let state = processState(holder.pid);
+      if (state === 'exiting') {
+        notify(`waiting for the previous run (pid ${holder.pid}), which is exiting, to release the run lock`);
+        state = await whileExiting(holder.pid, EXIT_WAIT_MS);
+      }
+      if (state !== 'gone') {
+        throw new UserError(
+          `another pipeline run is in progress in this project (pid ${holder.pid}, started ${holder.started_at}); wait for it to finish or stop it`,
+        );
+      }
     }
     if (!holder) {
       // Unreadable: written by an older runner that died while creating it. Re-check once.
@@ -91,13 +105,49 @@ async function readHolder(file: string): Promise<Holder | undefined> {
   }
 }
 
-function isAlive(pid: number): boolean {
+type ProcessState = 'running' | 'exiting' | 'gone';
+
+/**
+ * A killed process keeps its pid while the kernel tears it down and until its parent reaps it (a
+ * zombie): for that while kill(pid, 0) still succeeds. Linux tells these apart in /proc: a zombie
+ * or dead state, the PF_EXITING flag, or a SIGKILL or SIGTERM pending. Elsewhere a live pid is running.
+ */
+function processState(pid: number): ProcessState {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return 'gone';
   }
+  let stat: string;
+  let status: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return existsSync('/proc/self/stat') ? 'gone' : 'running';
+    return 'running';
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X' || fields[0] === 'x') return 'gone';
+  const PF_EXITING = 0x4;
+  if ((Number(fields[6]) & PF_EXITING) !== 0) return 'exiting';
+  const fatal = (1n << 8n) | (1n << 14n); // SIGKILL (9), SIGTERM (15)
+  for (const key of ['SigPnd', 'ShdPnd']) {
+    const mask = new RegExp(`^${key}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1];
+    if (mask && (BigInt(`0x${mask}`) & fatal) !== 0n) return 'exiting';
+  }
+  return 'running';
+}
+
+async function whileExiting(pid: number, limitMs: number): Promise<ProcessState> {
+  const until = Date.now() + limitMs;
+  let state = processState(pid);
+  while (state === 'exiting' && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    state = processState(pid);
+  }
+  return state;
 }
 
 /**

@@ -128,10 +128,25 @@ describe('freshness', { concurrency: false }, () => {
     assert.equal(after['x@a'], (calls['x@a'] ?? 0) + 1, 'train@a ran once (the edit), not for the revert');
   });
 
-  it('--set and --profile override configs for one run without editing files', async () => {
+  it('--profile runs in a workspace of its own and keeps the default results; the run-cache is shared', async () => {
     await p.write('configs/profiles/fast.yaml', 'other:\n  text: from-profile\n');
-    const dry = await p.cli('status', '--profile', 'fast');
-    assert.match(dry.stdout, /params: other\.text "changed" -> "from-profile"/);
+    const lockBefore = await p.read('pipeline.lock');
+    const otherBefore = await p.read('out/other.txt');
+    const r = await p.run('--profile', 'fast');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^pipeline: this profile's outputs and lock are in profiles\/fast\/$/m);
+    assert.equal(r.outcomes.other, 'ran');
+    assert.equal(r.outcomes.report, 'ran');
+    assert.equal(r.outcomes.prepare, 'restored', 'an instance the profile does not change comes from the shared run-cache');
+    assert.match(await p.read('profiles/fast/out/other.txt'), /from-profile/);
+    assert.equal(await p.read('pipeline.lock'), lockBefore, "the default configuration's lock is untouched");
+    assert.equal(await p.read('out/other.txt'), otherBefore, "and so are its outputs");
+    assert.match((await p.cli('status')).stdout, /^0 of \d+ stale/m);
+    const again = await p.run('--profile', 'fast');
+    assert.deepEqual(acted(again.outcomes), [], 'a second profile run does nothing');
+  });
+
+  it('--set overrides configs for one run without editing files', async () => {
     const r = await p.run('--set', 'other.text=from-set');
     assert.deepEqual(acted(r.outcomes), ['other', 'report']);
     assert.match(await p.read('out/other.txt'), /from-set/);

@@ -95,6 +95,17 @@ describe('gc', { concurrency: false }, () => {
     assert.match(r.stdout, /^gc: removed 1 run records, 0 objects .*; kept 1 run records/);
   });
 
+  it("keeps what a profile's lock records: profiles share the run-cache", async () => {
+    await p.write('configs/profiles/other.yaml', 'prepare:\n  scale: 7\n');
+    assert.equal((await p.run('--profile', 'other')).outcomes['prepare'], 'ran');
+    await age(cache, 48);
+    const r = await p.cli('gc', '--keep-days', '0');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /; kept 2 run records/, 'the default lock\'s record and the profile\'s');
+    await p.remove('profiles/other/out');
+    assert.equal((await p.run('--profile', 'other')).outcomes['prepare'], 'restored');
+  });
+
   it('refuses a bad --keep-days and a damaged pipeline.lock with exit 2', async () => {
     const bad = await p.cli('gc', '--keep-days', 'soon');
     assert.equal(bad.code, 2);

@@ -12,7 +12,8 @@ import type { Plan, PlannedInstance } from '../plan.ts';
 import type { AnyStage } from '../stage.ts';
 import { ensureTypeScriptLoader } from '../typescript-loader.ts';
 import { codeFiles } from './code-files.ts';
-import { loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
+import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
+import { LOCK_FILE } from '../lock.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
 import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
@@ -41,6 +42,7 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
   if (problems.length > 0) throw new UserError(problems);
 
   problems.push(...checkOuts(instances, at));
+  problems.push(...checkProtectedOuts(instances, protectedPaths(root, parsed.data.cache, instances), at));
   if (problems.length > 0) throw new UserError(problems);
   await linkDeps(root, instances, at, problems);
   if (problems.length > 0) throw new UserError(problems);
@@ -50,7 +52,10 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
   return {
     root,
     cacheDir: path.resolve(root, parsed.data.cache),
-    instances: ordered.map(({ origin: _origin, ...inst }) => inst),
+    instances: ordered.map(({ origin, ...inst }) => ({
+      ...inst,
+      outLocations: inst.outs.map((_, index) => at(['stages', origin.stage, 'outs', index])),
+    })),
   };
 }
 
@@ -97,7 +102,7 @@ async function expandStage(
       return [];
     }
     if (unknownConfigKeys(params, checked.data, tree, field('params'), problems)) return [];
-    return [{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs }];
+    return [{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs, outLocations: [] }];
   }
 
   const input = selectConfig(tree, spec.foreach, (i) => field('foreach', i), problems, true);
@@ -152,6 +157,7 @@ async function expandStage(
       params: checked.data,
       deps: spec.deps.map(subst),
       outs: spec.outs.map(subst),
+      outLocations: [],
     });
   }
   return out;
@@ -251,7 +257,7 @@ function locateField(tree: ConfigTree, field: string | undefined): { location: S
 type Located = PlannedInstance & { origin: { stage: string; spec: StageSpec } };
 
 function isInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(`${parent}/`);
+  return child === parent || parent === '.' || child.startsWith(`${parent}/`);
 }
 
 function normalize(p: string): string {
@@ -260,7 +266,7 @@ function normalize(p: string): string {
 
 function checkOuts(instances: Located[], at: (p: KeyPath) => SourceLocation): Problem[] {
   const problems: Problem[] = [];
-  const owners: Array<{ out: string; inst: Located; index: number }> = [];
+  const owners: OutOwner[] = [];
   for (const inst of instances) {
     inst.outs = inst.outs.map(normalize);
     inst.deps = inst.deps.map(normalize);
@@ -269,16 +275,77 @@ function checkOuts(instances: Located[], at: (p: KeyPath) => SourceLocation): Pr
   owners.sort((a, b) => a.out.localeCompare(b.out));
   for (let i = 0; i < owners.length; i++) {
     for (let j = i + 1; j < owners.length && isInside(owners[j]!.out, owners[i]!.out); j++) {
-      const a = owners[i]!;
-      const b = owners[j]!;
+      // Reported where the later of the two is declared: the line that introduced the clash.
+      const [a, b] = orderByLine(owners[i]!, owners[j]!, at);
       const same = a.inst.id === b.inst.id;
-      const what = a.out === b.out ? `"${b.out}"` : `"${b.out}" (inside "${a.out}")`;
+      const what = a.out === b.out ? `"${b.out}"` : isInside(b.out, a.out) ? `"${b.out}" (inside "${a.out}")` : `"${b.out}" (around "${a.out}")`;
       problems.push({
         location: at(['stages', b.inst.origin.stage, 'outs', b.index]),
         field: fieldName(['stages', b.inst.origin.stage, 'outs', b.index]),
         message: same ? `${b.inst.id} declares ${what} twice` : `${b.inst.id} and ${a.inst.id} both write ${what}`,
       });
     }
+  }
+  return problems;
+}
+
+type OutOwner = { out: string; inst: Located; index: number };
+
+function orderByLine(x: OutOwner, y: OutOwner, at: (p: KeyPath) => SourceLocation): [OutOwner, OutOwner] {
+  const line = (o: OutOwner): number => at(['stages', o.inst.origin.stage, 'outs', o.index]).line;
+  return line(x) <= line(y) ? [x, y] : [y, x];
+}
+
+/**
+ * Paths no out may replace: moving an output into place deletes what was there, so an out naming
+ * the pipeline's own definition, its code or its state would destroy it. `dir` paths are also
+ * refused when an out lies inside them (a file written into configs/ would become config).
+ */
+interface ProtectedPath {
+  path: string;
+  what: string;
+  dir: boolean;
+}
+
+function protectedPaths(root: string, cache: string, instances: Located[]): ProtectedPath[] {
+  const out: ProtectedPath[] = [
+    { path: PIPELINE_FILE, what: 'the pipeline definition', dir: false },
+    { path: LOCK_FILE, what: 'the lock file', dir: false },
+    { path: 'package.json', what: 'the package manifest', dir: false },
+    { path: CONFIG_DIR, what: 'the config directory', dir: true },
+    { path: '.git', what: "git's repository", dir: true },
+    { path: 'node_modules', what: 'the installed packages', dir: true },
+  ];
+  const cacheRel = path.relative(root, path.resolve(root, cache)).split(path.sep).join('/');
+  if (cacheRel !== '' && !cacheRel.startsWith('..')) out.push({ path: normalize(cacheRel), what: 'the run-cache', dir: true });
+  const seen = new Set<string>();
+  for (const inst of instances) {
+    for (const file of inst.codeFiles) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const role = file === inst.module ? `the module of stage ${inst.origin.stage}` : `code that stage ${inst.origin.stage} imports`;
+      out.push({ path: file, what: role, dir: false });
+    }
+  }
+  return out;
+}
+
+function checkProtectedOuts(instances: Located[], guarded: ProtectedPath[], at: (p: KeyPath) => SourceLocation): Problem[] {
+  const problems: Problem[] = [];
+  for (const inst of instances) {
+    inst.outs.forEach((out, index) => {
+      for (const g of guarded) {
+        const clash =
+          g.path === out ? `is ${g.what}` : isInside(g.path, out) ? `contains "${g.path}", ${g.what}` : g.dir && isInside(out, g.path) ? `is inside ${g.what}` : undefined;
+        if (!clash) continue;
+        problems.push({
+          location: at(['stages', inst.origin.stage, 'outs', index]),
+          field: fieldName(['stages', inst.origin.stage, 'outs', index]),
+          message: `"${out}" ${clash}: the output would replace it`,
+        });
+        break;
+      }
+    });
   }
   return problems;
 }

@@ -1,0 +1,119 @@
+/**
+ * A profile runs in a workspace of its own: `--profile quick` works in profiles/quick/, whose
+ * sources (pipeline.yaml, configs/, stages/, src/, ...) are links to the project's, while its
+ * outputs, its pipeline.lock and its runner state are its own. So a quick check never replaces the
+ * committed results of the default configuration, and `git commit -a` after one loses nothing.
+ * The run-cache is shared (linked), so results one profile computed restore in another.
+ */
+import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { Lock } from './lock.ts';
+import { PIPELINE_FILE } from './spec/pipeline-schema.ts';
+
+export const PROFILES_DIR = 'profiles';
+/** Top-level entries that belong to one workspace and are never shared with a profile's. */
+const OWN = new Set(['.git', '.pipeline', PROFILES_DIR, 'pipeline.lock']);
+const DEFAULT_CACHE = 'artifacts/cache';
+
+/**
+ * The profile's workspace root, created or brought up to date. An unknown profile gets none: the
+ * project root is returned and analysis reports the missing profile file, with what exists.
+ */
+export async function profileRoot(root: string, profile: string): Promise<string> {
+  const overlay = path.join(root, 'configs', 'profiles', `${profile}.yaml`);
+  if (!/^[\w.-]+$/.test(profile) || !(await exists(overlay))) return root;
+  const own = path.join(root, PROFILES_DIR, profile);
+  const { outs, cache } = await outputLayout(root);
+  // The cache is shared: make it exist so that it is linked like any other source.
+  if (!path.isAbsolute(cache) && !cache.split('/').includes('..')) await mkdir(path.join(root, cache), { recursive: true });
+  await mirror(root, own, '', outs);
+  return own;
+}
+
+/**
+ * Links every entry of the project under `rel` into the profile's workspace, except outputs (the
+ * profile makes its own) and the workspace's own state; a directory that holds outputs deeper
+ * down becomes a real directory whose other entries are linked in turn.
+ */
+async function mirror(root: string, own: string, rel: string, outs: string[]): Promise<void> {
+  await mkdir(path.join(own, rel), { recursive: true });
+  const shared = new Set<string>();
+  for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if ((!rel && OWN.has(entry.name)) || outs.some((o) => isInside(child, o))) continue;
+    if (entry.isDirectory() && outs.some((o) => isInside(o, child))) await mirror(root, own, child, outs);
+    else {
+      shared.add(entry.name);
+      await ensureLink(path.join(own, child), path.join(root, child));
+    }
+  }
+  // Links to entries the project no longer has would resolve to nothing; drop them.
+  for (const name of await readdir(path.join(own, rel))) {
+    const abs = path.join(own, rel, name);
+    if (!shared.has(name) && (await lstat(abs)).isSymbolicLink()) await rm(abs);
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(`${parent}/`);
+}
+
+/** The locks of every profile workspace under the project (for gc of the shared run-cache). */
+export async function profileLocks(root: string): Promise<Lock[]> {
+  let names: string[];
+  try {
+    names = await readdir(path.join(root, PROFILES_DIR));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return Promise.all(names.sort().map((name) => Lock.open(path.join(root, PROFILES_DIR, name))));
+}
+
+/**
+ * Every declared out (a matrix stage's `${id}` part and what follows it stands for all its
+ * instances), and the cache path, read from pipeline.yaml.
+ */
+async function outputLayout(root: string): Promise<{ outs: string[]; cache: string }> {
+  const outs: string[] = [];
+  let cache = DEFAULT_CACHE;
+  try {
+    const spec = parse(await readFile(path.join(root, PIPELINE_FILE), 'utf8')) as {
+      cache?: unknown;
+      stages?: Record<string, { outs?: unknown }>;
+    };
+    if (typeof spec?.cache === 'string') cache = spec.cache;
+    for (const stage of Object.values(spec?.stages ?? {})) {
+      for (const out of Array.isArray(stage?.outs) ? stage.outs : []) {
+        if (typeof out === 'string') outs.push(path.posix.normalize(out.split('${id}')[0]!).replace(/\/+$/, ''));
+      }
+    }
+  } catch {
+    // Unreadable or invalid: analysis, which runs next, reports it with its location.
+  }
+  return { outs, cache };
+}
+
+async function ensureLink(link: string, target: string): Promise<void> {
+  const rel = path.relative(path.dirname(link), target);
+  try {
+    if ((await readlink(link)) === rel) return;
+    await rm(link);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EINVAL') throw new Error(`${link} exists and is not a link; remove it to use the profile`);
+    if (code !== 'ENOENT') throw e;
+  }
+  await symlink(rel, link);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
