@@ -6,19 +6,20 @@
  * on it; independent instances go on (their work is not thrown away).
  */
 import { availableParallelism } from 'node:os';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { RunCache, type OutRecord } from './cache.ts';
-import { runInChild } from './child-process.ts';
+import { mkdir, rm } from 'node:fs/promises';
+import { RunCache } from './cache.ts';
 import { isUserError } from './errors.ts';
 import type { Outcome, Reporter } from './events.ts';
-import type { Hasher, PathHash } from './fingerprint.ts';
-import type { Lock, LockEntry } from './lock.ts';
+import type { Hasher } from './fingerprint.ts';
+import type { Lock } from './lock.ts';
 import { selectInstances, type Plan, type PlannedInstance } from './plan.ts';
-import { missingOuts, moveIntoPlace } from './promote.ts';
 import { Slots } from './slots.ts';
-import { observe, staleReasons } from './staleness.ts';
 import { stateDirs } from './state-dirs.ts';
+import { commitOutputs, type Produced } from './steps/commit.ts';
+import { decide, depHashes } from './steps/decide.ts';
+import { restoreFromRunCache } from './steps/restore.ts';
+import { runStage } from './steps/run.ts';
+import { Staging } from './steps/staging.ts';
 
 export interface ExecuteOptions {
   targets: string[];
@@ -100,114 +101,30 @@ interface InstanceEnv {
   cores: number[] | undefined;
 }
 
+/** One instance through the named steps: decide, then restore or run into staging, then commit. */
 async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Outcome> {
   const { plan, lock, hasher, cache, reporter } = env;
+  const decision = await decide(inst, hasher, lock, env.force);
+  if (decision.kind === 'fresh') return 'fresh';
+  reporter.event({ type: 'start', id: inst.id, reasons: decision.reasons });
+  const deps = depHashes(inst, decision.observed);
+
   const dirs = stateDirs(plan.root);
-  const obs = await observe(inst, hasher);
-  const reasons = staleReasons(inst, obs, lock.get(inst.id));
-  if (env.force) reasons.unshift('forced (--force)');
-  if (reasons.length === 0) return 'fresh';
-  reporter.event({ type: 'start', id: inst.id, reasons });
-
-  const deps: Record<string, PathHash> = {};
-  for (const d of inst.deps) {
-    const h = obs.deps[d];
-    if (!h) throw new Error(`dependency ${d} is missing`);
-    deps[d] = h;
-  }
-
-  const tmpDir = await mkdtemp(path.join(dirs.tmp, `${inst.id.replace(/[^\w.@+-]/g, '_')}-`));
-  const outs = inst.outs.map((declared) => ({ declared, temp: path.join(tmpDir, declared) }));
-  const started = performance.now();
+  const staging = await Staging.create(dirs.tmp, inst.id, inst.outs);
   try {
-    let outcome: 'ran' | 'restored' = 'restored';
-    let peakRssMb = 0;
-    const found = env.force ? undefined : await cache.inspect(obs.fingerprint);
-    if (found?.state === 'corrupt') reporter.event({ type: 'log', id: inst.id, line: `run-cache not used: ${found.reason}` });
-    const record = found?.state === 'ok' ? found.record : undefined;
-    let restored = false;
-    if (record) {
-      reporter.event({ type: 'restoring', id: inst.id });
-      const res = await cache.apply(record, new Map(outs.map((o) => [o.declared, o.temp])));
-      if (res.ok) {
-        restored = true;
-        await cache.markUsed(obs.fingerprint);
-      }
-      else {
-        reporter.event({ type: 'log', id: inst.id, line: `run-cache not used: ${res.reason}` });
-        await rm(tmpDir, { recursive: true, force: true });
-        await mkdir(tmpDir, { recursive: true });
-      }
-    }
+    const startedAt = performance.now();
+    let produced: Produced = { outcome: 'restored', peakRssMb: 0, startedAt };
+    // --force means "run it": a restore would hand back the very outputs the user distrusts.
+    const restored = !env.force && (await restoreFromRunCache(inst.id, decision.observed.fingerprint, cache, staging, reporter));
     if (!restored) {
-      outcome = 'ran';
-      const scratch = dirs.scratch(inst.id);
-      const result = await runInChild(
-        {
-          type: 'job',
-          module: inst.module,
-          root: plan.root,
-          instance: inst.instance,
-          params: inst.params,
-          deps: inst.deps.map((d) => path.join(plan.root, d)),
-          outs: outs.map((o) => o.temp),
-          declaredOuts: inst.outs,
-          scratch,
-          threads: env.threads,
-        },
-        {
-          progress: (update) => reporter.event({ type: 'progress', id: inst.id, update }),
-          log: (line) => reporter.event({ type: 'log', id: inst.id, line }),
-        },
-        env.signal,
-        env.cores,
-      );
-      // A stage that finishes after Ctrl-C is discarded: the user asked to stop, not to record.
-      if (env.signal.aborted) throw new Error('interrupted');
-      peakRssMb = result.peakRssMb;
-      const missing = await missingOuts(outs);
-      if (missing.length > 0) throw new Error(`the stage finished without writing ${missing.join(', ')}`);
+      const place = { root: plan.root, scratch: dirs.scratch(inst.id), threads: env.threads, cores: env.cores };
+      const result = await runStage(inst, staging, place, reporter, env.signal);
+      produced = { outcome: 'ran', peakRssMb: result.peakRssMb, startedAt };
     }
-
-    await lock.delete(inst.id);
-    await moveIntoPlace(plan.root, dirs.trash, outs);
-    const outHashes: Record<string, PathHash> = {};
-    const records: Record<string, OutRecord> = {};
-    for (const o of inst.outs) {
-      const d = await hasher.describe(o);
-      if (!d) throw new Error(`output ${o} vanished while being recorded`);
-      outHashes[o] = { hash: d.hash, size: d.size, files: d.files };
-      records[o] = d.listing ? { type: 'dir', files: d.listing } : { type: 'file', hash: d.hash, size: d.size };
-    }
-    try {
-      await cache.set(obs.fingerprint, plan.root, records);
-    } catch (e) {
-      // The outputs are in place and verified; only their reuse is lost (e.g. the disk is full).
-      reporter.event({ type: 'log', id: inst.id, line: `run-cache: outputs not stored (${(e as Error).message}); the run is recorded, but returning to it later re-runs the stage` });
-    }
-    const entry: LockEntry = {
-      fingerprint: obs.fingerprint,
-      module: inst.module,
-      code: obs.code,
-      params: inst.params,
-      deps,
-      outs: outHashes,
-      run: {
-        outcome,
-        seconds: round((performance.now() - started) / 1000),
-        peak_rss_mb: round(peakRssMb),
-        finished_at: new Date().toISOString(),
-      },
-    };
-    await lock.set(inst.id, entry);
-    await hasher.save();
-    await rm(dirs.scratch(inst.id), { recursive: true, force: true });
-    return outcome;
+    const place = { root: plan.root, trash: dirs.trash, scratch: dirs.scratch(inst.id) };
+    await commitOutputs(inst, decision.observed, deps, staging, produced, place, { lock, hasher, cache, reporter });
+    return produced.outcome;
   } finally {
-    await rm(tmpDir, { recursive: true, force: true });
+    await staging.dispose();
   }
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }

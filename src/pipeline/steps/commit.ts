@@ -1,0 +1,91 @@
+/**
+ * Step 4, commit: staged outputs become the workspace's recorded outputs. The order is the
+ * crash-safety guarantee, and this is its one home:
+ *   1. drop the instance's lock entry  - from here a crash leaves it stale, never wrongly fresh;
+ *   2. promote the staged outputs      - each out replaces the old one by rename;
+ *   3. hash what is now in place       - the lock records what is on disk, not what was intended;
+ *   4. store it in the run-cache       - best effort: a full disk loses reuse, not the result;
+ *   5. record the new lock entry       - the last step: only now is the instance fresh.
+ * The scratch space (checkpoints) goes after the record, so a crash before it resumes, not restarts.
+ */
+import { rm } from 'node:fs/promises';
+import type { OutRecord, RunCache } from '../cache.ts';
+import type { Reporter } from '../events.ts';
+import type { Hasher, PathHash } from '../fingerprint.ts';
+import type { Lock, LockEntry } from '../lock.ts';
+import type { PlannedInstance } from '../plan.ts';
+import { moveIntoPlace } from '../promote.ts';
+import type { Observed } from '../staleness.ts';
+import type { Staging } from './staging.ts';
+
+export interface CommitPlace {
+  root: string;
+  trash: string;
+  scratch: string;
+}
+
+export interface Produced {
+  outcome: 'ran' | 'restored';
+  peakRssMb: number;
+  /** When the step that produced the outputs started (performance.now()). */
+  startedAt: number;
+}
+
+export interface CommitServices {
+  lock: Lock;
+  hasher: Hasher;
+  cache: RunCache;
+  reporter: Reporter;
+}
+
+export async function commitOutputs(
+  inst: PlannedInstance,
+  observed: Observed,
+  deps: Record<string, PathHash>,
+  staging: Staging,
+  produced: Produced,
+  place: CommitPlace,
+  { lock, hasher, cache, reporter }: CommitServices,
+): Promise<LockEntry> {
+  await lock.delete(inst.id);
+  await moveIntoPlace(place.root, place.trash, staging.outs);
+  const outHashes: Record<string, PathHash> = {};
+  const records: Record<string, OutRecord> = {};
+  for (const o of inst.outs) {
+    const d = await hasher.describe(o);
+    if (!d) throw new Error(`output ${o} vanished while being recorded`);
+    outHashes[o] = { hash: d.hash, size: d.size, files: d.files };
+    records[o] = d.listing ? { type: 'dir', files: d.listing } : { type: 'file', hash: d.hash, size: d.size };
+  }
+  try {
+    await cache.set(observed.fingerprint, place.root, records);
+  } catch (e) {
+    reporter.event({
+      type: 'log',
+      id: inst.id,
+      line: `run-cache: outputs not stored (${(e as Error).message}); the run is recorded, but returning to it later re-runs the stage`,
+    });
+  }
+  const entry: LockEntry = {
+    fingerprint: observed.fingerprint,
+    module: inst.module,
+    code: observed.code,
+    params: inst.params,
+    deps,
+    outs: outHashes,
+    run: {
+      outcome: produced.outcome,
+      seconds: round((performance.now() - produced.startedAt) / 1000),
+      peak_rss_mb: round(produced.peakRssMb),
+      finished_at: new Date().toISOString(),
+    },
+  };
+  await lock.set(inst.id, entry);
+  await hasher.save();
+  await rm(place.scratch, { recursive: true, force: true });
+  return entry;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,32 @@
+/**
+ * Step 1, decide: is this instance fresh, and if not, why? Reads what is on disk now (through the
+ * hasher's stat cache) and compares it with the instance's lock entry. Changes nothing.
+ */
+import type { PathHash } from '../fingerprint.ts';
+import type { Hasher } from '../fingerprint.ts';
+import type { Lock } from '../lock.ts';
+import type { PlannedInstance } from '../plan.ts';
+import { observe, staleReasons, type Observed } from '../staleness.ts';
+
+export type Decision = { kind: 'fresh' } | { kind: 'stale'; reasons: string[]; observed: Observed };
+
+export async function decide(inst: PlannedInstance, hasher: Hasher, lock: Lock, force: boolean): Promise<Decision> {
+  const observed = await observe(inst, hasher);
+  const reasons = staleReasons(inst, observed, lock.get(inst.id));
+  if (force) reasons.unshift('forced (--force)');
+  return reasons.length === 0 ? { kind: 'fresh' } : { kind: 'stale', reasons, observed };
+}
+
+/**
+ * The hashes of the deps the instance reads, for its lock entry. Every dep must exist by now: the
+ * plan orders producers first, so a missing one is a source the user deleted.
+ */
+export function depHashes(inst: PlannedInstance, observed: Observed): Record<string, PathHash> {
+  const deps: Record<string, PathHash> = {};
+  for (const d of inst.deps) {
+    const h = observed.deps[d];
+    if (!h) throw new Error(`dependency ${d} is missing`);
+    deps[d] = h;
+  }
+  return deps;
+}

@@ -1,0 +1,51 @@
+/**
+ * Step 3, run: the stage's own code makes the outputs in staging, in a child process of its own
+ * (pinned to its share of the cores, reporting progress over IPC). A later executor may run it
+ * elsewhere; what it must hand back is the same: complete outputs in staging, or an error.
+ */
+import path from 'node:path';
+import { runInChild } from '../child-process.ts';
+import type { Reporter } from '../events.ts';
+import type { PlannedInstance } from '../plan.ts';
+import { missingOuts } from '../promote.ts';
+import type { Staging } from './staging.ts';
+
+export interface RunPlace {
+  root: string;
+  /** Survives failed and interrupted runs (checkpoints); removed by commit. */
+  scratch: string;
+  threads: number;
+  cores: number[] | undefined;
+}
+
+export interface RunResult {
+  peakRssMb: number;
+}
+
+export async function runStage(inst: PlannedInstance, staging: Staging, place: RunPlace, reporter: Reporter, signal: AbortSignal): Promise<RunResult> {
+  const result = await runInChild(
+    {
+      type: 'job',
+      module: inst.module,
+      root: place.root,
+      instance: inst.instance,
+      params: inst.params,
+      deps: inst.deps.map((d) => path.join(place.root, d)),
+      outs: staging.outs.map((o) => o.temp),
+      declaredOuts: inst.outs,
+      scratch: place.scratch,
+      threads: place.threads,
+    },
+    {
+      progress: (update) => reporter.event({ type: 'progress', id: inst.id, update }),
+      log: (line) => reporter.event({ type: 'log', id: inst.id, line }),
+    },
+    signal,
+    place.cores,
+  );
+  // A stage that finishes after Ctrl-C is discarded: the user asked to stop, not to record.
+  if (signal.aborted) throw new Error('interrupted');
+  const missing = await missingOuts(staging.outs);
+  if (missing.length > 0) throw new Error(`the stage finished without writing ${missing.join(', ')}`);
+  return { peakRssMb: result.peakRssMb };
+}
