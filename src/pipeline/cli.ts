@@ -1,11 +1,13 @@
 /**
- * pipeline run|status|dag. Exit codes: 0 success, 1 a stage failed (a bug in it), 2 a user error
+ * pipeline run|status|dag|gc (the table of commands and options is cli-args.ts). Exit codes: 0 success, 1 a stage failed (a bug in it), 2 a user error
  * (bad YAML or config, a stage's own UserError such as a failed download), 130 interrupted.
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { RunCache } from './cache.ts';
+import { parseCommandLine, usage, type CommandLine } from './cli-args.ts';
 import { execute } from './executor.ts';
 import { formatProblem, isUserError, UserError } from './errors.ts';
 import { formatSeconds, silentReporter, type Reporter } from './events.ts';
@@ -20,66 +22,47 @@ import { computeStatus, type StatusReport } from './status.ts';
 import { trackedOutProblems } from './tracked-outs.ts';
 import { profileLocks, profileRoot } from './profile-root.ts';
 
-const USAGE = `usage:
-  pipeline run [stage...] [--force] [--dry-run] [--jobs N] [--set key=value]... [--profile NAME]
-  pipeline status [stage...] [--json] [--set key=value]... [--profile NAME]
-  pipeline dag [--set key=value]... [--profile NAME]
-  pipeline gc [--keep-days N] [--dry-run]
-
-A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.
-gc empties the run-cache of everything pipeline.lock does not record and no run used in the last
-N days (default 30), and of partial files a killed run left.`;
-
 export async function main(argv: string[], root = process.cwd()): Promise<number> {
-  let args;
+  let line: CommandLine;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        force: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        jobs: { type: 'string', short: 'j' },
-        set: { type: 'string', multiple: true, default: [] },
-        profile: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'keep-days': { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    line = parseCommandLine(argv);
   } catch (e) {
-    process.stderr.write(`pipeline: ${(e as Error).message}\n${USAGE}\n`);
+    if (!isUserError(e)) throw e;
+    for (const p of e.problems) process.stderr.write(`pipeline: ${formatProblem(p)}\n`);
     return 2;
   }
-  const [command, ...targets] = args.positionals;
-  if (args.values.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
-    return command || args.values.help ? 0 : 2;
+  if (line.kind === 'version') {
+    process.stdout.write(`${await packageVersion()}\n`);
+    return 0;
   }
+  if (line.kind === 'help') {
+    (line.exitCode === 0 ? process.stdout : process.stderr).write(`${usage()}\n`);
+    return line.exitCode;
+  }
+  const { command, targets, values } = line;
   try {
     // gc serves every workspace that shares the run-cache, so it starts from the project's.
     const projectRoot = root;
-    if (args.values.profile !== undefined && command !== 'gc') root = await profileRoot(root, args.values.profile);
+    if (values.profile !== undefined && command !== 'gc') root = await profileRoot(root, values.profile);
     const hasher = await Hasher.open(root, stateDirs(root).hashes);
-    const plan = await loadPlan(root, { profile: args.values.profile, sets: args.values.set }, hasher);
+    const plan = await loadPlan(root, { profile: values.profile, sets: values.set }, hasher);
     const { selected, unknown } = targets.length > 0 ? selectInstances(plan, targets) : { selected: undefined, unknown: [] };
     if (unknown.length > 0) {
       throw new UserError(unknown.map((t) => ({ field: 'stage', message: `no stage or instance "${t}" (see \`pipeline dag\`)` })));
     }
     switch (command) {
       case 'run':
-        if (args.values['dry-run']) return await status(plan, hasher, selected, false, true);
-        return await run(plan, hasher, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet, path.relative(projectRoot, root));
+        if (values['dry-run']) return await status(plan, hasher, selected, false, true, false);
+        return await run(plan, hasher, targets, values.force, parseJobs(values.jobs), values.quiet, path.relative(projectRoot, root));
       case 'status':
-        return await status(plan, hasher, selected, args.values.json, false);
+        return await status(plan, hasher, selected, values.json, false, values['exit-code']);
       case 'gc':
-        return await gc(plan, args.values['keep-days'], args.values['dry-run']);
+        return await gc(plan, values['keep-days'], values['dry-run']);
       case 'dag':
-        process.stdout.write(renderDag(plan));
+        process.stdout.write(values.dot ? renderDot(plan) : renderDag(plan));
         return 0;
       default:
-        throw new UserError(`unknown command "${command}"\n${USAGE}`);
+        throw new Error(`command "${command}" is in the command table but not dispatched`);
     }
   } catch (e) {
     if (isUserError(e)) {
@@ -88,6 +71,22 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
       return 2;
     }
     throw e;
+  }
+}
+
+/** The version in the nearest package.json above this module (the bundle or the source). */
+async function packageVersion(): Promise<string> {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.version) return `${pkg.name ?? 'pipeline'} ${pkg.version}`;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
   }
 }
 
@@ -178,11 +177,11 @@ async function gc(plan: Plan, keepDaysArg: string | undefined, dryRun: boolean):
   }
 }
 
-async function status(plan: Plan, hasher: Hasher, selected: Set<string> | undefined, json: boolean, dryRun: boolean): Promise<number> {
+async function status(plan: Plan, hasher: Hasher, selected: Set<string> | undefined, json: boolean, dryRun: boolean, exitCode: boolean): Promise<number> {
   const lock = await Lock.open(plan.root);
   const report = await computeStatus(plan, lock, hasher, selected);
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, dryRun));
-  return 0;
+  return exitCode && report.stale > 0 ? 1 : 0;
 }
 
 export function renderStatus(r: StatusReport, dryRun: boolean): string {
@@ -197,6 +196,23 @@ export function renderStatus(r: StatusReport, dryRun: boolean): string {
   const est = r.estimate_seconds > 0 ? `; about ${formatSeconds(r.estimate_seconds)} of recorded run time` : '';
   const unknown = r.unknown_estimates > 0 ? ` (+${r.unknown_estimates} never timed)` : '';
   lines.push(`${r.stale} of ${r.instances.length} stale${est}${unknown}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The stage graph for Graphviz (`pipeline dag --dot | dot -Tsvg`): one node per stage. */
+function renderDot(plan: Plan): string {
+  const edges = new Set<string>();
+  const nodes = new Map<string, number>();
+  for (const inst of plan.instances) {
+    nodes.set(inst.stage, (nodes.get(inst.stage) ?? 0) + 1);
+    for (const u of inst.upstream) edges.add(`  ${JSON.stringify(u.split('@')[0]!)} -> ${JSON.stringify(inst.stage)};`);
+  }
+  const lines = ['digraph pipeline {', '  rankdir=LR;', '  node [shape=box];'];
+  for (const [name, n] of nodes) {
+    const matrix = plan.instances.some((i) => i.stage === name && i.instance);
+    lines.push(`  ${JSON.stringify(name)} [label=${JSON.stringify(matrix ? `${name} (${n} instances)` : name)}];`);
+  }
+  lines.push(...[...edges].sort(), '}');
   return `${lines.join('\n')}\n`;
 }
 

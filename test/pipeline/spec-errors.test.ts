@@ -68,6 +68,7 @@ const cases: Case[] = [
   { name: 'a bad --set value is located on the command line', files: { 'stages/strict.ts': STRICT_STAGE, 'configs/strict.yaml': 'epochs: 3\nbackend: cpu\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]') }, args: ['--set', 'strict.epochs=0'], expect: /^<command line>:1:1: strict\.epochs: / },
   { name: 'malformed --set', files: {}, args: ['--set', 'epochs'], expect: /^--set: "epochs" is not key\.path=value/ },
   { name: 'unknown profile', files: {}, args: ['--profile', 'gpu'], expect: /^--profile: no profile "gpu"/ },
+  { name: '--set with a misspelt top-level key', files: {}, args: ['--set', 'aa.v=2'], expect: /^--set aa\.v: no config "aa" under configs\/ \(there are: a\)$/ },
   { name: 'unknown target stage', files: {}, args: ['nope'], expect: /^stage: no stage or instance "nope"/ },
 ];
 

@@ -84,6 +84,13 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
       continue;
     }
     const keyPath = key.split('.');
+    // A misspelt top-level key would add a config nobody reads; below that, stage schemas reject
+    // unknown keys with the key's location, so only the first segment needs checking here.
+    if (!(keyPath[0]! in value)) {
+      const known = Object.keys(value).sort().join(', ');
+      problems.push({ field: `--set ${key}`, message: `no config "${keyPath[0]}" under ${CONFIG_DIR}/ (there are: ${known || 'none'})` });
+      continue;
+    }
     setAt(value, keyPath, parsed);
     const where: SourceLocation = { file: '<command line>', line: 1, column: i + 1 };
     layers.push({

@@ -1,0 +1,124 @@
+/**
+ * The command line: which commands exist, which options each takes, and the usage text made from
+ * that one table. A misspelt command, an option the command does not take, or a single-valued
+ * option given twice is a user error here, before anything is read or run.
+ */
+import { parseArgs } from 'node:util';
+import { UserError } from './errors.ts';
+
+const OPTIONS = {
+  force: { type: 'boolean', help: 're-run the selection even if fresh' },
+  'dry-run': { type: 'boolean', help: 'say what would run (run) or would be removed (gc), and do nothing' },
+  jobs: { type: 'string', short: 'j', help: 'N instances at once (default: the number of cores)' },
+  set: { type: 'string', multiple: true, help: 'key.path=value: override one config value for this command' },
+  profile: { type: 'string', help: 'NAME: configs/profiles/NAME.yaml over the configs, in profiles/NAME/' },
+  quiet: { type: 'boolean', help: 'print only the final summary and errors' },
+  json: { type: 'boolean', help: 'machine-readable output' },
+  'exit-code': { type: 'boolean', help: 'exit 1 when anything is stale (for scripts and CI)' },
+  dot: { type: 'boolean', help: 'the graph in Graphviz dot' },
+  'keep-days': { type: 'string', help: 'N: keep run records used within N days (default 30)' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+interface CommandSpec {
+  args: string;
+  summary: string;
+  options: OptionName[];
+}
+
+const CONFIG_OPTIONS: OptionName[] = ['set', 'profile'];
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  run: { args: '[stage...]', summary: 'run the stale instances of the named stages (all by default)', options: ['force', 'dry-run', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
+  status: { args: '[stage...]', summary: 'say what is stale and why, and what restores from the run-cache', options: ['json', 'exit-code', ...CONFIG_OPTIONS] },
+  dag: { args: '', summary: 'print the stage graph', options: ['dot', ...CONFIG_OPTIONS] },
+  gc: { args: '', summary: 'empty the run-cache of what no lock records and no run used lately', options: ['keep-days', 'dry-run'] },
+};
+
+export interface OptionValues {
+  force: boolean;
+  'dry-run': boolean;
+  jobs?: string;
+  set: string[];
+  profile?: string;
+  quiet: boolean;
+  json: boolean;
+  'exit-code': boolean;
+  dot: boolean;
+  'keep-days'?: string;
+}
+
+export type CommandLine =
+  | { kind: 'help'; exitCode: 0 | 2 }
+  | { kind: 'version' }
+  | { kind: 'command'; command: string; targets: string[]; values: OptionValues };
+
+export function usage(): string {
+  const flag = (name: OptionName): string => {
+    const o = OPTIONS[name];
+    const short = 'short' in o ? `-${o.short}|` : '';
+    const value = o.type === 'string' ? ` ${name === 'set' ? 'key=value' : name === 'profile' ? 'NAME' : 'N'}` : '';
+    return `[${short}--${name}${value}]${'multiple' in o ? '...' : ''}`;
+  };
+  const lines = ['usage:'];
+  for (const [name, spec] of Object.entries(COMMANDS)) {
+    lines.push(`  pipeline ${[name, spec.args, ...spec.options.map(flag)].filter(Boolean).join(' ')}`);
+  }
+  lines.push('  pipeline --version', '', 'commands:');
+  for (const [name, spec] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${spec.summary}`);
+  lines.push('', 'options:');
+  for (const [name, o] of Object.entries(OPTIONS)) lines.push(`  --${name.padEnd(10)} ${o.help}`);
+  lines.push('', 'A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.');
+  return lines.join('\n');
+}
+
+export function parseCommandLine(argv: string[]): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      tokens: true,
+      options: {
+        ...Object.fromEntries(Object.entries(OPTIONS).map(([k, o]) => [k, { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) }])),
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (e) {
+    throw new UserError(`${(e as Error).message} (see pipeline --help)`);
+  }
+  const given = parsed.tokens.filter((t) => t.kind === 'option');
+  if (parsed.values.version) return { kind: 'version' };
+  const [command, ...targets] = parsed.positionals;
+  if (parsed.values.help) return { kind: 'help', exitCode: 0 };
+  if (!command) return { kind: 'help', exitCode: 2 };
+  const spec = COMMANDS[command];
+  if (!spec) throw new UserError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')}; see pipeline --help)`);
+  const problems = [];
+  const counts = new Map<string, number>();
+  for (const t of given) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  for (const [name, n] of counts) {
+    if (!spec.options.includes(name as OptionName)) {
+      problems.push({ field: `--${name}`, message: `pipeline ${command} does not take this option (it takes ${spec.options.map((o) => `--${o}`).join(', ') || 'none'})` });
+    } else if (n > 1 && !('multiple' in OPTIONS[name as OptionName])) {
+      problems.push({ field: `--${name}`, message: `given ${n} times; give it once` });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  const v = parsed.values as Record<string, unknown>;
+  const values: OptionValues = {
+    force: v.force === true,
+    'dry-run': v['dry-run'] === true,
+    jobs: v.jobs as string | undefined,
+    set: (v.set as string[] | undefined) ?? [],
+    profile: v.profile as string | undefined,
+    quiet: v.quiet === true,
+    json: v.json === true,
+    'exit-code': v['exit-code'] === true,
+    dot: v.dot === true,
+    'keep-days': v['keep-days'] as string | undefined,
+  };
+  return { kind: 'command', command, targets, values };
+}
