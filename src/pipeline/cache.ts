@@ -39,13 +39,28 @@ export class RunCache {
     return found.state === 'ok' ? found.record : undefined; // a torn or edited record is as good as none
   }
 
+  /**
+   * The fingerprints that have a record, from one directory listing: status of thousands of
+   * never-run instances then asks only about those, instead of failing to open a file for each.
+   */
+  async fingerprints(): Promise<Set<string>> {
+    try {
+      return new Set((await readdir(path.join(this.dir, 'runs'))).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+      throw e;
+    }
+  }
+
   /** The record of `fingerprint`, or why there is none usable (status names a corrupt one). */
   async inspect(fingerprint: string): Promise<{ state: 'none' } | { state: 'corrupt'; reason: string } | { state: 'ok'; record: RunRecord }> {
     let text: string;
     try {
       text = await readFile(this.runPath(fingerprint), 'utf8');
-    } catch {
-      return { state: 'none' };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'none' };
+      // Unreadable (permissions, I/O): a record that exists but cannot be used, said as such.
+      return { state: 'corrupt', reason: `record ${path.relative(process.cwd(), this.runPath(fingerprint))} cannot be read (${(e as Error).message})` };
     }
     const shown = path.relative(process.cwd(), this.runPath(fingerprint));
     let raw: unknown;

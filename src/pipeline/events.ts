@@ -5,6 +5,8 @@ export type Outcome = 'fresh' | 'restored' | 'ran' | 'failed' | 'skipped';
 
 export type RunEvent =
   | { type: 'planned'; instances: Array<{ id: string; description: string }> }
+  /** Stale, waiting for a free slot. */
+  | { type: 'queued'; id: string; reasons: string[] }
   | { type: 'start'; id: string; reasons: string[] }
   | { type: 'restoring'; id: string }
   | { type: 'progress'; id: string; update: ProgressUpdate }

@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { mkdir, rm } from 'node:fs/promises';
+import pLimit from 'p-limit';
 import { RunCache } from './cache.ts';
 import { isUserError } from './errors.ts';
 import type { Outcome, Reporter } from './events.ts';
@@ -16,10 +17,12 @@ import { selectInstances, type Plan, type PlannedInstance } from './plan.ts';
 import { Slots } from './slots.ts';
 import { stateDirs } from './state-dirs.ts';
 import { commitOutputs, type Produced } from './steps/commit.ts';
-import { decide, depHashes } from './steps/decide.ts';
+import { decide, depHashes, type Decision } from './steps/decide.ts';
 import { restoreFromRunCache } from './steps/restore.ts';
 import { runStage } from './steps/run.ts';
 import { Staging } from './steps/staging.ts';
+
+const OBSERVE_CONCURRENCY = 32;
 
 export interface ExecuteOptions {
   targets: string[];
@@ -47,6 +50,8 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
   const failures: ExecuteResult['failures'] = [];
   const tasks = new Map<string, Promise<Outcome>>();
   const todo = plan.instances.filter((i) => selected.has(i.id));
+  // Checks of many instances at once would open thousands of files; a few dozen keep the disk busy.
+  const observing = pLimit(OBSERVE_CONCURRENCY);
   opts.reporter.event({ type: 'planned', instances: todo.map((i) => ({ id: i.id, description: i.description })) });
 
   for (const inst of todo) {
@@ -59,6 +64,25 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       };
       if (ups.some((o) => o === 'failed' || o === 'skipped')) return done('skipped', 0, 'an upstream stage did not complete');
       if (opts.signal.aborted) return done('skipped', 0, 'interrupted');
+      const env = { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force };
+      const failed = (e: unknown, started: number): Outcome => {
+        // Stopped by Ctrl-C, not failed: its outputs and lock entry are as they were, and a stage
+        // with checkpoints resumes on the next run.
+        if (opts.signal.aborted) return done('skipped', (performance.now() - started) / 1000, 'interrupted');
+        const message = (e as Error).message;
+        failures.push({ id: inst.id, message, userError: isUserError(e) });
+        return done('failed', (performance.now() - started) / 1000, message);
+      };
+      // Decided before it waits for a slot: a fresh instance is reported at once and never holds
+      // a slot, so an up-to-date run of thousands of instances costs their checks, nothing more.
+      let decision: Decision;
+      try {
+        decision = await observing(() => decide(inst, hasher, lock, opts.force));
+      } catch (e) {
+        return failed(e, performance.now());
+      }
+      if (decision.kind === 'fresh') return done('fresh');
+      opts.reporter.event({ type: 'queued', id: inst.id, reasons: decision.reasons });
       // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
       const slot = await slots.acquire(lock.get(inst.id)?.run.seconds);
       if (opts.signal.aborted) {
@@ -68,15 +92,10 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       }
       const started = performance.now();
       try {
-        const outcome = await runInstance(inst, { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, threads: slot.threads, cores: slot.cores });
+        const outcome = await produce(inst, decision, { ...env, threads: slot.threads, cores: slot.cores });
         return done(outcome, (performance.now() - started) / 1000);
       } catch (e) {
-        // Stopped by Ctrl-C, not failed: its outputs and lock entry are as they were, and a stage
-        // with checkpoints resumes on the next run.
-        if (opts.signal.aborted) return done('skipped', (performance.now() - started) / 1000, 'interrupted');
-        const message = (e as Error).message;
-        failures.push({ id: inst.id, message, userError: isUserError(e) });
-        return done('failed', (performance.now() - started) / 1000, message);
+        return failed(e, started);
       } finally {
         slot.release();
       }
@@ -101,11 +120,9 @@ interface InstanceEnv {
   cores: number[] | undefined;
 }
 
-/** One instance through the named steps: decide, then restore or run into staging, then commit. */
-async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Outcome> {
+/** A stale instance through the named steps: restore or run into staging, then commit. */
+async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind: 'stale' }>, env: InstanceEnv): Promise<Outcome> {
   const { plan, lock, hasher, cache, reporter } = env;
-  const decision = await decide(inst, hasher, lock, env.force);
-  if (decision.kind === 'fresh') return 'fresh';
   reporter.event({ type: 'start', id: inst.id, reasons: decision.reasons });
   const deps = depHashes(inst, decision.observed);
 

@@ -5,7 +5,7 @@
  * re-reads no large file.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, lstatSync, type Stats } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './fs-atomic.ts';
@@ -98,12 +98,8 @@ export class Hasher {
   /** hashPath plus, for a directory, the listing it was hashed from (the run-cache stores it). */
   async describe(rel: string): Promise<(PathHash & { listing?: DirListing }) | undefined> {
     const abs = path.join(this.root, rel);
-    let st;
-    try {
-      st = await lstat(abs);
-    } catch {
-      return undefined;
-    }
+    const st = statOrMissing(abs);
+    if (!st) return undefined;
     if (st.isDirectory()) {
       const listing = await this.listDir(abs);
       return { hash: dirHash(listing), size: listing.reduce((s, f) => s + f.size, 0), files: listing.length, listing };
@@ -139,6 +135,20 @@ export class Hasher {
     this.entries.set(key, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash });
     this.dirty = true;
     return hash;
+  }
+}
+
+/**
+ * lstat, synchronously: a status of thousands of instances makes tens of thousands of these, and
+ * a promise round trip through the thread pool costs ten times the call itself. Only "not there"
+ * reads as missing; a permission error is an error, never a missing output.
+ */
+function statOrMissing(abs: string): Stats | undefined {
+  try {
+    return lstatSync(abs, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
   }
 }
 

@@ -139,14 +139,27 @@ export class Lock {
     return changed ? this.write() : this.writing;
   }
 
+  /**
+   * Resolves once a write that began after this call is on disk, so a caller that awaits it
+   * (commit drops an entry before it replaces outputs) knows its change is durable. Changes made
+   * while a write is in flight share the next one: a grid of thousands of instances finishing
+   * together rewrites the file a few times, not once per instance.
+   */
   private write(): Promise<void> {
-    const snapshot = this.render();
-    this.writing = this.writing.then(async () => {
-      await writeFileAtomic(this.file, snapshot);
-      await this.writeMirror(sha256(snapshot), []);
-    });
-    return this.writing;
+    if (!this.next) {
+      const next = this.writing.then(async () => {
+        this.next = undefined;
+        const snapshot = this.render();
+        await writeFileAtomic(this.file, snapshot);
+        await this.writeMirror(sha256(snapshot), []);
+      });
+      this.next = next;
+      this.writing = next;
+    }
+    return this.next;
   }
+
+  private next: Promise<void> | undefined;
 
   render(): string {
     const stages: Record<string, unknown> = {};

@@ -17,14 +17,31 @@ export interface Observed {
 
 const MISSING = 'missing';
 
+/**
+ * The code hash of each set of code files, once per hasher (one command): the thousand instances
+ * of a matrix stage share their code, and one command sees one snapshot of it.
+ */
+const codeHashes = new WeakMap<Hasher, Map<string, Promise<string>>>();
+
+function codeHash(files: string[], hasher: Hasher): Promise<string> {
+  let memo = codeHashes.get(hasher);
+  if (!memo) codeHashes.set(hasher, (memo = new Map()));
+  const key = files.join('\n');
+  let hash = memo.get(key);
+  if (!hash) {
+    hash = (async () => {
+      const parts = await Promise.all(files.map(async (f) => `${f}\0${(await hasher.hashPath(f))?.hash ?? MISSING}`));
+      return sha256(parts.join('\n'));
+    })();
+    memo.set(key, hash);
+  }
+  return hash;
+}
+
 export async function observe(inst: PlannedInstance, hasher: Hasher): Promise<Observed> {
-  const codeHashes: string[] = [];
-  for (const f of inst.codeFiles) codeHashes.push(`${f}\0${(await hasher.hashPath(f))?.hash ?? MISSING}`);
-  const code = sha256(codeHashes.join('\n'));
-  const deps: Record<string, PathHash | undefined> = {};
-  for (const d of inst.deps) deps[d] = await hasher.hashPath(d);
-  const outs: Record<string, PathHash | undefined> = {};
-  for (const o of inst.outs) outs[o] = await hasher.hashPath(o);
+  const hashAll = async (paths: string[]): Promise<Record<string, PathHash | undefined>> =>
+    Object.fromEntries(await Promise.all(paths.map(async (p) => [p, await hasher.hashPath(p)] as const)));
+  const [code, deps, outs] = await Promise.all([codeHash(inst.codeFiles, hasher), hashAll(inst.deps), hashAll(inst.outs)]);
   return { code, deps, outs, fingerprint: fingerprintFor(inst, code, deps) };
 }
 

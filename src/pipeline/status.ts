@@ -3,11 +3,14 @@
  * re-check after a stale upstream, whether the run-cache can restore it, and an estimate of the
  * time the stale part will take from the wall times recorded in pipeline.lock.
  */
+import pLimit from 'p-limit';
 import { RunCache } from './cache.ts';
 import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
 import { observe, staleReasons } from './staleness.ts';
+
+const STATUS_CONCURRENCY = 32;
 
 export type InstanceState = 'fresh' | 'stale' | 'downstream';
 
@@ -43,11 +46,14 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
     const stage = id.split('@')[0]!;
     ranSeconds.set(stage, [...(ranSeconds.get(stage) ?? []), e.run.seconds]);
   }
-  for (const inst of plan.instances) {
-    if (selected && !selected.has(inst.id)) continue;
+  // Observing is disk work, independent per instance: done many at once. The states need the
+  // upstream's state, so they are settled in plan order afterwards, in memory.
+  const chosen = plan.instances.filter((inst) => !selected || selected.has(inst.id));
+  const limit = pLimit(STATUS_CONCURRENCY);
+  const observed = await Promise.all(chosen.map((inst) => limit(() => observe(inst, hasher))));
+  chosen.forEach((inst, i) => {
     const entry = lock.get(inst.id);
-    const obs = await observe(inst, hasher);
-    const reasons = staleReasons(inst, obs, entry);
+    const reasons = staleReasons(inst, observed[i]!, entry);
     let state: InstanceState = reasons.length > 0 ? 'stale' : 'fresh';
     const staleUp = inst.upstream.filter((u) => states.get(u) && states.get(u) !== 'fresh');
     if (state === 'fresh' && staleUp.length > 0) {
@@ -55,25 +61,31 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
       reasons.push(`re-checked after ${staleUp.join(', ')} (its output may change)`);
     }
     states.set(inst.id, state);
-    // Restorable only from a verified entry: a corrupt one is named, and the instance will re-run.
-    let restorable = false;
-    if (state === 'stale') {
-      const found = await cache.inspect(obs.fingerprint);
-      const problem = found.state === 'corrupt' ? found.reason : found.state === 'ok' ? await cache.verify(found.record, inst.outs) : undefined;
-      if (problem) reasons.push(`run-cache: ${problem}; it will not be used (the stage re-runs)`);
-      restorable = found.state === 'ok' && !problem;
-    }
     const recorded = entry?.run.outcome === 'ran' ? entry.run.seconds : median(ranSeconds.get(inst.stage) ?? []);
     instances.push({
       id: inst.id,
       stage: inst.stage,
       state,
       reasons,
-      restorable,
+      restorable: false,
       estimate_seconds: recorded ?? null,
       last_run: entry ? { seconds: entry.run.seconds, peak_rss_mb: entry.run.peak_rss_mb, finished_at: entry.run.finished_at } : null,
     });
-  }
+  });
+  // Restorable only from a verified entry: a corrupt one is named, and the instance will re-run.
+  const recorded = await cache.fingerprints();
+  await Promise.all(
+    instances.map((s, i) =>
+      s.state !== 'stale' || !recorded.has(observed[i]!.fingerprint)
+        ? undefined
+        : limit(async () => {
+            const found = await cache.inspect(observed[i]!.fingerprint);
+            const problem = found.state === 'corrupt' ? found.reason : found.state === 'ok' ? await cache.verify(found.record, chosen[i]!.outs) : undefined;
+            if (problem) s.reasons.push(`run-cache: ${problem}; it will not be used (the stage re-runs)`);
+            s.restorable = found.state === 'ok' && !problem;
+          }),
+    ),
+  );
   await hasher.save();
   let estimate = 0;
   let unknown = 0;

@@ -15,6 +15,15 @@ interface Pending {
 
 export function listrReporter(): Reporter {
   const pending = new Map<string, Pending>();
+  const tally = { total: 0, done: 0, running: new Set<string>(), queued: new Set<string>(), outcomes: new Map<string, number>() };
+  let overall: Task | undefined;
+  let finishOverall: (() => void) | undefined;
+  const showTally = (): void => {
+    if (!overall) return;
+    const outcomes = [...tally.outcomes].map(([o, n]) => `${n} ${o}`).join(', ');
+    overall.title = `pipeline: ${tally.done}/${tally.total} done${outcomes ? ` (${outcomes})` : ''}, ${tally.running.size} running, ${tally.queued.size} waiting`;
+    if (tally.done === tally.total) finishOverall?.();
+  };
   let running: Promise<unknown> = Promise.resolve();
   const entry = (id: string): Pending => {
     let p = pending.get(id);
@@ -25,8 +34,20 @@ export function listrReporter(): Reporter {
     event(e: RunEvent) {
       switch (e.type) {
         case 'planned': {
+          tally.total = e.instances.length;
           const list = new Listr(
-            e.instances.map(({ id }) => ({
+            [
+              {
+                // The overall line: how far the run is, above the per-instance rows.
+                title: 'pipeline',
+                task: (_ctx: unknown, task: Task) =>
+                  new Promise<void>((resolve) => {
+                    overall = task;
+                    showTally();
+                    finishOverall = resolve;
+                  }),
+              },
+              ...e.instances.map(({ id }) => ({
               title: id,
               task: (_ctx: unknown, task: Task) =>
                 new Promise<void>((resolve, reject) => {
@@ -44,7 +65,8 @@ export function listrReporter(): Reporter {
                   };
                   if (p.early) p.settle(p.early);
                 }),
-            })),
+              })),
+            ],
             {
               concurrent: true,
               exitOnError: false,
@@ -58,9 +80,25 @@ export function listrReporter(): Reporter {
           running = list.run().catch(() => {});
           break;
         }
+        case 'queued': {
+          const t = entry(e.id).task;
+          if (t) {
+            t.title = `${e.id} (waiting for a free slot)`;
+            t.output = `stale: ${e.reasons.join('; ')}`;
+          }
+          tally.queued.add(e.id);
+          showTally();
+          break;
+        }
         case 'start': {
           const t = entry(e.id).task;
-          if (t) t.output = `stale: ${e.reasons.join('; ')}`;
+          if (t) {
+            t.title = e.id;
+            t.output = `stale: ${e.reasons.join('; ')}`;
+          }
+          tally.queued.delete(e.id);
+          tally.running.add(e.id);
+          showTally();
           break;
         }
         case 'restoring': {
@@ -79,6 +117,11 @@ export function listrReporter(): Reporter {
           break;
         }
         case 'done': {
+          tally.queued.delete(e.id);
+          tally.running.delete(e.id);
+          tally.done++;
+          tally.outcomes.set(e.outcome, (tally.outcomes.get(e.outcome) ?? 0) + 1);
+          showTally();
           const p = entry(e.id);
           if (p.settle) p.settle(e);
           else p.early = e;
