@@ -58,3 +58,41 @@ describe('scheduling', { concurrency: false }, () => {
     assert.deepEqual(startOrder(r.stdout).slice(0, 2).sort(), ['train@a', 'train@d']);
   });
 });
+
+describe('fresh instances and free slots', () => {
+  it('reports an up-to-date instance at once, without waiting for a slot a long stage holds', async () => {
+    const p = await Project.create({
+      'pipeline.yaml': `
+stages:
+  slow:
+    module: stages/toy.ts
+    params: [slow]
+    outs: [out/slow.txt]
+  quick:
+    module: stages/toy.ts
+    params: [quick]
+    outs: [out/quick.txt]
+`,
+      'configs/slow.yaml': 'v: 1\n',
+      'configs/quick.yaml': 'v: 1\n',
+    });
+    try {
+      assert.equal((await p.run()).code, 0);
+      // Recorded as the longer one, so it takes the only slot first (longest first).
+      const lock = parse(await p.read('pipeline.lock')) as { stages: Record<string, { run: { seconds: number } }> };
+      lock.stages.slow!.run.seconds = 100;
+      lock.stages.quick!.run.seconds = 1;
+      await p.write('pipeline.lock', stringify(lock));
+      await p.write('configs/slow.yaml', 'v: 2\nsleep_ms: 3000\n');
+      const r = await p.run('--jobs', '1');
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n');
+      const quick = lines.findIndex((l) => /^✔ quick: up to date$/.test(l));
+      const slow = lines.findIndex((l) => /^✔ slow: ran in /.test(l));
+      assert.ok(quick >= 0 && slow >= 0, r.stdout);
+      assert.ok(quick < slow, `the fresh instance is reported before the slow one finishes:\n${r.stdout}`);
+    } finally {
+      await p.dispose();
+    }
+  });
+});
