@@ -41,7 +41,7 @@ const cases: Case[] = [
   { name: 'empty outs', files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: []') }, expect: /^pipeline\.yaml:5:11: stages\.a\.outs: a stage must declare at least one out/ },
   { name: 'module does not exist', files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/nope.ts\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/nope\.ts does not exist/ },
   { name: 'module is not a stage', files: { 'stages/empty.ts': 'export const x = 1;\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/empty.ts\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/empty\.ts must default-export defineStage/ },
-  { name: 'module does not compile', files: { 'stages/broken.ts': 'export default {{;\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/broken.ts\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/broken\.ts failed to load/ },
+  { name: 'module does not compile', files: { 'stages/broken.ts': 'export default {{;\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/broken.ts\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/broken\.ts failed to load: stages\/broken\.ts:1:\d+: ERROR: / },
   { name: 'module is not a .ts file', files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/toy.py\n    params') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: must be a \.ts or \.js module/ },
   { name: 'params key not in configs', files: { 'pipeline.yaml': GOOD.replace('params: [a]', 'params: [a, trainer.lr]') }, expect: /^pipeline\.yaml:4:17: stages\.a\.params\[1\]: config key "trainer\.lr" is not set by any file under configs\// },
   { name: 'malformed params key path', files: { 'pipeline.yaml': GOOD.replace('params: [a]', 'params: [a..b]') }, expect: /^pipeline\.yaml:4:14: stages\.a\.params\[0\]: must be a config key path/ },
@@ -68,6 +68,8 @@ const cases: Case[] = [
   { name: 'a bad --set value is located on the command line', files: { 'stages/strict.ts': STRICT_STAGE, 'configs/strict.yaml': 'epochs: 3\nbackend: cpu\n', 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]') }, args: ['--set', 'strict.epochs=0'], expect: /^<command line>:1:1: strict\.epochs: / },
   { name: 'malformed --set', files: {}, args: ['--set', 'epochs'], expect: /^--set: "epochs" is not key\.path=value/ },
   { name: 'unknown profile', files: {}, args: ['--profile', 'gpu'], expect: /^--profile: no profile "gpu"/ },
+  { name: '${id} in a stage without foreach', files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: ["out/${id}.txt"]') }, expect: /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: "out\/\$\{id\}\.txt": \$\{id\} stands for an instance id, and only a matrix stage/ },
+  { name: 'one config in two files (.yml beside .yaml)', files: { 'configs/a.yml': 'v: 2\n' }, expect: /^configs\/a\.yml:1:1: sets config "a" as configs\/a\.yaml does too; keep one of the two files$/ },
   { name: '--set with a misspelt top-level key', files: {}, args: ['--set', 'aa.v=2'], expect: /^--set aa\.v: no config "aa" under configs\/ \(there are: a\)$/ },
   { name: 'unknown target stage', files: {}, args: ['nope'], expect: /^stage: no stage or instance "nope"/ },
 ];

@@ -94,6 +94,15 @@ async function expandStage(
   };
 
   if (!stage.matrix || !spec.foreach) {
+    let templated = false;
+    for (const kind of ['deps', 'outs'] as const) {
+      spec[kind].forEach((p, i) => {
+        if (!p.includes('${')) return;
+        templated = true;
+        problems.push({ ...field(kind, i), message: `"${p}": \${id} stands for an instance id, and only a matrix stage (one with foreach:) has instances` });
+      });
+    }
+    if (templated) return [];
     const params = selectConfig(tree, spec.params, (i) => field('params', i), problems);
     if (!params) return [];
     const checked = stage.params.safeParse(params);
@@ -175,13 +184,23 @@ async function loadStageModule(root: string, module: string): Promise<AnyStage |
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (e) {
-    return `module ${module} failed to load: ${(e as Error).message.split('\n')[0]}`;
+    return `module ${module} failed to load: ${loadError(root, e as Error)}`;
   }
   const stage = mod.default as Partial<AnyStage> | undefined;
   if (!stage || typeof stage.run !== 'function' || !(stage.params instanceof z.ZodType)) {
     return `module ${module} must default-export defineStage({ description, params, run })`;
   }
   return stage as AnyStage;
+}
+
+/**
+ * The useful line of a module's load error. The TypeScript loader's compile errors start with
+ * "Transform failed with 1 error:" and put file:line:column and the message on the next line.
+ */
+function loadError(root: string, e: Error): string {
+  const lines = e.message.split('\n').filter((l) => l.trim() !== '');
+  const first = /^Transform failed with \d+ errors?:?$/.test(lines[0] ?? '') && lines[1] ? lines[1] : (lines[0] ?? String(e));
+  return first.replaceAll(`${root}${path.sep}`, '');
 }
 
 /** Builds the nested object of the named key paths ("train.lr" -> { train: { lr } }). */
@@ -198,7 +217,9 @@ function selectConfig(
   keys.forEach((key, i) => {
     const p = key.split('.');
     if (!tree.has(p)) {
-      if (allowMissing) return;
+      // An empty folder (configs/experiments/ with no experiment yet) is a set that is empty; a
+      // key with no file and no folder is a typo, and would silently drop what it meant.
+      if (allowMissing && tree.isDirectory(p)) return;
       problems.push({ ...locate(i), message: `config key "${key}" is not set by any file under configs/` });
       ok = false;
       return;

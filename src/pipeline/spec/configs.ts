@@ -27,6 +27,8 @@ export interface ConfigTree {
   /** Whether `path` exists in the merged tree. */
   has(path: KeyPath): boolean;
   get(path: KeyPath): unknown;
+  /** Whether configs/ has a folder for this key path (it may hold no files yet). */
+  isDirectory(path: string[]): boolean;
 }
 
 export interface ConfigOptions {
@@ -40,9 +42,18 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
   const value: Record<string, unknown> = {};
   const layers: Layer[] = [];
 
-  for (const rel of await yamlFilesUnder(root, CONFIG_DIR)) {
+  const fileOfKey = new Map<string, string>();
+  const directories = new Set<string>();
+  for (const rel of await yamlFilesUnder(root, CONFIG_DIR, directories)) {
     const keyPath = rel.slice(CONFIG_DIR.length + 1).replace(/\.ya?ml$/, '').split('/');
     if (keyPath[0] === PROFILE_DIR) continue;
+    const other = fileOfKey.get(keyPath.join('.'));
+    if (other) {
+      // x.yml beside x.yaml would merge silently, the later winning key by key.
+      problems.push({ location: { file: rel, line: 1, column: 1 }, message: `sets config "${keyPath.join('.')}" as ${other} does too; keep one of the two files` });
+      continue;
+    }
+    fileOfKey.set(keyPath.join('.'), rel);
     const { yaml, problems: p } = await readYaml(path.join(root, rel), rel);
     problems.push(...p);
     if (!yaml) continue;
@@ -102,6 +113,7 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
 
   const tree: ConfigTree = {
     value,
+    isDirectory: (p) => directories.has(p.join('.')),
     get: (p) => getAt(value, p),
     has: (p) => getAt(value, p) !== undefined,
     locate(p) {
@@ -130,17 +142,22 @@ function fileLayer(prefix: string[], yaml: YamlFile): Layer {
   };
 }
 
-async function yamlFilesUnder(root: string, rel: string): Promise<string[]> {
+/** YAML files under `rel`, sorted; `directories` collects the config key paths of the folders. */
+async function yamlFilesUnder(root: string, rel: string, directories?: Set<string>): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(path.join(root, rel), { withFileTypes: true });
-  } catch {
-    return [];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
   }
   const out: string[] = [];
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const child = `${rel}/${e.name}`;
-    if (e.isDirectory()) out.push(...(await yamlFilesUnder(root, child)));
+    if (e.isDirectory()) {
+      directories?.add(child.slice(CONFIG_DIR.length + 1).split('/').join('.'));
+      out.push(...(await yamlFilesUnder(root, child, directories)));
+    }
     else if (/\.ya?ml$/.test(e.name)) out.push(child);
   }
   return out;
