@@ -16,18 +16,23 @@ import { acquireRunLock } from './run-lock.ts';
 import { loadPlan } from './spec/plan-cache.ts';
 import { stateDirs } from './state-dirs.ts';
 import { computeStatus, type StatusReport } from './status.ts';
+import { EXPERIMENT_HELP, EXPERIMENT_USAGE, experimentCommand, isExperimentCommand } from './experiments/command.ts';
 
 const USAGE = `usage:
   pipeline run [stage...] [--force] [--dry-run] [--jobs N] [--set key=value]... [--profile NAME]
   pipeline status [stage...] [--json] [--set key=value]... [--profile NAME]
   pipeline dag [--set key=value]... [--profile NAME]
   pipeline gc [--keep-days N] [--dry-run]
+${EXPERIMENT_USAGE}
 
 A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.
 gc empties the run-cache of everything pipeline.lock does not record and no run used in the last
-N days (default 30), and of partial files a killed run left.`;
+N days (default 30), and of partial files a killed run left.
+${EXPERIMENT_HELP}`;
 
 export async function main(argv: string[], root = process.cwd()): Promise<number> {
+  // They read revisions rather than run a plan, and take their own options.
+  if (isExperimentCommand(argv)) return experimentCommand(argv, root);
   let args;
   try {
     args = parseArgs({

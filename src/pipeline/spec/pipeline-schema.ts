@@ -1,5 +1,6 @@
 /** The schema of pipeline.yaml. Types come from here (z.infer), nowhere else. */
 import { z } from 'zod';
+import { ExperimentsSpecSchema } from '../experiments/spec.ts';
 
 export const PIPELINE_FILE = 'pipeline.yaml';
 
@@ -33,5 +34,7 @@ export const PipelineSpecSchema = z.strictObject({
   stages: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"'), StageSpecSchema)
     .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
+  /** What `pipeline exp show` and `metrics diff` call an experiment; the runner ignores it. */
+  experiments: ExperimentsSpecSchema.optional(),
 });
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
