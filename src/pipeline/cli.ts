@@ -17,6 +17,7 @@ import { loadPlan } from './spec/plan-cache.ts';
 import { stateDirs } from './state-dirs.ts';
 import { computeStatus, type StatusReport } from './status.ts';
 import { EXPERIMENT_HELP, EXPERIMENT_USAGE, experimentCommand, isExperimentCommand } from './experiments/command.ts';
+import { VERIFY_HELP, VERIFY_USAGE, verifyCommand } from './verify/command.ts';
 
 const USAGE = `usage:
   pipeline run [stage...] [--force] [--dry-run] [--jobs N] [--set key=value]... [--profile NAME]
@@ -24,15 +25,18 @@ const USAGE = `usage:
   pipeline dag [--set key=value]... [--profile NAME]
   pipeline gc [--keep-days N] [--dry-run]
 ${EXPERIMENT_USAGE}
+${VERIFY_USAGE}
 
 A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.
 gc empties the run-cache of everything pipeline.lock does not record and no run used in the last
 N days (default 30), and of partial files a killed run left.
-${EXPERIMENT_HELP}`;
+${EXPERIMENT_HELP}
+${VERIFY_HELP}`;
 
 export async function main(argv: string[], root = process.cwd()): Promise<number> {
-  // They read revisions rather than run a plan, and take their own options.
+  // Commands with their own options that never run the executor: comparing and verifying runs.
   if (isExperimentCommand(argv)) return experimentCommand(argv, root);
+  if (argv[0] === 'verify') return verifyCommand(argv, root);
   let args;
   try {
     args = parseArgs({

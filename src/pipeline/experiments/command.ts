@@ -3,8 +3,8 @@
  * print; they never run a stage, write the lock or touch the cache, so they need no plan and work
  * even when the current configs do not validate.
  */
-import { parseArgs } from 'node:util';
-import { formatProblem, isUserError, UserError } from '../errors.ts';
+import { exitCodeOf, parseCommandArgs } from '../command-kit.ts';
+import { UserError } from '../errors.ts';
 import { collectExperiments, readLockAt } from './collect.ts';
 import { diffFlat, diffTable } from './diff.ts';
 import type { Flat } from './flatten.ts';
@@ -34,8 +34,8 @@ export interface Output {
 
 const stdio: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-export async function experimentCommand(argv: string[], root: string, io: Output = stdio): Promise<number> {
-  try {
+export function experimentCommand(argv: string[], root: string, io: Output = stdio): Promise<number> {
+  return exitCodeOf(async () => {
     const args = parseOptions(argv.slice(2));
     const format = outputFormat(args.values);
     const workspace = await openRevision(root, WORKSPACE);
@@ -68,30 +68,18 @@ export async function experimentCommand(argv: string[], root: string, io: Output
     else if (entries.length === 0 && format === 'text') io.out(`no ${argv[0]} changed between ${a} and ${b}\n`);
     else io.out(renderTable(diffTable(entries, { row: argv[0] === 'metrics' ? 'experiment' : 'stage', old: a, new: b }, format !== 'csv'), format));
     return 0;
-  } catch (e) {
-    if (!isUserError(e)) throw e;
-    for (const p of e.problems) io.err(`pipeline: ${formatProblem(p)}\n`);
-    return 2;
-  }
+  }, io.err);
 }
 
 function parseOptions(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        all: { type: 'boolean', default: false },
-        sort: { type: 'string' },
-        where: { type: 'string', multiple: true, default: [] },
-        json: { type: 'boolean', default: false },
-        csv: { type: 'boolean', default: false },
-        md: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UserError((e as Error).message);
-  }
+  return parseCommandArgs(argv, {
+    all: { type: 'boolean', default: false },
+    sort: { type: 'string' },
+    where: { type: 'string', multiple: true, default: [] },
+    json: { type: 'boolean', default: false },
+    csv: { type: 'boolean', default: false },
+    md: { type: 'boolean', default: false },
+  });
 }
 
 function outputFormat(v: { json: boolean; csv: boolean; md: boolean }): TextFormat | 'json' {
