@@ -141,4 +141,17 @@ describe('comparing runs across commits', { concurrency: false }, () => {
     assert.equal(badColumn.code, 2);
     assert.match(badColumn.stderr, /^pipeline: --sort: no column "acc" \(did you mean "accuracy"\?\)$/);
   });
+
+  it('a mistake in the experiments: section of pipeline.yaml names its line and field', async () => {
+    const pipeline = await p.read('pipeline.yaml');
+    await p.write('pipeline.yaml', `${pipeline}experiments:\n  metrics:\n    - file: out/summary.json\n`);
+    try {
+      const r = await p.cli('exp', 'show');
+      assert.equal(r.code, 2);
+      const line = pipeline.split('\n').length + 2; // the "- file:" line
+      assert.equal(r.stderr, `pipeline: pipeline.yaml:${line}:7: experiments.metrics[0]: ` + 'a metrics file shared by all experiments needs `rows`; a file per experiment must name ${id} in its path');
+    } finally {
+      await p.write('pipeline.yaml', pipeline);
+    }
+  });
 });

@@ -37,9 +37,9 @@ export function diffFlat(before: Map<string, Flat>, after: Map<string, Flat>, al
 
 /** `signed`: the change as "+0.0158" for people; a plain number for CSV. */
 export function diffTable(entries: DiffEntry[], labels: { row: string; old: string; new: string }, signed: boolean): Table {
-  const change = (c: number | undefined): Cell => (c === undefined ? null : signed ? `${c > 0 ? '+' : ''}${formatCell(c)}` : c);
+  const change = (c: number | undefined): Cell | undefined => (c === undefined ? undefined : signed ? `${c > 0 ? '+' : ''}${formatCell(c)}` : c);
   return {
     columns: [labels.row, 'key', labels.old, labels.new, 'change'],
-    rows: entries.map((e) => [e.row, e.key, e.old ?? null, e.new ?? null, change(e.change)]),
+    rows: entries.map((e) => [e.row, e.key, e.old, e.new, change(e.change)]),
   };
 }

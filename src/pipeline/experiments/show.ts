@@ -31,11 +31,13 @@ export function showTable(rows: ExperimentRow[], opts: ShowOptions): Table {
   if (opts.sort !== undefined) shown = sorted(shown, opts.sort, known);
 
   const visible = (c: string): boolean => opts.all || !opts.hide.some((p) => underPrefix(c, p));
-  // A param every row shares says nothing about the differences; --all shows it.
-  const varies = (c: string): boolean => opts.all || rows.length < 2 || new Set(rows.map((r) => JSON.stringify(r.params[c] ?? null))).size > 1;
+  // Judged on the rows shown: a param they all share (or none has) says nothing about their
+  // differences; --all shows it.
+  const varies = (c: string): boolean =>
+    opts.all || shown.length < 2 || new Set(shown.map((r) => (c in r.params ? JSON.stringify(r.params[c]) : 'absent'))).size > 1;
   const multiRev = new Set(rows.map((r) => r.rev)).size > 1;
   const columns = [...(multiRev ? ['rev'] : []), 'experiment', ...paramCols.filter((c) => visible(c) && varies(c)), ...metricCols.filter(visible)];
-  return { columns, rows: shown.map((r) => columns.map((c) => cell(r, c) ?? null)) };
+  return { columns, rows: shown.map((r) => columns.map((c) => cell(r, c))) };
 }
 
 /** For --json: every param and metric, whatever the column options say. */

@@ -8,7 +8,8 @@ import type { Cell } from './flatten.ts';
 
 export interface Table {
   columns: string[];
-  rows: Cell[][];
+  /** undefined: the row has no such value (shown "-"); null is a value (shown "null"). */
+  rows: Array<Array<Cell | undefined>>;
 }
 
 export type TextFormat = 'text' | 'md' | 'csv';
@@ -35,7 +36,7 @@ export function renderTable(t: Table, format: TextFormat): string {
 
 /** Four significant digits (accuracies read 0.9391); large values (seconds) to the unit. */
 export function formatCell(c: Cell | undefined): string {
-  if (c === null || c === undefined) return '-';
+  if (c === undefined) return '-';
   if (typeof c !== 'number') return String(c);
   if (Number.isInteger(c)) return String(c);
   if (Math.abs(c) >= 1000) return c.toFixed(0);
