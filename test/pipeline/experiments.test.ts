@@ -20,6 +20,18 @@ stages:
     params: [summary]
     deps: [out/metrics]
     outs: [out/summary.txt]
+experiments:
+  plots:
+    - kind: lines
+      title: Loss per step
+      file: out/metrics/\${id}.json
+      points: history
+      x: step
+      y: [loss]
+    - kind: bars
+      title: Accuracy per class
+      file: out/metrics/\${id}.json
+      field: per_class
 `;
 
 /** One experiment per item; its metrics are a function of its lr, so a param change moves them. */
@@ -35,7 +47,7 @@ export default {
   },
   async run(ctx: any) {
     const lr = ctx.params.item.lr;
-    await writeFile(ctx.outs[0], JSON.stringify({ id: ctx.instance, accuracy: lr * 2, loss: 1 - lr, history: [1, 2], per_class: { cat: lr, dog: lr / 2 } }));
+    await writeFile(ctx.outs[0], JSON.stringify({ id: ctx.instance, accuracy: lr * 2, loss: 1 - lr, history: [{ step: 1, loss: 1 - lr }, { step: 2, loss: 1 - 2 * lr }], per_class: { cat: lr, dog: lr / 2 } }));
   },
 };
 `;
@@ -144,14 +156,28 @@ describe('comparing runs across commits', { concurrency: false }, () => {
 
   it('a mistake in the experiments: section of pipeline.yaml names its line and field', async () => {
     const pipeline = await p.read('pipeline.yaml');
-    await p.write('pipeline.yaml', `${pipeline}experiments:\n  metrics:\n    - file: out/summary.json\n`);
+    const kept = pipeline.slice(0, pipeline.indexOf('experiments:'));
+    await p.write('pipeline.yaml', `${kept}experiments:\n  metrics:\n    - file: out/summary.json\n`);
     try {
       const r = await p.cli('exp', 'show');
       assert.equal(r.code, 2);
-      const line = pipeline.split('\n').length + 2; // the "- file:" line
+      const line = kept.split('\n').length + 2; // the "- file:" line
       assert.equal(r.stderr, `pipeline: pipeline.yaml:${line}:7: experiments.metrics[0]: ` + 'a metrics file shared by all experiments needs `rows`; a file per experiment must name ${id} in its path');
     } finally {
       await p.write('pipeline.yaml', pipeline);
     }
+  });
+
+  it('plots diff draws the declared figures of both revisions into one self-contained page', async () => {
+    const r = await p.cli('plots', 'diff', 'HEAD~1', 'HEAD', '--out', 'diff.html');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'plots diff: 2 figure(s) of HEAD~1 against HEAD written to diff.html');
+    const html = await p.read('diff.html');
+    assert.equal(html.match(/<svg/g)?.length, 2);
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+    const texts = new Set([...html.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]));
+    // Both revisions in the legends, the loss facet, both classes and each revision's experiments.
+    for (const t of ['HEAD~1', 'HEAD', 'loss', 'step', 'cat', 'dog', 'a', 'b', 'c']) assert.ok(texts.has(t), `no "${t}" in the figures`);
+    assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/);
   });
 });

@@ -44,23 +44,52 @@ export async function readLockAt(rev: Revision): Promise<Map<string, LockEntry>>
 
 export async function collectExperiments(rev: Revision, spec: ExperimentsSpec): Promise<ExperimentRow[]> {
   const lock = await readLockAt(rev);
-  const stage = spec.stage ?? onlyMatrixStage(lock, rev);
-  const files = new Map<string, Promise<unknown>>();
-  const json = (rel: string): Promise<unknown> => {
-    let p = files.get(rel);
-    if (!p) files.set(rel, (p = readJson(rev, rel)));
-    return p;
-  };
+  const files = new RevisionFiles(rev);
   const rows: ExperimentRow[] = [];
-  for (const [lockId, entry] of [...lock].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!lockId.startsWith(`${stage}@`)) continue;
-    const id = lockId.slice(stage.length + 1);
+  for (const { id, entry } of experimentsOf(lock, spec, rev)) {
     const sources = spec.metrics ?? defaultSources(entry);
     const metrics: Flat = {};
-    for (const source of sources) Object.assign(metrics, await metricsOf(source, id, json));
+    for (const source of sources) Object.assign(metrics, keepPrefixes(flatten(await files.experimentObject(source, id), { arrays: 'skip', leaves: 'numeric' }), source.fields));
     rows.push({ rev: rev.label, id, params: keepPrefixes(flatten(entry.params, { arrays: 'json', leaves: 'all' }), spec.params), metrics });
   }
   return rows;
+}
+
+/** The lock entries of the experiments stage, by experiment id, in id order. */
+export function experimentsOf(lock: Map<string, LockEntry>, spec: ExperimentsSpec, rev: Revision): Array<{ id: string; entry: LockEntry }> {
+  const stage = spec.stage ?? onlyMatrixStage(lock, rev);
+  return [...lock]
+    .filter(([lockId]) => lockId.startsWith(`${stage}@`))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([lockId, entry]) => ({ id: lockId.slice(stage.length + 1), entry }));
+}
+
+/** A revision's JSON files, each read and parsed once however many experiments share it. */
+export class RevisionFiles {
+  private readonly files = new Map<string, Promise<unknown>>();
+  constructor(private readonly rev: Revision) {}
+
+  json(rel: string): Promise<unknown> {
+    let p = this.files.get(rel);
+    if (!p) this.files.set(rel, (p = readJson(this.rev, rel)));
+    return p;
+  }
+
+  /**
+   * One experiment's object: the whole file when its path names ${id}, else its row (by `id`) in
+   * the array at `rows`; undefined when the revision has neither (not evaluated there).
+   */
+  async experimentObject(source: { file: string; rows?: string }, id: string): Promise<unknown> {
+    const data = await this.json(source.file.replaceAll('${id}', id));
+    if (source.rows === undefined) return data;
+    const rows = valueAt(data, source.rows);
+    return Array.isArray(rows) ? rows.find((r) => r !== null && typeof r === 'object' && (r as { id?: unknown }).id === id) : undefined;
+  }
+}
+
+/** The value at a dotted key path, or undefined. */
+export function valueAt(data: unknown, keyPath: string): unknown {
+  return keyPath.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
 }
 
 function onlyMatrixStage(lock: Map<string, LockEntry>, rev: Revision): string {
@@ -75,18 +104,6 @@ function defaultSources(entry: LockEntry): MetricsSource[] {
   return Object.entries(entry.outs)
     .filter(([out, h]) => out.endsWith('.json') && h.files === 1)
     .map(([out]) => ({ file: out }));
-}
-
-async function metricsOf(source: MetricsSource, id: string, json: (rel: string) => Promise<unknown>): Promise<Flat> {
-  const data = await json(source.file.replaceAll('${id}', id));
-  if (data === undefined) return {};
-  let value: unknown = data;
-  if (source.rows !== undefined) {
-    const rows = source.rows.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
-    if (!Array.isArray(rows)) return {};
-    value = rows.find((r) => r !== null && typeof r === 'object' && (r as { id?: unknown }).id === id);
-  }
-  return keepPrefixes(flatten(value, { arrays: 'skip', leaves: 'numeric' }), source.fields);
 }
 
 async function readJson(rev: Revision, rel: string): Promise<unknown> {

@@ -3,7 +3,10 @@
  * print; they never run a stage, write the lock or touch the cache, so they need no plan and work
  * even when the current configs do not validate.
  */
+import path from 'node:path';
 import { exitCodeOf, parseCommandArgs } from '../command-kit.ts';
+import { writeFileAtomic } from '../fs-atomic.ts';
+import { plotFigures, plotsPage } from './plots.ts';
 import { UserError } from '../errors.ts';
 import { collectExperiments, readLockAt } from './collect.ts';
 import { diffFlat, diffTable } from './diff.ts';
@@ -16,15 +19,17 @@ import { renderTable, type TextFormat } from './table.ts';
 
 export const EXPERIMENT_USAGE = `  pipeline exp show [REV...] [--all] [--sort COLUMN[:desc]] [--where COLUMN<OP>VALUE]... [--json|--csv|--md]
   pipeline metrics diff [A] [B] [--all] [--json|--csv|--md]
-  pipeline params diff [A] [B] [--all] [--json|--csv|--md]`;
+  pipeline params diff [A] [B] [--all] [--json|--csv|--md]
+  pipeline plots diff [A] [B] [--out FILE] [--experiment ID]...`;
 
 export const EXPERIMENT_HELP = `exp show lists the experiments (instances of the stage named by pipeline.yaml's experiments:
 section) of each REV (a git revision, or "${WORKSPACE}", the default) with their params from
-pipeline.lock and their metrics. The diffs compare A (default HEAD) with B (default ${WORKSPACE}).`;
+pipeline.lock and their metrics. The diffs compare A (default HEAD) with B (default ${WORKSPACE});
+plots diff writes the section's figures of both as one HTML page (default plots-diff.html).`;
 
 /** True for the commands this module answers, so the CLI hands them over before loading a plan. */
 export function isExperimentCommand(argv: string[]): boolean {
-  return (argv[0] === 'exp' && argv[1] === 'show') || ((argv[0] === 'metrics' || argv[0] === 'params') && argv[1] === 'diff');
+  return (argv[0] === 'exp' && argv[1] === 'show') || (['metrics', 'params', 'plots'].includes(argv[0] ?? '') && argv[1] === 'diff');
 }
 
 export interface Output {
@@ -52,6 +57,13 @@ export function experimentCommand(argv: string[], root: string, io: Output = std
     if (args.positionals.length > 2) throw new UserError(`${argv[0]} diff takes at most two revisions, got ${args.positionals.length}`);
     const [a = 'HEAD', b = WORKSPACE] = args.positionals;
     const [before, after] = [await openRevision(root, a), await openRevision(root, b)];
+    if (argv[0] === 'plots') {
+      const figures = await plotFigures([before, after], await loadExperimentsSpec(workspace), args.values.experiment);
+      const out = path.resolve(root, args.values.out);
+      await writeFileAtomic(out, await plotsPage(figures, a, b));
+      io.out(`plots diff: ${figures.length} figure(s) of ${a} against ${b} written to ${out.startsWith(root + path.sep) ? path.relative(root, out) : out}\n`);
+      return 0;
+    }
     let sides: [Map<string, Flat>, Map<string, Flat>];
     if (argv[0] === 'metrics') {
       const spec = await loadExperimentsSpec(workspace);
@@ -79,6 +91,8 @@ function parseOptions(argv: string[]) {
     json: { type: 'boolean', default: false },
     csv: { type: 'boolean', default: false },
     md: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'plots-diff.html' },
+    experiment: { type: 'string', multiple: true, default: [] },
   });
 }
 

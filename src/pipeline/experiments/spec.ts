@@ -11,13 +11,14 @@ import { zodProblems } from '../spec/zod-problems.ts';
 import type { Revision } from './revision.ts';
 
 const keyPrefix = z.string().min(1, 'must not be empty');
+const keyPath = z.string().regex(/^[\w-]+(\.[\w-]+)*$/, 'must be a key path like "experiments"');
 
 const MetricsSourceSchema = z
   .strictObject({
     /** A project-relative JSON file; `${id}` stands for the experiment's id. */
     file: z.string().min(1, 'must not be empty'),
     /** Key path of an array of objects with an `id` field, one per experiment (a summary file). */
-    rows: z.string().regex(/^[\w-]+(\.[\w-]+)*$/, 'must be a key path like "experiments"').optional(),
+    rows: keyPath.optional(),
     /** Key-path prefixes to keep; default every number and boolean in the file (or row). */
     fields: z.array(keyPrefix).optional(),
   })
@@ -25,6 +26,22 @@ const MetricsSourceSchema = z
     message: 'a metrics file shared by all experiments needs `rows`; a file per experiment must name ${id} in its path',
   });
 export type MetricsSource = z.infer<typeof MetricsSourceSchema>;
+
+const plotSource = {
+  title: z.string().min(1),
+  /** As for metrics: a file per experiment (with ${id}), or a shared one with `rows`. */
+  file: z.string().min(1, 'must not be empty'),
+  rows: keyPath.optional(),
+};
+
+/** Figures for `pipeline plots diff`: each overlays the two revisions. */
+const PlotSchema = z.discriminatedUnion('kind', [
+  /** Curves: an array of points in the experiment's object, one line per y field. */
+  z.strictObject({ kind: z.literal('lines'), ...plotSource, points: keyPath, x: z.string().min(1), y: z.array(z.string().min(1)).min(1) }),
+  /** Bars: an object of category -> number in the experiment's object (per-class accuracy). */
+  z.strictObject({ kind: z.literal('bars'), ...plotSource, field: keyPath }),
+]);
+export type PlotSpec = z.infer<typeof PlotSchema>;
 
 export const ExperimentsSpecSchema = z.strictObject({
   /** The stage whose instances are the experiments. */
@@ -34,6 +51,7 @@ export const ExperimentsSpecSchema = z.strictObject({
   metrics: z.array(MetricsSourceSchema).optional(),
   /** Column prefixes shown only when asked (--all): ten per-class accuracies crowd a terminal. */
   hide: z.array(keyPrefix).default([]),
+  plots: z.array(PlotSchema).default([]),
 });
 export type ExperimentsSpec = z.infer<typeof ExperimentsSpecSchema>;
 
