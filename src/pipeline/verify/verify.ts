@@ -4,7 +4,7 @@
  * or the run-cache: the re-run writes under the system's temp directory, which is deleted after.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runInChild, type ChildHandlers } from '../child-process.ts';
 import { UserError } from '../errors.ts';
@@ -38,7 +38,8 @@ export function chooseInstances(instances: PlannedInstance[], lock: Map<string, 
     chosen = named;
   }
   if (sample !== undefined && sample < chosen.length) {
-    chosen = chosen.map((i) => ({ i, key: sha256(`${seed}\0${i.id}`) })).sort((a, b) => (a.key < b.key ? -1 : 1)).slice(0, sample).map((x) => x.i);
+    const kept = new Set(chosen.map((i) => ({ id: i.id, key: sha256(`${seed}\0${i.id}`) })).sort((a, b) => (a.key < b.key ? -1 : 1)).slice(0, sample).map((x) => x.id));
+    chosen = chosen.filter((i) => kept.has(i.id)); // still in the plan's order: upstream first
   }
   return chosen;
 }
@@ -78,7 +79,9 @@ export async function verifyInstance(inst: PlannedInstance, entry: LockEntry, en
           declaredOuts: inst.outs,
           // Its own checkpoint directory: resuming the workspace's would verify nothing.
           scratch: path.join(scratch, 'scratch'),
-          threads: availableParallelism(),
+          // What `pipeline run` gives an instance by default (--jobs = cores, a core each), so the
+          // re-run computes as the recorded run did.
+          threads: 1,
         },
         env.handlers,
         env.signal,
