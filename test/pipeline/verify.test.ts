@@ -18,6 +18,9 @@ stages:
   clock:
     module: stages/noisy.ts
     outs: [out/clock.json]
+  flaky:
+    module: stages/flaky.ts
+    outs: [out/flaky.txt]
   timed:
     module: stages/noisy.ts
     outs: [out/timed]
@@ -48,6 +51,21 @@ export default {
 };
 `;
 
+/** Fails once the file flaky.flag exists: a stage that ran when recorded and breaks on re-run. */
+const FLAKY_STAGE = `
+import { access, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+export default {
+  description: 'fails when flaky.flag exists',
+  params: z.object({}).passthrough(),
+  async run(ctx: any) {
+    if (await access(path.join(ctx.root, 'flaky.flag')).then(() => true, () => false)) throw new Error('flaky.flag is set');
+    await writeFile(ctx.outs[0], 'ok');
+  },
+};
+`;
+
 async function listTree(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir, { recursive: true })).map(String).sort();
@@ -59,7 +77,7 @@ async function listTree(dir: string): Promise<string[]> {
 describe('pipeline verify', { concurrency: false }, () => {
   let p: Project;
   before(async () => {
-    p = await Project.create({ 'pipeline.yaml': PIPELINE, 'stages/noisy.ts': NOISY_STAGE, 'configs/det.yaml': 'v: 1\n' });
+    p = await Project.create({ 'pipeline.yaml': PIPELINE, 'stages/noisy.ts': NOISY_STAGE, 'stages/flaky.ts': FLAKY_STAGE, 'configs/det.yaml': 'v: 1\n' });
     const r = await p.run();
     assert.equal(r.code, 0, r.stderr);
   });
@@ -89,6 +107,18 @@ describe('pipeline verify', { concurrency: false }, () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^✖ clock: MISMATCH/m);
     assert.match(r.stdout, /out\/clock\.json: different\n {6}sha256 [0-9a-f]{12} recorded, [0-9a-f]{12} produced; the stage declares no tolerance for it/);
+  });
+
+  it('a re-run that fails is reported with its error (exit 1)', async () => {
+    await p.write('flaky.flag', '');
+    try {
+      const r = await p.cli('verify', 'flaky');
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^✖ flaky: the re-run failed after [\d.]+s: flaky\.flag is set$/m);
+      assert.match(r.stdout, /^verify: 0 reproduced, 0 mismatched, 1 failed, 0 not verifiable$/m);
+    } finally {
+      await p.remove('flaky.flag');
+    }
   });
 
   it('a tampered recorded hash is a mismatch', async () => {
