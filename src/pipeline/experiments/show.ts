@@ -77,6 +77,16 @@ function sorted(rows: ExperimentRow[], spec: string, known: Set<string>): Experi
 
 const WHERE = /^(.+?)(>=|<=|!=|=|>|<|~)(.*)$/;
 
+/** Each operator on the comparison of the row's value with the condition's (negative: less). */
+const OPS: Record<string, (order: number) => boolean> = {
+  '=': (c) => c === 0,
+  '!=': (c) => c !== 0,
+  '<': (c) => c < 0,
+  '<=': (c) => c <= 0,
+  '>': (c) => c > 0,
+  '>=': (c) => c >= 0,
+};
+
 /** `--where` conditions, all of which a row must meet: `test_accuracy>=0.92`, `experiment~pool2`. */
 function filterOf(conditions: string[], known: Set<string>): (row: ExperimentRow) => boolean {
   const tests = conditions.map((cond) => {
@@ -89,15 +99,8 @@ function filterOf(conditions: string[], known: Set<string>): (row: ExperimentRow
       const v = cell(row, column);
       if (v === undefined || v === null) return op === '!=';
       if (op === '~') return String(v).includes(raw);
-      const c = typeof v === 'number' && num !== undefined ? v - num : String(v).localeCompare(raw);
-      switch (op) {
-        case '=': return c === 0;
-        case '!=': return c !== 0;
-        case '<': return c < 0;
-        case '<=': return c <= 0;
-        case '>': return c > 0;
-        default: return c >= 0;
-      }
+      // Numbers compare as numbers ("0.9" < "0.92"), anything else as text.
+      return OPS[op]!(typeof v === 'number' && num !== undefined ? v - num : String(v).localeCompare(raw));
     };
   });
   return (row) => tests.every((t) => t(row));

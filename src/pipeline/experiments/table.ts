@@ -4,6 +4,7 @@
  * build one and hand it here.
  */
 import { stringify } from 'csv-stringify/sync';
+import { unreachable } from '../errors.ts';
 import type { Cell } from './flatten.ts';
 
 export interface Table {
@@ -31,6 +32,8 @@ export function renderTable(t: Table, format: TextFormat): string {
       const right = t.columns.map((_, i) => numericColumn(t, i));
       return `${cells.map((r) => r.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n')}\n`;
     }
+    default:
+      return unreachable(format);
   }
 }
 

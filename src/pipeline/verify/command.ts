@@ -1,6 +1,6 @@
 /** `pipeline verify [targets] [--sample N] [--seed S] [--json]`: argument handling and the report. */
 import { exitCodeOf, parseCommandArgs } from '../command-kit.ts';
-import { UserError } from '../errors.ts';
+import { unreachable, UserError } from '../errors.ts';
 import { formatSeconds } from '../events.ts';
 import { Hasher } from '../fingerprint.ts';
 import { readLockAt } from '../experiments/collect.ts';
@@ -87,6 +87,8 @@ export function renderVerdict(v: Verdict): string {
       }
       return `${lines.join('\n')}\n`;
     }
+    default:
+      return unreachable(v);
   }
 }
 
