@@ -54,7 +54,11 @@ export type CommandLine =
   | { kind: 'version' }
   | { kind: 'command'; command: string; targets: string[]; values: OptionValues };
 
-export function usage(): string {
+/** Commands answered by their own modules (experiments/, verify/), before this table is read. */
+const DELEGATED = ['exp show', 'metrics diff', 'params diff', 'plots diff', 'verify'];
+
+/** `delegated`: the usage lines and help paragraphs of the delegated commands. */
+export function usage(delegatedUsage: string[] = [], delegatedHelp: string[] = []): string {
   const flag = (name: OptionName): string => {
     const o = OPTIONS[name];
     const short = 'short' in o ? `-${o.short}|` : '';
@@ -65,11 +69,12 @@ export function usage(): string {
   for (const [name, spec] of Object.entries(COMMANDS)) {
     lines.push(`  pipeline ${[name, spec.args, ...spec.options.map(flag)].filter(Boolean).join(' ')}`);
   }
-  lines.push('  pipeline --version', '', 'commands:');
+  lines.push(...delegatedUsage, '  pipeline --version', '', 'commands:');
   for (const [name, spec] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${spec.summary}`);
   lines.push('', 'options:');
   for (const [name, o] of Object.entries(OPTIONS)) lines.push(`  --${name.padEnd(10)} ${o.help}`);
   lines.push('', 'A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.');
+  for (const help of delegatedHelp) lines.push('', help);
   return lines.join('\n');
 }
 
@@ -95,7 +100,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (parsed.values.help) return { kind: 'help', exitCode: 0 };
   if (!command) return { kind: 'help', exitCode: 2 };
   const spec = COMMANDS[command];
-  if (!spec) throw new UserError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')}; see pipeline --help)`);
+  if (!spec) throw new UserError(`unknown command "${command}" (commands: ${[...Object.keys(COMMANDS), ...DELEGATED].join(', ')}; see pipeline --help)`);
   const problems = [];
   const counts = new Map<string, number>();
   for (const t of given) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);

@@ -22,7 +22,13 @@ import { computeStatus, type StatusReport } from './status.ts';
 import { trackedOutProblems } from './tracked-outs.ts';
 import { profileLocks, profileRoot } from './profile-root.ts';
 
+import { EXPERIMENT_HELP, EXPERIMENT_USAGE, experimentCommand, isExperimentCommand } from './experiments/command.ts';
+import { VERIFY_HELP, VERIFY_USAGE, verifyCommand } from './verify/command.ts';
+
 export async function main(argv: string[], root = process.cwd()): Promise<number> {
+  // Commands with their own options that never run the executor: comparing and verifying runs.
+  if (isExperimentCommand(argv)) return experimentCommand(argv, root);
+  if (argv[0] === 'verify') return verifyCommand(argv, root);
   let line: CommandLine;
   try {
     line = parseCommandLine(argv);
@@ -36,7 +42,8 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     return 0;
   }
   if (line.kind === 'help') {
-    (line.exitCode === 0 ? process.stdout : process.stderr).write(`${usage()}\n`);
+    const text = usage([EXPERIMENT_USAGE, VERIFY_USAGE], [EXPERIMENT_HELP, VERIFY_HELP]);
+    (line.exitCode === 0 ? process.stdout : process.stderr).write(`${text}\n`);
     return line.exitCode;
   }
   const { command, targets, values } = line;

@@ -1,5 +1,7 @@
 /** The schema of pipeline.yaml. Types come from here (z.infer), nowhere else. */
 import { z } from 'zod';
+import { ExperimentsSpecSchema } from '../experiments/spec.ts';
+import { VerifyRulesSchema } from '../verify/rules.ts';
 
 export const PIPELINE_FILE = 'pipeline.yaml';
 
@@ -24,6 +26,8 @@ export const StageSpecSchema = z.strictObject({
   foreach: z.array(keyPath).min(1, 'must name at least one config key').optional(),
   deps: z.array(projectPath).default([]),
   outs: z.array(projectPath).min(1, 'a stage must declare at least one out'),
+  /** For `pipeline verify`: outs that need not reproduce byte for byte, and how close they must be. */
+  verify: VerifyRulesSchema.optional(),
 });
 export type StageSpec = z.infer<typeof StageSpecSchema>;
 
@@ -33,5 +37,7 @@ export const PipelineSpecSchema = z.strictObject({
   stages: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"'), StageSpecSchema)
     .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
+  /** What `pipeline exp show` and `metrics diff` call an experiment; the runner ignores it. */
+  experiments: ExperimentsSpecSchema.optional(),
 });
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;

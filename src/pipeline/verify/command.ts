@@ -1,0 +1,111 @@
+/** `pipeline verify [targets] [--sample N] [--seed S] [--json]`: argument handling and the report. */
+import { exitCodeOf, parseCommandArgs } from '../command-kit.ts';
+import { unreachable, UserError } from '../errors.ts';
+import { formatSeconds } from '../events.ts';
+import { Hasher } from '../fingerprint.ts';
+import { readLockAt } from '../experiments/collect.ts';
+import { openRevision, WORKSPACE } from '../experiments/revision.ts';
+import { profileRoot } from '../profile-root.ts';
+import { plainReporter } from '../reporters/plain.ts';
+import { analyze } from '../spec/analyze.ts';
+import { stateDirs } from '../state-dirs.ts';
+import { declaredRules } from './declared.ts';
+import { chooseInstances, verifyInstance, type Verdict } from './verify.ts';
+
+export const VERIFY_USAGE = '  pipeline verify [stage...] [--sample N] [--seed S] [--json] [--set key=value]... [--profile NAME]';
+export const VERIFY_HELP = `verify re-runs recorded instances in a temp directory (never the workspace, the lock or the
+run-cache) and compares their outputs with pipeline.lock: exit 0 when all match, 1 on a mismatch.`;
+
+export function verifyCommand(argv: string[], root: string, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  return exitCodeOf(async () => {
+    const args = parseOptions(argv.slice(1));
+    const sample = args.values.sample === undefined ? undefined : Number(args.values.sample);
+    if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) throw new UserError([{ field: '--sample', message: `must be a positive integer, got "${args.values.sample}"` }]);
+    // A profile's runs are recorded in its own workspace (profiles/NAME/): verify those.
+    if (args.values.profile !== undefined) root = await profileRoot(root, args.values.profile);
+    const plan = await analyze(root, { profile: args.values.profile, sets: args.values.set });
+    const lock = await readLockAt(await openRevision(root, WORKSPACE));
+    const chosen = chooseInstances(plan.instances, lock, args.positionals, sample, args.values.seed);
+    if (chosen.length === 0) throw new UserError([{ field: 'pipeline.lock', message: 'records no instance of this pipeline: there is nothing to verify' }]);
+    const json = args.values.json;
+    // The runner's plain reporter shows the re-runs' progress and logs as `pipeline run` would.
+    const reporter = json ? undefined : plainReporter((l) => write(`${l}\n`));
+    if (!json) write(`verify: ${chosen.length} instance(s): ${chosen.map((i) => i.id).join(', ')}\n`);
+    // Read only: its file is never written back, so verifying leaves the runner's state as it was.
+    const hasher = await Hasher.open(root, stateDirs(root).hashes);
+    const rules = await declaredRules(root);
+    const verdicts = await inTurn(chosen, (inst, signal) =>
+      verifyInstance(inst, lock.get(inst.id)!, {
+        root,
+        hasher,
+        rules,
+        signal,
+        handlers: {
+          progress: (update) => reporter?.event({ type: 'progress', id: inst.id, update }),
+          log: (line) => reporter?.event({ type: 'log', id: inst.id, line }),
+        },
+      }).then((v) => {
+        if (!json && !signal.aborted) write(renderVerdict(v));
+        return v;
+      }),
+    );
+    if (verdicts === 'interrupted') return 130;
+    if (json) write(`${JSON.stringify(verdicts, null, 2)}\n`);
+    else write(`${summary(verdicts)}\n`);
+    if (verdicts.some((v) => v.state === 'mismatch' || v.state === 'failed')) return 1;
+    return verdicts.some((v) => v.state === 'stale') ? 2 : 0;
+  });
+}
+
+/** One instance after another (each re-run gets every core); Ctrl-C stops the current one. */
+async function inTurn<T>(items: T[], verify: (item: T, signal: AbortSignal) => Promise<Verdict>): Promise<Verdict[] | 'interrupted'> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const verdicts: Verdict[] = [];
+    for (const item of items) {
+      const v = await verify(item, controller.signal);
+      if (controller.signal.aborted) return 'interrupted';
+      verdicts.push(v);
+    }
+    return verdicts;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+export function renderVerdict(v: Verdict): string {
+  switch (v.state) {
+    case 'stale':
+      return `- ${v.id}: not verified: its code, params or deps differ from the record (${v.reasons.join('; ')})\n`;
+    case 'failed':
+      return `✖ ${v.id}: the re-run failed after ${formatSeconds(v.seconds)}: ${v.message}\n`;
+    case 'match':
+    case 'mismatch': {
+      const lines = [`${v.state === 'match' ? '✔' : '✖'} ${v.id}: ${v.state === 'match' ? 'reproduced' : 'MISMATCH'} (re-ran in ${formatSeconds(v.seconds)})`];
+      for (const o of v.outs) {
+        lines.push(`    ${o.out}: ${o.result === 'identical' ? 'identical bytes' : o.result === 'within-tolerance' ? 'within the declared tolerance' : 'different'}`);
+        for (const d of o.details) lines.push(`      ${d}`);
+      }
+      return `${lines.join('\n')}\n`;
+    }
+    default:
+      return unreachable(v);
+  }
+}
+
+function summary(verdicts: Verdict[]): string {
+  const count = (s: Verdict['state']): number => verdicts.filter((v) => v.state === s).length;
+  return `verify: ${count('match')} reproduced, ${count('mismatch')} mismatched, ${count('failed')} failed, ${count('stale')} not verifiable`;
+}
+
+function parseOptions(argv: string[]) {
+  return parseCommandArgs(argv, {
+    sample: { type: 'string' },
+    seed: { type: 'string', default: '0' },
+    json: { type: 'boolean', default: false },
+    set: { type: 'string', multiple: true, default: [] },
+    profile: { type: 'string' },
+  });
+}

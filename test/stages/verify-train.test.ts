@@ -1,0 +1,25 @@
+/**
+ * The real train stage under pipeline verify: training is seeded, so a re-run reproduces the
+ * model byte for byte, and its history differs only in the wall times that pipeline.yaml's
+ * `verify:` rule of the train stage ignores. A regression to nondeterministic training fails here.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Project } from '../helpers/project.ts';
+import { startDataServer, TINY_EXPERIMENT, trainYaml } from '../helpers/real-data.ts';
+
+test('a recorded training instance is reproduced by pipeline verify', async () => {
+  const { server, datasetYaml } = await startDataServer(1, 0);
+  const p = await Project.fromRepo({ 'configs/dataset.yaml': datasetYaml(0), 'configs/train.yaml': trainYaml(0), 'configs/experiments/tiny.yaml': TINY_EXPERIMENT });
+  try {
+    const run = await p.run('train@tiny');
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const v = await p.cli('verify', 'train@tiny');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^ {4}artifacts\/models\/tiny: identical bytes$/m);
+    assert.match(v.stdout, /^ {4}artifacts\/metrics\/train\/tiny\.json: (identical bytes|within the declared tolerance)$/m);
+  } finally {
+    await p.dispose();
+    await server.close();
+  }
+});
