@@ -118,11 +118,13 @@ export class Lock {
   /** Records an instance and writes the file; writes are serialized in call order. */
   set(id: string, entry: LockEntry): Promise<void> {
     this.entries.set(id, entry);
+    this.rendered.delete(id);
     return this.write();
   }
 
   /** Drops an instance's record (before its outputs are replaced) and writes the file. */
   delete(id: string): Promise<void> {
+    this.rendered.delete(id);
     if (!this.entries.delete(id)) return this.writing;
     return this.write();
   }
@@ -133,6 +135,7 @@ export class Lock {
     for (const id of [...this.entries.keys()]) {
       if (!ids.has(id)) {
         this.entries.delete(id);
+        this.rendered.delete(id);
         changed = true;
       }
     }
@@ -161,9 +164,26 @@ export class Lock {
 
   private next: Promise<void> | undefined;
 
+  /**
+   * The file's text. Each entry's YAML is made once and kept until the entry changes: a grid of
+   * thousands of instances rewrites the lock after each, and re-serializing every entry each time
+   * made recording quadratic. The text is the same as serializing the whole document at once.
+   */
   render(): string {
-    const stages: Record<string, unknown> = {};
-    for (const id of [...this.entries.keys()].sort()) stages[id] = canonicalize(this.entries.get(id));
-    return stringify({ schema: 1, stages }, { lineWidth: 0, sortMapEntries: false });
+    const ids = [...this.entries.keys()].sort();
+    if (ids.length === 0) return stringify({ schema: 1, stages: {} }, { lineWidth: 0, sortMapEntries: false });
+    const blocks = ids.map((id) => {
+      let block = this.rendered.get(id);
+      if (block === undefined) {
+        const text = stringify({ [id]: canonicalize(this.entries.get(id)) }, { lineWidth: 0, sortMapEntries: false });
+        block = text.replace(/^(?=.)/gm, '  ');
+        this.rendered.set(id, block);
+      }
+      return block;
+    });
+    return `schema: 1\nstages:\n${blocks.join('')}`;
   }
+
+  /** Rendered YAML of each entry, dropped when the entry changes. */
+  private readonly rendered = new Map<string, string>();
 }
