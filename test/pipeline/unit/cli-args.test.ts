@@ -1,8 +1,8 @@
 /** The command line in-process: commands, options per command, and the mistakes a user makes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCommandLine, usage } from '../../src/pipeline/cli-args.ts';
-import { formatProblem, isUserError } from '../../src/pipeline/errors.ts';
+import { parseCommandLine, usage } from '../../../src/pipeline/cli-args.ts';
+import { formatProblem, isUserError } from '../../../src/pipeline/errors.ts';
 
 function mistake(argv: string[]): string {
   try {

@@ -1,8 +1,8 @@
 /** The tolerance comparisons of pipeline verify, in-process. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareUnderRule } from '../../src/pipeline/verify/compare.ts';
-import { globMatches, VerifyRuleSchema } from '../../src/pipeline/verify/rules.ts';
+import { compareUnderRule } from '../../../src/pipeline/verify/compare.ts';
+import { globMatches, VerifyRuleSchema } from '../../../src/pipeline/verify/rules.ts';
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
 const floats = (xs: number[]): Buffer => Buffer.from(new Float32Array(xs).buffer);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { paramChanges } from '../../src/pipeline/staleness.ts';
+import { paramChanges } from '../../../src/pipeline/staleness.ts';
 
 test('key order inside a list of layers is not a change; a changed layer names its index and field', () => {
   const before = { architecture: { layers: [{ filters: 32, type: 'conv' }, { type: 'relu' }] }, train: { epochs: 2 } };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { droppedKeys, keyPathOf } from '../../src/pipeline/spec/unknown-keys.ts';
+import { droppedKeys, keyPathOf } from '../../../src/pipeline/spec/unknown-keys.ts';
 
 test('keys a z.object() strips are found, nested and in lists; defaults and records are not', () => {
   const schema = z.object({

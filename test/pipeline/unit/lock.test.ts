@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { stringify } from 'yaml';
-import { canonicalize } from '../../src/pipeline/fingerprint.ts';
-import { Lock, type LockEntry } from '../../src/pipeline/lock.ts';
-import { REPO } from '../helpers/project.ts';
+import { canonicalize } from '../../../src/pipeline/fingerprint.ts';
+import { Lock, type LockEntry } from '../../../src/pipeline/lock.ts';
+import { REPO } from '../../helpers/project.ts';
 
 const roots: string[] = [];
 after(async () => {
