@@ -7,14 +7,17 @@ export default defineStage({
   description: 'Evaluate every experiment on the test set: overall and per-class accuracy, confusion',
   params: z.object({ evaluate: EvaluateConfigSchema }),
   async run(ctx) {
-    // deps, in pipeline.yaml's order: data, experiments.json, train histories, models, selection.json
-    const [dataDir, experimentsFile, historyDir, modelsDir, selectionFile] = ctx.deps as [string, string, string, string, string];
+    const dataDir = ctx.dep('artifacts/data/fashion-mnist');
+    const experimentsFile = ctx.dep('artifacts/metrics/experiments.json');
+    const historyDir = ctx.dep('artifacts/metrics/train');
+    const modelsDir = ctx.dep('artifacts/models');
+    const selectionFile = ctx.dep('artifacts/metrics/selection.json');
     // Loaded when the stage runs: it pulls in tfjs, and the runner imports every stage module to plan.
     const { runEvaluation } = await import('../src/ml/evaluate/run.ts');
     await runEvaluation({
       cfg: ctx.params.evaluate,
       dataDir, experimentsFile, historyDir, modelsDir, selectionFile,
-      summaryFile: ctx.outs[0]!,
+      summaryFile: ctx.out('artifacts/metrics/summary.json'),
       threads: ctx.threads,
       signal: ctx.signal,
       progress: (u) => ctx.progress(u),

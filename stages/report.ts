@@ -2,18 +2,11 @@
  * report: renders the homework report (artifacts/report: index.html, report.md, SVG figures, CSV)
  * and the TensorBoard runs (artifacts/tensorboard) from the metrics the other stages wrote.
  */
-import path from 'node:path';
-import { defineStage, type StageContext } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/pipeline/stage.ts';
 import { readReportInputs } from '../src/ml/report/inputs.ts';
 import { ReportStageParamsSchema } from '../src/ml/report/params.ts';
 import { collectProvenance } from '../src/ml/report/provenance.ts';
 import { REFERENCE_FILE } from '../src/ml/report/reference.ts';
-
-/** A declared dep's resolved path, found by its path in pipeline.yaml rather than its position. */
-function dep(ctx: StageContext<unknown>, declared: string): string {
-  const want = path.resolve(ctx.root, declared);
-  return ctx.deps.find((d) => d === want) ?? want;
-}
 
 export default defineStage({
   description: 'Render the report (HTML, Markdown, plots, CSV) and the TensorBoard logs',
@@ -21,12 +14,12 @@ export default defineStage({
   async run(ctx) {
     ctx.progress({ step: 'reading metrics' });
     const inputs = await readReportInputs({
-      gradcheck: dep(ctx, 'artifacts/metrics/gradcheck.json'),
-      theory: dep(ctx, 'artifacts/metrics/theory.json'),
-      summary: dep(ctx, 'artifacts/metrics/summary.json'),
-      trainDir: dep(ctx, 'artifacts/metrics/train'),
-      fragmentsDir: dep(ctx, 'artifacts/fragments'),
-      reference: dep(ctx, REFERENCE_FILE),
+      gradcheck: ctx.dep('artifacts/metrics/gradcheck.json'),
+      theory: ctx.dep('artifacts/metrics/theory.json'),
+      summary: ctx.dep('artifacts/metrics/summary.json'),
+      trainDir: ctx.dep('artifacts/metrics/train'),
+      fragmentsDir: ctx.dep('artifacts/fragments'),
+      reference: ctx.dep(REFERENCE_FILE),
     });
     if (inputs.ignoredHistories.length > 0) {
       ctx.log(`not in summary.json, left out: ${inputs.ignoredHistories.join(', ')}`);

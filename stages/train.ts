@@ -14,14 +14,13 @@ export default defineStage({
     instances: (input) => expandExperiments(input).map((e) => ({ id: e.id, params: e })),
   },
   async run(ctx) {
-    // deps: [artifacts/data/fashion-mnist]; outs: [artifacts/models/${id}, artifacts/metrics/train/${id}.json]
     // Loaded when the stage runs: it pulls in tfjs, and the runner imports every stage module to plan.
     const { runTraining } = await import('../src/ml/train/run.ts');
     await runTraining({
       experiment: ctx.params,
-      dataDir: ctx.deps[0]!,
-      modelDir: ctx.outs[0]!,
-      historyFile: ctx.outs[1]!,
+      dataDir: ctx.dep('artifacts/data/fashion-mnist'),
+      modelDir: ctx.out(`artifacts/models/${ctx.instance}`),
+      historyFile: ctx.out(`artifacts/metrics/train/${ctx.instance}.json`),
       scratch: ctx.scratch,
       threads: ctx.threads,
       signal: ctx.signal,

@@ -60,6 +60,13 @@ async function runJob(job: ChildJob, signal: AbortSignal): Promise<void> {
     root: job.root,
     deps: job.deps,
     outs: job.outs,
+    dep(declared) {
+      const abs = path.join(job.root, declared);
+      if (!job.deps.includes(abs)) {
+        throw new Error(`"${declared}" is not a declared dep of this stage (declared: ${job.deps.map((d) => path.relative(job.root, d)).join(', ') || 'none'})`);
+      }
+      return abs;
+    },
     out(declared) {
       const i = job.declaredOuts.indexOf(declared);
       if (i < 0) throw new Error(`"${declared}" is not a declared out of this stage (declared: ${job.declaredOuts.join(', ')})`);

@@ -22,6 +22,11 @@ export interface StageContext<P> {
   /** Absolute paths of the declared deps, in declared order (read them; never write them). */
   deps: string[];
   /**
+   * The absolute path of one declared dep, by its path as written in pipeline.yaml (after ${id}).
+   * Stages read deps by name, so reordering `deps:` in pipeline.yaml cannot swap their inputs.
+   */
+  dep(declared: string): string;
+  /**
    * Absolute paths where the declared outs must be written, in declared order. They lie in a
    * temporary directory: the runner moves them into place only when run() resolves.
    */

@@ -33,6 +33,11 @@ export async function makeStageContext<P>(opts: {
     root: opts.root,
     deps: (opts.deps ?? []).map((d) => path.resolve(opts.root, d)),
     outs,
+    dep(declared: string) {
+      const abs = path.resolve(opts.root, declared);
+      if (!(opts.deps ?? []).some((d) => path.resolve(opts.root, d) === abs)) throw new Error(`not a declared dep: ${declared}`);
+      return abs;
+    },
     out(declared: string) {
       const i = opts.outs.indexOf(declared);
       if (i < 0) throw new Error(`not a declared out: ${declared}`);
