@@ -1,7 +1,36 @@
 /** Helpers for checking a kernel on one backend against the cpu reference. */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/ml/backend/index.ts';
+import { nativeStatus } from '../../../src/ml/backend/native/addon.ts';
+import { nativeCalls } from '../../../src/ml/backend/native/wrap.ts';
 import { uniformArray } from '../../../src/ml/random.ts';
+
+export type KernelBackend = 'wasm' | 'native' | 'cpu';
+
+/**
+ * The backends whose kernels are checked against cpu: wasm, and native where its addon loads.
+ * Without the addon the native tests are skipped, saying why, unless REQUIRE_NATIVE=1 (CI sets it
+ * after installing libdnnl-dev), which makes them run and fail.
+ */
+export function fastBackends(): Array<{ backend: 'wasm' | 'native'; skip: string | false }> {
+  const status = nativeStatus();
+  const skip = status.ok || process.env['REQUIRE_NATIVE'] === '1' ? false : status.reason;
+  return [{ backend: 'wasm', skip: false }, { backend: 'native', skip }];
+}
+
+/**
+ * Runs `f` and, on native, checks that the addon answered `kernelName`: a native kernel that fell
+ * back to wasm would otherwise pass as the wasm one. `fallbackAllowed` is for the calls tfjs itself
+ * sizes inconsistently (a numeric pad with a non-square filter), which native leaves to wasm.
+ */
+export async function checkRuns<T>(backend: KernelBackend, kernelName: string, f: () => Promise<T>, fallbackAllowed = false): Promise<T> {
+  const before = nativeCalls(kernelName);
+  const out = await f();
+  if (backend === 'native' && !fallbackAllowed && nativeCalls(kernelName) === before) {
+    throw new Error(`native ${kernelName} did not answer: the call fell back to wasm`);
+  }
+  return out;
+}
 
 /** Deterministic uniform [-1, 1) numbers (the training code's seeded generator), so failures reproduce. */
 export function randomArray(n: number, seed: number): Float32Array {
@@ -27,7 +56,7 @@ export interface Run {
 
 /** Runs `f` on a backend with fresh tensors built from the given arrays; returns plain data. */
 export async function runOn(
-  backend: 'wasm' | 'cpu',
+  backend: KernelBackend,
   arrays: Array<{ values: Float32Array; shape: number[] }>,
   f: (...ts: tf.Tensor[]) => tf.Tensor,
 ): Promise<Run> {
