@@ -7,7 +7,7 @@
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fopenmp"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp"],
       "libraries": ["-ldnnl", "-fopenmp"]
     }
   ]
