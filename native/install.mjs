@@ -20,6 +20,10 @@ function finish(ok, line) {
   process.exit(ok || !required ? 0 : 1);
 }
 
+// An install that does not build must not leave an older addon behind that no longer matches
+// the sources (or the machine).
+rmSync(path.join(here, 'build'), { recursive: true, force: true });
+
 if (process.env.FASHION_NATIVE === '0') finish(true, 'not built (FASHION_NATIVE=0); training uses wasm');
 
 const cxx = process.env.CXX || 'g++';
@@ -34,8 +38,6 @@ if (header.status !== 0) finish(false, `not built (oneDNN's headers are missing:
 
 const require = createRequire(import.meta.url);
 const gyp = require.resolve('node-gyp/bin/node-gyp.js');
-// A failed rebuild must not leave an older addon behind that no longer matches the sources.
-rmSync(path.join(here, 'build'), { recursive: true, force: true });
 // Node's own headers, where they are installed beside it (Debian, nodesource), keep the build
 // offline; npm passes its `nodedir` setting itself. Elsewhere node-gyp downloads them as usual.
 const localHeaders = path.resolve(path.dirname(process.execPath), '..');
