@@ -75,3 +75,21 @@ test('a broken addon file and a missing one are one line each, never a crash', (
     assert.match(m.notice ?? '', /^backend auto: not using native: the native backend is not built/);
   });
 });
+
+test('Identity on native shares the data: a clone outlives its original, and nothing leaks', { skip: nativeSkip }, async () => {
+  const tf = await import('@tensorflow/tfjs');
+  const { initBackend } = await import('../../../src/ml/backend/index.ts');
+  const { checkRuns } = await import('./compare.ts');
+  await initBackend('native');
+  const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+  const before = { tensors: tf.memory().numTensors, data: dataIds() };
+  const values = Float32Array.from({ length: 24 }, (_, i) => i - 7.5);
+  await checkRuns('native', 'Identity', async () => {
+    const x = tf.tensor(values, [2, 3, 4]);
+    const y = x.clone();
+    x.dispose();
+    assert.deepEqual(y.dataSync(), values);
+    y.dispose();
+  });
+  assert.deepEqual({ tensors: tf.memory().numTensors, data: dataIds() }, before);
+});

@@ -6,12 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD } from '../kernels/batchnorm.ts';
 import type { NativeAddon } from './addon.ts';
 import { batchNormTrain, batchNormTrainGrad } from './batchnorm.ts';
+import { identity } from './identity.ts';
 import { conv2D, conv2DBackpropFilter, conv2DBackpropInput, fusedConv2D } from './conv.ts';
 import { maxPool, maxPoolGrad } from './pool.ts';
 import type { NativeKernel } from './wrap.ts';
 import { wrapKernel } from './wrap.ts';
 
-/** The kernels the addon provides; each is tested against the cpu backend (test/ml/backend/native-*.test.ts). */
+/** The kernels of the native mode; each is tested against the cpu backend (test/ml/backend/*.test.ts). */
 export const nativeKernels: Record<string, NativeKernel> = {
   Conv2D: conv2D,
   FusedConv2D: fusedConv2D,
@@ -21,6 +22,7 @@ export const nativeKernels: Record<string, NativeKernel> = {
   MaxPoolGrad: maxPoolGrad,
   [BATCHNORM_TRAIN]: batchNormTrain,
   [BATCHNORM_TRAIN_GRAD]: batchNormTrainGrad,
+  Identity: identity,
 };
 
 let registered = false;
