@@ -52,10 +52,9 @@ struct Reorder {
 
 struct Forward {
   dnnl::convolution_forward prim;
-  memory::desc weights;
   Reorder toPrimitive;
   Forward(const dnnl::convolution_forward::primitive_desc& pd, const memory::desc& user)
-      : prim(pd), weights(pd.weights_desc()), toPrimitive(user, pd.weights_desc()) {}
+      : prim(pd), toPrimitive(user, pd.weights_desc()) {}
 };
 
 struct BackwardData {

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs';
+import type { NativeAddon } from './addon.ts';
 import type { NativeKernel } from './wrap.ts';
 import { withOutputs } from './wrap.ts';
 
@@ -37,7 +38,7 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs): backen
 }
 
 function forward(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, a: ConvAttrs,
-  backend: unknown, addon: Parameters<NativeKernel>[1]): TensorInfo | null {
+  backend: unknown, addon: NativeAddon): TensorInfo | null {
   const info = convInfo(x.shape, filter.shape, a);
   if (!info) return null;
   if (bias && bias.shape.reduce((p, q) => p * q, 1) !== info.outChannels) return null;
