@@ -54,7 +54,11 @@ export interface Run {
   shape: number[];
 }
 
-/** Runs `f` on a backend with fresh tensors built from the given arrays; returns plain data. */
+/**
+ * Runs `f` on a backend with fresh tensors built from the given arrays; returns plain data. Also
+ * checks that `f` left its inputs as they were: tensor data is immutable in tfjs, and the native
+ * backend's copy-free Identity relies on no kernel writing into its inputs.
+ */
 export async function runOn(
   backend: KernelBackend,
   arrays: Array<{ values: Float32Array; shape: number[] }>,
@@ -62,7 +66,12 @@ export async function runOn(
 ): Promise<Run> {
   await initBackend(backend);
   return tf.tidy(() => {
-    const out = f(...arrays.map((a) => tf.tensor(a.values, a.shape, 'float32')));
-    return { values: out.dataSync() as Float32Array, shape: out.shape };
+    const inputs = arrays.map((a) => tf.tensor(a.values, a.shape, 'float32'));
+    const out = f(...inputs);
+    const run = { values: out.dataSync() as Float32Array, shape: out.shape };
+    for (const [i, t] of inputs.entries()) {
+      if (relativeError(t.dataSync(), arrays[i]!.values) !== 0) throw new Error(`${backend}: input ${i} was written to`);
+    }
+    return run;
   });
 }
