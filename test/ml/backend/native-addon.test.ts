@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultAddonFile } from '../../../src/ml/backend/native/addon.ts';
 import { fastBackends } from './compare.ts';
 
-const probe = fileURLToPath(new URL('./native-probe.ts', import.meta.url));
+const probe = fileURLToPath(new URL('../../fixtures/native-probe.ts', import.meta.url));
 const nativeSkip = fastBackends().find((b) => b.backend === 'native')!.skip;
 const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
 const fallback = hasTfjsNode ? 'tensorflow' : 'wasm';
