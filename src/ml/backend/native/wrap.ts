@@ -26,10 +26,6 @@ export function setNativeEnabled(on: boolean): void {
   enabled = on;
 }
 
-export function nativeEnabled(): boolean {
-  return enabled;
-}
-
 /** The wrapping config, or undefined when there is no wasm kernel of that name to fall back to. */
 export function wrapKernel(kernelName: string, native: NativeKernel, addon: NativeAddon): KernelConfig | undefined {
   const previous = tf.getKernel(kernelName, 'wasm');
