@@ -1,10 +1,10 @@
 /**
  * Where a training step's time goes: one Table 2 step (BatchNorm, pool (2,2,0), batch 64) on one
- * wasm thread, profiled kernel by kernel with tf.profile over several steps after warm-up, summed
+ * thread of the wasm backend (or of native: --backend native), profiled kernel by kernel with tf.profile over several steps after warm-up, summed
  * by kind (forward convolution, the two convolution gradients, pooling, BatchNorm, the rest).
  * The guide for the next speed-up: the kinds are printed largest first with their share.
  *
- *   node --import tsx bench/train-step-profile.ts [--steps 10] [--warmup 5] [--top 12]
+ *   node --import tsx bench/train-step-profile.ts [--steps 10] [--warmup 30] [--top 12] [--backend native]
  *
  * Kernel times are wall-clock per kernel: on a loaded machine they stretch together, so read the
  * shares rather than the milliseconds.
@@ -12,15 +12,16 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/ml/backend/index.ts';
+import { BackendNameSchema, initBackend } from '../src/ml/backend/index.ts';
 import { CnnModel } from '../src/ml/model/index.ts';
 import { mulberry32 } from '../src/ml/random.ts';
 
 const { values: args } = parseArgs({
   options: {
     steps: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '30' },
     top: { type: 'string', default: '12' },
+    backend: { type: 'string', default: 'wasm' },
   },
 });
 const steps = Number(args.steps);
@@ -38,7 +39,8 @@ function kindOf(name: string): string {
   return 'other (elementwise, copies, loss)';
 }
 
-await initBackend('wasm', { threads: 1 });
+const backend = BackendNameSchema.parse(args.backend);
+await initBackend(backend, { threads: 1 });
 const model = CnnModel.build(
   { kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true },
   { seed: 1, optimizer: { name: 'adam', learningRate: 1e-3 } },
@@ -72,7 +74,7 @@ for (const [key, ms] of byKernel) {
 }
 const row = (ms: number, label: string) =>
   `${(ms / steps).toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${label}`;
-console.log(`train-step-profile: Table 2 + BatchNorm, batch ${batch}, wasm 1 thread, ${steps} steps; ` +
+console.log(`train-step-profile: Table 2 + BatchNorm, batch ${batch}, ${backend} 1 thread, ${steps} steps; ` +
   `${wallPerStep.toFixed(1)} ms/step wall (${((batch * 1000) / wallPerStep).toFixed(1)} images/s while profiled), ` +
   `kernels ${(total / steps).toFixed(1)} ms/step; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('by kind:');

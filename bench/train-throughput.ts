@@ -4,14 +4,20 @@
  * Each configuration runs in its own process (a backend's kernels and threads are fixed per
  * process). Ends with one line per configuration:
  *   train-throughput <backend> <images/s> images/s        (wall clock)
- * where <backend> is wasm (one thread), wasm-<n>threads, cpu, tensorflow (when installed) and,
- * with --baseline, wasm-baseline (only the two conv gradient kernels: the state before the other
- * kernels, measured under the same load).
+ * where <backend> is native (when its addon is built), wasm (one thread), wasm-<n>threads, cpu,
+ * tensorflow (when installed), pytorch (when a python3 with torch is found: Debian's
+ * python3-torch, the same network and batch on one thread, the faster of two allocator settings,
+ * see bench/reference/pytorch_train_throughput.py) and, with --baseline, wasm-baseline (only the
+ * two conv gradient kernels: the state before the other kernels, measured under the same load).
+ * With native and pytorch both measured it ends with
+ *   ratio native/pytorch <r>        (images per CPU-second, the issue's goal: >= 1.2 on one thread)
  *
- *   npm run bench:train [-- --steps 30 --warmup 5 --cpu-steps 1 --cpu-batch 8 --baseline --only wasm]
+ *   npm run bench:train [-- --steps 60 --warmup 30 --rounds 1 --cpu-steps 1 --cpu-batch 8 --baseline --only native,pytorch]
  *
- * The machine may be shared: the load average is printed with each figure, and so is the rate per
- * CPU-second of the measuring process, which other processes disturb less than the wall clock.
+ * The wasm step needs about 30 steps to settle, hence the warm-up. The machine may be shared: the
+ * load average is printed with each figure, and so is the rate per CPU-second of the measuring
+ * process, which other processes disturb less than the wall clock. --rounds repeats every
+ * configuration that many times, interleaved, and keeps each one's best round.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -20,13 +26,15 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, wasmThreads } from '../src/ml/backend/index.ts';
 import { registerWasmKernels } from '../src/ml/backend/kernels/register.ts';
+import { nativeStatus } from '../src/ml/backend/native/addon.ts';
 import { CnnModel } from '../src/ml/model/index.ts';
 import { mulberry32 } from '../src/ml/random.ts';
 
 const { values: args } = parseArgs({
   options: {
-    steps: { type: 'string', default: '30' },
-    warmup: { type: 'string', default: '5' },
+    steps: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '1' },
     'cpu-steps': { type: 'string', default: '1' },
     // The cpu reference takes minutes per batch of 64; its rate per image barely depends on the batch.
     'cpu-batch': { type: 'string', default: '8' },
@@ -39,7 +47,7 @@ const { values: args } = parseArgs({
 
 interface Config {
   label: string;
-  backend: 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'native' | 'tensorflow' | 'wasm' | 'cpu' | 'pytorch';
   threads: number;
   baseline: boolean;
 }
@@ -60,6 +68,7 @@ function load(): string {
 async function measure(config: Config): Promise<Result> {
   // Registration is once per process: the baseline registers its subset before initBackend.
   if (config.baseline) registerWasmKernels(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+  if (config.backend === 'pytorch') throw new Error('pytorch is measured by its own script');
   await initBackend(config.backend, { threads: config.threads });
   if (config.backend === 'wasm' && wasmThreads() !== config.threads) {
     throw new Error(`asked for ${config.threads} wasm threads, got ${wasmThreads()}`);
@@ -97,6 +106,11 @@ async function configs(): Promise<Config[]> {
   const hasNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
   const cores = os.cpus().length;
   const list: Config[] = [];
+  const native = nativeStatus();
+  if (native.ok) list.push({ label: 'native', backend: 'native', threads: 1, baseline: false });
+  else console.log(`native: not measured: ${native.reason}`);
+  if (python()) list.push({ label: 'pytorch', backend: 'pytorch', threads: 1, baseline: false });
+  else console.log('pytorch: not measured: no python3 with torch (apt-get install python3-torch, or set PYTHON)');
   if (hasNode) list.push({ label: 'tensorflow', backend: 'tensorflow', threads: 1, baseline: false });
   list.push({ label: 'wasm', backend: 'wasm', threads: 1, baseline: false });
   if (cores > 1) list.push({ label: `wasm-${Math.min(cores, 8)}threads`, backend: 'wasm', threads: Math.min(cores, 8), baseline: false });
@@ -106,6 +120,59 @@ async function configs(): Promise<Config[]> {
   return only ? list.filter((c) => only.includes(c.label) || only.includes(c.backend)) : list;
 }
 
+let pythonFound: string | null | undefined;
+
+/** A python3 that imports torch: $PYTHON, Debian's /usr/bin/python3, or the first on PATH. */
+function python(): string | null {
+  if (pythonFound !== undefined) return pythonFound;
+  const candidates = [process.env['PYTHON'], '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
+  pythonFound = candidates.find((c) => {
+    try {
+      execFileSync(c, ['-c', 'import torch'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  }) ?? null;
+  return pythonFound;
+}
+
+/**
+ * glibc's allocator tuned so large activations stay in the heap between steps (stock PyTorch
+ * returns them to the kernel and page-faults them back every step: ~4.5 ms of a step here).
+ */
+const TUNED_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296', MALLOC_TOP_PAD_: '268435456' };
+
+/** PyTorch on the same network and batch, stock and with the tuned allocator; the faster counts. */
+function measurePytorch(config: Config): Result {
+  const script = fileURLToPath(new URL('./reference/pytorch_train_throughput.py', import.meta.url));
+  const runs = [['stock', {}], ['tuned allocator', TUNED_MALLOC]] as const;
+  let best: Result | undefined;
+  for (const [name, extra] of runs) {
+    const out = execFileSync(python()!, [script, '--steps', args.steps, '--warmup', args.warmup, '--batch', args.batch, '--threads', String(config.threads)], {
+      encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(config.threads), ...extra }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { ms_per_step: number; images_per_second: number; images_per_cpu_second: number; torch: string };
+    console.log(
+      `pytorch (${name}, torch ${r.torch}): ${args.steps} steps of ${args.batch} after ${args.warmup} warm-up: ${r.ms_per_step.toFixed(1)} ms/step, ` +
+        `${r.images_per_second.toFixed(1)} images/s wall, ${r.images_per_cpu_second.toFixed(1)} images per CPU-second; load ${load()}`,
+    );
+    const result = { label: 'pytorch', imagesPerSecond: r.images_per_second, imagesPerCpuSecond: r.images_per_cpu_second, msPerStep: r.ms_per_step };
+    if (!best || result.imagesPerCpuSecond > best.imagesPerCpuSecond) best = result;
+  }
+  return best!;
+}
+
+/** Each label's best round (by images per CPU-second). */
+function bestOf(results: Result[]): Result[] {
+  const best = new Map<string, Result>();
+  for (const r of results) {
+    const seen = best.get(r.label);
+    if (!seen || r.imagesPerCpuSecond > seen.imagesPerCpuSecond) best.set(r.label, r);
+  }
+  return [...best.values()];
+}
+
 if (args.child) {
   const result = await measure(JSON.parse(args.child) as Config);
   console.log(`RESULT ${JSON.stringify(result)}`);
@@ -113,7 +180,12 @@ if (args.child) {
   console.log(`train-throughput: Table 2 + BatchNorm, pool (2,2,0), batch ${args.batch} (cpu: ${args['cpu-batch']}); tfjs ${tf.version_core}, ` +
     `node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}; load ${load()}`);
   const results: Result[] = [];
-  for (const config of await configs()) {
+  const list = await configs();
+  for (let round = 0; round < Number(args.rounds); round++) for (const config of list) {
+    if (config.backend === 'pytorch') {
+      results.push(measurePytorch(config));
+      continue;
+    }
     const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', JSON.stringify(config)], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
     });
@@ -122,5 +194,12 @@ if (args.child) {
       else if (line.trim()) console.log(line);
     }
   }
-  for (const r of results) console.log(`train-throughput ${r.label} ${r.imagesPerSecond.toFixed(1)} images/s`);
+  const best = bestOf(results);
+  for (const r of best) console.log(`train-throughput ${r.label} ${r.imagesPerSecond.toFixed(1)} images/s`);
+  const native = best.find((r) => r.label === 'native');
+  const torch = best.find((r) => r.label === 'pytorch');
+  if (native && torch) {
+    console.log(`per CPU-second: native ${native.imagesPerCpuSecond.toFixed(1)}, pytorch ${torch.imagesPerCpuSecond.toFixed(1)} images`);
+    console.log(`ratio native/pytorch ${(native.imagesPerCpuSecond / torch.imagesPerCpuSecond).toFixed(2)}`);
+  }
 }

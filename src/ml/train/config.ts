@@ -1,7 +1,7 @@
 /** configs/train.yaml: how every experiment is trained (an experiment file may override keys). */
 import { z } from 'zod';
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'native', 'tensorflow', 'wasm', 'cpu'] as const;
 
 export const TrainConfigSchema = z.strictObject({
   epochs: z.number().int().positive(),

@@ -3,7 +3,7 @@
  * and the history file. The stage module only maps ctx onto these options.
  */
 import { writeFile } from 'node:fs/promises';
-import { initBackend } from '../backend/index.ts';
+import { initBackend, nativeUnavailableNotice } from '../backend/index.ts';
 import { loadDataset } from '../data/dataset.ts';
 import { CnnModel, saveModel } from '../model/index.ts';
 import { TrainHistorySchema, type TrainHistory } from '../metrics/schemas.ts';
@@ -34,6 +34,9 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainHistory> {
   const split = splitIndices(data.train.count, { validation: cfg.validation_split, maxImages: cfg.max_train_images, seed: cfg.seed });
   const model = CnnModel.build(e.architecture, { seed: cfg.seed, optimizer: { name: cfg.optimizer, learningRate: cfg.learning_rate } });
   try {
+    // Under `auto`, why training is not on the faster native backend, and how to enable it.
+    const notice = nativeUnavailableNotice();
+    if (notice) o.log(notice);
     o.log(`${e.id}: ${model.paramCount()} parameters, backend ${backend}, ${split.train.length} training and ${split.validation.length} validation images`);
     const result = await trainLoop({
       model,

@@ -1,7 +1,36 @@
 /** Helpers for checking a kernel on one backend against the cpu reference. */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/ml/backend/index.ts';
+import { nativeStatus } from '../../../src/ml/backend/native/addon.ts';
+import { nativeCalls } from '../../../src/ml/backend/native/wrap.ts';
 import { uniformArray } from '../../../src/ml/random.ts';
+
+export type KernelBackend = 'wasm' | 'native' | 'cpu';
+
+/**
+ * The backends whose kernels are checked against cpu: wasm, and native where its addon loads.
+ * Without the addon the native tests are skipped, saying why, unless REQUIRE_NATIVE=1 (CI sets it
+ * after installing libdnnl-dev), which makes them run and fail.
+ */
+export function fastBackends(): Array<{ backend: 'wasm' | 'native'; skip: string | false }> {
+  const status = nativeStatus();
+  const skip = status.ok || process.env['REQUIRE_NATIVE'] === '1' ? false : status.reason;
+  return [{ backend: 'wasm', skip: false }, { backend: 'native', skip }];
+}
+
+/**
+ * Runs `f` and, on native, checks that the addon answered `kernelName`: a native kernel that fell
+ * back to wasm would otherwise pass as the wasm one. `fallbackAllowed` is for the calls tfjs itself
+ * sizes inconsistently (a numeric pad with a non-square filter), which native leaves to wasm.
+ */
+export async function checkRuns<T>(backend: KernelBackend, kernelName: string, f: () => Promise<T>, fallbackAllowed = false): Promise<T> {
+  const before = nativeCalls(kernelName);
+  const out = await f();
+  if (backend === 'native' && !fallbackAllowed && nativeCalls(kernelName) === before) {
+    throw new Error(`native ${kernelName} did not answer: the call fell back to wasm`);
+  }
+  return out;
+}
 
 /** Deterministic uniform [-1, 1) numbers (the training code's seeded generator), so failures reproduce. */
 export function randomArray(n: number, seed: number): Float32Array {
@@ -25,15 +54,24 @@ export interface Run {
   shape: number[];
 }
 
-/** Runs `f` on a backend with fresh tensors built from the given arrays; returns plain data. */
+/**
+ * Runs `f` on a backend with fresh tensors built from the given arrays; returns plain data. Also
+ * checks that `f` left its inputs as they were: tensor data is immutable in tfjs, and the native
+ * backend's copy-free Identity relies on no kernel writing into its inputs.
+ */
 export async function runOn(
-  backend: 'wasm' | 'cpu',
+  backend: KernelBackend,
   arrays: Array<{ values: Float32Array; shape: number[] }>,
   f: (...ts: tf.Tensor[]) => tf.Tensor,
 ): Promise<Run> {
   await initBackend(backend);
   return tf.tidy(() => {
-    const out = f(...arrays.map((a) => tf.tensor(a.values, a.shape, 'float32')));
-    return { values: out.dataSync() as Float32Array, shape: out.shape };
+    const inputs = arrays.map((a) => tf.tensor(a.values, a.shape, 'float32'));
+    const out = f(...inputs);
+    const run = { values: out.dataSync() as Float32Array, shape: out.shape };
+    for (const [i, t] of inputs.entries()) {
+      if (relativeError(t.dataSync(), arrays[i]!.values) !== 0) throw new Error(`${backend}: input ${i} was written to`);
+    }
+    return run;
   });
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { randomArray, relativeError, runOn } from './compare.ts';
+import { checkRuns, fastBackends, randomArray, relativeError, runOn } from './compare.ts';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -16,27 +16,32 @@ const poolCases: Array<{ shape: [number, number, number, number]; k: [number, nu
   { shape: [5, 5, 5, 1], k: [5, 5], s: [5, 5], pad: 0 },
 ];
 
-for (const ties of [false, true]) {
-  test(`MaxPoolGrad on wasm matches cpu${ties ? ' with ties (ReLU zeros)' : ''}`, async () => {
-    for (const [i, c] of poolCases.entries()) {
-      const size = c.shape.reduce((a, b) => a * b, 1);
-      const raw = randomArray(size, 500 + i);
-      // Half the inputs clamped to zero: whole windows of equal values, as after a ReLU.
-      const values = ties ? raw.map((v) => Math.max(v, 0)) : raw;
-      const x = { values, shape: c.shape };
-      const rounding = typeof c.pad === 'number' ? 'floor' : undefined;
-      // Distinct weights per output, so a gradient routed to the wrong window shows.
-      const f = (xt: tf.Tensor) => tf.grad((a: tf.Tensor) => {
-        const p = tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.pad as never, rounding);
-        return p.mul(tf.range(1, 1 + p.size).reshape(p.shape)).sum();
-      })(xt);
-      const want = await runOn('cpu', [x], f);
-      const got = await runOn('wasm', [x], f);
-      assert.deepEqual(got.shape, want.shape);
-      const err = relativeError(got.values, want.values);
-      assert.ok(err < 1e-5, `case ${i} ${JSON.stringify(c)}: relative error ${err}`);
-    }
-  });
+for (const { backend, skip } of fastBackends()) {
+  for (const ties of [false, true]) {
+    test(`MaxPool and MaxPoolGrad on ${backend} match cpu${ties ? ' with ties (ReLU zeros)' : ''}`, { skip }, async () => {
+      for (const [i, c] of poolCases.entries()) {
+        const size = c.shape.reduce((a, b) => a * b, 1);
+        const raw = randomArray(size, 500 + i);
+        // Half the inputs clamped to zero: whole windows of equal values, as after a ReLU.
+        const values = ties ? raw.map((v) => Math.max(v, 0)) : raw;
+        const x = { values, shape: c.shape };
+        const rounding = typeof c.pad === 'number' ? 'floor' : undefined;
+        const pool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.pad as never, rounding);
+        // Distinct weights per output, so a gradient routed to the wrong window shows.
+        const grad = (xt: tf.Tensor) => tf.grad((a: tf.Tensor) => {
+          const p = pool(a);
+          return p.mul(tf.range(1, 1 + p.size).reshape(p.shape)).sum();
+        })(xt);
+        for (const [name, f] of [['MaxPool', pool], ['MaxPoolGrad', grad]] as const) {
+          const want = await runOn('cpu', [x], f);
+          const got = await checkRuns(backend, name, () => runOn(backend, [x], f));
+          assert.deepEqual(got.shape, want.shape);
+          const err = relativeError(got.values, want.values);
+          assert.ok(err < 1e-5, `${name} case ${i} ${JSON.stringify(c)}: relative error ${err}`);
+        }
+      }
+    });
+  }
 }
 
 test('Sum over leading axes on wasm matches cpu (and other reductions still work)', async () => {

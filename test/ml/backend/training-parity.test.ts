@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/ml/backend/index.ts';
 import { CnnModel } from '../../../src/ml/model/index.ts';
 import { batch, tinyArchitecture } from '../model/fixtures.ts';
-import { relativeError } from './compare.ts';
+import { checkRuns, fastBackends, relativeError } from './compare.ts';
 
 // The Table 2 block structure (5x5 conv, BatchNorm, ReLU, padded max-pool, dropout, dense +
 // BatchNorm), small enough for the cpu reference to run a few steps quickly.
@@ -26,7 +26,7 @@ const architecture = {
   ],
 };
 
-async function lossCurve(backend: 'wasm' | 'cpu', arch: unknown, optimizer: 'adam' | 'sgd', steps: number) {
+async function lossCurve(backend: 'wasm' | 'native' | 'cpu', arch: unknown, optimizer: 'adam' | 'sgd', steps: number) {
   await initBackend(backend);
   const model = CnnModel.build(arch, { seed: 42, optimizer: { name: optimizer, learningRate: optimizer === 'adam' ? 0.01 : 0.1 } });
   const losses: number[] = [];
@@ -59,3 +59,25 @@ for (const run of runs) {
     if (run.weights) assert.ok(relativeError(got.weights, want.weights) < 1e-4, `weights differ by ${relativeError(got.weights, want.weights)}`);
   });
 }
+
+// Native against wasm: the same float32 arithmetic in other orders, so the curves agree as tightly
+// as wasm's and cpu's (the stated tolerance: losses within 1e-4 relative over the run, weights too
+// under SGD). And on one thread oneDNN's kernels are deterministic: the same seed gives the same
+// weights, bit for bit.
+const nativeSkip = fastBackends().find((b) => b.backend === 'native')!.skip;
+for (const run of runs) {
+  test(`a short seeded training run gives the same loss curve on native and wasm (${run.name})`, { skip: nativeSkip }, async () => {
+    const want = await lossCurve('wasm', run.arch, run.optimizer, 6);
+    const got = await checkRuns('native', 'Conv2DBackpropFilter', () => lossCurve('native', run.arch, run.optimizer, 6));
+    assert.ok(relativeError(got.losses, want.losses) < 1e-4, `losses native ${got.losses} wasm ${want.losses}`);
+    assert.ok(relativeError(got.probs, want.probs) < run.probTolerance, `probabilities differ by ${relativeError(got.probs, want.probs)}`);
+    if (run.weights) assert.ok(relativeError(got.weights, want.weights) < 1e-4, `weights differ by ${relativeError(got.weights, want.weights)}`);
+  });
+}
+
+test('native training is deterministic for a seed on one thread', { skip: nativeSkip }, async () => {
+  const first = await lossCurve('native', architecture, 'adam', 4);
+  const second = await lossCurve('native', architecture, 'adam', 4);
+  assert.deepEqual(second.losses, first.losses);
+  assert.deepEqual(second.weights, first.weights);
+});
