@@ -63,6 +63,13 @@ test('the HTML report opens from disk with every figure and table, no errors, no
       assert.ok(text?.includes(heading), `section ${heading}`);
     }
     assert.ok((await page.$$('math')).length > 0, 'the derivation is typeset as MathML');
+    // Chromium with classic scrollbars showed one on every display equation (glyphs a few pixels
+    // past the box): none may overflow unless it is wider than the page.
+    const overflowing = await page.$$eval('math[display="block"]', (ms) =>
+      ms.filter((m) => m.scrollHeight > m.clientHeight || (m.scrollWidth > m.clientWidth && m.scrollWidth < 1000)).length);
+    assert.equal(overflowing, 0, 'display equations that would show a scrollbar');
+    const labels = await page.$$eval('figure.plot[data-plot="per-class"] svg text', (ts) => ts.map((t) => t.textContent ?? ''));
+    assert.ok(labels.some((l) => / overall: \d+\.\d%$/.test(l)), `the dashed line is labelled (${labels.join(' | ')})`);
 
     assert.deepEqual(errors, [], 'no console errors');
     assert.deepEqual(requests.filter((r) => r !== url), [], 'no requests beyond the page itself');

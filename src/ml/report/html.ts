@@ -25,7 +25,9 @@ figure.plot svg { max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: .9em; margin-top: .3em; }
 /* Installed math fonts only (no download): brackets and sums stretch only with an OpenType MATH table. */
 math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math; }
-math[display="block"] { margin: 1em 0; overflow-x: auto; }
+/* Glyphs reach a few pixels past the box of a display equation: padding holds them, so only a
+   really wide equation scrolls, and never vertically. */
+math[display="block"] { margin: 1em 0; padding: .3em .5em; overflow-x: auto; overflow-y: hidden; }
 `;
 
 /** Renders report.md; `svgs` maps each figure's file name (as referenced) to its SVG text. */
