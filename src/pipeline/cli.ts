@@ -136,6 +136,12 @@ async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean
     await reporter.close();
     const counts = new Map<string, number>();
     for (const o of result.outcomes.values()) counts.set(o, (counts.get(o) ?? 0) + 1);
+    for (const d of result.departed) {
+      const parts = [];
+      if (d.removed.length > 0) parts.push(`took ${d.removed.join(', ')} out of the workspace (restorable from the run-cache)`);
+      if (d.kept.length > 0) parts.push(`left ${d.kept.join(', ')} in place (changed since it was recorded)`);
+      process.stdout.write(`pipeline: ${d.id} left the pipeline${parts.length > 0 ? `: ${parts.join('; ')}` : ''}\n`);
+    }
     // The counts come last: scripts (and .ci/run) read the final line.
     if (workspace) process.stdout.write(`pipeline: this profile's outputs and lock are in ${workspace}/\n`);
     process.stdout.write(`pipeline: ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ') || 'nothing to do'}\n`);
@@ -199,6 +205,10 @@ export function renderStatus(r: StatusReport, dryRun: boolean): string {
     const label = s.state === 'fresh' ? 'up to date' : s.state === 'downstream' ? 'may re-run' : s.restorable ? 'stale (restorable from run-cache)' : dryRun ? 'would run' : 'stale';
     lines.push(`${s.id.padEnd(width)}  ${label}`);
     for (const reason of s.reasons) lines.push(`${''.padEnd(width)}    ${reason}`);
+  }
+  for (const d of r.departed) {
+    lines.push(`${d.id.padEnd(width)}  left the pipeline`);
+    if (d.outs.length > 0) lines.push(`${''.padEnd(width)}    the next run takes ${d.outs.join(', ')} out of the workspace (restorable from the run-cache)`);
   }
   const est = r.estimate_seconds > 0 ? `; about ${formatSeconds(r.estimate_seconds)} of recorded run time` : '';
   const unknown = r.unknown_estimates > 0 ? ` (+${r.unknown_estimates} never timed)` : '';

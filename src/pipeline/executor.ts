@@ -18,6 +18,7 @@ import { Slots } from './slots.ts';
 import { stateDirs } from './state-dirs.ts';
 import { commitOutputs, type Produced } from './steps/commit.ts';
 import { decide, depHashes, type Decision } from './steps/decide.ts';
+import { pruneDeparted, type Departed } from './steps/prune.ts';
 import { restoreFromRunCache } from './steps/restore.ts';
 import { runStage } from './steps/run.ts';
 import { Staging } from './steps/staging.ts';
@@ -35,6 +36,7 @@ export interface ExecuteOptions {
 export interface ExecuteResult {
   outcomes: Map<string, Outcome>;
   failures: Array<{ id: string; message: string; userError: boolean }>;
+  departed: Departed[];
 }
 
 export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -49,6 +51,9 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
   const outcomes = new Map<string, Outcome>();
   const failures: ExecuteResult['failures'] = [];
   const tasks = new Map<string, Promise<Outcome>>();
+  // Instances that left the pipeline (a removed experiment) go first: their outputs to the
+  // run-cache and out of the workspace, so that no directory dep read in this run still holds them.
+  const departed = await pruneDeparted(plan, lock, hasher, cache);
   const todo = plan.instances.filter((i) => selected.has(i.id));
   // Checks of many instances at once would open thousands of files; a few dozen keep the disk busy.
   const observing = pLimit(OBSERVE_CONCURRENCY);
@@ -102,10 +107,8 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
     })());
   }
   await Promise.all(tasks.values());
-  // Entries of instances that left the pipeline (a removed experiment) are forgotten.
-  await lock.retainOnly(new Set(plan.instances.map((i) => i.id)));
   await hasher.save();
-  return { outcomes, failures };
+  return { outcomes, failures, departed };
 }
 
 interface InstanceEnv {

@@ -9,6 +9,7 @@ import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
 import { observe, staleReasons } from './staleness.ts';
+import { departedInstances } from './steps/prune.ts';
 
 const STATUS_CONCURRENCY = 32;
 
@@ -33,6 +34,8 @@ export interface StatusReport {
   /** Seconds the stale part is expected to take (run-cache restores count as 0); unknown ones are counted apart. */
   estimate_seconds: number;
   unknown_estimates: number;
+  /** Instances the lock records that left the pipeline; a run takes their outputs out of the workspace. */
+  departed: Array<{ id: string; outs: string[] }>;
 }
 
 export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, selected?: Set<string>): Promise<StatusReport> {
@@ -100,6 +103,7 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
     stale: instances.filter((s) => s.state === 'stale').length,
     estimate_seconds: Math.round(estimate * 10) / 10,
     unknown_estimates: unknown,
+    departed: selected ? [] : departedInstances(plan, lock),
   };
 }
 

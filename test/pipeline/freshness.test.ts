@@ -155,11 +155,27 @@ describe('freshness', { concurrency: false }, () => {
     assert.equal(back.outcomes.other, 'restored');
   });
 
-  it('removing a matrix element forgets its lock entry', async () => {
+  it('an instance that left the pipeline leaves the workspace too, and reverting the edit restores everything', async () => {
+    const before = await p.run();
+    assert.equal(before.code, 0, before.stderr);
+    const reportBefore = await p.read('out/report.txt');
     await p.remove('configs/items/c.yaml');
+    const status = await p.cli('status');
+    assert.match(status.stdout, /^train@c\s+left the pipeline\n\s+the next run takes out\/models\/c out of the workspace \(restorable from the run-cache\)$/m);
     const r = await p.run();
     assert.equal(r.code, 0, r.stderr);
-    const lock = await p.lock();
-    assert.ok(!('train@c' in lock.stages));
+    assert.match(r.stdout, /^pipeline: train@c left the pipeline: took out\/models\/c out of the workspace \(restorable from the run-cache\)$/m);
+    assert.notEqual(r.outcomes.report, 'fresh', 'the report, which read c, is made again without it');
+    await assert.rejects(p.read('out/models/c/part-a'), 'the departed output is gone');
+    assert.ok(!('train@c' in (await p.lock()).stages), 'and forgotten by the lock');
+
+    await p.write('configs/items/c.yaml', 'lr: 0.3\n');
+    const calls = await p.calls();
+    const back = await p.run();
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(back.outcomes['train@c'], 'restored');
+    assert.equal(back.outcomes.report, 'restored', 'the report reads what it read before, so it is restored, not re-run');
+    assert.equal(await p.read('out/report.txt'), reportBefore);
+    assert.deepEqual(await p.calls(), calls, 'nothing ran');
   });
 });
