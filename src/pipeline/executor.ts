@@ -15,6 +15,7 @@ import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import { selectInstances, type Plan, type PlannedInstance } from './plan.ts';
 import { Slots } from './slots.ts';
+import { describeReason } from './staleness.ts';
 import { stateDirs } from './state-dirs.ts';
 import { commitOutputs, type Produced } from './steps/commit.ts';
 import { decide, depHashes, type Decision } from './steps/decide.ts';
@@ -87,7 +88,7 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
         return failed(e, performance.now());
       }
       if (decision.kind === 'fresh') return done('fresh');
-      opts.reporter.event({ type: 'queued', id: inst.id, reasons: decision.reasons });
+      opts.reporter.event({ type: 'queued', id: inst.id, reasons: decision.reasons.map(describeReason) });
       // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
       const slot = await slots.acquire(lock.get(inst.id)?.run.seconds);
       if (opts.signal.aborted) {
@@ -126,7 +127,7 @@ interface InstanceEnv {
 /** A stale instance through the named steps: restore or run into staging, then commit. */
 async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind: 'stale' }>, env: InstanceEnv): Promise<Outcome> {
   const { plan, lock, hasher, cache, reporter } = env;
-  reporter.event({ type: 'start', id: inst.id, reasons: decision.reasons });
+  reporter.event({ type: 'start', id: inst.id, reasons: decision.reasons.map(describeReason) });
   const deps = depHashes(inst, decision.observed);
 
   const dirs = stateDirs(plan.root);

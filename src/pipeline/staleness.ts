@@ -5,6 +5,7 @@
  */
 import { canonicalJson, fingerprintOf, sha256, type Hasher, type PathHash } from './fingerprint.ts';
 import type { LockEntry } from './lock.ts';
+import { unreachable } from './errors.ts';
 import type { PlannedInstance } from './plan.ts';
 
 export interface Observed {
@@ -51,47 +52,108 @@ export function fingerprintFor(inst: PlannedInstance, code: string, deps: Record
   return fingerprintOf({ module: inst.module, code, params: inst.params, deps: depHashes, outs: inst.outs });
 }
 
-export function staleReasons(inst: PlannedInstance, obs: Observed, entry: LockEntry | undefined): string[] {
-  if (!entry) return ['never run (no entry in pipeline.lock)'];
-  const reasons: string[] = [];
-  if (entry.module !== inst.module) reasons.push(`definition: module ${entry.module} -> ${inst.module}`);
-  if (canonicalJson(entry.params) !== canonicalJson(inst.params)) reasons.push(...paramChanges(entry.params, inst.params));
-  if (entry.code !== obs.code) reasons.push(`code: ${inst.module} or a module it imports changed`);
+/**
+ * Why an instance is stale, as data: `status --json` hands these to tools, and `describeReason`
+ * turns each into the words status and the progress list print. Values are canonical JSON,
+ * shortened; null stands for a value that is not set.
+ */
+export type StaleReason =
+  | { kind: 'never-run' }
+  | { kind: 'forced' }
+  | { kind: 'module'; from: string; to: string }
+  | { kind: 'params'; key: string; from: string | null; to: string | null }
+  | { kind: 'params-more'; count: number }
+  | { kind: 'params-changed' }
+  | { kind: 'code'; module: string }
+  | { kind: 'deps-list' }
+  | { kind: 'dep'; path: string; change: 'changed' | 'missing' }
+  | { kind: 'outs-list' }
+  | { kind: 'out'; path: string; change: 'modified' | 'missing' }
+  | { kind: 'fingerprint' }
+  | { kind: 'upstream'; ids: string[] }
+  | { kind: 'run-cache'; problem: string };
+
+export function describeReason(r: StaleReason): string {
+  switch (r.kind) {
+    case 'never-run':
+      return 'never run (no entry in pipeline.lock)';
+    case 'forced':
+      return 'forced (--force)';
+    case 'module':
+      return `definition: module ${r.from} -> ${r.to}`;
+    case 'params':
+      return `params: ${r.key || '(all)'} ${r.from ?? '(unset)'} -> ${r.to ?? '(unset)'}`;
+    case 'params-more':
+      return `params: ${r.count} more changed`;
+    case 'params-changed':
+      return 'params changed';
+    case 'code':
+      return `code: ${r.module} or a module it imports changed`;
+    case 'deps-list':
+      return 'definition: deps list changed';
+    case 'dep':
+      return `deps: ${r.path} ${r.change}`;
+    case 'outs-list':
+      return 'definition: outs list changed';
+    case 'out':
+      return `outs: ${r.path} ${r.change}`;
+    case 'fingerprint':
+      return 'fingerprint differs from pipeline.lock';
+    case 'upstream':
+      return `re-checked after ${r.ids.join(', ')} (its output may change)`;
+    case 'run-cache':
+      return `run-cache: ${r.problem}; it will not be used (the stage re-runs)`;
+    default:
+      return unreachable(r);
+  }
+}
+
+export function staleReasons(inst: PlannedInstance, obs: Observed, entry: LockEntry | undefined): StaleReason[] {
+  if (!entry) return [{ kind: 'never-run' }];
+  const reasons: StaleReason[] = [];
+  if (entry.module !== inst.module) reasons.push({ kind: 'module', from: entry.module, to: inst.module });
+  if (canonicalJson(entry.params) !== canonicalJson(inst.params)) reasons.push(...paramReasons(entry.params, inst.params));
+  if (entry.code !== obs.code) reasons.push({ kind: 'code', module: inst.module });
   const recordedDeps = Object.keys(entry.deps).sort();
   const currentDeps = [...inst.deps].sort();
-  if (canonicalJson(recordedDeps) !== canonicalJson(currentDeps)) reasons.push('definition: deps list changed');
+  if (canonicalJson(recordedDeps) !== canonicalJson(currentDeps)) reasons.push({ kind: 'deps-list' });
   for (const d of inst.deps) {
     const now = obs.deps[d];
     const then = entry.deps[d];
-    if (!now) reasons.push(`deps: ${d} missing`);
-    else if (then && then.hash !== now.hash) reasons.push(`deps: ${d} changed`);
+    if (!now) reasons.push({ kind: 'dep', path: d, change: 'missing' });
+    else if (then && then.hash !== now.hash) reasons.push({ kind: 'dep', path: d, change: 'changed' });
   }
   const recordedOuts = Object.keys(entry.outs).sort();
-  if (canonicalJson(recordedOuts) !== canonicalJson([...inst.outs].sort())) reasons.push('definition: outs list changed');
+  if (canonicalJson(recordedOuts) !== canonicalJson([...inst.outs].sort())) reasons.push({ kind: 'outs-list' });
   for (const o of inst.outs) {
     const now = obs.outs[o];
     const then = entry.outs[o];
-    if (!now) reasons.push(`outs: ${o} missing`);
-    else if (then && then.hash !== now.hash) reasons.push(`outs: ${o} modified`);
+    if (!now) reasons.push({ kind: 'out', path: o, change: 'missing' });
+    else if (then && then.hash !== now.hash) reasons.push({ kind: 'out', path: o, change: 'modified' });
   }
-  if (reasons.length === 0 && entry.fingerprint !== obs.fingerprint) reasons.push('fingerprint differs from pipeline.lock');
+  if (reasons.length === 0 && entry.fingerprint !== obs.fingerprint) reasons.push({ kind: 'fingerprint' });
   return reasons;
 }
 
-/** "params: train.dropout 0.3 -> 0.5", one line per changed leaf, at most five. */
-export function paramChanges(before: unknown, after: unknown): string[] {
+/** One reason per changed leaf (`train.dropout 0.3 -> 0.5`), at most five. */
+export function paramReasons(before: unknown, after: unknown): StaleReason[] {
   const a = flatten(before);
   const b = flatten(after);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
-  const lines: string[] = [];
+  const out: StaleReason[] = [];
   for (const k of keys) {
     const x = a.get(k);
     const y = b.get(k);
     if (x === y) continue;
-    lines.push(`params: ${k || '(all)'} ${x ?? '(unset)'} -> ${y ?? '(unset)'}`);
+    out.push({ kind: 'params', key: k, from: x ?? null, to: y ?? null });
   }
-  if (lines.length > 5) return [...lines.slice(0, 5), `params: ${lines.length - 5} more changed`];
-  return lines.length > 0 ? lines : ['params changed'];
+  if (out.length > 5) return [...out.slice(0, 5), { kind: 'params-more', count: out.length - 5 }];
+  return out.length > 0 ? out : [{ kind: 'params-changed' }];
+}
+
+/** paramReasons in words: "params: train.dropout 0.3 -> 0.5". */
+export function paramChanges(before: unknown, after: unknown): string[] {
+  return paramReasons(before, after).map(describeReason);
 }
 
 /** Leaves by path (`train.epochs`, `architecture.layers[3].filters`), each as canonical JSON, so

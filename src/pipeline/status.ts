@@ -8,7 +8,7 @@ import { RunCache } from './cache.ts';
 import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
-import { observe, staleReasons } from './staleness.ts';
+import { describeReason, observe, staleReasons, type StaleReason } from './staleness.ts';
 import { departedInstances } from './steps/prune.ts';
 
 const STATUS_CONCURRENCY = 32;
@@ -19,7 +19,10 @@ export interface InstanceStatus {
   id: string;
   stage: string;
   state: InstanceState;
+  /** Why, in words (what `status` prints). */
   reasons: string[];
+  /** The same reasons as data, for tools: `{ kind: 'params', key, from, to }` and the like. */
+  causes: StaleReason[];
   /** A stale instance whose new fingerprint is in the run-cache: restoring it costs no compute. */
   restorable: boolean;
   /** Recorded (or estimated from siblings) wall time of a run, in seconds. */
@@ -56,12 +59,12 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
   const observed = await Promise.all(chosen.map((inst) => limit(() => observe(inst, hasher))));
   chosen.forEach((inst, i) => {
     const entry = lock.get(inst.id);
-    const reasons = staleReasons(inst, observed[i]!, entry);
-    let state: InstanceState = reasons.length > 0 ? 'stale' : 'fresh';
+    const causes = staleReasons(inst, observed[i]!, entry);
+    let state: InstanceState = causes.length > 0 ? 'stale' : 'fresh';
     const staleUp = inst.upstream.filter((u) => states.get(u) && states.get(u) !== 'fresh');
     if (state === 'fresh' && staleUp.length > 0) {
       state = 'downstream';
-      reasons.push(`re-checked after ${staleUp.join(', ')} (its output may change)`);
+      causes.push({ kind: 'upstream', ids: staleUp });
     }
     states.set(inst.id, state);
     const recorded = entry?.run.outcome === 'ran' ? entry.run.seconds : median(ranSeconds.get(inst.stage) ?? []);
@@ -69,7 +72,8 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
       id: inst.id,
       stage: inst.stage,
       state,
-      reasons,
+      reasons: causes.map(describeReason),
+      causes,
       restorable: false,
       estimate_seconds: recorded ?? null,
       last_run: entry ? { seconds: entry.run.seconds, peak_rss_mb: entry.run.peak_rss_mb, finished_at: entry.run.finished_at } : null,
@@ -84,7 +88,11 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
         : limit(async () => {
             const found = await cache.inspect(observed[i]!.fingerprint);
             const problem = found.state === 'corrupt' ? found.reason : found.state === 'ok' ? await cache.verify(found.record, chosen[i]!.outs) : undefined;
-            if (problem) s.reasons.push(`run-cache: ${problem}; it will not be used (the stage re-runs)`);
+            if (problem) {
+              const cause: StaleReason = { kind: 'run-cache', problem };
+              s.causes.push(cause);
+              s.reasons.push(describeReason(cause));
+            }
             s.restorable = found.state === 'ok' && !problem;
           }),
     ),

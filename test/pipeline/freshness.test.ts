@@ -161,6 +161,9 @@ describe('freshness', { concurrency: false }, () => {
     const reportBefore = await p.read('out/report.txt');
     await p.remove('configs/items/c.yaml');
     const status = await p.cli('status');
+    const json = JSON.parse((await p.cli('status', '--json')).stdout) as { departed: unknown; instances: Array<{ id: string; causes: unknown }> };
+    assert.deepEqual(json.departed, [{ id: 'train@c', outs: ['out/models/c'] }]);
+    assert.deepEqual(json.instances.find((i) => i.id === 'report')?.causes, [], 'typed causes beside the words');
     assert.match(status.stdout, /^train@c\s+left the pipeline\n\s+the next run takes out\/models\/c out of the workspace \(restorable from the run-cache\)$/m);
     const r = await p.run();
     assert.equal(r.code, 0, r.stderr);

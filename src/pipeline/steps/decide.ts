@@ -6,14 +6,14 @@ import type { PathHash } from '../fingerprint.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Lock } from '../lock.ts';
 import type { PlannedInstance } from '../plan.ts';
-import { observe, staleReasons, type Observed } from '../staleness.ts';
+import { observe, staleReasons, type Observed, type StaleReason } from '../staleness.ts';
 
-export type Decision = { kind: 'fresh' } | { kind: 'stale'; reasons: string[]; observed: Observed };
+export type Decision = { kind: 'fresh' } | { kind: 'stale'; reasons: StaleReason[]; observed: Observed };
 
 export async function decide(inst: PlannedInstance, hasher: Hasher, lock: Lock, force: boolean): Promise<Decision> {
   const observed = await observe(inst, hasher);
   const reasons = staleReasons(inst, observed, lock.get(inst.id));
-  if (force) reasons.unshift('forced (--force)');
+  if (force) reasons.unshift({ kind: 'forced' });
   return reasons.length === 0 ? { kind: 'fresh' } : { kind: 'stale', reasons, observed };
 }
 

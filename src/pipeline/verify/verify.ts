@@ -11,7 +11,7 @@ import { UserError } from '../errors.ts';
 import { sha256, Hasher } from '../fingerprint.ts';
 import type { LockEntry } from '../lock.ts';
 import type { PlannedInstance } from '../plan.ts';
-import { observe, staleReasons } from '../staleness.ts';
+import { describeReason, observe, staleReasons } from '../staleness.ts';
 import { compareOut, type OutVerdict } from './compare-outs.ts';
 import type { VerifyRule } from './rules.ts';
 
@@ -57,7 +57,7 @@ export async function verifyInstance(inst: PlannedInstance, entry: LockEntry, en
   const obs = await observe(inst, env.hasher);
   if (obs.fingerprint !== entry.fingerprint) {
     // Missing or edited outs do not matter here: they are what the re-run recreates.
-    const reasons = staleReasons(inst, obs, entry).filter((r) => !r.startsWith('outs:'));
+    const reasons = staleReasons(inst, obs, entry).filter((r) => r.kind !== 'out').map(describeReason);
     return { id: inst.id, state: 'stale', reasons: reasons.length > 0 ? reasons : ['its fingerprint differs from the recorded one'] };
   }
   const rules = env.rules.get(inst.stage) ?? [];

@@ -28,3 +28,21 @@ test('more than five changes are summarised', () => {
   assert.equal(lines.length, 6);
   assert.equal(lines[5], 'params: 2 more changed');
 });
+
+test('reasons are data with words beside them: a changed param, a changed dep, a missing out', async () => {
+  const { staleReasons, describeReason } = await import('../../../src/pipeline/staleness.ts');
+  const hash = (c: string) => ({ hash: c.repeat(64), size: 1, files: 1 });
+  const inst = { id: 's', stage: 's', instance: undefined, description: '', module: 'stages/s.ts', params: { lr: 0.2 }, deps: ['in.txt'], outs: ['out.txt'], outLocations: [], upstream: [], codeFiles: [] };
+  const entry = {
+    fingerprint: 'f'.repeat(64), module: 'stages/s.ts', code: 'c', params: { lr: 0.1 },
+    deps: { 'in.txt': hash('a') }, outs: { 'out.txt': hash('b') },
+    run: { outcome: 'ran' as const, seconds: 1, peak_rss_mb: 1, finished_at: '' },
+  };
+  const reasons = staleReasons(inst, { code: 'c', deps: { 'in.txt': hash('d') }, outs: { 'out.txt': undefined }, fingerprint: 'e'.repeat(64) }, entry);
+  assert.deepEqual(reasons, [
+    { kind: 'params', key: 'lr', from: '0.1', to: '0.2' },
+    { kind: 'dep', path: 'in.txt', change: 'changed' },
+    { kind: 'out', path: 'out.txt', change: 'missing' },
+  ]);
+  assert.deepEqual(reasons.map(describeReason), ['params: lr 0.1 -> 0.2', 'deps: in.txt changed', 'outs: out.txt missing']);
+});
