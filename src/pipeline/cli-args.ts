@@ -9,7 +9,7 @@ import { UserError } from './errors.ts';
 const OPTIONS = {
   force: { type: 'boolean', help: 're-run the selection even if fresh' },
   'dry-run': { type: 'boolean', help: 'say what would run (run) or would be removed (gc), and do nothing' },
-  jobs: { type: 'string', short: 'j', help: 'N instances at once (default: the number of cores)' },
+  jobs: { type: 'string', short: 'j', help: 'N instances at once (default: the number of cores); status estimates for N' },
   set: { type: 'string', multiple: true, help: 'key.path=value: override one config value for this command' },
   profile: { type: 'string', help: 'NAME: configs/profiles/NAME.yaml over the configs, in profiles/NAME/' },
   quiet: { type: 'boolean', help: 'print only the final summary and errors' },
@@ -31,7 +31,7 @@ const CONFIG_OPTIONS: OptionName[] = ['set', 'profile'];
 
 export const COMMANDS: Record<string, CommandSpec> = {
   run: { args: '[stage...]', summary: 'run the stale instances of the named stages (all by default)', options: ['force', 'dry-run', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
-  status: { args: '[stage...]', summary: 'say what is stale and why, and what restores from the run-cache', options: ['json', 'exit-code', ...CONFIG_OPTIONS] },
+  status: { args: '[stage...]', summary: 'say what is stale and why, and what restores from the run-cache', options: ['json', 'exit-code', 'jobs', ...CONFIG_OPTIONS] },
   dag: { args: '', summary: 'print the stage graph', options: ['dot', ...CONFIG_OPTIONS] },
   gc: { args: '', summary: 'empty the run-cache of what no lock records and no run used lately', options: ['keep-days', 'dry-run'] },
 };

@@ -59,10 +59,10 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     }
     switch (command) {
       case 'run':
-        if (values['dry-run']) return await status(plan, hasher, selected, false, true, false);
+        if (values['dry-run']) return await status(plan, hasher, selected, { json: false, dryRun: true, exitCode: false, jobs: parseJobs(values.jobs) });
         return await run(plan, hasher, targets, values.force, parseJobs(values.jobs), values.quiet, path.relative(projectRoot, root));
       case 'status':
-        return await status(plan, hasher, selected, values.json, false, values['exit-code']);
+        return await status(plan, hasher, selected, { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) });
       case 'gc':
         return await gc(plan, values['keep-days'], values['dry-run']);
       case 'dag':
@@ -190,11 +190,18 @@ async function gc(plan: Plan, keepDaysArg: string | undefined, dryRun: boolean):
   }
 }
 
-async function status(plan: Plan, hasher: Hasher, selected: Set<string> | undefined, json: boolean, dryRun: boolean, exitCode: boolean): Promise<number> {
+interface StatusOptions {
+  json: boolean;
+  dryRun: boolean;
+  exitCode: boolean;
+  jobs: number;
+}
+
+async function status(plan: Plan, hasher: Hasher, selected: Set<string> | undefined, options: StatusOptions): Promise<number> {
   const lock = await Lock.open(plan.root);
-  const report = await computeStatus(plan, lock, hasher, selected);
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, dryRun));
-  return exitCode && report.stale > 0 ? 1 : 0;
+  const report = await computeStatus(plan, lock, hasher, selected, options.jobs);
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, options.dryRun));
+  return options.exitCode && report.stale > 0 ? 1 : 0;
 }
 
 export function renderStatus(r: StatusReport, dryRun: boolean): string {
@@ -210,10 +217,17 @@ export function renderStatus(r: StatusReport, dryRun: boolean): string {
     lines.push(`${d.id.padEnd(width)}  left the pipeline`);
     if (d.outs.length > 0) lines.push(`${''.padEnd(width)}    the next run takes ${d.outs.join(', ')} out of the workspace (restorable from the run-cache)`);
   }
-  const est = r.estimate_seconds > 0 ? `; about ${formatSeconds(r.estimate_seconds)} of recorded run time` : '';
-  const unknown = r.unknown_estimates > 0 ? ` (+${r.unknown_estimates} never timed)` : '';
-  lines.push(`${r.stale} of ${r.instances.length} stale${est}${unknown}`);
+  lines.push(`${r.stale} of ${r.instances.length} stale${estimateWords(r)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What the estimate is, and what it rests on, in words. */
+function estimateWords(r: StatusReport): string {
+  if (r.timed === 0) return r.unknown_estimates > 0 ? `; no estimate (${r.unknown_estimates} never timed)` : '';
+  const basis = [`${formatSeconds(r.estimate_seconds)} of run time recorded for ${r.timed} of them`];
+  if (r.params_changed > 0) basis.push(`${r.params_changed} of those with other params then, so theirs may differ`);
+  if (r.unknown_estimates > 0) basis.push(`+${r.unknown_estimates} never timed`);
+  return `; about ${formatSeconds(r.wall_seconds)} with ${r.jobs} job${r.jobs === 1 ? '' : 's'} (${basis.join('; ')})`;
 }
 
 /** The stage graph for Graphviz (`pipeline dag --dot | dot -Tsvg`): one node per stage. */

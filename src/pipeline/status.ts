@@ -34,14 +34,20 @@ export interface StatusReport {
   lock_problems: string[];
   instances: InstanceStatus[];
   stale: number;
-  /** Seconds the stale part is expected to take (run-cache restores count as 0); unknown ones are counted apart. */
+  /** Recorded run time of the stale part, summed (run-cache restores count as 0); unknown ones are counted apart. */
   estimate_seconds: number;
+  /** The same run times spread over `jobs` slots, longest first as the scheduler does: the wall time to expect. */
+  wall_seconds: number;
+  jobs: number;
+  /** How many of the instances to run have a recorded (or sibling's) time, and how many of those ran with other params. */
+  timed: number;
+  params_changed: number;
   unknown_estimates: number;
   /** Instances the lock records that left the pipeline; a run takes their outputs out of the workspace. */
   departed: Array<{ id: string; outs: string[] }>;
 }
 
-export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, selected?: Set<string>): Promise<StatusReport> {
+export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, selected?: Set<string>, jobs = 1): Promise<StatusReport> {
   const cache = new RunCache(plan.cacheDir);
   const states = new Map<string, InstanceState>();
   const instances: InstanceStatus[] = [];
@@ -98,21 +104,35 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
     ),
   );
   await hasher.save();
-  let estimate = 0;
-  let unknown = 0;
-  for (const s of instances) {
-    if (s.state !== 'stale' || s.restorable) continue;
-    if (s.estimate_seconds === null) unknown++;
-    else estimate += s.estimate_seconds;
-  }
+  const toRun = instances.filter((s) => s.state === 'stale' && !s.restorable);
+  const timed = toRun.flatMap((s) => (s.estimate_seconds === null ? [] : [s.estimate_seconds]));
+  const paramsChanged = toRun.filter((s) => s.estimate_seconds !== null && s.causes.some((c) => c.kind.startsWith('params'))).length;
   return {
     lock_problems: lock.problems,
     instances,
     stale: instances.filter((s) => s.state === 'stale').length,
-    estimate_seconds: Math.round(estimate * 10) / 10,
-    unknown_estimates: unknown,
+    estimate_seconds: round1(timed.reduce((a, b) => a + b, 0)),
+    wall_seconds: round1(longestFirstMakespan(timed, jobs)),
+    jobs,
+    timed: timed.length,
+    params_changed: paramsChanged,
+    unknown_estimates: toRun.length - timed.length,
     departed: selected ? [] : departedInstances(plan, lock),
   };
+}
+
+/** Greedy longest-first list scheduling: each run goes to the slot that frees first. */
+export function longestFirstMakespan(seconds: number[], jobs: number): number {
+  const slots = Array.from({ length: Math.max(1, jobs) }, () => 0);
+  for (const s of [...seconds].sort((a, b) => b - a)) {
+    const i = slots.indexOf(Math.min(...slots));
+    slots[i]! += s;
+  }
+  return Math.max(...slots);
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }
 
 function median(xs: number[]): number | undefined {
