@@ -16,16 +16,28 @@ import { acquireRunLock } from './run-lock.ts';
 import { loadPlan } from './spec/plan-cache.ts';
 import { stateDirs } from './state-dirs.ts';
 import { computeStatus, type StatusReport } from './status.ts';
+import { runLookup, transferCommand } from './remote/commands.ts';
+import { remoteCommand } from './remote/config-commands.ts';
+import type { RemoteRunLookup } from './remote/run-cache.ts';
 
 const USAGE = `usage:
   pipeline run [stage...] [--force] [--dry-run] [--jobs N] [--set key=value]... [--profile NAME]
   pipeline status [stage...] [--json] [--set key=value]... [--profile NAME]
   pipeline dag [--set key=value]... [--profile NAME]
   pipeline gc [--keep-days N] [--dry-run]
+  pipeline push [stage...] [-r NAME] [--jobs N] [--verify]
+  pipeline fetch [stage...] [-r NAME] [--jobs N]
+  pipeline pull [stage...] [-r NAME] [--jobs N]
+  pipeline status --remote [stage...] [-r NAME] [--json]
+  pipeline remote add [-d] [--project] NAME URL [--endpoint URL] [--path-style] [--region R]
+  pipeline remote list | remote remove [--project] NAME
 
 A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.
 gc empties the run-cache of everything pipeline.lock does not record and no run used in the last
-N days (default 30), and of partial files a killed run left.`;
+N days (default 30), and of partial files a killed run left.
+push/fetch/pull move what pipeline.lock records to and from a remote (s3://bucket/prefix or a
+directory); run restores from the remote's run-cache unless --no-remote. Remotes live in
+.pipeline/config.yaml (this machine), or pipeline.yaml with --project; $PIPELINE_REMOTE overrides.`;
 
 export async function main(argv: string[], root = process.cwd()): Promise<number> {
   let args;
@@ -42,6 +54,15 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
         json: { type: 'boolean', default: false },
         'keep-days': { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        'remote-name': { type: 'string', short: 'r' },
+        remote: { type: 'boolean', default: false },
+        'no-remote': { type: 'boolean', default: false },
+        verify: { type: 'boolean', default: false },
+        project: { type: 'boolean', default: false },
+        default: { type: 'boolean', short: 'd', default: false },
+        endpoint: { type: 'string' },
+        'path-style': { type: 'boolean' },
+        region: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -55,6 +76,10 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     return command || args.values.help ? 0 : 2;
   }
   try {
+    if (command === 'remote') {
+      const v = args.values;
+      return await remoteCommand(root, targets, { project: v.project, makeDefault: v.default, endpoint: v.endpoint, pathStyle: v['path-style'], region: v.region }, (l) => process.stdout.write(`${l}\n`));
+    }
     const hasher = await Hasher.open(root, stateDirs(root).hashes);
     const plan = await loadPlan(root, { profile: args.values.profile, sets: args.values.set }, hasher);
     const { selected, unknown } = targets.length > 0 ? selectInstances(plan, targets) : { selected: undefined, unknown: [] };
@@ -64,9 +89,14 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     switch (command) {
       case 'run':
         if (args.values['dry-run']) return await status(plan, hasher, selected, false, true);
-        return await run(plan, hasher, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet);
+        return await run(plan, hasher, targets, args.values.force, parseJobs(args.values.jobs), args.values.quiet, await runLookup(root, plan.cacheDir, args.values['remote-name'], args.values['no-remote']));
       case 'status':
+        if (args.values.remote) return await transferCommand('status', plan, hasher, selected, remoteArgs(args.values));
         return await status(plan, hasher, selected, args.values.json, false);
+      case 'push':
+      case 'fetch':
+      case 'pull':
+        return await transferCommand(command, plan, hasher, selected, remoteArgs(args.values));
       case 'gc':
         return await gc(plan, args.values['keep-days'], args.values['dry-run']);
       case 'dag':
@@ -85,6 +115,10 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
   }
 }
 
+function remoteArgs(v: { 'remote-name'?: string; jobs?: string; verify: boolean; quiet: boolean; json: boolean }) {
+  return { remoteName: v['remote-name'], jobs: v.jobs, verify: v.verify, quiet: v.quiet, json: v.json };
+}
+
 function parseJobs(value: string | undefined): number {
   if (value === undefined) return availableParallelism();
   const n = Number(value);
@@ -92,7 +126,7 @@ function parseJobs(value: string | undefined): number {
   return n;
 }
 
-async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean, jobs: number, quiet: boolean): Promise<number> {
+async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean, jobs: number, quiet: boolean, remote: (RemoteRunLookup & { close(): void }) | undefined): Promise<number> {
   const runLock = await acquireRunLock(stateDirs(plan.root).runLock);
   const controller = new AbortController();
   let interrupts = 0;
@@ -118,7 +152,7 @@ async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean
     }
     const lock = await Lock.open(plan.root);
     for (const p of lock.problems) process.stderr.write(`pipeline: ${p}\n`);
-    const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal });
+    const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal, remote });
     await reporter.close();
     const counts = new Map<string, number>();
     for (const o of result.outcomes.values()) counts.set(o, (counts.get(o) ?? 0) + 1);
@@ -130,6 +164,7 @@ async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    remote?.close();
     await runLock.release();
   }
 }

@@ -16,6 +16,7 @@ import type { Hasher, PathHash } from './fingerprint.ts';
 import type { Lock, LockEntry } from './lock.ts';
 import { selectInstances, type Plan, type PlannedInstance } from './plan.ts';
 import { missingOuts, moveIntoPlace } from './promote.ts';
+import type { RemoteRunLookup } from './remote/run-cache.ts';
 import { Slots } from './slots.ts';
 import { observe, staleReasons } from './staleness.ts';
 import { stateDirs } from './state-dirs.ts';
@@ -26,6 +27,8 @@ export interface ExecuteOptions {
   jobs: number;
   reporter: Reporter;
   signal: AbortSignal;
+  /** The shared run-cache on a remote, consulted when the local one lacks a fingerprint. */
+  remote?: RemoteRunLookup;
 }
 
 export interface ExecuteResult {
@@ -67,7 +70,7 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       }
       const started = performance.now();
       try {
-        const outcome = await runInstance(inst, { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, threads: slot.threads, cores: slot.cores });
+        const outcome = await runInstance(inst, { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, remote: opts.remote, threads: slot.threads, cores: slot.cores });
         return done(outcome, (performance.now() - started) / 1000);
       } catch (e) {
         // Stopped by Ctrl-C, not failed: its outputs and lock entry are as they were, and a stage
@@ -96,6 +99,7 @@ interface InstanceEnv {
   reporter: Reporter;
   signal: AbortSignal;
   force: boolean;
+  remote: RemoteRunLookup | undefined;
   threads: number;
   cores: number[] | undefined;
 }
@@ -122,6 +126,8 @@ async function runInstance(inst: PlannedInstance, env: InstanceEnv): Promise<Out
   try {
     let outcome: 'ran' | 'restored' = 'restored';
     let peakRssMb = 0;
+    // Remote run-cache: a run another machine pushed is fetched into the local cache first.
+    if (!env.force && env.remote) await env.remote(obs.fingerprint, inst.id, inst.outs, reporter);
     const found = env.force ? undefined : await cache.inspect(obs.fingerprint);
     if (found?.state === 'corrupt') reporter.event({ type: 'log', id: inst.id, line: `run-cache not used: ${found.reason}` });
     const record = found?.state === 'ok' ? found.record : undefined;

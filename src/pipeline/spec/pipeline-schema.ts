@@ -1,5 +1,6 @@
 /** The schema of pipeline.yaml. Types come from here (z.infer), nowhere else. */
 import { z } from 'zod';
+import { RemotesSchema } from '../remote/schema.ts';
 
 export const PIPELINE_FILE = 'pipeline.yaml';
 
@@ -30,6 +31,8 @@ export type StageSpec = z.infer<typeof StageSpecSchema>;
 export const PipelineSpecSchema = z.strictObject({
   /** Run-cache directory; shared between clones when pointed outside the project. */
   cache: z.string().min(1).default('artifacts/cache'),
+  /** Where push, pull and the shared run-cache go (read by remote/config.ts, not by the plan). */
+  remotes: RemotesSchema.optional(),
   stages: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"'), StageSpecSchema)
     .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
