@@ -14,8 +14,9 @@ stages:
   train:
     module: stages/toy-matrix.ts
     foreach: [items]
+    outs:
+      - out/models/\${id}
     deps: [out/prepared.txt]
-    outs: [out/models/\${id}]
   report:
     module: stages/toy.ts
     deps: [out/models]

@@ -15,6 +15,7 @@ import { progressMode } from './progress.ts';
 import { push, type TransferOptions } from './push.ts';
 import { remoteRunLookup, type RemoteRunLookup } from './run-cache.ts';
 import { remoteStatus, renderRemoteStatus } from './status.ts';
+import { withRetry } from './transfer.ts';
 
 export interface RemoteArgs {
   /** -r NAME; else $PIPELINE_REMOTE, else the default remote. */
@@ -38,6 +39,7 @@ export async function transferCommand(command: 'push' | 'fetch' | 'pull' | 'stat
     warn: (line) => process.stderr.write(`${line}\n`),
   };
   return userFacing(store, async () => {
+    await withRetry(() => store.probe());
     const lock = await Lock.open(plan.root);
     for (const p of lock.problems) opts.warn(`pipeline: ${p}`);
     switch (command) {

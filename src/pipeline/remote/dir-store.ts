@@ -80,6 +80,10 @@ export class DirStore implements RemoteStore {
     });
   }
 
+  probe(): Promise<void> {
+    return this.checkRoot();
+  }
+
   close(): void {}
 
   /** A remote whose directory is gone (an unmounted drive) must not be recreated empty by a push. */

@@ -119,6 +119,10 @@ export class S3Store implements RemoteStore {
     });
   }
 
+  probe(): Promise<void> {
+    return this.ready();
+  }
+
   close(): void {
     this.client.destroy();
   }

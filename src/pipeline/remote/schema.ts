@@ -36,7 +36,8 @@ export const RemoteSpecSchema = z
     region: z.string().min(1).optional(),
   })
   .superRefine((r, ctx) => {
-    if (parseRemoteUrl(r.url)?.kind === 's3') return;
+    const kind = parseRemoteUrl(r.url)?.kind;
+    if (kind !== 'dir') return; // s3 takes them; a bad URL is reported on its own
     for (const key of ['endpoint', 'path_style', 'region'] as const) {
       if (r[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'applies only to an s3:// remote' });
     }

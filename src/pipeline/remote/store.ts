@@ -27,6 +27,8 @@ export interface RemoteStore {
   /** The content of `key` as a stream, or undefined when it is absent. */
   get(key: string): Promise<Readable | undefined>;
   delete(key: string): Promise<void>;
+  /** Fails now when the remote cannot be used at all (no such directory or bucket, bad credentials). */
+  probe(): Promise<void>;
   /** Releases connections (S3) so the process can exit. */
   close(): void;
 }
