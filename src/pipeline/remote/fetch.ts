@@ -79,7 +79,7 @@ export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, sele
   const got = [...objects].filter(([h]) => !failed.has(h)).reduce((s, [, o]) => s + o.size, 0);
   opts.print(
     `fetch from ${store.label}: ${objects.size - failed.size} objects received (${formatBytes(got)}) in ${formatSeconds(seconds)}` +
-      `${seconds > 0 && got > 0 ? `, ${formatBytes(got / seconds)}/s` : ''}; ${ready.length} of ${todo.length} recorded instances complete in the local cache`,
+      `${seconds > 0 && got > 0 ? `, ${formatBytes(Math.round(got / seconds))}/s` : ''}; ${ready.length} of ${todo.length} recorded instances complete in the local cache`,
   );
   return { ready, problems };
 }

@@ -67,7 +67,7 @@ export class TransferProgress {
     const rate = s > 0 ? this.bytes / s : 0;
     const left = rate > 0 ? (this.totalBytes - this.bytes) / rate : undefined;
     const eta = left !== undefined && this.files < this.totalFiles ? `, ETA ${formatSeconds(Math.max(0, left))}` : '';
-    return `${this.files}/${this.totalFiles} files, ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}, ${formatBytes(rate)}/s${eta}`;
+    return `${this.files}/${this.totalFiles} files, ${formatBytes(this.bytes)}/${formatBytes(this.totalBytes)}, ${formatBytes(Math.round(rate))}/s${eta}`;
   }
 
   private maybePlain(): void {

@@ -119,7 +119,7 @@ export async function push(plan: Plan, lock: Lock, hasher: Hasher, store: Remote
 
   const sentBytes = toSend.filter(([h]) => !failed.has(h)).reduce((s, [, o]) => s + o.size, 0);
   const seconds = progress.seconds();
-  const rate = seconds > 0 && sentBytes > 0 ? `, ${formatBytes(sentBytes / seconds)}/s` : '';
+  const rate = seconds > 0 && sentBytes > 0 ? `, ${formatBytes(Math.round(sentBytes / seconds))}/s` : '';
   opts.print(
     `push to ${store.label}: ${toSend.length - failed.size} objects sent (${formatBytes(sentBytes)}), ${objects.size - toSend.length} already there; ` +
       `${recordsSent} run records and ${manifestsSent} manifests sent${repaired ? `; ${repaired} corrupt remote entries replaced` : ''}; ${sources.length} instances in ${formatSeconds(seconds)}${rate}`,

@@ -11,6 +11,11 @@ import type { Readable } from 'node:stream';
 import type { RemoteSpec } from './schema.ts';
 import { StoreError, TRANSIENT_NET_CODES, type ListedObject, type RemoteStore } from './store.ts';
 
+// This project supports Node 20 and pins an SDK release that runs on it; the SDK's notice about
+// later releases needing Node 22 would otherwise print eight lines on every command (set the
+// variable to "false" to see it).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Objects above one part go up as a multipart upload, which S3 shows only once completed. */
 const PART_SIZE = 16 * 2 ** 20;
 
