@@ -31,7 +31,7 @@ const DEFAULT_TRANSFER_JOBS = 8;
 
 export async function transferCommand(command: 'push' | 'fetch' | 'pull' | 'status', plan: Plan, hasher: Hasher, selected: Set<string> | undefined, args: RemoteArgs): Promise<number> {
   const remote = chooseRemote(plan.root, await loadRemoteConfig(plan.root), args.remoteName, true)!;
-  const store = openStore(remote);
+  const store = await openStore(remote);
   const opts: TransferOptions = {
     jobs: parseTransferJobs(args.jobs),
     progress: progressMode(args.quiet),
@@ -79,7 +79,7 @@ function report(problems: string[], opts: TransferOptions): number {
 export async function runLookup(root: string, cacheDir: string, remoteName: string | undefined, noRemote: boolean): Promise<(RemoteRunLookup & { close(): void }) | undefined> {
   if (noRemote) return undefined;
   const remote = chooseRemote(root, await loadRemoteConfig(root), remoteName, false);
-  return remote && remoteRunLookup(openStore(remote), cacheDir);
+  return remote && remoteRunLookup(await openStore(remote), cacheDir);
 }
 
 function parseTransferJobs(value: string | undefined): number {

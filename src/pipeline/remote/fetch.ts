@@ -56,7 +56,7 @@ export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, sele
   }
   const progress = new TransferProgress(`fetch from ${store.label}`, opts.progress, opts.print);
   const total = [...objects.values()].reduce((s, o) => s + o.size, 0);
-  progress.start(objects.size, total);
+  await progress.start(objects.size, total);
   const failed = new Set<string>();
   try {
     await parallel([...objects], opts.jobs, async ([hash, o]) => {

@@ -2,13 +2,14 @@
 import { UserError } from '../errors.ts';
 import type { ConfiguredRemote } from './config.ts';
 import { DirStore } from './dir-store.ts';
-import { S3Store } from './s3-store.ts';
+import { openS3Store } from './s3-store.ts';
 import { StoreError, type RemoteStore } from './store.ts';
 
-export function openStore(remote: ConfiguredRemote): RemoteStore {
+export async function openStore(remote: ConfiguredRemote): Promise<RemoteStore> {
   const label = `remote ${remote.name} (${remote.spec.url})`;
   const loc = remote.location;
-  return loc.kind === 's3' ? new S3Store(label, loc.bucket, loc.prefix, remote.spec) : new DirStore(label, loc.path);
+  if (loc.kind === 'dir') return new DirStore(label, loc.path);
+  return openS3Store(label, loc.bucket, loc.prefix, remote.spec);
 }
 
 /** Store failures are the user's to fix (credentials, a bucket, a mount): one line, exit 2. */

@@ -2,7 +2,6 @@
  * The progress of a transfer (files, bytes, rate, ETA): a live listr2 line on a terminal, a plain
  * line every few seconds in CI and pipes, nothing in tests that ask for quiet.
  */
-import { Listr } from 'listr2';
 import { formatBytes, formatSeconds } from '../events.ts';
 
 export type ProgressMode = 'listr' | 'plain' | 'silent';
@@ -27,10 +26,11 @@ export class TransferProgress {
   constructor(private readonly title: string, private readonly mode: ProgressMode, private readonly write: (line: string) => void) {}
 
   /** Starts showing; `files` and `bytes` are what is about to be transferred. */
-  start(files: number, bytes: number): void {
+  async start(files: number, bytes: number): Promise<void> {
     this.totalFiles = files;
     this.totalBytes = bytes;
     if (this.mode === 'listr' && files > 0) {
+      const { Listr } = await import('listr2'); // loaded only where a terminal shows it
       const list = new Listr([
         {
           title: this.title,

@@ -71,7 +71,7 @@ export async function push(plan: Plan, lock: Lock, hasher: Hasher, store: Remote
   }
 
   const progress = new TransferProgress(`push to ${store.label}`, opts.progress, opts.print);
-  progress.start(toSend.length, toSend.reduce((s, [, o]) => s + o.size, 0));
+  await progress.start(toSend.length, toSend.reduce((s, [, o]) => s + o.size, 0));
   const failed = new Set<string>();
   try {
     await parallel(toSend, opts.jobs, async ([hash, o]) => {

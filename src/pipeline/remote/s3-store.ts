@@ -5,8 +5,7 @@
  * stores the chunk framing as content), so with an endpoint checksums are sent only when an
  * operation requires them; integrity comes from our own SHA-256 anyway.
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { RemoteSpec } from './schema.ts';
 import { StoreError, TRANSIENT_NET_CODES, type ListedObject, type RemoteStore } from './store.ts';
@@ -19,16 +18,30 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** Objects above one part go up as a multipart upload, which S3 shows only once completed. */
 const PART_SIZE = 16 * 2 ** 20;
 
+type Sdk = typeof import('@aws-sdk/client-s3');
+type Storage = typeof import('@aws-sdk/lib-storage');
+
+/**
+ * The SDK is imported here, on first use, and not at the top: it takes about 0.5 s to load, and
+ * the bundled CLI would load it for every command (esbuild hoists static imports of packages).
+ */
+export async function openS3Store(label: string, bucket: string, prefix: string, spec: RemoteSpec): Promise<S3Store> {
+  return new S3Store(await import('@aws-sdk/client-s3'), label, bucket, prefix, spec);
+}
+
 export class S3Store implements RemoteStore {
   private readonly client: S3Client;
   private bucketChecked: Promise<void> | undefined;
   /** Where requests go, for messages about an endpoint that does not answer. */
   private readonly where: string;
 
-  constructor(readonly label: string, private readonly bucket: string, private readonly prefix: string, spec: RemoteSpec) {
+  /** lib-storage, loaded by the first upload (an up-to-date push never needs it). */
+  private storage: Promise<Storage> | undefined;
+
+  constructor(private readonly sdk: Sdk, readonly label: string, private readonly bucket: string, private readonly prefix: string, spec: RemoteSpec) {
     const custom = spec.endpoint !== undefined;
     this.where = spec.endpoint ?? 'AWS S3';
-    this.client = new S3Client({
+    this.client = new sdk.S3Client({
       region: spec.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(custom ? { endpoint: spec.endpoint, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
       forcePathStyle: spec.path_style ?? custom,
@@ -44,7 +57,7 @@ export class S3Store implements RemoteStore {
 
   /** A missing bucket answers every HEAD with 404, which would read as "nothing pushed yet". */
   private ready(): Promise<void> {
-    this.bucketChecked ??= this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).then(
+    this.bucketChecked ??= this.client.send(new this.sdk.HeadBucketCommand({ Bucket: this.bucket })).then(
       () => undefined,
       (e) => {
         this.bucketChecked = undefined; // a transient failure is checked again on the retry
@@ -62,7 +75,7 @@ export class S3Store implements RemoteStore {
     let token: string | undefined;
     do {
       const page = await this.client
-        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken: token }))
+        .send(new this.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken: token }))
         .catch((e) => {
           throw this.fail(e, `list ${prefix}`);
         });
@@ -74,7 +87,7 @@ export class S3Store implements RemoteStore {
   async head(key: string): Promise<number | undefined> {
     await this.ready();
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      const r = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
       return r.ContentLength ?? 0;
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
@@ -84,7 +97,8 @@ export class S3Store implements RemoteStore {
 
   async put(key: string, body: Readable, size: number, check: () => void): Promise<void> {
     await this.ready();
-    const upload = new Upload({
+    this.storage ??= import('@aws-sdk/lib-storage');
+    const upload = new (await this.storage).Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: this.key(key), Body: body, ...(size < PART_SIZE ? { ContentLength: size } : {}) },
       partSize: PART_SIZE,
@@ -109,7 +123,7 @@ export class S3Store implements RemoteStore {
   async get(key: string): Promise<Readable | undefined> {
     await this.ready();
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      const r = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
       return r.Body as Readable;
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
@@ -119,7 +133,7 @@ export class S3Store implements RemoteStore {
 
   async delete(key: string): Promise<void> {
     await this.ready();
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) })).catch((e) => {
+    await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) })).catch((e) => {
       throw this.fail(e, `delete ${key}`);
     });
   }
