@@ -29,6 +29,7 @@ const USAGE = `usage:
   pipeline fetch [stage...] [-r NAME] [--jobs N]
   pipeline pull [stage...] [-r NAME] [--jobs N]
   pipeline status --remote [stage...] [-r NAME] [--json]
+  pipeline gc --remote [-r NAME] --keep-days N [--dry-run]
   pipeline remote add [-d] [--project] NAME URL [--endpoint URL] [--path-style] [--region R]
   pipeline remote list | remote remove [--project] NAME
 
@@ -98,6 +99,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
       case 'pull':
         return await transferCommand(command, plan, hasher, selected, remoteArgs(args.values));
       case 'gc':
+        if (args.values.remote) return await transferCommand('gc', plan, hasher, selected, remoteArgs(args.values));
         return await gc(plan, args.values['keep-days'], args.values['dry-run']);
       case 'dag':
         process.stdout.write(renderDag(plan));
@@ -115,8 +117,8 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
   }
 }
 
-function remoteArgs(v: { 'remote-name'?: string; jobs?: string; verify: boolean; quiet: boolean; json: boolean }) {
-  return { remoteName: v['remote-name'], jobs: v.jobs, verify: v.verify, quiet: v.quiet, json: v.json };
+function remoteArgs(v: { 'remote-name'?: string; jobs?: string; verify: boolean; quiet: boolean; json: boolean; 'keep-days'?: string; 'dry-run': boolean }) {
+  return { remoteName: v['remote-name'], jobs: v.jobs, verify: v.verify, quiet: v.quiet, json: v.json, keepDays: v['keep-days'], dryRun: v['dry-run'] };
 }
 
 function parseJobs(value: string | undefined): number {

@@ -10,6 +10,7 @@ import { acquireRunLock } from '../run-lock.ts';
 import { stateDirs } from '../state-dirs.ts';
 import { chooseRemote, loadRemoteConfig } from './config.ts';
 import { fetchInto, placeFetched } from './fetch.ts';
+import { gcRemote, renderRemoteGc } from './gc.ts';
 import { openStore, userFacing } from './open.ts';
 import { progressMode } from './progress.ts';
 import { push, type TransferOptions } from './push.ts';
@@ -24,12 +25,15 @@ export interface RemoteArgs {
   verify: boolean;
   quiet: boolean;
   json: boolean;
+  keepDays: string | undefined;
+  dryRun: boolean;
 }
 
 /** Transfers are network-bound, not CPU-bound: more in flight than there are cores. */
 const DEFAULT_TRANSFER_JOBS = 8;
 
-export async function transferCommand(command: 'push' | 'fetch' | 'pull' | 'status', plan: Plan, hasher: Hasher, selected: Set<string> | undefined, args: RemoteArgs): Promise<number> {
+export async function transferCommand(command: 'push' | 'fetch' | 'pull' | 'status' | 'gc', plan: Plan, hasher: Hasher, selected: Set<string> | undefined, args: RemoteArgs): Promise<number> {
+  const keepDays = command === 'gc' ? parseKeepDays(args.keepDays) : 0;
   const remote = chooseRemote(plan.root, await loadRemoteConfig(plan.root), args.remoteName, true)!;
   const store = await openStore(remote);
   const opts: TransferOptions = {
@@ -48,6 +52,14 @@ export async function transferCommand(command: 'push' | 'fetch' | 'pull' | 'stat
       case 'status': {
         const rows = await remoteStatus(plan, lock, hasher, store, selected, opts.jobs);
         process.stdout.write(args.json ? `${JSON.stringify({ remote: remote.name, instances: rows }, null, 2)}\n` : renderRemoteStatus(rows, store.label));
+        return 0;
+      }
+      case 'gc': {
+        if (lock.problems.length > 0) {
+          throw new UserError([{ field: 'pipeline.lock', message: `gc refused: ${lock.problems.join('; ')} (run \`pipeline run\` to rewrite it)` }]);
+        }
+        const r = await gcRemote(lock, store, { keepDays, dryRun: args.dryRun, jobs: opts.jobs });
+        opts.print(renderRemoteGc(r, store.label, args.dryRun));
         return 0;
       }
       case 'fetch': {
@@ -80,6 +92,14 @@ export async function runLookup(root: string, cacheDir: string, remoteName: stri
   if (noRemote) return undefined;
   const remote = chooseRemote(root, await loadRemoteConfig(root), remoteName, false);
   return remote && remoteRunLookup(await openStore(remote), cacheDir);
+}
+
+/** Required with --remote: the remote serves other clones whose locks this one cannot see. */
+function parseKeepDays(value: string | undefined): number {
+  if (value === undefined) throw new UserError([{ field: '--keep-days', message: 'gc --remote needs --keep-days N: other clones may need what this lock does not, and only what nobody pushed for N days can go' }]);
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UserError([{ field: '--keep-days', message: `must be a number of days >= 0, got "${value}"` }]);
+  return n;
 }
 
 function parseTransferJobs(value: string | undefined): number {

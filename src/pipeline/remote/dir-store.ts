@@ -31,7 +31,7 @@ export class DirStore implements RemoteStore {
         if (e.isDirectory()) yield* walk.call(this, path.join(dir, e.name), `${keyPrefix}${e.name}/`);
         else if (e.isFile() && !e.name.endsWith('.tmp')) {
           const st = await stat(path.join(dir, e.name)).catch(() => undefined);
-          if (st) yield { key: `${keyPrefix}${e.name}`, size: st.size };
+          if (st) yield { key: `${keyPrefix}${e.name}`, size: st.size, mtimeMs: st.mtimeMs };
         }
       }
     };

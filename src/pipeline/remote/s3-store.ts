@@ -79,7 +79,7 @@ export class S3Store implements RemoteStore {
         .catch((e) => {
           throw this.fail(e, `list ${prefix}`);
         });
-      for (const o of page.Contents ?? []) if (o.Key) yield { key: o.Key.slice(strip), size: o.Size ?? 0 };
+      for (const o of page.Contents ?? []) if (o.Key) yield { key: o.Key.slice(strip), size: o.Size ?? 0, mtimeMs: o.LastModified?.getTime() ?? 0 };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

@@ -9,6 +9,8 @@ import type { Readable } from 'node:stream';
 export interface ListedObject {
   key: string;
   size: number;
+  /** When it was last written (gc keeps what is younger than --keep-days). */
+  mtimeMs: number;
 }
 
 export interface RemoteStore {
