@@ -2,7 +2,8 @@
  * Remote transfers on a synthetic project: 200 stage instances, each writing a distinct 5 MiB
  * output (1 GiB in all), pushed to and pulled from both remote kinds on loopback (s3rver in its
  * own process, and a directory). Prints MB/s and files/s of a cold push and of a pull into a
- * fresh clone, and the time of an up-to-date push (nothing to send; the goal is under 1 s).
+ * fresh clone, and the time of an up-to-date push (nothing to send; the goal is under 1 s) beside
+ * that of `pipeline remote list`, which is the CLI's start-up alone.
  * Commands are timed as node processes started directly (npm's own start-up excluded).
  *
  *   npm run bench:remote [-- --instances 200 --mib 5 --jobs 8 --kinds s3,dir]
@@ -100,15 +101,19 @@ for (const kind of values.kinds.split(',')) {
   cli(a, 'remote', 'add', '-d', kind, url, ...extra);
   const push = cli(a, 'push', '--jobs', values.jobs);
   const noop: number[] = [];
-  for (let i = 0; i < Number(values.repeat); i++) noop.push(cli(a, 'push', '--jobs', values.jobs).ms);
+  const floor: number[] = [];
+  for (let i = 0; i < Number(values.repeat); i++) {
+    noop.push(cli(a, 'push', '--jobs', values.jobs).ms);
+    floor.push(cli(a, 'remote', 'list').ms); // the CLI's own start-up, for scale
+  }
   const b = await project(`b-${kind}`, false);
   await symlink(path.join(a, 'data'), path.join(b, 'data')); // the inputs come with a clone (git); the outputs do not
   await cp(path.join(a, 'pipeline.lock'), path.join(b, 'pipeline.lock'));
   cli(b, 'remote', 'add', '-d', kind, url, ...extra);
   const pull = cli(b, 'pull', '--jobs', values.jobs);
   if (!/pull: \d+ outputs placed, 0 already in place/.test(pull.out)) throw new Error(`pull did not place everything:\n${pull.out}`);
-  console.log(`${kind}: push ${(push.ms / 1000).toFixed(1)} s (${rates(push.ms)}); pull ${(pull.ms / 1000).toFixed(1)} s (${rates(pull.ms)}); up-to-date push ${noop.map((x) => x.toFixed(0)).join(', ')} ms`);
-  summary.push(`${kind}: push ${rates(push.ms)} | pull ${rates(pull.ms)} | up-to-date push ${median(noop).toFixed(0)} ms`);
+  console.log(`${kind}: push ${(push.ms / 1000).toFixed(1)} s (${rates(push.ms)}); pull ${(pull.ms / 1000).toFixed(1)} s (${rates(pull.ms)}); up-to-date push ${noop.map((x) => x.toFixed(0)).join(', ')} ms (CLI start-up alone: ${floor.map((x) => x.toFixed(0)).join(', ')} ms)`);
+  summary.push(`${kind}: push ${rates(push.ms)} | pull ${rates(pull.ms)} | up-to-date push ${median(noop).toFixed(0)} ms (start-up ${median(floor).toFixed(0)} ms)`);
   await server?.stop();
   await rm(b, { recursive: true, force: true });
 }

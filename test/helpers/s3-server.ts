@@ -62,10 +62,14 @@ export class S3Server {
     this.proc = undefined;
   }
 
-  /** How many objects the bucket holds under `prefix` (s3rver keeps one file per object). */
+  /**
+   * How many objects the bucket holds complete under `prefix`. s3rver streams a body straight to
+   * its final file (a partial object is visible at its key: real S3 never does that) and writes
+   * the metadata file after it, so the metadata files are what counts.
+   */
   async objectCount(prefix = ''): Promise<number> {
     const entries = await readdir(path.join(this.dir, BUCKET, prefix), { recursive: true }).catch(() => [] as string[]);
-    return entries.filter((e) => e.endsWith('._S3rver_object')).length;
+    return entries.filter((e) => e.endsWith('._S3rver_metadata.json')).length;
   }
 
   async stop(): Promise<void> {

@@ -91,7 +91,7 @@ function report(problems: string[], opts: TransferOptions): number {
 export async function runLookup(root: string, cacheDir: string, remoteName: string | undefined, noRemote: boolean): Promise<(RemoteRunLookup & { close(): void }) | undefined> {
   if (noRemote) return undefined;
   const remote = chooseRemote(root, await loadRemoteConfig(root), remoteName, false);
-  return remote && remoteRunLookup(await openStore(remote), cacheDir);
+  return remote && remoteRunLookup(() => openStore(remote), cacheDir);
 }
 
 /** Required with --remote: the remote serves other clones whose locks this one cannot see. */

@@ -27,13 +27,13 @@ export class DirStore implements RemoteStore {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw this.fail(e, `list ${keyPrefix}`);
       }
-      for (const e of entries) {
-        if (e.isDirectory()) yield* walk.call(this, path.join(dir, e.name), `${keyPrefix}${e.name}/`);
-        else if (e.isFile() && !e.name.endsWith('.tmp')) {
-          const st = await stat(path.join(dir, e.name)).catch(() => undefined);
-          if (st) yield { key: `${keyPrefix}${e.name}`, size: st.size, mtimeMs: st.mtimeMs };
-        }
+      const files = entries.filter((e) => e.isFile() && !e.name.endsWith('.tmp'));
+      const stats = await Promise.all(files.map((e) => stat(path.join(dir, e.name)).catch(() => undefined)));
+      for (const [i, e] of files.entries()) {
+        const st = stats[i];
+        if (st) yield { key: `${keyPrefix}${e.name}`, size: st.size, mtimeMs: st.mtimeMs };
       }
+      for (const e of entries) if (e.isDirectory()) yield* walk.call(this, path.join(dir, e.name), `${keyPrefix}${e.name}/`);
     };
     await this.checkRoot();
     yield* walk.call(this, this.abs(prefix), prefix);

@@ -22,10 +22,13 @@ export async function presentKeys(store: RemoteStore, keys: Iterable<string>, jo
     return present;
   }
   const tops = new Set([...wanted].map((k) => `${k.split('/')[0]}/`));
-  for (const top of tops) {
-    await withRetry(async () => {
-      for await (const o of store.list(top)) if (wanted.has(o.key)) present.set(o.key, o.size);
-    });
-  }
+  // files/ and runs/ are listed side by side: on S3 each is a chain of dependent page requests.
+  await Promise.all(
+    [...tops].map((top) =>
+      withRetry(async () => {
+        for await (const o of store.list(top)) if (wanted.has(o.key)) present.set(o.key, o.size);
+      }),
+    ),
+  );
   return present;
 }

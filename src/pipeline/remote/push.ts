@@ -26,6 +26,9 @@ export interface TransferOptions {
   warn: (line: string) => void;
 }
 
+/** Local file-system look-ups in flight at once. */
+const LOCAL_JOBS = 16;
+
 interface Source {
   id: string;
   entry: LockEntry;
@@ -38,16 +41,20 @@ export async function push(plan: Plan, lock: Lock, hasher: Hasher, store: Remote
   const objects = new Map<string, { size: number; file: string; neededBy: string[] }>();
   const manifests = new Map<string, Buffer>();
   const sources: Source[] = [];
-  for (const inst of plan.instances) {
-    if (selected && !selected.has(inst.id)) continue;
-    const entry = lock.get(inst.id);
-    if (!entry) continue; // never run: nothing to share
-    const found = await localSources(cache, hasher, plan.root, inst.id, entry);
+  // Never-run instances have nothing to share. The local look-ups run side by side (an up-to-date
+  // push of hundreds of instances is mostly these), and are merged in plan order.
+  const todo = plan.instances.filter((i) => (!selected || selected.has(i.id)) && lock.get(i.id));
+  const looked = new Map<string, Awaited<ReturnType<typeof localSources>>>();
+  await parallel(todo, LOCAL_JOBS, async (inst) => {
+    looked.set(inst.id, await localSources(cache, hasher, plan.root, inst.id, lock.get(inst.id)!));
+  });
+  for (const inst of todo) {
+    const found = looked.get(inst.id)!;
     if (typeof found === 'string') {
       problems.push(found);
       continue;
     }
-    sources.push({ id: inst.id, entry, record: found.record });
+    sources.push({ id: inst.id, entry: lock.get(inst.id)!, record: found.record });
     for (const [hash, o] of found.objects) {
       const known = objects.get(hash);
       if (known) known.neededBy.push(...o.neededBy);

@@ -27,10 +27,9 @@ export async function localRecord(cache: RunCache, entry: LockEntry): Promise<Ru
 
 /** Hashes of `record`'s objects that the local cache lacks (presence only: restores re-hash). */
 export async function missingLocally(cache: RunCache, record: RunRecord): Promise<string[]> {
-  const hashes = new Set(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => f.hash)));
-  const missing: string[] = [];
-  for (const h of hashes) if (!(await exists(cache.objectPath(h)))) missing.push(h);
-  return missing;
+  const hashes = [...new Set(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => f.hash)))];
+  const present = await Promise.all(hashes.map((h) => exists(cache.objectPath(h))));
+  return hashes.filter((_, i) => !present[i]);
 }
 
 /** The record of what is in the workspace, when every out there is the locked content. */

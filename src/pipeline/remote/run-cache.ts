@@ -17,12 +17,18 @@ export type RemoteRunLookup = (fingerprint: string, id: string, outs: string[], 
 /** Objects of one instance fetched at once. */
 const JOBS_PER_INSTANCE = 4;
 
-export function remoteRunLookup(store: RemoteStore, cacheDir: string): RemoteRunLookup & { close(): void } {
+/**
+ * `open` runs at the first instance that needs the remote: an up-to-date run, or one whose stale
+ * instances are all in the local run-cache, never loads the AWS SDK (0.5 s) or touches the network.
+ */
+export function remoteRunLookup(open: () => Promise<RemoteStore>, cacheDir: string): RemoteRunLookup & { close(): void } {
   const cache = new RunCache(cacheDir);
   let unavailable = false;
+  let opened: Promise<RemoteStore> | undefined;
   const lookup = async (fingerprint: string, id: string, outs: string[], reporter: Reporter): Promise<void> => {
     if (unavailable || (await cache.inspect(fingerprint)).state === 'ok') return;
     const log = (line: string): void => reporter.event({ type: 'log', id, line });
+    const store = await (opened ??= open());
     try {
       const bytes = await downloadBytes(store, runKey(fingerprint));
       if (!bytes) return;
@@ -56,5 +62,5 @@ export function remoteRunLookup(store: RemoteStore, cacheDir: string): RemoteRun
       log(`remote run-cache unavailable (${store.label}: ${e.message}); stages run here`);
     }
   };
-  return Object.assign(lookup, { close: () => store.close() });
+  return Object.assign(lookup, { close: () => void opened?.then((s) => s.close()) });
 }

@@ -56,7 +56,7 @@ describe('transfers interrupted by a dead server', { concurrency: false }, () =>
     assertOneLine({ code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) });
     assert.match(String(r.stderr), /^remote origin \(s3:\/\/pipeline-test\/killed\): cannot (write|read) .*(ECONNREFUSED|ECONNRESET|broke off)/);
     const landed = await server.objectCount('killed/files');
-    assert.ok(landed >= 4 && landed < FILES + 1, `${landed} objects landed`);
+    assert.ok(landed >= 4 && landed < FILES, `${landed} objects landed`);
     assert.equal(await server.objectCount('killed/runs'), 0, 'no run record before all its objects');
     await server.restart();
     const again = await a.cli('push', '--jobs', '2');
@@ -64,7 +64,7 @@ describe('transfers interrupted by a dead server', { concurrency: false }, () =>
     const m = /: (\d+) objects sent \([^)]*\), (\d+) already there; 1 run records and 1 manifests sent/.exec(again.stdout);
     assert.ok(m, again.stdout);
     assert.equal(Number(m[1]) + Number(m[2]), FILES);
-    assert.ok(Number(m[2]) >= 4, 'what had landed is not sent again');
+    assert.ok(Number(m[2]) >= landed, `what had landed (${landed}) is not sent again: ${again.stdout}`);
   });
 
   it('killed mid-pull: nothing placed, the lock untouched; the rerun receives only what is missing', async () => {
