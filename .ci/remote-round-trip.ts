@@ -19,9 +19,10 @@ import { BUCKET, S3_ENV, S3Server } from '../test/helpers/s3-server.ts';
 const a = path.resolve(process.argv[2] ?? REPO);
 const server = await S3Server.start();
 const env = { ...process.env, ...S3_ENV, CI: '1', PIPELINE_REMOTE: `s3://${BUCKET}/ci`, AWS_ENDPOINT_URL_S3: server.endpoint };
+const names = new Map<string, string>([[a, 'A']]);
 const pipeline = (root: string, ...args: string[]): string => {
   const out = execFileSync(process.execPath, [CLI, ...args, '--profile', 'ci'], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  process.stdout.write(out.replace(/^/gm, `  [${root === a ? 'A' : path.basename(root)}] `));
+  process.stdout.write(`${out.trimEnd().replace(/^/gm, `  [${names.get(root) ?? root}] `)}\n`);
   return out;
 };
 const fail = (why: string): never => {
@@ -36,6 +37,7 @@ try {
 
   const b = await Project.fromRepo({ 'pipeline.lock': lockText });
   clones.push(b);
+  names.set(b.root, 'B');
   pipeline(b.root, 'pull');
   const status = pipeline(b.root, 'status');
   if (!status.includes(`\n0 of ${ids.length} stale`)) fail(`clone B is not fresh after pull:\n${status}`);
@@ -53,6 +55,7 @@ try {
 
   const c = await Project.fromRepo();
   clones.push(c);
+  names.set(c.root, 'C');
   const runC = pipeline(c.root, 'run');
   if (!runC.includes(`pipeline: ${ids.length} restored`)) fail('clone C computed something instead of restoring it from the remote run-cache');
   console.log(`remote round trip: ${ids.length} instances pushed by A, pulled byte-identical by B (nothing ran), restored from the remote run-cache by C (nothing trained)`);
