@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
@@ -72,7 +72,7 @@ async function addRemote(root: string, scope: ConfigScope, name: string, url: st
     if (opts.makeDefault) {
       // One default per file: the new one replaces the old.
       const section = doc.get('remotes');
-      if (isMap(section)) for (const pair of section.items) doc.deleteIn(['remotes', String((pair.key as { value: unknown }).value ?? pair.key), 'default']);
+      if (isMap(section)) for (const pair of section.items) if (isScalar(pair.key)) doc.deleteIn(['remotes', String(pair.key.value), 'default']);
     }
     doc.setIn(['remotes', name], doc.createNode(checked.data));
   });

@@ -31,6 +31,9 @@ describe('remote configuration', { concurrency: false }, () => {
   it('a local -d overrides the project default; remove takes it away again', async () => {
     assert.equal((await p.cli('remote', 'add', '-d', 'mine', '/tmp/mine')).code, 0);
     assert.match((await p.cli('remote', 'list')).stdout, /^mine\t\/tmp\/mine\t\(default, \.pipeline\/config\.yaml\)$/m);
+    assert.equal((await p.cli('remote', 'add', '-d', 'yours', '/tmp/yours')).code, 0, 'a second -d in one file moves the default');
+    assert.match((await p.cli('remote', 'list')).stdout, /^mine\t\/tmp\/mine\t\(\.pipeline\/config\.yaml\)\nyours\t\/tmp\/yours\t\(default, \.pipeline\/config\.yaml\)$/m);
+    assert.equal((await p.cli('remote', 'remove', 'yours')).code, 0);
     assert.equal((await p.cli('remote', 'remove', 'mine')).code, 0);
     assert.match((await p.cli('remote', 'list')).stdout, /^team\t.*\(default, pipeline\.yaml\)$/m);
   });
