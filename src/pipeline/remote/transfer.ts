@@ -35,8 +35,8 @@ export interface RetryPolicy {
   baseMs: number;
 }
 
-/** Five tries over about 6 s: long enough for a restarting server, short enough to give up on a dead one. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200 };
+/** Six tries over 3 to 9 s: long enough for a restarting server, short enough to give up on a dead one. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 200 };
 
 export async function withRetry<T>(op: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
   for (let attempt = 1; ; attempt++) {

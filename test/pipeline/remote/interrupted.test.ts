@@ -89,4 +89,16 @@ describe('transfers interrupted by a dead server', { concurrency: false }, () =>
     assert.deepEqual(await contents(path.join(b.root, 'out')), await contents(path.join(a.root, 'out')));
     assert.equal((await b.cli('status')).stdout.trim().split('\n').at(-1), '0 of 1 stale');
   });
+
+  it('a server back within the retries: the push goes on by itself', async () => {
+    assert.equal((await a.cli('remote', 'add', 'flaky', `s3://${BUCKET}/flaky`, '--endpoint', server.endpoint)).code, 0);
+    const pushing = a.start(['push', '-r', 'flaky', '--jobs', '2']);
+    await waitFor('a few uploads', async () => (await server.objectCount('flaky/files')) >= 4);
+    await server.kill();
+    await server.restart();
+    const r = await pushing;
+    assert.equal(r.exitCode, 0, String(r.stderr));
+    assert.match(String(r.stdout), /: \d+ objects sent .*; 1 run records and 1 manifests sent/);
+    assert.equal(await server.objectCount('flaky/files'), FILES + 1, 'every file and the manifest');
+  });
 });
