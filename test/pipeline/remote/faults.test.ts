@@ -131,6 +131,17 @@ describe('remote faults', { concurrency: false }, () => {
     assert.equal(assertOneLine(await a.cli('pull', '-r', 'nobucket')), 'remote nobucket (s3://no-such-bucket/x): bucket "no-such-bucket" does not exist');
   });
 
+  it('run with an unreachable remote computes as without one, and says why', async () => {
+    const c = await Project.create(TOY_FILES);
+    projects.push(c);
+    assert.equal((await c.cli('remote', 'add', '-d', 'gone', `s3://${BUCKET}/x`, '--endpoint', 'http://127.0.0.1:9')).code, 0);
+    const run = await c.run();
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(acted(run.outcomes), ['prepare', 'report', 'train@a', 'train@b']);
+    assert.match(run.stdout, /remote run-cache unavailable \(remote gone .*ECONNREFUSED.*\); stages run here/);
+    assert.ok(run.stdout.split('remote run-cache unavailable').length - 1 <= 2, 'given up on after the first instances that tried it');
+  });
+
   it('a read-only directory remote: one line, exit 2', async () => {
     const ro = await mkdtemp(path.join(tmpdir(), 'remote-ro-'));
     const run = promisify(execFile);
