@@ -17,7 +17,7 @@ const OutRecord = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file'), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal('dir'), files: z.array(FileRecord) }),
 ]);
-const RunRecordSchema = z.strictObject({ outs: z.record(z.string(), OutRecord) });
+export const RunRecordSchema = z.strictObject({ outs: z.record(z.string(), OutRecord) });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 export type OutRecord = z.infer<typeof OutRecord>;
 
@@ -26,7 +26,8 @@ export type RestoreResult = { ok: true } | { ok: false; reason: string };
 export class RunCache {
   constructor(readonly dir: string) {}
 
-  private objectPath(hash: string): string {
+  /** Where the object of `hash` lives; remote transfers read and fill the cache by this path. */
+  objectPath(hash: string): string {
     return path.join(this.dir, 'files', hash.slice(0, 2), hash.slice(2));
   }
 
@@ -124,6 +125,11 @@ export class RunCache {
       for (const f of files) await this.storeObject(path.join(root, out, f.path), f.hash);
     }
     await writeFileAtomic(this.runPath(fingerprint), JSON.stringify({ outs }));
+  }
+
+  /** Records a fingerprint whose objects are already stored (a fetch from a remote verified them). */
+  async setRecord(fingerprint: string, record: RunRecord): Promise<void> {
+    await writeFileAtomic(this.runPath(fingerprint), JSON.stringify(record));
   }
 
   private async storeObject(src: string, hash: string): Promise<void> {

@@ -17,6 +17,15 @@ const OPTIONS = {
   'exit-code': { type: 'boolean', help: 'exit 1 when anything is stale (for scripts and CI)' },
   dot: { type: 'boolean', help: 'the graph in Graphviz dot' },
   'keep-days': { type: 'string', help: 'N: keep run records used within N days (default 30)' },
+  'remote-name': { type: 'string', short: 'r', help: 'NAME: the remote to use (default: the default remote)' },
+  remote: { type: 'boolean', help: 'status and gc of the remote instead of the local run-cache' },
+  'no-remote': { type: 'boolean', help: 'run without restoring from the remote run-cache' },
+  verify: { type: 'boolean', help: 'push: re-check remote objects and replace bad ones' },
+  project: { type: 'boolean', help: 'remote add/remove: in pipeline.yaml (default: .pipeline/config.yaml, this machine)' },
+  default: { type: 'boolean', short: 'd', help: 'remote add: make it the default remote' },
+  endpoint: { type: 'string', help: 'remote add: URL of an S3-compatible server' },
+  'path-style': { type: 'boolean', help: 'remote add: path-style S3 addressing' },
+  region: { type: 'string', help: 'remote add: the S3 region' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -30,10 +39,14 @@ interface CommandSpec {
 const CONFIG_OPTIONS: OptionName[] = ['set', 'profile'];
 
 export const COMMANDS: Record<string, CommandSpec> = {
-  run: { args: '[stage...]', summary: 'run the stale instances of the named stages (all by default)', options: ['force', 'dry-run', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
-  status: { args: '[stage...]', summary: 'say what is stale and why, and what restores from the run-cache', options: ['json', 'exit-code', 'jobs', ...CONFIG_OPTIONS] },
+  run: { args: '[stage...]', summary: 'run the stale instances of the named stages (all by default)', options: ['force', 'dry-run', 'jobs', 'quiet', 'remote-name', 'no-remote', ...CONFIG_OPTIONS] },
+  status: { args: '[stage...]', summary: 'say what is stale and why, and what restores from the run-cache', options: ['json', 'exit-code', 'jobs', 'remote', 'remote-name', ...CONFIG_OPTIONS] },
   dag: { args: '', summary: 'print the stage graph', options: ['dot', ...CONFIG_OPTIONS] },
-  gc: { args: '', summary: 'empty the run-cache of what no lock records and no run used lately', options: ['keep-days', 'dry-run'] },
+  gc: { args: '', summary: 'empty the run-cache of what no lock records and no run used lately', options: ['keep-days', 'dry-run', 'remote', 'remote-name'] },
+  push: { args: '[stage...]', summary: 'send what pipeline.lock records to a remote', options: ['remote-name', 'jobs', 'verify', 'quiet', ...CONFIG_OPTIONS] },
+  fetch: { args: '[stage...]', summary: 'bring what pipeline.lock records from a remote into the local run-cache', options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
+  pull: { args: '[stage...]', summary: 'fetch, then place the recorded outputs in the workspace (each verified)', options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
+  remote: { args: 'add NAME URL | list | remove NAME', summary: 'manage remotes', options: ['project', 'default', 'endpoint', 'path-style', 'region'] },
 };
 
 export interface OptionValues {
@@ -47,12 +60,24 @@ export interface OptionValues {
   'exit-code': boolean;
   dot: boolean;
   'keep-days'?: string;
+  'remote-name'?: string;
+  remote: boolean;
+  'no-remote': boolean;
+  verify: boolean;
+  project: boolean;
+  default: boolean;
+  endpoint?: string;
+  /** Unset unless given: a directory remote must not receive an S3 setting. */
+  'path-style'?: boolean;
+  region?: string;
 }
 
 export type CommandLine =
   | { kind: 'help'; exitCode: 0 | 2 }
   | { kind: 'version' }
   | { kind: 'command'; command: string; targets: string[]; values: OptionValues };
+
+const VALUE_NAMES: Partial<Record<OptionName, string>> = { set: 'key=value', profile: 'NAME', 'remote-name': 'NAME', endpoint: 'URL', region: 'R' };
 
 /** Commands answered by their own modules (experiments/, verify/), before this table is read. */
 const DELEGATED = ['exp show', 'metrics diff', 'params diff', 'plots diff', 'verify'];
@@ -62,7 +87,7 @@ export function usage(delegatedUsage: string[] = [], delegatedHelp: string[] = [
   const flag = (name: OptionName): string => {
     const o = OPTIONS[name];
     const short = 'short' in o ? `-${o.short}|` : '';
-    const value = o.type === 'string' ? ` ${name === 'set' ? 'key=value' : name === 'profile' ? 'NAME' : 'N'}` : '';
+    const value = o.type === 'string' ? ` ${VALUE_NAMES[name] ?? 'N'}` : '';
     return `[${short}--${name}${value}]${'multiple' in o ? '...' : ''}`;
   };
   const lines = ['usage:'];
@@ -124,6 +149,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
     'exit-code': v['exit-code'] === true,
     dot: v.dot === true,
     'keep-days': v['keep-days'] as string | undefined,
+    'remote-name': v['remote-name'] as string | undefined,
+    remote: v.remote === true,
+    'no-remote': v['no-remote'] === true,
+    verify: v.verify === true,
+    project: v.project === true,
+    default: v.default === true,
+    endpoint: v.endpoint as string | undefined,
+    'path-style': v['path-style'] as boolean | undefined,
+    region: v.region as string | undefined,
   };
   return { kind: 'command', command, targets, values };
 }

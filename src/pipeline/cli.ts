@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { RunCache } from './cache.ts';
-import { parseCommandLine, usage, type CommandLine } from './cli-args.ts';
+import { parseCommandLine, usage, type CommandLine, type OptionValues } from './cli-args.ts';
 import { execute } from './executor.ts';
 import { formatProblem, isUserError, UserError } from './errors.ts';
 import { formatSeconds, silentReporter, type Reporter } from './events.ts';
@@ -18,6 +18,9 @@ import { plainReporter } from './reporters/plain.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { loadPlan } from './spec/plan-cache.ts';
 import { stateDirs } from './state-dirs.ts';
+import { runLookup, transferCommand } from './remote/commands.ts';
+import { remoteCommand } from './remote/config-commands.ts';
+import type { RemoteRunLookup } from './remote/run-cache.ts';
 import { computeStatus, type StatusReport } from './status.ts';
 import { trackedOutProblems } from './tracked-outs.ts';
 import { profileLocks, profileRoot } from './profile-root.ts';
@@ -48,6 +51,10 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
   }
   const { command, targets, values } = line;
   try {
+    if (command === 'remote') {
+      const options = { project: values.project, makeDefault: values.default, endpoint: values.endpoint, pathStyle: values['path-style'], region: values.region };
+      return await remoteCommand(root, targets, options, (l) => process.stdout.write(`${l}\n`));
+    }
     // gc serves every workspace that shares the run-cache, so it starts from the project's.
     const projectRoot = root;
     if (values.profile !== undefined && command !== 'gc') root = await profileRoot(root, values.profile);
@@ -60,10 +67,17 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     switch (command) {
       case 'run':
         if (values['dry-run']) return await status(plan, hasher, selected, { json: false, dryRun: true, exitCode: false, jobs: parseJobs(values.jobs) });
-        return await run(plan, hasher, targets, values.force, parseJobs(values.jobs), values.quiet, path.relative(projectRoot, root));
+        return await run(plan, hasher, targets, values.force, parseJobs(values.jobs), values.quiet, path.relative(projectRoot, root),
+          await runLookup(root, plan.cacheDir, values['remote-name'], values['no-remote']));
       case 'status':
+        if (values.remote) return await transferCommand('status', plan, hasher, selected, remoteArgs(values));
         return await status(plan, hasher, selected, { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) });
+      case 'push':
+      case 'fetch':
+      case 'pull':
+        return await transferCommand(command, plan, hasher, selected, remoteArgs(values));
       case 'gc':
+        if (values.remote) return await transferCommand('gc', plan, hasher, selected, remoteArgs(values));
         return await gc(plan, values['keep-days'], values['dry-run']);
       case 'dag':
         process.stdout.write(values.dot ? renderDot(plan) : renderDag(plan));
@@ -97,6 +111,10 @@ async function packageVersion(): Promise<string> {
   }
 }
 
+function remoteArgs(v: OptionValues) {
+  return { remoteName: v['remote-name'], jobs: v.jobs, verify: v.verify, quiet: v.quiet, json: v.json, keepDays: v['keep-days'], dryRun: v['dry-run'] };
+}
+
 function parseJobs(value: string | undefined): number {
   if (value === undefined) return availableParallelism();
   const n = Number(value);
@@ -104,7 +122,16 @@ function parseJobs(value: string | undefined): number {
   return n;
 }
 
-async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean, jobs: number, quiet: boolean, workspace: string): Promise<number> {
+async function run(
+  plan: Plan,
+  hasher: Hasher,
+  targets: string[],
+  force: boolean,
+  jobs: number,
+  quiet: boolean,
+  workspace: string,
+  remote: (RemoteRunLookup & { close(): void }) | undefined,
+): Promise<number> {
   const runLock = await acquireRunLock(stateDirs(plan.root).runLock, (m) => process.stderr.write(`pipeline: ${m}\n`));
   const controller = new AbortController();
   let interrupts = 0;
@@ -132,7 +159,7 @@ async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean
     for (const p of lock.problems) process.stderr.write(`pipeline: ${p}\n`);
     const tracked = await trackedOutProblems(plan, lock);
     if (tracked.length > 0) throw new UserError(tracked);
-    const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal });
+    const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal, remote });
     await reporter.close();
     const counts = new Map<string, number>();
     for (const o of result.outcomes.values()) counts.set(o, (counts.get(o) ?? 0) + 1);
@@ -152,6 +179,7 @@ async function run(plan: Plan, hasher: Hasher, targets: string[], force: boolean
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    remote?.close();
     await runLock.release();
   }
 }

@@ -14,6 +14,7 @@ import type { Outcome, Reporter } from './events.ts';
 import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import { selectInstances, type Plan, type PlannedInstance } from './plan.ts';
+import type { RemoteRunLookup } from './remote/run-cache.ts';
 import { Slots } from './slots.ts';
 import { describeReason } from './staleness.ts';
 import { stateDirs } from './state-dirs.ts';
@@ -32,6 +33,8 @@ export interface ExecuteOptions {
   jobs: number;
   reporter: Reporter;
   signal: AbortSignal;
+  /** The remote run-cache, when one is configured and not opted out of (--no-remote). */
+  remote?: RemoteRunLookup;
 }
 
 export interface ExecuteResult {
@@ -70,7 +73,7 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       };
       if (ups.some((o) => o === 'failed' || o === 'skipped')) return done('skipped', 0, 'an upstream stage did not complete');
       if (opts.signal.aborted) return done('skipped', 0, 'interrupted');
-      const env = { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force };
+      const env = { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, remote: opts.remote };
       const failed = (e: unknown, started: number): Outcome => {
         // Stopped by Ctrl-C, not failed: its outputs and lock entry are as they were, and a stage
         // with checkpoints resumes on the next run.
@@ -120,6 +123,7 @@ interface InstanceEnv {
   reporter: Reporter;
   signal: AbortSignal;
   force: boolean;
+  remote: RemoteRunLookup | undefined;
   threads: number;
   cores: number[] | undefined;
 }
@@ -136,6 +140,8 @@ async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind
     const startedAt = performance.now();
     let produced: Produced = { outcome: 'restored', peakRssMb: 0, startedAt };
     // --force means "run it": a restore would hand back the very outputs the user distrusts.
+    // A run another machine pushed to the remote run-cache is fetched into the local one first.
+    if (!env.force && env.remote) await env.remote(decision.observed.fingerprint, inst.id, inst.outs, reporter);
     const restored = !env.force && (await restoreFromRunCache(inst.id, decision.observed.fingerprint, cache, staging, reporter));
     if (!restored) {
       const place = { root: plan.root, scratch: dirs.scratch(inst.id), threads: env.threads, cores: env.cores };

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ExperimentsSpecSchema } from '../experiments/spec.ts';
 import { VerifyRulesSchema } from '../verify/rules.ts';
+import { RemotesSchema } from '../remote/schema.ts';
 
 export const PIPELINE_FILE = 'pipeline.yaml';
 
@@ -34,6 +35,8 @@ export type StageSpec = z.infer<typeof StageSpecSchema>;
 export const PipelineSpecSchema = z.strictObject({
   /** Run-cache directory; shared between clones when pointed outside the project. */
   cache: z.string().min(1).default('artifacts/cache'),
+  /** Where push, pull and the shared run-cache go (read by remote/config.ts, not by the plan). */
+  remotes: RemotesSchema.optional(),
   stages: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"'), StageSpecSchema)
     .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),

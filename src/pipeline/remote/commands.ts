@@ -1,0 +1,110 @@
+/**
+ * The CLI's remote commands (push, fetch, pull, status --remote) and the remote run-cache that
+ * `pipeline run` consults. cli.ts only parses arguments and dispatches here.
+ */
+import { UserError } from '../errors.ts';
+import type { Hasher } from '../fingerprint.ts';
+import { Lock } from '../lock.ts';
+import type { Plan } from '../plan.ts';
+import { acquireRunLock } from '../run-lock.ts';
+import { stateDirs } from '../state-dirs.ts';
+import { chooseRemote, loadRemoteConfig } from './config.ts';
+import { fetchInto, placeFetched } from './fetch.ts';
+import { gcRemote, renderRemoteGc } from './gc.ts';
+import { openStore, userFacing } from './open.ts';
+import { progressMode } from './progress.ts';
+import { push, type TransferOptions } from './push.ts';
+import { remoteRunLookup, type RemoteRunLookup } from './run-cache.ts';
+import { remoteStatus, renderRemoteStatus } from './status.ts';
+import { withRetry } from './transfer.ts';
+
+export interface RemoteArgs {
+  /** -r NAME; else $PIPELINE_REMOTE, else the default remote. */
+  remoteName: string | undefined;
+  jobs: string | undefined;
+  verify: boolean;
+  quiet: boolean;
+  json: boolean;
+  keepDays: string | undefined;
+  dryRun: boolean;
+}
+
+/** Transfers are network-bound, not CPU-bound: more in flight than there are cores. */
+const DEFAULT_TRANSFER_JOBS = 8;
+
+export async function transferCommand(command: 'push' | 'fetch' | 'pull' | 'status' | 'gc', plan: Plan, hasher: Hasher, selected: Set<string> | undefined, args: RemoteArgs): Promise<number> {
+  const keepDays = command === 'gc' ? parseKeepDays(args.keepDays) : 0;
+  const remote = chooseRemote(plan.root, await loadRemoteConfig(plan.root), args.remoteName, true)!;
+  const store = await openStore(remote);
+  const opts: TransferOptions = {
+    jobs: parseTransferJobs(args.jobs),
+    progress: progressMode(args.quiet),
+    print: (line) => process.stdout.write(`${line}\n`),
+    warn: (line) => process.stderr.write(`${line}\n`),
+  };
+  return userFacing(store, async () => {
+    await withRetry(() => store.probe());
+    const lock = await Lock.open(plan.root);
+    for (const p of lock.problems) opts.warn(`pipeline: ${p}`);
+    switch (command) {
+      case 'push':
+        return report(await push(plan, lock, hasher, store, selected, { ...opts, verify: args.verify }), opts);
+      case 'status': {
+        const rows = await remoteStatus(plan, lock, hasher, store, selected, opts.jobs);
+        process.stdout.write(args.json ? `${JSON.stringify({ remote: remote.name, instances: rows }, null, 2)}\n` : renderRemoteStatus(rows, store.label));
+        return 0;
+      }
+      case 'gc': {
+        if (lock.problems.length > 0) {
+          throw new UserError([{ field: 'pipeline.lock', message: `gc refused: ${lock.problems.join('; ')} (run \`pipeline run\` to rewrite it)` }]);
+        }
+        const r = await gcRemote(lock, store, { keepDays, dryRun: args.dryRun, jobs: opts.jobs });
+        opts.print(renderRemoteGc(r, store.label, args.dryRun));
+        return 0;
+      }
+      case 'fetch': {
+        const fetched = await fetchInto(plan, lock, store, selected, opts);
+        return report(fetched.problems, opts);
+      }
+      case 'pull': {
+        // Placing outputs while a run replaces them would mix two states; the run lock orders them.
+        const runLock = await acquireRunLock(stateDirs(plan.root).runLock);
+        try {
+          const fetched = await fetchInto(plan, lock, store, selected, opts);
+          const placing = await placeFetched(plan, hasher, fetched, opts.print);
+          return report([...fetched.problems, ...placing], opts);
+        } finally {
+          await runLock.release();
+        }
+      }
+    }
+  });
+}
+
+/** Problems with single objects are listed, the rest still done; the exit code says it was incomplete. */
+function report(problems: string[], opts: TransferOptions): number {
+  for (const p of problems) opts.warn(p);
+  return problems.length > 0 ? 2 : 0;
+}
+
+/** The remote run-cache for `pipeline run`, when a remote is configured and not opted out of. */
+export async function runLookup(root: string, cacheDir: string, remoteName: string | undefined, noRemote: boolean): Promise<(RemoteRunLookup & { close(): void }) | undefined> {
+  if (noRemote) return undefined;
+  const remote = chooseRemote(root, await loadRemoteConfig(root), remoteName, false);
+  return remote && remoteRunLookup(() => openStore(remote), cacheDir);
+}
+
+/** Required with --remote: the remote serves other clones whose locks this one cannot see. */
+function parseKeepDays(value: string | undefined): number {
+  if (value === undefined) throw new UserError([{ field: '--keep-days', message: 'gc --remote needs --keep-days N: other clones may need what this lock does not, and only what nobody pushed for N days can go' }]);
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UserError([{ field: '--keep-days', message: `must be a number of days >= 0, got "${value}"` }]);
+  return n;
+}
+
+function parseTransferJobs(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TRANSFER_JOBS;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UserError([{ field: '--jobs', message: `must be an integer from 1 to 256, got "${value}"` }]);
+  return n;
+}

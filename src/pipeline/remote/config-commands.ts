@@ -1,0 +1,106 @@
+/**
+ * `pipeline remote add [-d] NAME URL`, `remote list`, `remote remove NAME`, the way `dvc remote`
+ * manages them: the untracked local config by default, pipeline.yaml with --project. Edits keep
+ * the file's comments and layout (a YAML document edit, not a re-dump).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { UserError } from '../errors.ts';
+import { writeFileAtomic } from '../fs-atomic.ts';
+import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
+import { LOCAL_CONFIG_FILE, loadRemoteConfig, readRemotesOf, type ConfigScope } from './config.ts';
+import { REMOTE_NAME_RE, RemoteSpecSchema, type RemoteSpec } from './schema.ts';
+
+export interface RemoteCommandOptions {
+  project: boolean;
+  makeDefault: boolean;
+  endpoint: string | undefined;
+  pathStyle: boolean | undefined;
+  region: string | undefined;
+}
+
+export async function remoteCommand(root: string, args: string[], opts: RemoteCommandOptions, print: (line: string) => void): Promise<number> {
+  const [sub, ...rest] = args;
+  const scope: ConfigScope = opts.project ? 'project' : 'local';
+  switch (sub) {
+    case 'add': {
+      const [name, url, ...extra] = rest;
+      if (!name || !url || extra.length > 0) throw new UserError('usage: pipeline remote add [-d] [--project] NAME URL [--endpoint URL] [--path-style] [--region R]');
+      await addRemote(root, scope, name, url, opts);
+      print(`remote ${name} added to ${scopeFile(scope)}${opts.makeDefault ? ' as the default' : ''}`);
+      return 0;
+    }
+    case 'remove': {
+      const [name, ...extra] = rest;
+      if (!name || extra.length > 0) throw new UserError('usage: pipeline remote remove [--project] NAME');
+      await removeRemote(root, scope, name);
+      print(`remote ${name} removed from ${scopeFile(scope)}`);
+      return 0;
+    }
+    case 'list': {
+      const config = await loadRemoteConfig(root);
+      if (config.remotes.size === 0) print('no remotes (add one with `pipeline remote add -d NAME URL`)');
+      for (const r of config.remotes.values()) {
+        const options = [r.spec.endpoint && `endpoint ${r.spec.endpoint}`, r.spec.path_style !== undefined && `path_style ${r.spec.path_style}`, r.spec.region && `region ${r.spec.region}`].filter(Boolean);
+        const flags = [r.name === config.defaultName ? 'default' : undefined, scopeFile(r.scope as ConfigScope)].filter(Boolean);
+        print(`${r.name}\t${r.spec.url}${options.length ? `\t${options.join(', ')}` : ''}\t(${flags.join(', ')})`);
+      }
+      return 0;
+    }
+    default:
+      throw new UserError(`unknown remote command "${sub ?? ''}": use add, list or remove`);
+  }
+}
+
+function scopeFile(scope: ConfigScope): string {
+  return scope === 'project' ? PIPELINE_FILE : LOCAL_CONFIG_FILE;
+}
+
+async function addRemote(root: string, scope: ConfigScope, name: string, url: string, opts: RemoteCommandOptions): Promise<void> {
+  if (!REMOTE_NAME_RE.test(name)) throw new UserError([{ field: 'NAME', message: `"${name}": remote names start with a letter and hold letters, digits, "-" and "_"` }]);
+  const spec: RemoteSpec = { url, ...(opts.makeDefault ? { default: true } : {}) };
+  if (opts.endpoint !== undefined) spec.endpoint = opts.endpoint;
+  if (opts.pathStyle !== undefined) spec.path_style = opts.pathStyle;
+  if (opts.region !== undefined) spec.region = opts.region;
+  const checked = RemoteSpecSchema.safeParse(spec);
+  if (!checked.success) {
+    const flag = (p: PropertyKey | undefined): string => (p === 'url' ? 'URL' : p === 'path_style' ? '--path-style' : `--${String(p)}`);
+    throw new UserError(checked.error.issues.map((i) => ({ field: flag(i.path[0]), message: i.message })));
+  }
+  await editFile(root, scope, (doc) => {
+    if (opts.makeDefault) {
+      // One default per file: the new one replaces the old.
+      const section = doc.get('remotes');
+      if (isMap(section)) for (const pair of section.items) if (isScalar(pair.key)) doc.deleteIn(['remotes', String(pair.key.value), 'default']);
+    }
+    doc.setIn(['remotes', name], doc.createNode(checked.data));
+  });
+}
+
+async function removeRemote(root: string, scope: ConfigScope, name: string): Promise<void> {
+  const existing = await readRemotesOf(root, scope);
+  if (!(name in existing)) {
+    const other = scope === 'local' ? 'project' : 'local';
+    const there = name in (await readRemotesOf(root, other));
+    throw new UserError([{ field: 'NAME', message: `no remote "${name}" in ${scopeFile(scope)}${there ? ` (it is in ${scopeFile(other)}${other === 'project' ? ': add --project' : ': leave out --project'})` : ''}` }]);
+  }
+  await editFile(root, scope, (doc) => {
+    doc.deleteIn(['remotes', name]);
+  });
+}
+
+/** Applies `edit` to the file's YAML document, checks the result like a load would, then writes it. */
+async function editFile(root: string, scope: ConfigScope, edit: (doc: ReturnType<typeof parseDocument>) => void): Promise<void> {
+  const abs = path.join(root, scopeFile(scope));
+  let text = '';
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || scope === 'project') throw new UserError([{ location: { file: scopeFile(scope), line: 1, column: 1 }, message: `cannot read: ${(e as Error).message}` }]);
+  }
+  await readRemotesOf(root, scope); // a file that is already broken is reported as it is, not rewritten
+  const doc = parseDocument(text);
+  edit(doc);
+  await writeFileAtomic(abs, doc.toString({ lineWidth: 0 }));
+}

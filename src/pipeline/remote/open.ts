@@ -1,0 +1,25 @@
+/** A configured remote, opened: its store, and failures turned into one located line for the user. */
+import { UserError } from '../errors.ts';
+import type { ConfiguredRemote } from './config.ts';
+import { DirStore } from './dir-store.ts';
+import { openS3Store } from './s3-store.ts';
+import { StoreError, type RemoteStore } from './store.ts';
+
+export async function openStore(remote: ConfiguredRemote): Promise<RemoteStore> {
+  const label = `remote ${remote.name} (${remote.spec.url})`;
+  const loc = remote.location;
+  if (loc.kind === 'dir') return new DirStore(label, loc.path);
+  return openS3Store(label, loc.bucket, loc.prefix, remote.spec);
+}
+
+/** Store failures are the user's to fix (credentials, a bucket, a mount): one line, exit 2. */
+export async function userFacing<T>(store: RemoteStore, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof StoreError) throw new UserError(`${store.label}: ${e.message}`);
+    throw e;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * What a lock entry's outputs consist of, file by file, wherever that is known: the local cache
+ * (a record for its fingerprint holding exactly the locked content), the workspace, or the
+ * remote (its run record, else the manifests of its directories).
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { OutRecord, RunCache, RunRecord } from '../cache.ts';
+import type { Hasher } from '../fingerprint.ts';
+import type { LockEntry } from '../lock.ts';
+import { manifestKey, matchesLock, outFiles, parseManifest, parseRecord, runKey } from './layout.ts';
+import type { RemoteStore } from './store.ts';
+import { downloadBytes } from './transfer.ts';
+
+export async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The local record of `entry`'s fingerprint when it names the locked content, else undefined. */
+export async function localRecord(cache: RunCache, entry: LockEntry): Promise<RunRecord | undefined> {
+  const rec = await cache.get(entry.fingerprint);
+  return rec && matchesLock(rec, entry) ? rec : undefined;
+}
+
+/** Hashes of `record`'s objects that the local cache lacks (presence only: restores re-hash). */
+export async function missingLocally(cache: RunCache, record: RunRecord): Promise<string[]> {
+  const hashes = [...new Set(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => f.hash)))];
+  const present = await Promise.all(hashes.map((h) => exists(cache.objectPath(h))));
+  return hashes.filter((_, i) => !present[i]);
+}
+
+/** The record of what is in the workspace, when every out there is the locked content. */
+export async function workspaceRecord(hasher: Hasher, entry: LockEntry): Promise<RunRecord | undefined> {
+  const outs: Record<string, OutRecord> = {};
+  for (const [out, locked] of Object.entries(entry.outs)) {
+    const d = await hasher.describe(out);
+    if (!d || d.hash !== locked.hash) return undefined;
+    outs[out] = d.listing ? { type: 'dir', files: d.listing } : { type: 'file', hash: d.hash, size: d.size };
+  }
+  return { outs };
+}
+
+/** Outs of `entry` whose workspace content is not the locked one (missing or changed). */
+export async function outOfPlace(hasher: Hasher, entry: LockEntry): Promise<string[]> {
+  const out: string[] = [];
+  for (const [o, locked] of Object.entries(entry.outs)) if ((await hasher.hashPath(o))?.hash !== locked.hash) out.push(o);
+  return out;
+}
+
+/**
+ * The record of `entry` as the remote knows it. The remote's run record serves when it names the
+ * locked content; another clone may have recorded the same fingerprint with other bytes (training
+ * that is not bit-exact), so each out is then found by its own hash: a directory's manifest, else
+ * a file object. Undefined when a manifest is corrupt (named in `problems`).
+ */
+export async function remoteRecord(store: RemoteStore, entry: LockEntry, problems: string[], id: string): Promise<RunRecord | undefined> {
+  const bytes = await downloadBytes(store, runKey(entry.fingerprint));
+  const rec = bytes && parseRecord(bytes);
+  if (rec && matchesLock(rec, entry)) return rec;
+  const outs: Record<string, OutRecord> = {};
+  for (const [out, locked] of Object.entries(entry.outs)) {
+    const manifest = await downloadBytes(store, manifestKey(locked.hash));
+    if (!manifest) {
+      outs[out] = { type: 'file', hash: locked.hash, size: locked.size };
+      continue;
+    }
+    const listing = parseManifest(manifest, locked.hash);
+    if (!listing) {
+      problems.push(`${store.label}: manifest ${manifestKey(locked.hash)} (${out}, needed by ${id}) is corrupt; not used`);
+      return undefined;
+    }
+    outs[out] = { type: 'dir', files: listing };
+  }
+  return { outs };
+}
+
+export function describeFile(out: string, filePath: string): string {
+  return filePath ? path.posix.join(out, filePath) : out;
+}

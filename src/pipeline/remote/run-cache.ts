@@ -1,0 +1,66 @@
+/**
+ * The shared run-cache for `pipeline run`: before a stale instance is computed, its fingerprint is
+ * looked up on the remote, and a run found there is fetched (every object re-hashed) into the
+ * local run-cache, from which the executor restores it as from any run of its own. Any trouble
+ * with the remote only costs the reuse: the instance is computed as without a remote.
+ */
+import { RunCache } from '../cache.ts';
+import type { Reporter } from '../events.ts';
+import { objectKey, outFiles, parseRecord, runKey } from './layout.ts';
+import { missingLocally } from './resolve.ts';
+import { StoreError, type RemoteStore } from './store.ts';
+import { downloadBytes, downloadVerified, parallel } from './transfer.ts';
+
+/** What the executor calls before it looks in the local run-cache. */
+export type RemoteRunLookup = (fingerprint: string, id: string, outs: string[], reporter: Reporter) => Promise<void>;
+
+/** Objects of one instance fetched at once. */
+const JOBS_PER_INSTANCE = 4;
+
+/**
+ * `open` runs at the first instance that needs the remote: an up-to-date run, or one whose stale
+ * instances are all in the local run-cache, never loads the AWS SDK (0.5 s) or touches the network.
+ */
+export function remoteRunLookup(open: () => Promise<RemoteStore>, cacheDir: string): RemoteRunLookup & { close(): void } {
+  const cache = new RunCache(cacheDir);
+  let unavailable = false;
+  let opened: Promise<RemoteStore> | undefined;
+  const lookup = async (fingerprint: string, id: string, outs: string[], reporter: Reporter): Promise<void> => {
+    if (unavailable || (await cache.inspect(fingerprint)).state === 'ok') return;
+    const log = (line: string): void => reporter.event({ type: 'log', id, line });
+    const store = await (opened ??= open());
+    try {
+      const bytes = await downloadBytes(store, runKey(fingerprint));
+      if (!bytes) return;
+      const record = parseRecord(bytes);
+      if (!record || outs.some((o) => !record.outs[o])) {
+        log(`remote run-cache not used: ${store.label} has a malformed record ${runKey(fingerprint)}`);
+        return;
+      }
+      const missing = new Set(await missingLocally(cache, record));
+      const sizes = new Map(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => [f.hash, f.size] as const)));
+      const total = [...missing].reduce((s, h) => s + (sizes.get(h) ?? 0), 0);
+      log(`found in the remote run-cache of ${store.label}: fetching ${missing.size} objects`);
+      let got = 0;
+      const bad: string[] = [];
+      await parallel([...missing], JOBS_PER_INSTANCE, async (hash) => {
+        const r = await downloadVerified(store, objectKey(hash), cache.objectPath(hash), hash, sizes.get(hash), (n) => {
+          got += n;
+          reporter.event({ type: 'progress', id, update: { step: 'fetching from the remote run-cache', current: got, total, unit: 'bytes' } });
+        });
+        if (r.state !== 'ok') bad.push(`object ${objectKey(hash)} ${r.state === 'missing' ? 'is missing' : `is corrupt (${r.why})`}`);
+      });
+      if (bad.length > 0) {
+        log(`remote run-cache not used: ${store.label}: ${bad.join('; ')}; the stage runs here`);
+        return;
+      }
+      await cache.setRecord(fingerprint, record); // after its objects: the local cache's own rule
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      // One unreachable remote should not cost every instance its retries.
+      unavailable = true;
+      log(`remote run-cache unavailable (${store.label}: ${e.message}); stages run here`);
+    }
+  };
+  return Object.assign(lookup, { close: () => void opened?.then((s) => s.close()) });
+}

@@ -1,0 +1,51 @@
+/**
+ * One interface over the places a remote can be (an S3-compatible bucket, a directory). Keys are
+ * '/'-separated paths below the remote's root. Every write is all-or-nothing at its key: a reader
+ * sees the whole object or none (directory: temp file + rename; S3: one PUT or a completed
+ * multipart upload). Stores only move bytes; content addressing and verification live above them.
+ */
+import type { Readable } from 'node:stream';
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** When it was last written (gc keeps what is younger than --keep-days). */
+  mtimeMs: number;
+}
+
+export interface RemoteStore {
+  /** "origin (s3://bucket/prefix)", for messages. */
+  readonly label: string;
+  /** Every object below `prefix` (a key prefix ending in '/'), in no particular order. */
+  list(prefix: string): AsyncIterable<ListedObject>;
+  /** The size of `key`, or undefined when it is absent. */
+  head(key: string): Promise<number | undefined>;
+  /**
+   * Writes `body` (`size` bytes) to `key`. `check` runs once the body has been read and throws
+   * when it was not what the caller meant to send; the key then ends up without it (a directory
+   * store never renames it into place; S3 deletes the key it just wrote).
+   */
+  put(key: string, body: Readable, size: number, check: () => void): Promise<void>;
+  /** The content of `key` as a stream, or undefined when it is absent. */
+  get(key: string): Promise<Readable | undefined>;
+  delete(key: string): Promise<void>;
+  /** Fails now when the remote cannot be used at all (no such directory or bucket, bad credentials). */
+  probe(): Promise<void>;
+  /** Releases connections (S3) so the process can exit. */
+  close(): void;
+}
+
+/**
+ * A store operation that failed. `transient` ones (timeouts, resets, 5xx, throttling, a server
+ * that is restarting) are retried with backoff; the rest (bad credentials, no such bucket, a
+ * read-only directory) fail at once with a one-line message.
+ */
+export class StoreError extends Error {
+  constructor(message: string, readonly transient: boolean) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** Node's network error codes that mean "try again" rather than "this will never work". */
+export const TRANSIENT_NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);

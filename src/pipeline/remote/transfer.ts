@@ -1,0 +1,181 @@
+/**
+ * Moving bytes between the local cache and a remote: a parallelism limit, retries with
+ * exponential backoff on transient failures, and a SHA-256 over every byte that passes, so an
+ * upload that read something else than its key names is taken back and a download is placed into
+ * the local cache only when it hashes to its key.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StoreError, type RemoteStore } from './store.ts';
+
+/** Runs `fn` over `items`, at most `limit` at a time; the first error stops new starts and is thrown. */
+export async function parallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failed ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed) throw failed.error;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+}
+
+/** Six tries over 3 to 9 s: long enough for a restarting server, short enough to give up on a dead one. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 200 };
+
+export async function withRetry<T>(op: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (!(e instanceof StoreError) || !e.transient || attempt >= policy.attempts) throw e;
+      // Full jitter, so parallel transfers that failed together do not retry together.
+      const delay = policy.baseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+/** Counts and hashes what flows through it. */
+function meter(onBytes: (n: number) => void): Transform & { digest(): { hash: string; size: number } } {
+  const h = createHash('sha256');
+  let size = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      size += chunk.length;
+      onBytes(chunk.length);
+      cb(null, chunk);
+    },
+  }) as Transform & { digest(): { hash: string; size: number } };
+  let result: { hash: string; size: number } | undefined;
+  t.digest = () => (result ??= { hash: h.digest('hex'), size });
+  return t;
+}
+
+/** A local file whose content did not match its address while it was being sent. */
+export class LocalContentError extends Error {
+  constructor(readonly file: string, readonly hash: string) {
+    super(`${file} does not hold the content ${hash.slice(0, 12)}… it should (changed or corrupt)`);
+    this.name = 'LocalContentError';
+  }
+}
+
+/** Uploads `file` to `key`, checking on the way that it is the content `hash` names. */
+export async function uploadFile(store: RemoteStore, key: string, file: string, hash: string, size: number, onBytes: (n: number) => void): Promise<void> {
+  await withRetry(async () => {
+    let sent = 0;
+    const m = meter((n) => {
+      sent += n;
+      onBytes(n);
+    });
+    const body = createReadStream(file, { highWaterMark: 1 << 20 }).on('error', (e) => m.destroy(e)).pipe(m);
+    try {
+      await store.put(key, body, size, () => {
+        const got = m.digest();
+        if (got.hash !== hash || got.size !== size) throw new LocalContentError(file, hash);
+      });
+    } catch (e) {
+      onBytes(-sent); // a retry sends them again
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new LocalContentError(file, hash);
+      throw e;
+    }
+  });
+}
+
+export async function uploadBytes(store: RemoteStore, key: string, data: Buffer): Promise<void> {
+  await withRetry(() => {
+    const body = new PassThrough();
+    body.end(data);
+    return store.put(key, body, data.length, () => undefined);
+  });
+}
+
+export type DownloadResult = { state: 'ok' } | { state: 'missing' } | { state: 'corrupt'; why: string };
+
+/**
+ * Downloads `key` into `dest` (created by rename, never partially) when its content hashes to
+ * `hash`; a missing, truncated or altered object is reported and nothing is written.
+ */
+export async function downloadVerified(store: RemoteStore, key: string, dest: string, hash: string, size: number | undefined, onBytes: (n: number) => void): Promise<DownloadResult> {
+  return withRetry(async () => {
+    const body = await store.get(key);
+    if (!body) return { state: 'missing' } as const;
+    await mkdir(path.dirname(dest), { recursive: true });
+    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    let got = 0;
+    const m = meter((n) => {
+      got += n;
+      onBytes(n);
+    });
+    try {
+      await pipeline(body, m, createWriteStream(tmp));
+      const d = m.digest();
+      if (d.hash !== hash) {
+        await rm(tmp, { force: true });
+        const why = size !== undefined && d.size !== size ? `truncated or padded: ${d.size} bytes where ${size} were recorded` : `its content hashes to ${d.hash.slice(0, 12)}…`;
+        return { state: 'corrupt', why } as const;
+      }
+      await rename(tmp, dest);
+      return { state: 'ok' } as const;
+    } catch (e) {
+      await rm(tmp, { force: true });
+      onBytes(-got);
+      throw asStoreError(e, key);
+    }
+  });
+}
+
+/** The SHA-256 of what the remote holds at `key` (undefined when absent), for `push --verify`. */
+export async function remoteHash(store: RemoteStore, key: string): Promise<string | undefined> {
+  return withRetry(async () => {
+    const body = await store.get(key);
+    if (!body) return undefined;
+    const h = createHash('sha256');
+    try {
+      for await (const c of body) h.update(c as Buffer);
+    } catch (e) {
+      throw asStoreError(e, key);
+    }
+    return h.digest('hex');
+  });
+}
+
+/** A small object (record, manifest) read whole; undefined when absent. */
+export async function downloadBytes(store: RemoteStore, key: string): Promise<Buffer | undefined> {
+  return withRetry(async () => {
+    const body = await store.get(key);
+    if (!body) return undefined;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    } catch (e) {
+      throw asStoreError(e, key);
+    }
+  });
+}
+
+/** A connection cut in the middle of a body surfaces from the stream, not the store: still transient. */
+function asStoreError(e: unknown, key: string): unknown {
+  if (e instanceof StoreError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code && ['ENOSPC', 'EACCES', 'EROFS', 'EDQUOT'].includes(code)) return e; // the local disk, not the remote
+  return new StoreError(`reading ${key} broke off: ${(e as Error).message}`, true);
+}
+
