@@ -38,7 +38,7 @@ describe('command line', () => {
   });
 
   it('refuses an option the command does not take', () => {
-    assert.match(mistake(['status', '--force']), /^--force: pipeline status does not take this option \(it takes --json, --exit-code, --jobs, --set, --profile\)$/);
+    assert.match(mistake(['status', '--force']), /^--force: pipeline status does not take this option \(it takes --json, --exit-code, --jobs, --remote, --remote-name, --set, --profile\)$/);
     assert.match(mistake(['dag', '--force']), /^--force: pipeline dag does not take this option/);
   });
 

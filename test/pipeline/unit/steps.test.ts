@@ -12,6 +12,7 @@ import type { Reporter, RunEvent } from '../../../src/pipeline/events.ts';
 import { Hasher } from '../../../src/pipeline/fingerprint.ts';
 import { Lock } from '../../../src/pipeline/lock.ts';
 import type { PlannedInstance } from '../../../src/pipeline/plan.ts';
+import { describeReason } from '../../../src/pipeline/staleness.ts';
 import { stateDirs } from '../../../src/pipeline/state-dirs.ts';
 import { commitOutputs } from '../../../src/pipeline/steps/commit.ts';
 import { decide, depHashes } from '../../../src/pipeline/steps/decide.ts';
@@ -85,11 +86,11 @@ describe('decide', () => {
   it('calls a never-run instance stale, a committed one fresh, and --force stale again', async () => {
     const r = await rig();
     const first = await decide(r.inst, r.hasher, r.lock, false);
-    assert.deepEqual(first.kind === 'stale' && first.reasons, ['never run (no entry in pipeline.lock)']);
+    assert.deepEqual(first.kind === 'stale' && first.reasons.map(describeReason), ['never run (no entry in pipeline.lock)']);
     await produceAndCommit(r, 'one');
     assert.equal((await decide(r.inst, r.hasher, r.lock, false)).kind, 'fresh');
     const forced = await decide(r.inst, r.hasher, r.lock, true);
-    assert.deepEqual(forced.kind === 'stale' && forced.reasons, ['forced (--force)']);
+    assert.deepEqual(forced.kind === 'stale' && forced.reasons, [{ kind: 'forced' }]);
   });
 
   it('names a changed param and a changed dep', async () => {
@@ -97,7 +98,7 @@ describe('decide', () => {
     await produceAndCommit(r, 'one');
     await writeFile(path.join(r.root, 'in.txt'), 'other input\n');
     const d = await decide({ ...r.inst, params: { v: 2 } }, r.hasher, r.lock, false);
-    assert.deepEqual(d.kind === 'stale' && d.reasons, ['params: v 1 -> 2', 'deps: in.txt changed']);
+    assert.deepEqual(d.kind === 'stale' && d.reasons.map(describeReason), ['params: v 1 -> 2', 'deps: in.txt changed']);
   });
 
   it('refuses to go on without a dep', async () => {
