@@ -23,7 +23,7 @@ import { remoteCommand } from './remote/config-commands.ts';
 import type { RemoteRunLookup } from './remote/run-cache.ts';
 import { computeStatus, type StatusReport } from './status.ts';
 import { trackedOutProblems } from './tracked-outs.ts';
-import { profileLocks, profileRoot } from './profile-root.ts';
+import { ensureSharedCache, profileLocks, profileRoot } from './profile-root.ts';
 
 import { EXPERIMENT_HELP, EXPERIMENT_USAGE, experimentCommand, isExperimentCommand } from './experiments/command.ts';
 import { VERIFY_HELP, VERIFY_USAGE, verifyCommand } from './verify/command.ts';
@@ -60,6 +60,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     if (values.profile !== undefined && command !== 'gc') root = await profileRoot(root, values.profile);
     const hasher = await Hasher.open(root, stateDirs(root).hashes);
     const plan = await loadPlan(root, { profile: values.profile, sets: values.set }, hasher);
+    if (root !== projectRoot) await ensureSharedCache(plan.cacheDir);
     const { selected, unknown } = targets.length > 0 ? selectInstances(plan, targets) : { selected: undefined, unknown: [] };
     if (unknown.length > 0) {
       throw new UserError(unknown.map((t) => ({ field: 'stage', message: `no stage or instance "${t}" (see \`pipeline dag\`)` })));

@@ -25,10 +25,27 @@ export async function profileRoot(root: string, profile: string): Promise<string
   if (!/^[\w.-]+$/.test(profile) || !(await exists(overlay))) return root;
   const own = path.join(root, PROFILES_DIR, profile);
   const { outs, cache } = await outputLayout(root);
-  // The cache is shared: make it exist so that it is linked like any other source.
-  if (!path.isAbsolute(cache) && !cache.split('/').includes('..')) await mkdir(path.join(root, cache), { recursive: true });
   await mirror(root, own, '', outs);
+  // The run-cache is shared through a link, made even before the project's cache exists (then
+  // it dangles until ensureSharedCache, once the plan is valid: a bad config creates nothing).
+  if (!path.isAbsolute(cache) && !cache.split('/').includes('..')) {
+    await mkdir(path.dirname(path.join(own, cache)), { recursive: true });
+    await ensureLink(path.join(own, cache), path.join(root, cache));
+  }
   return own;
+}
+
+/** Creates the shared run-cache a profile's workspace links to, if it does not exist yet. */
+export async function ensureSharedCache(cacheDir: string): Promise<void> {
+  let target: string;
+  try {
+    target = path.resolve(path.dirname(cacheDir), await readlink(cacheDir));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EINVAL' || code === 'ENOENT') return; // a plain directory, or none yet: made as usual
+    throw e;
+  }
+  await mkdir(target, { recursive: true });
 }
 
 /**
