@@ -28,11 +28,26 @@ export async function profileRoot(root: string, profile: string): Promise<string
   await mirror(root, own, '', outs);
   // The run-cache is shared through a link, made even before the project's cache exists (then
   // it dangles until ensureSharedCache, once the plan is valid: a bad config creates nothing).
-  if (!path.isAbsolute(cache) && !cache.split('/').includes('..')) {
+  if (!path.isAbsolute(cache) && !cache.split('/').includes('..') && !(await throughLink(own, path.posix.dirname(cache)))) {
     await mkdir(path.dirname(path.join(own, cache)), { recursive: true });
     await ensureLink(path.join(own, cache), path.join(root, cache));
   }
   return own;
+}
+
+/** Whether `rel` (or a folder above it) is a link in the workspace: what lies below is shared already. */
+async function throughLink(own: string, rel: string): Promise<boolean> {
+  let at = own;
+  for (const part of rel.split('/').filter((p) => p && p !== '.')) {
+    at = path.join(at, part);
+    try {
+      if ((await lstat(at)).isSymbolicLink()) return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+  return false;
 }
 
 /** Creates the shared run-cache a profile's workspace links to, if it does not exist yet. */
