@@ -4,7 +4,8 @@
  * clone B with A's pipeline.lock pulls and must find every instance fresh with byte-identical
  * outputs, and its run must run nothing; a clone C with the remote and no pull must restore every
  * stage from the remote run-cache and train nothing. The remote comes from $PIPELINE_REMOTE and
- * the SDK's own AWS_ENDPOINT_URL_S3, as a CI machine would configure it.
+ * the SDK's own AWS_ENDPOINT_URL_S3, as a CI machine would configure it. The CI profile works in
+ * its own workspace, profiles/ci/: its lock and outputs are there in every clone.
  *
  *   node --import tsx .ci/remote-round-trip.ts [A_ROOT]
  */
@@ -25,17 +26,19 @@ const pipeline = (root: string, ...args: string[]): string => {
   process.stdout.write(`${out.trimEnd().replace(/^/gm, `  [${names.get(root) ?? root}] `)}\n`);
   return out;
 };
+/** Where the CI profile keeps its lock and outputs in a clone. */
+const workspace = (root: string): string => path.join(root, 'profiles', 'ci');
 const fail = (why: string): never => {
   throw new Error(`remote round trip: ${why}`);
 };
 const clones: Project[] = [];
 try {
   pipeline(a, 'push');
-  const lockText = await readFile(path.join(a, 'pipeline.lock'), 'utf8');
+  const lockText = await readFile(path.join(workspace(a), 'pipeline.lock'), 'utf8');
   const lock = parse(lockText) as { stages: Record<string, { outs: Record<string, unknown> }> };
   const ids = Object.keys(lock.stages);
 
-  const b = await Project.fromRepo({ 'pipeline.lock': lockText });
+  const b = await Project.fromRepo({ 'profiles/ci/pipeline.lock': lockText });
   clones.push(b);
   names.set(b.root, 'B');
   pipeline(b.root, 'pull');
@@ -44,10 +47,10 @@ try {
   for (const out of ids.flatMap((id) => Object.keys(lock.stages[id]!.outs))) {
     const listing = (root: string): string =>
       execFileSync('find', [out, '-type', 'f'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean).sort().join('\n');
-    const files = listing(a);
-    if (listing(b.root) !== files) fail(`${out} holds other files in clone B`);
+    const files = listing(workspace(a));
+    if (listing(workspace(b.root)) !== files) fail(`${out} holds other files in clone B`);
     for (const f of files.split('\n')) {
-      if ((await hashFileContent(path.join(a, f))) !== (await hashFileContent(path.join(b.root, f)))) fail(`${f} differs in clone B`);
+      if ((await hashFileContent(path.join(workspace(a), f))) !== (await hashFileContent(path.join(workspace(b.root), f)))) fail(`${f} differs in clone B`);
     }
   }
   const runB = pipeline(b.root, 'run');
