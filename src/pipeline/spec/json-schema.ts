@@ -1,0 +1,32 @@
+/**
+ * pipeline.yaml's JSON Schema, generated from the zod schema that validates it (one source of
+ * truth), for editors: with the YAML language server, pipeline.yaml's first line points at
+ * schema/pipeline.schema.json and keys complete and check as you type. The analyzer still checks
+ * everything the schema cannot say (module paths, config keys, overlapping outs).
+ *
+ *   npm run schema    # rewrites schema/pipeline.schema.json
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { PipelineSpecSchema } from './pipeline-schema.ts';
+
+export const JSON_SCHEMA_FILE = 'schema/pipeline.schema.json';
+
+export function pipelineJsonSchema(): Record<string, unknown> {
+  // io: 'input' describes what a user writes (defaults make keys optional); refinements such as
+  // "no '..' in a path" cannot be said in JSON Schema and stay with the analyzer.
+  const schema = z.toJSONSchema(PipelineSpecSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, title: 'pipeline.yaml', description: 'Stages, their params, deps and outs: see README "pipeline.yaml and configs/".' };
+}
+
+export function renderJsonSchema(): string {
+  return `${JSON.stringify(pipelineJsonSchema(), null, 2)}\n`;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  await writeFile(path.join(root, JSON_SCHEMA_FILE), renderJsonSchema());
+  console.log(`wrote ${JSON_SCHEMA_FILE}`);
+}
