@@ -10,11 +10,12 @@ import { RunCache } from './cache.ts';
 import { parseCommandLine, usage, type CommandLine, type OptionValues } from './cli-args.ts';
 import { execute } from './executor.ts';
 import { formatProblem, isUserError, UserError } from './errors.ts';
-import { formatSeconds, silentReporter, type Reporter } from './events.ts';
+import { formatSeconds, type Reporter } from './events.ts';
 import { Hasher } from './fingerprint.ts';
 import { Lock } from './lock.ts';
 import { selectInstances, type Plan } from './plan.ts';
 import { plainReporter } from './reporters/plain.ts';
+import { quietReporter } from './reporters/quiet.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { loadPlan } from './spec/plan-cache.ts';
 import { stateDirs } from './state-dirs.ts';
@@ -133,12 +134,19 @@ async function run(
   workspace: string,
   remote: (RemoteRunLookup & { close(): void }) | undefined,
 ): Promise<number> {
-  const runLock = await acquireRunLock(stateDirs(plan.root).runLock, (m) => process.stderr.write(`pipeline: ${m}\n`));
+  const reporter: Reporter = quiet
+    ? quietReporter()
+    : process.stdout.isTTY && !process.env.CI
+      ? (await import('./reporters/listr.ts')).listrReporter()
+      : plainReporter();
+  const notice = (line: string): void => reporter.event({ type: 'notice', line });
+  const runLock = await acquireRunLock(stateDirs(plan.root).runLock, notice);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;
     if (interrupts === 1) {
+      // Straight to the terminal: the user pressed the key and must see the answer now.
       process.stderr.write('\npipeline: interrupted; stopping running stages (press Ctrl-C again to force)\n');
       controller.abort();
     } else {
@@ -147,33 +155,19 @@ async function run(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const reporter: Reporter = quiet
-    ? silentReporter
-    : process.stdout.isTTY && !process.env.CI
-      ? (await import('./reporters/listr.ts')).listrReporter()
-      : plainReporter();
   try {
     if (runLock.tookOverFrom) {
-      process.stderr.write(`pipeline: took over the run lock of pid ${runLock.tookOverFrom.pid} (started ${runLock.tookOverFrom.started_at}), which is no longer running\n`);
+      notice(`took over the run lock of pid ${runLock.tookOverFrom.pid} (started ${runLock.tookOverFrom.started_at}), which is no longer running`);
     }
     const lock = await Lock.open(plan.root);
-    for (const p of lock.problems) process.stderr.write(`pipeline: ${p}\n`);
+    for (const p of lock.problems) notice(p);
     const tracked = await trackedOutProblems(plan, lock);
     if (tracked.length > 0) throw new UserError(tracked);
     const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal, remote });
+    const counts: Record<string, number> = {};
+    for (const o of result.outcomes.values()) counts[o] = (counts[o] ?? 0) + 1;
+    reporter.event({ type: 'finished', counts, departed: result.departed, workspace, failures: result.failures });
     await reporter.close();
-    const counts = new Map<string, number>();
-    for (const o of result.outcomes.values()) counts.set(o, (counts.get(o) ?? 0) + 1);
-    for (const d of result.departed) {
-      const parts = [];
-      if (d.removed.length > 0) parts.push(`took ${d.removed.join(', ')} out of the workspace (restorable from the run-cache)`);
-      if (d.kept.length > 0) parts.push(`left ${d.kept.join(', ')} in place (changed since it was recorded)`);
-      process.stdout.write(`pipeline: ${d.id} left the pipeline${parts.length > 0 ? `: ${parts.join('; ')}` : ''}\n`);
-    }
-    // The counts come last: scripts (and .ci/run) read the final line.
-    if (workspace) process.stdout.write(`pipeline: this profile's outputs and lock are in ${workspace}/\n`);
-    process.stdout.write(`pipeline: ${[...counts].map(([o, n]) => `${n} ${o}`).join(', ') || 'nothing to do'}\n`);
-    for (const f of result.failures) process.stderr.write(`pipeline: ${f.id} failed: ${f.message}\n`);
     if (controller.signal.aborted) return 130;
     if (result.failures.length === 0) return 0;
     return result.failures.some((f) => f.userError) ? 2 : 1;

@@ -11,7 +11,18 @@ export type RunEvent =
   | { type: 'restoring'; id: string }
   | { type: 'progress'; id: string; update: ProgressUpdate }
   | { type: 'log'; id: string; line: string }
-  | { type: 'done'; id: string; outcome: Outcome; seconds: number; error?: string };
+  | { type: 'done'; id: string; outcome: Outcome; seconds: number; error?: string }
+  /** Something the user should know that belongs to no instance (a run lock taken over). */
+  | { type: 'notice'; line: string }
+  /** The run is over: what the summary says. Outcome counts in the order they first occurred. */
+  | {
+      type: 'finished';
+      counts: Record<string, number>;
+      departed: Array<{ id: string; removed: string[]; kept: string[] }>;
+      /** A profile's workspace, relative to the project ('' for the project's own). */
+      workspace: string;
+      failures: Array<{ id: string; message: string }>;
+    };
 
 export interface Reporter {
   event(e: RunEvent): void;

@@ -4,6 +4,7 @@
  */
 import { Listr, type ListrTaskWrapper, type ListrDefaultRenderer, type ListrSimpleRenderer } from 'listr2';
 import { formatProgress, formatSeconds, type Reporter, type RunEvent } from '../events.ts';
+import { processStreams, writeSummary, type Finished } from './summary.ts';
 
 type Task = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
 
@@ -25,6 +26,9 @@ export function listrReporter(): Reporter {
     if (tally.done === tally.total) finishOverall?.();
   };
   let running: Promise<unknown> = Promise.resolve();
+  let listed = false;
+  const notices: string[] = [];
+  let finished: Finished | undefined;
   const entry = (id: string): Pending => {
     let p = pending.get(id);
     if (!p) pending.set(id, (p = {}));
@@ -34,6 +38,7 @@ export function listrReporter(): Reporter {
     event(e: RunEvent) {
       switch (e.type) {
         case 'planned': {
+          listed = true;
           tally.total = e.instances.length;
           const list = new Listr(
             [
@@ -116,6 +121,15 @@ export function listrReporter(): Reporter {
           if (t) t.output = e.line;
           break;
         }
+        case 'notice':
+          // Written now when no list is drawn yet; while one is, after it (a line in between would
+          // be overdrawn).
+          if (listed) notices.push(e.line);
+          else processStreams.err(`pipeline: ${e.line}`);
+          break;
+        case 'finished':
+          finished = e;
+          break;
         case 'done': {
           tally.queued.delete(e.id);
           tally.running.delete(e.id);
@@ -131,6 +145,8 @@ export function listrReporter(): Reporter {
     },
     close: async () => {
       await running;
+      for (const line of notices) processStreams.err(`pipeline: ${line}`);
+      if (finished) writeSummary(finished, processStreams);
     },
   };
 }

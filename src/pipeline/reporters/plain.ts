@@ -1,9 +1,10 @@
 /** Plain log lines for CI and pipes: one line per outcome, progress at most every few seconds. */
 import { formatProgress, formatSeconds, type Reporter, type RunEvent } from '../events.ts';
+import { processStreams, writeSummary } from './summary.ts';
 
 const PROGRESS_EVERY_MS = 5000;
 
-export function plainReporter(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Reporter {
+export function plainReporter(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = processStreams.err): Reporter {
   const lastProgress = new Map<string, number>();
   return {
     event(e: RunEvent) {
@@ -29,6 +30,12 @@ export function plainReporter(write: (line: string) => void = (l) => process.std
           break;
         case 'done':
           write(doneLine(e));
+          break;
+        case 'notice':
+          err(`pipeline: ${e.line}`);
+          break;
+        case 'finished':
+          writeSummary(e, { out: write, err });
           break;
       }
     },
