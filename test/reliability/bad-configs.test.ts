@@ -136,6 +136,13 @@ const cases: Case[] = [
   { name: 'theory: unknown key', edits: { 'configs/theory.yaml': sub('  filters: 64', '  filters: 64\n  dilation: 2') }, file: 'configs/theory.yaml', at: 'dilation:', field: f('theory.output_volume.dilation') },
   { name: 'report: negative lowest_classes', edits: { 'configs/report.yaml': set('lowest_classes', '-3') }, file: 'configs/report.yaml', at: 'lowest_classes:', field: f('report.lowest_classes') },
 
+  // Mistakes that used to pass silently or be blamed elsewhere (issue 16: no silent typos, outputs never replace sources)
+  { name: 'foreach: a misspelt config key', edits: { [P]: sub('foreach: [grid, experiments, train]', 'foreach: [grid, experimnts, train]') }, file: P, at: 'experimnts', field: f('stages.train.foreach[1]') },
+  { name: 'an experiment in two files (.yml beside .yaml)', edits: { 'configs/experiments/vgg-bn.yml': (t) => t || 'kind: custom\n' }, file: 'configs/experiments/vgg-bn.yml', field: /^$/ },
+  { name: '${id} in a stage without foreach', edits: { [P]: sub('outs: [artifacts/metrics/selection.json]', 'outs: ["artifacts/metrics/${id}.json"]') }, file: P, at: '"artifacts/metrics/${id}.json"', field: f('stages.select.outs[0]') },
+  { name: 'an out that would replace the stage modules', edits: { [P]: sub('outs: [artifacts/report, artifacts/tensorboard]', 'outs: [artifacts/report, stages]') }, file: P, at: 'stages]', field: f('stages.report.outs[1]') },
+  { name: 'a folder named like a config file', edits: { 'configs/train.yml/notes.txt': () => 'meant to be a file\n' }, file: 'configs/train.yml', field: /^$/ },
+
   // configs/profiles/ (checked when the profile is used)
   { name: 'profile ci: zero epochs', edits: { 'configs/profiles/ci.yaml': set('epochs', '0') }, args: ['--profile', 'ci'], file: 'configs/profiles/ci.yaml', at: 'epochs: 0', field: f('train.epochs') },
   { name: 'profile ci: unknown key', edits: { 'configs/profiles/ci.yaml': sub(/^  epochs: .*$/m, '$&\n  epocs: 2') }, args: ['--profile', 'ci'], file: 'configs/profiles/ci.yaml', at: 'epocs:', field: f('train.epocs') },

@@ -44,7 +44,7 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
 
   const fileOfKey = new Map<string, string>();
   const directories = new Set<string>();
-  for (const rel of await yamlFilesUnder(root, CONFIG_DIR, directories)) {
+  for (const rel of await yamlFilesUnder(root, CONFIG_DIR, directories, problems)) {
     const keyPath = rel.slice(CONFIG_DIR.length + 1).replace(/\.ya?ml$/, '').split('/');
     if (keyPath[0] === PROFILE_DIR) continue;
     const other = fileOfKey.get(keyPath.join('.'));
@@ -143,7 +143,7 @@ function fileLayer(prefix: string[], yaml: YamlFile): Layer {
 }
 
 /** YAML files under `rel`, sorted; `directories` collects the config key paths of the folders. */
-async function yamlFilesUnder(root: string, rel: string, directories?: Set<string>): Promise<string[]> {
+async function yamlFilesUnder(root: string, rel: string, directories?: Set<string>, problems?: Problem[]): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(path.join(root, rel), { withFileTypes: true });
@@ -155,8 +155,11 @@ async function yamlFilesUnder(root: string, rel: string, directories?: Set<strin
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const child = `${rel}/${e.name}`;
     if (e.isDirectory()) {
+      // A folder named like a config file was meant to be one: say so where it is, rather than
+      // report its key as unset at the line that reads it.
+      if (/\.ya?ml$/.test(e.name)) problems?.push({ location: { file: child, line: 1, column: 1 }, message: `is a directory, not a YAML file` });
       directories?.add(child.slice(CONFIG_DIR.length + 1).split('/').join('.'));
-      out.push(...(await yamlFilesUnder(root, child, directories)));
+      out.push(...(await yamlFilesUnder(root, child, directories, problems)));
     }
     else if (/\.ya?ml$/.test(e.name)) out.push(child);
   }

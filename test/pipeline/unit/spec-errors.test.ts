@@ -72,6 +72,7 @@ const cases: Case[] = [
   { name: 'malformed --set', files: {}, args: ['--set', 'epochs'], expect: /^--set: "epochs" is not key\.path=value/ },
   { name: 'unknown profile', files: {}, args: ['--profile', 'gpu'], expect: /^--profile: no profile "gpu"/ },
   { name: '${id} in a stage without foreach', files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: ["out/${id}.txt"]') }, expect: /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: "out\/\$\{id\}\.txt": \$\{id\} stands for an instance id, and only a matrix stage/ },
+  { name: 'a folder named like a config file', files: { 'configs/b.yaml/notes.txt': 'meant to be a file\n' }, expect: /^configs\/b\.yaml:1:1: is a directory, not a YAML file$/ },
   { name: 'one config in two files (.yml beside .yaml)', files: { 'configs/a.yml': 'v: 2\n' }, expect: /^configs\/a\.yml:1:1: sets config "a" as configs\/a\.yaml does too; keep one of the two files$/ },
   { name: '--set with a misspelt top-level key', files: {}, args: ['--set', 'aa.v=2'], expect: /^--set aa\.v: no config "aa" under configs\/ \(there are: a\)$/ },
 ];
