@@ -9,6 +9,7 @@ import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink } from 'no
 import path from 'node:path';
 import { parse } from 'yaml';
 import { Lock } from './lock.ts';
+import { isInside } from './project-paths.ts';
 import { PIPELINE_FILE } from './spec/pipeline-schema.ts';
 
 export const PROFILES_DIR = 'profiles';
@@ -85,10 +86,6 @@ async function mirror(root: string, own: string, rel: string, outs: string[]): P
     const abs = path.join(own, rel, name);
     if (!shared.has(name) && (await lstat(abs)).isSymbolicLink()) await rm(abs);
   }
-}
-
-function isInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(`${parent}/`);
 }
 
 /** The locks of every profile workspace under the project (for gc of the shared run-cache). */

@@ -86,10 +86,10 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
     });
   });
   // Restorable only from a verified entry: a corrupt one is named, and the instance will re-run.
-  const recorded = await cache.fingerprints();
+  const cachedRuns = await cache.fingerprints();
   await Promise.all(
     instances.map((s, i) =>
-      s.state !== 'stale' || !recorded.has(observed[i]!.fingerprint)
+      s.state !== 'stale' || !cachedRuns.has(observed[i]!.fingerprint)
         ? undefined
         : limit(async () => {
             const found = await cache.inspect(observed[i]!.fingerprint);

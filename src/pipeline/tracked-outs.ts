@@ -10,19 +10,23 @@ import { promisify } from 'node:util';
 import type { Problem } from './errors.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
+import { isInside } from './project-paths.ts';
 
 const run = promisify(execFile);
 
 /** Problems for declared outs that hold git-tracked files the lock does not record as theirs. */
 export async function trackedOutProblems(plan: Plan, lock: Lock): Promise<Problem[]> {
-  const outs = plan.instances.flatMap((inst) => inst.outs.map((out, index) => ({ inst, out, index })));
+  // Outs the lock records for their instance are allowed whatever git says: only the others are
+  // asked about, so an up-to-date project starts no git process at all.
+  const outs = plan.instances
+    .flatMap((inst) => inst.outs.map((out, index) => ({ inst, out, index })))
+    .filter(({ inst, out }) => !lock.get(inst.id)?.outs[out]);
   if (outs.length === 0) return [];
   const tracked = await gitTracked(plan.root, outs.map((o) => o.out));
   if (tracked.length === 0) return [];
   const problems: Problem[] = [];
   for (const { inst, out, index } of outs) {
-    if (lock.get(inst.id)?.outs[out]) continue;
-    const inside = tracked.filter((f) => f === out || f.startsWith(`${out}/`));
+    const inside = tracked.filter((f) => isInside(f, out));
     if (inside.length === 0) continue;
     const shown = inside.length === 1 ? `"${inside[0]}"` : `${inside.length} files ("${inside[0]}", ...)`;
     problems.push({

@@ -14,6 +14,7 @@ import { ensureTypeScriptLoader } from '../typescript-loader.ts';
 import { codeFiles } from './code-files.ts';
 import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
 import { LOCK_FILE } from '../lock.ts';
+import { isInside } from '../project-paths.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
 import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
@@ -276,10 +277,6 @@ function locateField(tree: ConfigTree, field: string | undefined): { location: S
 }
 
 type Located = PlannedInstance & { origin: { stage: string; spec: StageSpec } };
-
-function isInside(child: string, parent: string): boolean {
-  return child === parent || parent === '.' || child.startsWith(`${parent}/`);
-}
 
 function normalize(p: string): string {
   return path.posix.normalize(p).replace(/\/+$/, '');

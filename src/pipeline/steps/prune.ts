@@ -12,6 +12,7 @@ import type { OutRecord, RunCache } from '../cache.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Lock } from '../lock.ts';
 import type { Plan } from '../plan.ts';
+import { isInside } from '../project-paths.ts';
 
 export interface Departed {
   id: string;
@@ -32,7 +33,7 @@ export function departedInstances(plan: Plan, lock: Lock): Array<{ id: string; o
     .map((id) => ({
       id,
       // An out a planned instance declares too (or lies inside, or around) is that instance's now.
-      outs: Object.keys(lock.get(id)!.outs).filter((out) => !declared.some((d) => inside(d, out) || inside(out, d))),
+      outs: Object.keys(lock.get(id)!.outs).filter((out) => !declared.some((d) => isInside(d, out) || isInside(out, d))),
     }));
 }
 
@@ -68,8 +69,4 @@ export async function pruneDeparted(plan: Plan, lock: Lock, hasher: Hasher, cach
   }
   await lock.retainOnly(new Set(plan.instances.map((i) => i.id)));
   return result;
-}
-
-function inside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(`${parent}/`);
 }
