@@ -26,6 +26,7 @@ export default defineStage({
       signal: ctx.signal,
       progress: (u) => ctx.progress(u),
       log: (l) => ctx.log(l),
+      measure: (m) => ctx.measure(m),
     });
   },
 });

@@ -11,13 +11,18 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from './fs-atomic.ts';
+import type { Measurements } from './stage.ts';
 
 const FileRecord = z.strictObject({ path: z.string(), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() });
 const OutRecord = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file'), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal('dir'), files: z.array(FileRecord) }),
 ]);
-export const RunRecordSchema = z.strictObject({ outs: z.record(z.string(), OutRecord) });
+export const RunRecordSchema = z.strictObject({
+  outs: z.record(z.string(), OutRecord),
+  /** The producing run's measurements, so that an instance restored from here still reports them. */
+  measurements: z.record(z.string(), z.number()).optional(),
+});
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 export type OutRecord = z.infer<typeof OutRecord>;
 
@@ -119,12 +124,13 @@ export class RunCache {
   }
 
   /** Stores outs (already in place, described by `outs`) and the record for `fingerprint`. */
-  async set(fingerprint: string, root: string, outs: Record<string, OutRecord>): Promise<void> {
+  async set(fingerprint: string, root: string, outs: Record<string, OutRecord>, measurements?: Measurements): Promise<void> {
     for (const [out, rec] of Object.entries(outs)) {
       const files = rec.type === 'file' ? [{ path: '', hash: rec.hash }] : rec.files;
       for (const f of files) await this.storeObject(path.join(root, out, f.path), f.hash);
     }
-    await writeFileAtomic(this.runPath(fingerprint), JSON.stringify({ outs }));
+    const record: RunRecord = measurements && Object.keys(measurements).length > 0 ? { outs, measurements } : { outs };
+    await writeFileAtomic(this.runPath(fingerprint), JSON.stringify(record));
   }
 
   /** Records a fingerprint whose objects are already stored (a fetch from a remote verified them). */

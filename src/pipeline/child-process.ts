@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { UserError } from './errors.ts';
 import type { ChildJob, ChildMessage } from './child-protocol.ts';
-import type { ProgressUpdate } from './stage.ts';
+import type { Measurements, ProgressUpdate } from './stage.ts';
 
 // Bundled (dist/cli.mjs next to dist/child.mjs), the child entry is plain JS and loads tsx only
 // for the stage module; from source (tests under tsx), it is child.ts under tsx's loader, resolved
@@ -21,6 +21,8 @@ export interface ChildHandlers {
 
 export interface ChildResult {
   peakRssMb: number;
+  /** What the stage measured of its run (ctx.measure). */
+  measurements: Measurements;
 }
 
 /** Resolves when the stage succeeded; rejects with UserError (the stage's own) or Error. */
@@ -89,5 +91,5 @@ export async function runInChild(
     if (result.stack) err.stack = result.stack;
     throw err;
   }
-  return { peakRssMb: result.peakRssKb / 1024 };
+  return { peakRssMb: result.peakRssKb / 1024, measurements: result.measurements };
 }

@@ -1,6 +1,6 @@
 /** Messages between the runner and a stage's child process (over execa's IPC channel). */
 import type { Problem } from './errors.ts';
-import type { ProgressUpdate } from './stage.ts';
+import type { Measurements, ProgressUpdate } from './stage.ts';
 
 export interface ChildJob {
   type: 'job';
@@ -20,5 +20,5 @@ export type ParentMessage = ChildJob | { type: 'abort' };
 export type ChildMessage =
   | { type: 'progress'; update: ProgressUpdate }
   | { type: 'log'; line: string }
-  | { type: 'done'; peakRssKb: number }
+  | { type: 'done'; peakRssKb: number; measurements: Measurements }
   | { type: 'failed'; userProblems?: Problem[]; message: string; stack?: string; peakRssKb: number };

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { isUserError } from './errors.ts';
 import { ensureTypeScriptLoader } from './typescript-loader.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
-import type { AnyStage, StageContext } from './stage.ts';
+import type { AnyStage, Measurements, StageContext } from './stage.ts';
 
 // Plain process.send rather than execa's helpers: importing execa would cost every stage start-up.
 const send = (m: ChildMessage): Promise<void> =>
@@ -30,8 +30,8 @@ async function main(): Promise<void> {
   // The runner died: nobody will take the outputs, so stop.
   process.on('disconnect', () => process.exit(1));
   try {
-    await runJob(job, controller.signal);
-    await send({ type: 'done', peakRssKb: peakRssKb() });
+    const measurements = await runJob(job, controller.signal);
+    await send({ type: 'done', peakRssKb: peakRssKb(), measurements });
   } catch (e) {
     const err = e as Error;
     await send({
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-async function runJob(job: ChildJob, signal: AbortSignal): Promise<void> {
+async function runJob(job: ChildJob, signal: AbortSignal): Promise<Measurements> {
   await ensureTypeScriptLoader();
   const mod = (await import(pathToFileURL(path.join(job.root, job.module)).href)) as { default: AnyStage };
   const stage = mod.default;
@@ -54,6 +54,7 @@ async function runJob(job: ChildJob, signal: AbortSignal): Promise<void> {
   for (const o of job.outs) await mkdir(path.dirname(o), { recursive: true });
   await mkdir(job.scratch, { recursive: true });
   let lastProgress = 0;
+  const measurements: Measurements = {};
   const ctx: StageContext<unknown> = {
     params,
     instance: job.instance,
@@ -85,8 +86,15 @@ async function runJob(job: ChildJob, signal: AbortSignal): Promise<void> {
     },
     signal,
     threads: job.threads,
+    measure(values) {
+      for (const [name, value] of Object.entries(values)) {
+        if (!Number.isFinite(value)) throw new Error(`measure: "${name}" is ${value}, not a finite number`);
+        measurements[name] = value;
+      }
+    },
   };
   await stage.run(ctx);
+  return measurements;
 }
 
 await main();

@@ -138,15 +138,17 @@ async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind
   const staging = await Staging.create(dirs.tmp, inst.id, inst.outs);
   try {
     const startedAt = performance.now();
-    let produced: Produced = { outcome: 'restored', peakRssMb: 0, startedAt };
+    let produced: Produced;
     // --force means "run it": a restore would hand back the very outputs the user distrusts.
     // A run another machine pushed to the remote run-cache is fetched into the local one first.
     if (!env.force && env.remote) await env.remote(decision.observed.fingerprint, inst.id, inst.outs, reporter);
-    const restored = !env.force && (await restoreFromRunCache(inst.id, decision.observed.fingerprint, cache, staging, reporter));
-    if (!restored) {
+    const restored = env.force ? undefined : await restoreFromRunCache(inst.id, decision.observed.fingerprint, cache, staging, reporter);
+    if (restored) {
+      produced = { outcome: 'restored', peakRssMb: 0, measurements: restored.measurements, startedAt };
+    } else {
       const place = { root: plan.root, scratch: dirs.scratch(inst.id), threads: env.threads, cores: env.cores };
       const result = await runStage(inst, staging, place, reporter, env.signal);
-      produced = { outcome: 'ran', peakRssMb: result.peakRssMb, startedAt };
+      produced = { outcome: 'ran', peakRssMb: result.peakRssMb, measurements: result.measurements, startedAt };
     }
     const place = { root: plan.root, trash: dirs.trash, scratch: dirs.scratch(inst.id) };
     await commitOutputs(inst, decision.observed, deps, staging, produced, place, { lock, hasher, cache, reporter });

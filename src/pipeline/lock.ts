@@ -31,6 +31,8 @@ export const LockEntrySchema = z.strictObject({
     seconds: z.number().nonnegative(),
     peak_rss_mb: z.number().nonnegative(),
     finished_at: z.string(),
+    /** What the stage measured of the run that made these outputs (ctx.measure); absent when nothing. */
+    measurements: z.record(z.string(), z.number()).optional(),
   }),
 });
 export type LockEntry = z.infer<typeof LockEntrySchema>;

@@ -44,7 +44,17 @@ export interface StageContext<P> {
   signal: AbortSignal;
   /** Cores this instance may use (--jobs spreads the machine's cores over running instances). */
   threads: number;
+  /**
+   * Records measurements of this run (wall seconds, images per second) in the lock's run record,
+   * beside the runner's own. Outputs must not contain them: the same inputs must give the same
+   * bytes, or every re-run would make the stages downstream stale. A later call adds to or
+   * replaces earlier values.
+   */
+  measure(values: Measurements): void;
 }
+
+/** Named numbers describing one run of an instance (not its result): seconds, rates, counts. */
+export type Measurements = Record<string, number>;
 
 /** A matrix stage turns the config values named by `foreach:` into one instance per item. */
 export interface MatrixDefinition<M extends z.ZodType> {

@@ -5,12 +5,13 @@
 import { mkdtemp, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { StageContext, ProgressUpdate } from '../../src/pipeline/stage.ts';
+import type { Measurements, StageContext, ProgressUpdate } from '../../src/pipeline/stage.ts';
 
 export interface DirectRun<P> {
   ctx: StageContext<P>;
   progress: ProgressUpdate[];
   logs: string[];
+  measurements: Measurements;
 }
 
 export async function makeStageContext<P>(opts: {
@@ -27,6 +28,7 @@ export async function makeStageContext<P>(opts: {
   await mkdir(scratch, { recursive: true });
   const progress: ProgressUpdate[] = [];
   const logs: string[] = [];
+  const measurements: Measurements = {};
   const ctx: StageContext<P> = {
     params: opts.params,
     instance: opts.instance,
@@ -48,6 +50,7 @@ export async function makeStageContext<P>(opts: {
     log: (l) => logs.push(l),
     signal: new AbortController().signal,
     threads: 1,
+    measure: (values) => Object.assign(measurements, values),
   };
-  return { ctx, progress, logs };
+  return { ctx, progress, logs, measurements };
 }

@@ -26,7 +26,6 @@ export function experimentResult(
     per_class: perClassAccuracy(confusion, names),
     param_count: h.param_count,
     epochs: h.epochs.length,
-    train_seconds: h.train_seconds,
     confusion,
     most_confused: mostConfused(confusion, names, top),
   };

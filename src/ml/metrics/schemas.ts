@@ -93,7 +93,6 @@ export const EpochRecordSchema = z.object({
   train_accuracy: z.number(),
   val_loss: z.number(),
   val_accuracy: z.number(),
-  seconds: z.number().nonnegative(),
 });
 export type EpochRecord = z.infer<typeof EpochRecordSchema>;
 
@@ -107,8 +106,6 @@ export const TrainHistorySchema = z.object({
   seed: z.number().int(),
   param_count: z.number().int().positive(),
   epochs: z.array(EpochRecordSchema),
-  train_seconds: z.number().nonnegative(),
-  images_per_second: z.number().nonnegative(),
 });
 export type TrainHistory = z.infer<typeof TrainHistorySchema>;
 
@@ -125,7 +122,6 @@ export const ExperimentResultSchema = z.object({
   per_class: PerClassSchema,
   param_count: z.number().int().positive(),
   epochs: z.number().int().positive(),
-  train_seconds: z.number().nonnegative(),
   /** confusion[true][predicted], counts over the test set. */
   confusion: z.array(z.array(z.number().int().nonnegative())),
   most_confused: z.array(z.object({ true_class: z.string(), predicted_class: z.string(), count: z.number().int() })),

@@ -15,10 +15,10 @@ export function leaderboardCsv(s: Summary): string {
   const keys = allParamKeys(s);
   const rows = leaderboard(s).map((e) => [
     e.rank, e.id, e.kind, e.role, ...keys.map((k) => (k in e.params ? csvValue(e.params[k]) : '')),
-    e.val_accuracy, e.test_accuracy, e.test_loss ?? '', e.param_count, e.epochs, e.train_seconds,
+    e.val_accuracy, e.test_accuracy, e.test_loss ?? '', e.param_count, e.epochs,
   ]);
   const header = ['rank', 'id', 'kind', 'role', ...keys.map((k) => `param_${k}`),
-    'val_accuracy', 'test_accuracy', 'test_loss', 'param_count', 'epochs', 'train_seconds'];
+    'val_accuracy', 'test_accuracy', 'test_loss', 'param_count', 'epochs'];
   return stringify(rows, { header: true, columns: header, ...CAST });
 }
 

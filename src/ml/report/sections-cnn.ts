@@ -6,7 +6,7 @@ import {
   chosenBaseline, classRows, customVerdicts, experimentById, leaderboard, problematicClasses,
 } from './analysis.ts';
 import { FILES } from './layout.ts';
-import { cell, code, count, duration, pct, points, prose, table } from './md-format.ts';
+import { cell, code, count, pct, points, prose, table } from './md-format.ts';
 import { describeParams, formatParam, paramColumns } from './param-format.ts';
 import type { ExperimentResult as Experiment } from '../metrics/schemas.ts';
 import type { ReportModel } from './report-model.ts';
@@ -41,16 +41,17 @@ export function part222(model: ReportModel): string {
   const mark = (role: string) => (role === 'best' ? ' (best)' : role === 'baseline' ? ' (baseline)' : '');
   const rows = board.map((e) => [
     String(e.rank), `${code(e.id)}${mark(e.role)}`, e.kind, ...columns.map(({ key }, k) => paramCell(e, key, k)),
-    pct(e.val_accuracy), pct(e.test_accuracy), count(e.param_count), duration(e.train_seconds),
+    pct(e.val_accuracy), pct(e.test_accuracy), count(e.param_count), String(e.epochs),
   ]);
   const base = chosenBaseline(s);
   const parts = [
     '## Part 2.2.2: Network architecture and hyperparameter search',
     `Every experiment, ranked by validation accuracy (the test set plays no part in choosing). ` +
-      `Train time is each training process's wall time, so it includes any slowdown from other work ` +
-      `sharing the machine. Also as [${FILES.leaderboardCsv}](${FILES.leaderboardCsv}).`,
+      `Training times are measurements of a run, not results, so the report leaves them out (the same ` +
+      `inputs give the same report); \`pipeline exp show\` lists them from pipeline.lock. ` +
+      `Also as [${FILES.leaderboardCsv}](${FILES.leaderboardCsv}).`,
     table(
-      ['Rank', 'Experiment', 'Kind', ...columns.map((c) => cell(c.title)), 'Val accuracy', 'Test accuracy', 'Parameters', 'Train time'],
+      ['Rank', 'Experiment', 'Kind', ...columns.map((c) => cell(c.title)), 'Val accuracy', 'Test accuracy', 'Parameters', 'Epochs'],
       rows, ['right', 'left', 'left', ...columns.map(() => 'left' as const), 'right', 'right', 'right', 'right'],
     ),
     figure(FILES.leaderboardPlot, 'Validation against test accuracy per experiment'),
@@ -62,7 +63,7 @@ export function part222(model: ReportModel): string {
     parts.push(
       `The best Table 2 network of the grid is ${code(base.id)} (${pairs}): ` +
         `validation accuracy ${pct(base.val_accuracy)}, test accuracy ${pct(base.test_accuracy)}, ` +
-        `${count(base.param_count)} parameters, trained in ${duration(base.train_seconds)}.`,
+        `${count(base.param_count)} parameters, trained for ${base.epochs} epochs.`,
     );
   } else {
     parts.push('No grid experiment was run, so there is no baseline.');
@@ -75,7 +76,7 @@ export function part222(model: ReportModel): string {
     parts.push([
       `**${code(e.id)}**: validation ${pct(e.val_accuracy)} (${points(v.val_delta)} against the baseline), ` +
         `test ${pct(e.test_accuracy)} (${points(v.test_delta)}), ${count(e.param_count)} parameters, ` +
-        `trained in ${duration(e.train_seconds)}. ` +
+        `trained for ${e.epochs} epochs. ` +
         (v.beats ? 'It **beats** the best baseline on both validation and test accuracy.' :
           'It does **not** beat the best baseline on both validation and test accuracy.'),
       e.description ? `Why it was expected to do better, from its config: ${prose(e.description)}` : 'Its config gives no description.',

@@ -94,12 +94,12 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       train_accuracy: correct / n,
       val_loss: val.loss,
       val_accuracy: val.accuracy,
-      seconds: (t2 - t0) / 1000,
     };
     history.push(rec);
-    trainSeconds += rec.seconds;
+    const seconds = (t2 - t0) / 1000;
+    trainSeconds += seconds;
     stepSeconds += (t1 - t0) / 1000;
-    o.log(`epoch ${epoch}/${cfg.epochs}: train loss ${rec.train_loss.toFixed(4)} acc ${rec.train_accuracy.toFixed(4)}, val loss ${rec.val_loss.toFixed(4)} acc ${rec.val_accuracy.toFixed(4)} (${rec.seconds.toFixed(1)}s)`);
+    o.log(`epoch ${epoch}/${cfg.epochs}: train loss ${rec.train_loss.toFixed(4)} acc ${rec.train_accuracy.toFixed(4)}, val loss ${rec.val_loss.toFixed(4)} acc ${rec.val_accuracy.toFixed(4)} (${seconds.toFixed(1)}s)`);
     await saveCheckpoint(o.checkpointDir, {
       key: o.checkpointKey,
       epoch,

@@ -7,7 +7,7 @@ import { initBackend, nativeUnavailableNotice } from '../backend/index.ts';
 import { loadDataset } from '../data/dataset.ts';
 import { CnnModel, saveModel } from '../model/index.ts';
 import { TrainHistorySchema, type TrainHistory } from '../metrics/schemas.ts';
-import type { ProgressUpdate } from '../../pipeline/stage.ts';
+import type { Measurements, ProgressUpdate } from '../../pipeline/stage.ts';
 import type { Experiment } from '../grid/schema.ts';
 import { trainLoop } from './loop.ts';
 import { splitIndices } from './split.ts';
@@ -24,6 +24,8 @@ export interface TrainRunOptions {
   signal: AbortSignal;
   progress(u: ProgressUpdate): void;
   log(line: string): void;
+  /** Where the run's measurements go (the lock's run record): never into the history file. */
+  measure(values: Measurements): void;
 }
 
 export async function runTraining(o: TrainRunOptions): Promise<TrainHistory> {
@@ -60,9 +62,9 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainHistory> {
       seed: cfg.seed,
       param_count: model.paramCount(),
       epochs: result.epochs,
-      train_seconds: result.train_seconds,
-      images_per_second: result.images_per_second,
     });
+    // Times differ from run to run; the history holds only what the same inputs reproduce.
+    o.measure({ train_seconds: result.train_seconds, images_per_second: result.images_per_second, resumed_epochs: result.resumed_epochs });
     await writeFile(o.historyFile, JSON.stringify(history, null, 2) + '\n');
     return history;
   } finally {

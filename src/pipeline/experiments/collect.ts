@@ -1,7 +1,8 @@
 /**
  * The experiments of one revision: one row per instance of the experiments stage, its params as
  * pipeline.lock records them (what was actually run, not what the configs say now) and its metrics
- * from the revision's metrics files.
+ * from the revision's metrics files, then the measurements of the run that made it (train_seconds,
+ * images_per_second: the lock's run record, since outputs hold only what the inputs reproduce).
  */
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -50,6 +51,7 @@ export async function collectExperiments(rev: Revision, spec: ExperimentsSpec): 
     const sources = spec.metrics ?? defaultSources(entry);
     const metrics: Flat = {};
     for (const source of sources) Object.assign(metrics, keepPrefixes(flatten(await files.experimentObject(source, id), { arrays: 'skip', leaves: 'numeric' }), source.fields));
+    for (const [name, value] of Object.entries(entry.run.measurements ?? {})) if (!(name in metrics)) metrics[name] = value;
     rows.push({ rev: rev.label, id, params: keepPrefixes(flatten(entry.params, { arrays: 'json', leaves: 'all' }), spec.params), metrics });
   }
   return rows;

@@ -16,6 +16,7 @@ import type { Lock, LockEntry } from '../lock.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { moveIntoPlace } from '../promote.ts';
 import type { Observed } from '../staleness.ts';
+import type { Measurements } from '../stage.ts';
 import type { Staging } from './staging.ts';
 
 export interface CommitPlace {
@@ -27,6 +28,8 @@ export interface CommitPlace {
 export interface Produced {
   outcome: 'ran' | 'restored';
   peakRssMb: number;
+  /** The measurements of the run that made the outputs: this one's, or a restored run's. */
+  measurements?: Measurements;
   /** When the step that produced the outputs started (performance.now()). */
   startedAt: number;
 }
@@ -58,7 +61,7 @@ export async function commitOutputs(
     records[o] = d.listing ? { type: 'dir', files: d.listing } : { type: 'file', hash: d.hash, size: d.size };
   }
   try {
-    await cache.set(observed.fingerprint, place.root, records);
+    await cache.set(observed.fingerprint, place.root, records, produced.measurements);
   } catch (e) {
     reporter.event({
       type: 'log',
@@ -78,6 +81,7 @@ export async function commitOutputs(
       seconds: round((performance.now() - produced.startedAt) / 1000),
       peak_rss_mb: round(produced.peakRssMb),
       finished_at: new Date().toISOString(),
+      ...(produced.measurements && Object.keys(produced.measurements).length > 0 ? { measurements: produced.measurements } : {}),
     },
   };
   await lock.set(inst.id, entry);

@@ -58,7 +58,7 @@ export async function pruneDeparted(plan: Plan, lock: Lock, hasher: Hasher, cach
     const found = present.length > 0 ? await cache.inspect(entry.fingerprint) : undefined;
     const stored = found?.state === 'ok' && (await cache.verify(found.record, present)) === undefined;
     if (present.length > 0 && !stored) {
-      if (present.length === Object.keys(entry.outs).length) await cache.set(entry.fingerprint, plan.root, records);
+      if (present.length === Object.keys(entry.outs).length) await cache.set(entry.fingerprint, plan.root, records, entry.run.measurements);
       else done.kept.push(...present.splice(0)); // a partial record could not restore the instance
     }
     for (const out of present) {

@@ -3,26 +3,29 @@
  * run-cache instead of running. Every byte is verified against its address while it is copied into
  * staging; a missing or corrupt entry is reported and the instance runs instead.
  */
-import type { RunCache } from '../cache.ts';
+import type { RunCache, RunRecord } from '../cache.ts';
 import type { Reporter } from '../events.ts';
 import type { Staging } from './staging.ts';
 
-/** True when staging now holds the outputs recorded for `fingerprint`. */
-export async function restoreFromRunCache(id: string, fingerprint: string, cache: RunCache, staging: Staging, reporter: Reporter): Promise<boolean> {
+/**
+ * The restored run's record when staging now holds the outputs recorded for `fingerprint`
+ * (its measurements describe the run that made them); undefined when the instance must run.
+ */
+export async function restoreFromRunCache(id: string, fingerprint: string, cache: RunCache, staging: Staging, reporter: Reporter): Promise<RunRecord | undefined> {
   const found = await cache.inspect(fingerprint);
-  if (found.state === 'none') return false;
+  if (found.state === 'none') return undefined;
   if (found.state === 'corrupt') {
     reporter.event({ type: 'log', id, line: `run-cache not used: ${found.reason}` });
-    return false;
+    return undefined;
   }
   reporter.event({ type: 'restoring', id });
   const applied = await cache.apply(found.record, staging.targets());
   if (!applied.ok) {
     reporter.event({ type: 'log', id, line: `run-cache not used: ${applied.reason}` });
     await staging.reset();
-    return false;
+    return undefined;
   }
   // Dated as used, so that gc keeps what is still being restored.
   await cache.markUsed(fingerprint);
-  return true;
+  return found.record;
 }

@@ -4,7 +4,7 @@
  * elsewhere; what it must hand back is the same: complete outputs in staging, or an error.
  */
 import path from 'node:path';
-import { runInChild } from '../child-process.ts';
+import { runInChild, type ChildResult } from '../child-process.ts';
 import type { Reporter } from '../events.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { missingOuts } from '../promote.ts';
@@ -18,11 +18,8 @@ export interface RunPlace {
   cores: number[] | undefined;
 }
 
-export interface RunResult {
-  peakRssMb: number;
-}
 
-export async function runStage(inst: PlannedInstance, staging: Staging, place: RunPlace, reporter: Reporter, signal: AbortSignal): Promise<RunResult> {
+export async function runStage(inst: PlannedInstance, staging: Staging, place: RunPlace, reporter: Reporter, signal: AbortSignal): Promise<ChildResult> {
   const result = await runInChild(
     {
       type: 'job',
@@ -47,5 +44,5 @@ export async function runStage(inst: PlannedInstance, staging: Staging, place: R
   if (signal.aborted) throw new Error('interrupted');
   const missing = await missingOuts(staging.outs);
   if (missing.length > 0) throw new Error(`the stage finished without writing ${missing.join(', ')}`);
-  return { peakRssMb: result.peakRssMb };
+  return result;
 }

@@ -12,9 +12,9 @@ function exp(id: string, kind: 'grid' | 'custom'): Experiment {
 }
 function hist(id: string, val: number, params: number): TrainHistory {
   return {
-    id, kind: 'grid', params: {}, backend: 'cpu', seed: 1, param_count: params, train_seconds: 12, images_per_second: 100,
-    epochs: [{ epoch: 1, train_loss: 1, train_accuracy: 0.5, val_loss: 1, val_accuracy: val - 0.1, seconds: 6 },
-      { epoch: 2, train_loss: 0.5, train_accuracy: 0.8, val_loss: 0.6, val_accuracy: val, seconds: 6 }],
+    id, kind: 'grid', params: {}, backend: 'cpu', seed: 1, param_count: params,
+    epochs: [{ epoch: 1, train_loss: 1, train_accuracy: 0.5, val_loss: 1, val_accuracy: val - 0.1 },
+      { epoch: 2, train_loss: 0.5, train_accuracy: 0.8, val_loss: 0.6, val_accuracy: val }],
   };
 }
 

@@ -78,7 +78,7 @@ async function produceAndCommit(r: Rig, text: string): Promise<void> {
   await mkdir(dir!.temp, { recursive: true });
   await writeFile(path.join(dir!.temp, 'part'), `${text}-part`);
   const place = { root: r.root, trash: stateDirs(r.root).trash, scratch: stateDirs(r.root).scratch(r.inst.id) };
-  await commitOutputs(r.inst, d.observed, depHashes(r.inst, d.observed), staging, { outcome: 'ran', peakRssMb: 1, startedAt: performance.now() }, place, r);
+  await commitOutputs(r.inst, d.observed, depHashes(r.inst, d.observed), staging, { outcome: 'ran', peakRssMb: 1, measurements: { train_seconds: 12.5 }, startedAt: performance.now() }, place, r);
   await staging.dispose();
 }
 
@@ -161,21 +161,24 @@ describe('restore', () => {
 
   it('stages the recorded outputs of a fingerprint seen before', async () => {
     const staging = await staged();
-    assert.equal(await restoreFromRunCache('s', r.lock.get('s')!.fingerprint, r.cache, staging, r.reporter), true);
+    const restored = await restoreFromRunCache('s', r.lock.get('s')!.fingerprint, r.cache, staging, r.reporter);
     assert.equal(await readFile(staging.outs[0]!.temp, 'utf8'), 'one');
+    // The measurements of the run that made the outputs travel with them (never inside them).
+    assert.deepEqual(restored?.measurements, { train_seconds: 12.5 });
+    assert.deepEqual(r.lock.get('s')!.run.measurements, { train_seconds: 12.5 });
     assert.equal(await readFile(path.join(staging.outs[1]!.temp, 'part'), 'utf8'), 'one-part');
     assert.ok(r.events.some((e) => e.type === 'restoring'));
   });
 
   it('does not restore an unknown fingerprint', async () => {
-    assert.equal(await restoreFromRunCache('s', '0'.repeat(64), r.cache, await staged(), r.reporter), false);
+    assert.equal(await restoreFromRunCache('s', '0'.repeat(64), r.cache, await staged(), r.reporter), undefined);
   });
 
   it('refuses a corrupt object, says why, and leaves staging empty for a run', async () => {
     const hash = r.lock.get('s')!.outs['out/file.txt']!.hash;
     await writeFile(path.join(r.cache.dir, 'files', hash.slice(0, 2), hash.slice(2)), 'tampered');
     const staging = await staged();
-    assert.equal(await restoreFromRunCache('s', r.lock.get('s')!.fingerprint, r.cache, staging, r.reporter), false);
+    assert.equal(await restoreFromRunCache('s', r.lock.get('s')!.fingerprint, r.cache, staging, r.reporter), undefined);
     assert.ok(r.events.some((e) => e.type === 'log' && /run-cache not used: .*missing or corrupt/.test(e.line)));
     await assert.rejects(stat(staging.outs[0]!.temp));
   });

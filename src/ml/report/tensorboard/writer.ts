@@ -16,15 +16,13 @@ export const SCALAR_TAGS = ['loss/train', 'loss/val', 'accuracy/train', 'accurac
 const HOST = 'fashion-pipeline';
 
 export function historyEvents(history: TrainHistory, endWallTime: number): TfEvent[] {
-  // Histories record seconds per epoch but not when training started; anchoring the last epoch at
-  // endWallTime keeps TensorBoard's relative-time axis true to the measured epoch durations.
-  const total = history.epochs.reduce((s, e) => s + e.seconds, 0);
-  let t = endWallTime - total;
-  const events: TfEvent[] = [{ wallTime: t, step: 0, fileVersion: 'brain.Event:2' }];
+  // Histories hold results, not wall times (those are measurements of a run, in pipeline.lock), so
+  // the events are one second apart and end at endWallTime: read them on TensorBoard's step axis.
+  const n = history.epochs.length;
+  const events: TfEvent[] = [{ wallTime: endWallTime - n, step: 0, fileVersion: 'brain.Event:2' }];
   for (const e of history.epochs) {
-    t += e.seconds;
     events.push({
-      wallTime: t,
+      wallTime: endWallTime - n + e.epoch,
       step: e.epoch,
       values: [
         { tag: 'loss/train', simpleValue: e.train_loss },
