@@ -1,23 +1,30 @@
-/** evaluate: scores every experiment on the test set and writes artifacts/metrics/summary.json. */
+/**
+ * evaluate@<id>: scores one experiment's model on the test set (a matrix instance per experiment,
+ * like train, so one new experiment is scored alone and the others stay cached).
+ */
 import { z } from 'zod';
 import { defineStage } from '../src/pipeline/stage.ts';
 import { EvaluateConfigSchema } from '../src/ml/evaluate/config.ts';
+import { expandExperiments } from '../src/ml/grid/expand.ts';
+import { GridInputSchema } from '../src/ml/grid/schema.ts';
 
 export default defineStage({
-  description: 'Evaluate every experiment on the test set: overall and per-class accuracy, confusion',
+  description: 'Score one experiment on the test set: overall and per-class accuracy, confusion',
   params: z.object({ evaluate: EvaluateConfigSchema }),
+  matrix: {
+    input: GridInputSchema.extend({ evaluate: EvaluateConfigSchema }),
+    // Its params are the evaluation settings alone: what it scores is its dep, the trained model.
+    instances: (input) => expandExperiments(input).map((e) => ({ id: e.id, params: { evaluate: input.evaluate } })),
+  },
   async run(ctx) {
-    const dataDir = ctx.dep('artifacts/data/fashion-mnist');
-    const experimentsFile = ctx.dep('artifacts/metrics/experiments.json');
-    const historyDir = ctx.dep('artifacts/metrics/train');
-    const modelsDir = ctx.dep('artifacts/models');
-    const selectionFile = ctx.dep('artifacts/metrics/selection.json');
     // Loaded when the stage runs: it pulls in tfjs, and the runner imports every stage module to plan.
     const { runEvaluation } = await import('../src/ml/evaluate/run.ts');
     await runEvaluation({
       cfg: ctx.params.evaluate,
-      dataDir, experimentsFile, historyDir, modelsDir, selectionFile,
-      summaryFile: ctx.out('artifacts/metrics/summary.json'),
+      id: ctx.instance!,
+      dataDir: ctx.dep('artifacts/data/fashion-mnist'),
+      modelDir: ctx.dep(`artifacts/models/${ctx.instance}`),
+      scoreFile: ctx.out(`artifacts/metrics/test/${ctx.instance}.json`),
       threads: ctx.threads,
       signal: ctx.signal,
       progress: (u) => ctx.progress(u),

@@ -1,4 +1,4 @@
-/** grid -> train@each -> select -> evaluate through the stage modules, on a fake dataset and tiny models. */
+/** grid -> train@each -> select -> evaluate@each -> summary through the stage modules, on a fake dataset and tiny models. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import gridStage from '../../stages/grid.ts';
 import trainStage from '../../stages/train.ts';
 import selectStage from '../../stages/select.ts';
 import evaluateStage from '../../stages/evaluate.ts';
+import summaryStage from '../../stages/summary.ts';
 import { SummarySchema } from '../../src/ml/metrics/schemas.ts';
 import { makeStageContext } from '../helpers/stage-context.ts';
 import { writeFakeDataset } from '../ml/train/fixtures.ts';
@@ -55,14 +56,25 @@ test('the stages chain into a valid summary.json', async () => {
   await selectStage.run(s.ctx);
   await cp(s.ctx.outs[0]!, path.join(root, 'artifacts/metrics/selection.json'));
 
-  const e = await makeStageContext({
-    params: { evaluate: { batch_size: 25, most_confused: 3, max_test_images: null, backend: 'cpu' as const } },
+  const evaluate = { batch_size: 25, most_confused: 3, max_test_images: null, backend: 'cpu' as const };
+  const scoring = evaluateStage.matrix!.instances(evaluateStage.matrix!.input.parse({ ...input, evaluate }));
+  assert.deepEqual(scoring.map((i) => i.id), instances.map((i) => i.id));
+  for (const { id, params } of scoring.slice(1)) {
+    const out = `artifacts/metrics/test/${id}.json`;
+    const e = await makeStageContext({ params: evaluateStage.params.parse(params), root, deps: [data, `artifacts/models/${id}`], outs: [out], instance: id });
+    await evaluateStage.run(e.ctx);
+    await mkdir(path.join(root, 'artifacts/metrics/test'), { recursive: true });
+    await cp(e.ctx.outs[0]!, path.join(root, out));
+  }
+
+  const m = await makeStageContext({
+    params: {},
     root,
-    deps: [data, 'artifacts/metrics/experiments.json', 'artifacts/metrics/train', 'artifacts/models', 'artifacts/metrics/selection.json'],
+    deps: ['artifacts/metrics/experiments.json', 'artifacts/metrics/train', 'artifacts/metrics/test', 'artifacts/metrics/selection.json'],
     outs: ['artifacts/metrics/summary.json'],
   });
-  await evaluateStage.run(e.ctx);
-  const summary = SummarySchema.parse(JSON.parse(await readFile(e.ctx.outs[0]!, 'utf8')));
+  await summaryStage.run(m.ctx);
+  const summary = SummarySchema.parse(JSON.parse(await readFile(m.ctx.outs[0]!, 'utf8')));
   assert.deepEqual(summary.experiments.map((x) => x.id).sort(), ['tiny-a', 'tiny-b']);
   assert.equal(summary.best, summary.experiments[0]!.id);
   assert.equal(summary.best_baseline, undefined);

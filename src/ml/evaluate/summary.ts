@@ -1,33 +1,23 @@
-/** Assembles summary.json from the experiment list, the histories, the test predictions and the selection. */
-import { CLASS_NAMES, SummarySchema, type ExperimentResult, type Summary, type TrainHistory } from '../metrics/schemas.ts';
+/** Assembles summary.json from the experiment list, the histories, the test scores and the selection. */
+import { CLASS_NAMES, SummarySchema, type ExperimentResult, type Summary, type TestScore, type TrainHistory } from '../metrics/schemas.ts';
 import type { Experiment } from '../grid/schema.ts';
-import { accuracy, confusionMatrix, mostConfused, perClassAccuracy } from './metrics.ts';
 import { finalValAccuracy } from './inputs.ts';
 import type { Selection } from './select.ts';
 
-export interface TestOutcome {
-  labels: ArrayLike<number>;
-  predicted: ArrayLike<number>;
-  loss: number;
-}
-
-export function experimentResult(
-  e: Experiment, h: TrainHistory, test: TestOutcome, names: readonly string[], top: number,
-): ExperimentResult {
-  const confusion = confusionMatrix(test.labels, test.predicted, names.length);
+export function experimentResult(e: Experiment, h: TrainHistory, score: TestScore): ExperimentResult {
   return {
     id: e.id,
     kind: e.kind,
     ...(e.description !== undefined ? { description: e.description } : {}),
     params: e.params,
     val_accuracy: finalValAccuracy(h),
-    test_accuracy: accuracy(confusion),
-    test_loss: test.loss,
-    per_class: perClassAccuracy(confusion, names),
+    test_accuracy: score.test_accuracy,
+    test_loss: score.test_loss,
+    per_class: score.per_class,
     param_count: h.param_count,
     epochs: h.epochs.length,
-    confusion,
-    most_confused: mostConfused(confusion, names, top),
+    confusion: score.confusion,
+    most_confused: score.most_confused,
   };
 }
 

@@ -110,6 +110,7 @@ export const TrainHistorySchema = z.object({
 export type TrainHistory = z.infer<typeof TrainHistorySchema>;
 
 const PerClassSchema = z.record(z.string(), z.number());
+const MostConfusedSchema = z.array(z.object({ true_class: z.string(), predicted_class: z.string(), count: z.number().int() }));
 
 export const ExperimentResultSchema = z.object({
   id: z.string(),
@@ -124,11 +125,26 @@ export const ExperimentResultSchema = z.object({
   epochs: z.number().int().positive(),
   /** confusion[true][predicted], counts over the test set. */
   confusion: z.array(z.array(z.number().int().nonnegative())),
-  most_confused: z.array(z.object({ true_class: z.string(), predicted_class: z.string(), count: z.number().int() })),
+  most_confused: MostConfusedSchema,
 });
 export type ExperimentResult = z.infer<typeof ExperimentResultSchema>;
 
-/** artifacts/metrics/summary.json (written by evaluate). */
+/** artifacts/metrics/test/<id>.json: one model scored on the test set (written by evaluate@<id>). */
+export const TestScoreSchema = z.object({
+  id: z.string(),
+  backend: z.string(),
+  /** How many test images were scored (all 10,000 unless evaluate.max_test_images says fewer). */
+  test_images: z.number().int().positive(),
+  test_accuracy: z.number(),
+  test_loss: z.number(),
+  per_class: PerClassSchema,
+  /** confusion[true][predicted], counts over the test set. */
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+  most_confused: MostConfusedSchema,
+});
+export type TestScore = z.infer<typeof TestScoreSchema>;
+
+/** artifacts/metrics/summary.json (written by summary). */
 export const SummarySchema = z.object({
   best: z.string(),
   /** The best experiment of kind "grid": the homework's "best baseline". */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSummary, experimentResult } from '../../../src/ml/evaluate/summary.ts';
+import { testScore } from '../../../src/ml/evaluate/score.ts';
 import { selectBest } from '../../../src/ml/evaluate/select.ts';
 import { CLASS_NAMES, type TrainHistory } from '../../../src/ml/metrics/schemas.ts';
 import type { Experiment } from '../../../src/ml/grid/schema.ts';
@@ -21,7 +22,9 @@ function hist(id: string, val: number, params: number): TrainHistory {
 test('an experiment result holds test accuracy, per-class accuracy by class name, confusion and pairs', () => {
   const labels = Array.from({ length: 20 }, (_, i) => i % 10);
   const predicted = labels.map((l, i) => (i === 6 ? 0 : l)); // one Shirt called T-shirt/top
-  const r = experimentResult(exp('a', 'grid'), hist('a', 0.9, 100), { labels, predicted, loss: 0.3 }, CLASS_NAMES, 3);
+  const score = testScore('a', 'cpu', { labels, predicted, loss: 0.3 }, CLASS_NAMES, 3);
+  assert.equal(score.test_images, 20);
+  const r = experimentResult(exp('a', 'grid'), hist('a', 0.9, 100), score);
   assert.equal(r.test_accuracy, 0.95);
   assert.equal(r.val_accuracy, 0.9);
   assert.equal(r.epochs, 2);
@@ -34,10 +37,11 @@ test('an experiment result holds test accuracy, per-class accuracy by class name
 
 test('summary names best and best_baseline and lists experiments best first', () => {
   const outcome = { labels: [0, 1], predicted: [0, 1], loss: 0.1 };
+  const score = (id: string) => testScore(id, 'wasm', outcome, CLASS_NAMES, 5);
   const results = [
-    experimentResult(exp('g1', 'grid'), hist('g1', 0.90, 100), outcome, CLASS_NAMES, 5),
-    experimentResult(exp('c1', 'custom'), hist('c1', 0.93, 500), outcome, CLASS_NAMES, 5),
-    experimentResult(exp('g2', 'grid'), hist('g2', 0.91, 100), outcome, CLASS_NAMES, 5),
+    experimentResult(exp('g1', 'grid'), hist('g1', 0.90, 100), score('g1')),
+    experimentResult(exp('c1', 'custom'), hist('c1', 0.93, 500), score('c1')),
+    experimentResult(exp('g2', 'grid'), hist('g2', 0.91, 100), score('g2')),
   ];
   const sel = selectBest(results.map((r) => ({ id: r.id, kind: r.kind, val_accuracy: r.val_accuracy, param_count: r.param_count })));
   const s = buildSummary(sel, results, { backend: 'wasm' });
