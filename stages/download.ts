@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/stage-api.ts';
 import { DatasetConfigSchema } from '../src/ml/data/config.ts';
 import { acquireDataset } from '../src/ml/data/acquire.ts';
 import { writeDataset } from '../src/ml/data/dataset.ts';

@@ -3,7 +3,7 @@
  * like train, so one new experiment is scored alone and the others stay cached).
  */
 import { z } from 'zod';
-import { defineStage } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/stage-api.ts';
 import { EvaluateConfigSchema } from '../src/ml/evaluate/config.ts';
 import { expandExperiments } from '../src/ml/grid/expand.ts';
 import { GridInputSchema } from '../src/ml/grid/schema.ts';

@@ -6,8 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../src/pipeline/stage.ts';
-import { UserError } from '../src/pipeline/errors.ts';
+import { UserError, defineStage } from '../src/stage-api.ts';
 import { GradcheckConfigSchema } from '../src/ml/gradcheck/config.ts';
 import { gradcheckFragment } from '../src/ml/gradcheck/fragment.ts';
 

@@ -1,6 +1,6 @@
 /** grid: expands configs/grid.yaml and configs/experiments/ into artifacts/metrics/experiments.json. */
 import { writeFile } from 'node:fs/promises';
-import { defineStage } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/stage-api.ts';
 import { expandExperiments } from '../src/ml/grid/expand.ts';
 import { ExperimentsFileSchema, GridInputSchema } from '../src/ml/grid/schema.ts';
 

@@ -2,9 +2,9 @@
  * report: renders the homework report (artifacts/report: index.html, report.md, SVG figures, CSV)
  * and the TensorBoard runs (artifacts/tensorboard) from the metrics the other stages wrote.
  */
-import { defineStage } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/stage-api.ts';
 import { readReportInputs } from '../src/ml/report/inputs.ts';
-import { ReportStageParamsSchema } from '../src/ml/report/params.ts';
+import { ReportStageParamsSchema } from '../src/ml/report/config.ts';
 import { collectProvenance } from '../src/ml/report/provenance.ts';
 import { REFERENCE_FILE } from '../src/ml/report/reference.ts';
 
@@ -24,12 +24,12 @@ export default defineStage({
     if (inputs.ignoredHistories.length > 0) {
       ctx.log(`not in summary.json, left out: ${inputs.ignoredHistories.join(', ')}`);
     }
-    const params = ctx.params.report;
-    const provenance = await collectProvenance(ctx.root, params.command, inputs, new Date());
+    const config = ctx.params.report;
+    const provenance = await collectProvenance(ctx.root, config.command, inputs, new Date());
     ctx.progress({ step: 'rendering', message: `${inputs.summary.experiments.length} experiments` });
     // Loaded when the stage runs: vega is heavy, and the runner imports every stage module to plan.
     const { renderReport } = await import('../src/ml/report/render.ts');
-    const { files, warnings } = await renderReport(inputs, params, provenance, {
+    const { files, warnings } = await renderReport(inputs, config, provenance, {
       reportDir: ctx.out('artifacts/report'),
       tensorboardDir: ctx.out('artifacts/tensorboard'),
     });

@@ -1,7 +1,7 @@
 /** select: picks the best experiment by validation accuracy (ties: fewer parameters). */
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { defineStage } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/stage-api.ts';
 import { finalValAccuracy, readExperiments, readHistory } from '../src/ml/evaluate/inputs.ts';
 import { SelectionSchema, selectBest } from '../src/ml/evaluate/select.ts';
 

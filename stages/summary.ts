@@ -1,6 +1,6 @@
 /** summary: every experiment's validation and test results, best first, in artifacts/metrics/summary.json. */
 import { z } from 'zod';
-import { defineStage } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/stage-api.ts';
 import { runSummary } from '../src/ml/evaluate/summarize.ts';
 
 export default defineStage({

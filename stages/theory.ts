@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/stage-api.ts';
 import { TheoryConfigSchema } from '../src/ml/theory/config.ts';
 import { buildTheoryReport } from '../src/ml/theory/answers.ts';
 import { theoryFragment } from '../src/ml/theory/fragment.ts';

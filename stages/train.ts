@@ -2,7 +2,7 @@
  * train@<id>: trains one experiment (a matrix instance per experiment of the grid and
  * configs/experiments/). The engine runs each instance in its own process.
  */
-import { defineStage } from '../src/pipeline/stage.ts';
+import { defineStage } from '../src/stage-api.ts';
 import { expandExperiments } from '../src/ml/grid/expand.ts';
 import { ExperimentSchema, GridInputSchema } from '../src/ml/grid/schema.ts';
 

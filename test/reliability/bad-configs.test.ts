@@ -56,7 +56,7 @@ const cases: Case[] = [
   { name: 'two stages write one file', edits: { [P]: sub('outs: [artifacts/metrics/theory.json', 'outs: [artifacts/metrics/gradcheck.json') }, file: P, field: /^stages\.\w+\.outs\[0\]$/ },
   { name: 'outs is a string', edits: { [P]: sub('outs: [artifacts/metrics/selection.json]', 'outs: artifacts/metrics/selection.json') }, file: P, at: 'outs: artifacts/metrics/selection.json', field: f('stages.select.outs') },
   { name: 'empty outs', edits: { [P]: sub('outs: [artifacts/metrics/selection.json]', 'outs: []') }, file: P, at: 'outs: []', field: f('stages.select.outs') },
-  { name: 'verify rule with two comparisons', edits: { [P]: sub('        json: { ignore:', '        float32: {}\n        json: { ignore:') }, file: P, at: '- files: artifacts/metrics/train', field: f('stages.train.verify[0]') },
+  { name: 'verify rule with two comparisons', edits: { [P]: sub('\n  select:\n', '\n    verify:\n      - files: artifacts/metrics/train/*.json\n        float32: {}\n        json: { ignore: [epoch] }\n\n  select:\n') }, file: P, at: '- files: artifacts/metrics/train', field: f('stages.train.verify[0]') },
   { name: 'experiments: shared metrics file without rows', edits: { [P]: sub('      rows: experiments\n      fields:', '      fields:') }, file: P, at: '- file: artifacts/metrics/summary.json', field: f('experiments.metrics[0]') },
 
   // configs/train.yaml
@@ -70,6 +70,8 @@ const cases: Case[] = [
   { name: 'train: unknown lr schedule', edits: { [TRAIN]: set('lr_schedule', 'step') }, file: TRAIN, at: 'lr_schedule:', field: f('train.lr_schedule') },
   { name: 'train: unknown backend', edits: { [TRAIN]: set('backend', 'cuda') }, file: TRAIN, at: 'backend:', field: f('train.backend') },
   { name: 'train: negative validation split', edits: { [TRAIN]: set('validation_split', '-10') }, file: TRAIN, at: 'validation_split:', field: f('train.validation_split') },
+  { name: 'train: validation split leaves nothing to train on', edits: { [TRAIN]: (t) => set('max_train_images', '500')(set('validation_split', '500')(t)) }, file: TRAIN, at: 'validation_split:', field: f('train.validation_split') },
+  { name: 'experiment: its own validation split leaves nothing to train on', edits: { [VGG]: sub('  augment: { hflip: true, shift: 0 }', '  augment: { hflip: true, shift: 0 }\n  max_train_images: 1000\n  validation_split: 2000') }, file: VGG, at: 'validation_split: 2000', field: f('experiments.vgg-bn.train.validation_split') },
   { name: 'train: zero max_train_images', edits: { [TRAIN]: set('max_train_images', '0') }, file: TRAIN, at: 'max_train_images:', field: f('train.max_train_images') },
   { name: 'train: seed as text', edits: { [TRAIN]: set('seed', '"520a"') }, file: TRAIN, at: 'seed:', field: f('train.seed') },
   { name: 'train: unknown key', edits: { [TRAIN]: (t) => `${t}momentum: 0.9\n` }, file: TRAIN, at: 'momentum:', field: f('train.momentum') },

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 import { nativeStatus } from './native/addon.ts';
 import { registerNativeKernels } from './native/register.ts';
 import { setNativeEnabled } from './native/wrap.ts';

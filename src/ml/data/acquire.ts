@@ -5,8 +5,7 @@
  */
 import { readFile, rm, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError, type Problem } from '../../pipeline/errors.ts';
-import type { ProgressUpdate } from '../../pipeline/stage.ts';
+import { UserError, type Problem, type ProgressUpdate } from '../../stage-api.ts';
 import { FILE_KEYS, type DatasetConfig, type FileKey, type Source } from './config.ts';
 import type { Dataset, DatasetMeta, Split } from './dataset.ts';
 import { fetchToFile } from './http.ts';

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 import { TrainHistorySchema, type TrainHistory } from '../metrics/schemas.ts';
 import { ExperimentsFileSchema, type Experiment } from '../grid/schema.ts';
 

@@ -3,7 +3,7 @@
  * validation accuracy wins, ties go to the smaller network, then to the id so the choice is stable.
  */
 import { z } from 'zod';
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 
 export const CandidateSchema = z.object({
   id: z.string(),

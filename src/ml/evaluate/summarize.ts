@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 import { TestScoreSchema, type Summary, type TestScore } from '../metrics/schemas.ts';
 import { readExperiments, readHistory } from './inputs.ts';
 import { SelectionSchema, type Selection } from './select.ts';

@@ -4,7 +4,7 @@
  * tfjs autodiff (float32). Returns the report; deciding to fail the stage is the caller's job.
  */
 import { GradcheckReportSchema, type GradcheckReport } from '../metrics/schemas.ts';
-import type { ProgressUpdate } from '../../pipeline/stage.ts';
+import type { ProgressUpdate } from '../../stage-api.ts';
 import { autodiffGradients } from './autodiff.ts';
 import { compareGradients } from './compare.ts';
 import type { GradcheckConfig } from './config.ts';

@@ -3,7 +3,7 @@
  * the grid stage (experiments.json) and by train's matrix (one instance per experiment), so both
  * always agree on ids and params.
  */
-import { UserError, type Problem } from '../../pipeline/errors.ts';
+import { UserError, type Problem } from '../../stage-api.ts';
 import { gridId, isSafeId } from './id.ts';
 import { architectureProblems } from './validate.ts';
 import type { Experiment, GridInput } from './schema.ts';
@@ -23,6 +23,7 @@ export function expandExperiments(input: GridInput): Experiment[] {
       else problems.push({ field: `grid.${key}[${i}]`, message: `repeats grid.${key}[${j}] (${k}); each value must appear once` });
     });
   }
+  problems.push(...splitProblems(input.train, 'train'));
   if (problems.length > 0) throw new UserError(problems);
   const out: Experiment[] = [];
   const seen = new Map<string, string>();
@@ -67,6 +68,10 @@ export function expandExperiments(input: GridInput): Experiment[] {
       continue;
     }
     const overrides = file.train ?? {};
+    // Only what this file changes: the shared train config's own mistakes are reported once, above.
+    if (overrides.validation_split !== undefined || overrides.max_train_images !== undefined) {
+      problems.push(...splitProblems({ ...input.train, ...overrides }, `${field}.train`));
+    }
     add({
       id: name,
       kind: 'custom',
@@ -79,6 +84,19 @@ export function expandExperiments(input: GridInput): Experiment[] {
 
   if (problems.length > 0) throw new UserError(problems);
   return out;
+}
+
+/**
+ * A validation split that leaves nothing to train on, found while the plan is made rather than in
+ * every train instance. Without max_train_images the dataset's size decides, which only the
+ * training itself reads (the split then fails there, naming the count).
+ */
+function splitProblems(train: Pick<GridInput['train'], 'validation_split' | 'max_train_images'>, prefix: string): Problem[] {
+  if (train.max_train_images === null || train.validation_split < train.max_train_images) return [];
+  return [{
+    field: `${prefix}.validation_split`,
+    message: `holds out ${train.validation_split} images but max_train_images uses only ${train.max_train_images}; leave some to train on`,
+  }];
 }
 
 /** The report's params column: the architecture itself, without the discriminator. */

@@ -3,7 +3,7 @@
  * while the plan is made, so an impossible network fails `pipeline run` before any training, with
  * the config key of the experiment in front of the layer at fault.
  */
-import { isUserError, type Problem } from '../../pipeline/errors.ts';
+import { isUserError, type Problem } from '../../stage-api.ts';
 // From layers.ts, not the model's index: planning needs no tfjs.
 import { architectureLayers, parseArchitecture, planLayers } from '../model/layers.ts';
 

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PlannedLayer } from './layers.ts';
-import type { LayerTensors } from './params.ts';
+import type { LayerTensors } from './tensors.ts';
 import { avgPool, batchNormInfer, batchNormTrain, conv, dense, dropout, maxPool } from './ops.ts';
 import { deriveSeed } from '../random.ts';
 

@@ -4,7 +4,7 @@
  * UserError naming it ("layers[4] (maxpool): pool window ... is larger than ...") before any
  * tensor exists.
  */
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 import { convOutput, convParams, denseParams, poolOutput, volumeSize } from '../theory/shapes.ts';
 import type { Volume } from '../theory/shapes.ts';
 import { ArchitectureSchema, INPUT_SHAPE, LayerSchema, NUM_CLASSES } from './schema.ts';

@@ -4,7 +4,7 @@
  * for the API overview.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 import { forward } from './forward.ts';
 import type { StatisticsUpdate } from './forward.ts';
 import { architectureLayers, paramCount, parseArchitecture, planLayers } from './layers.ts';
@@ -12,8 +12,8 @@ import type { PlannedLayer } from './layers.ts';
 import { Optimizer } from './optimizer.ts';
 import { OptimizerConfigSchema } from './optimizer-schema.ts';
 import type { OptimizerConfig } from './optimizer-schema.ts';
-import { createTensors, disposeTensors } from './params.ts';
-import type { ModelTensors } from './params.ts';
+import { createTensors, disposeTensors } from './tensors.ts';
+import type { ModelTensors } from './tensors.ts';
 import { INPUT_SHAPE, NUM_CLASSES } from './schema.ts';
 import type { Architecture } from './schema.ts';
 import { assignRecords, recordOf } from './state.ts';

@@ -3,7 +3,7 @@
  * custom networks beat it, and which classes and pairs the best model gets wrong most.
  */
 import type { ExperimentResult, Summary } from '../metrics/schemas.ts';
-import type { ReportParams } from './params.ts';
+import type { ReportConfig } from './config.ts';
 
 export type Role = 'best' | 'baseline' | 'other';
 
@@ -90,7 +90,7 @@ export interface Problems {
   pairs: ConfusedPair[];
 }
 
-export function problematicClasses(s: Summary, e: ExperimentResult, p: ReportParams): Problems {
+export function problematicClasses(s: Summary, e: ExperimentResult, p: ReportConfig): Problems {
   const rows = classRows(s, e);
   const weakest = [...rows]
     .sort((a, b) => a.accuracy - b.accuracy || a.name.localeCompare(b.name))

@@ -5,7 +5,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { UserError, type Problem } from '../../pipeline/errors.ts';
+import { UserError, type Problem } from '../../stage-api.ts';
 import {
   GradcheckReportSchema, SummarySchema, TheoryReportSchema, TrainHistorySchema,
   type GradcheckReport, type Summary, type TheoryReport, type TrainHistory,

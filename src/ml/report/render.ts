@@ -10,7 +10,7 @@ import { renderHtml } from './html.ts';
 import type { ReportInputs } from './inputs.ts';
 import { FILES } from './layout.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { ReportParams } from './params.ts';
+import type { ReportConfig } from './config.ts';
 import { confusionSpec, curvesSpec, leaderboardSpec, perClassSpec } from './plot-specs.ts';
 import type { Provenance } from './provenance.ts';
 import { renderSvg } from './svg.ts';
@@ -22,7 +22,7 @@ export interface RenderTargets {
 }
 
 export async function renderReport(
-  inputs: ReportInputs, params: ReportParams, provenance: Provenance, to: RenderTargets,
+  inputs: ReportInputs, config: ReportConfig, provenance: Provenance, to: RenderTargets,
 ): Promise<{ files: string[]; warnings: string[] }> {
   const s = inputs.summary;
   const best = experimentById(s, s.best);
@@ -41,14 +41,14 @@ export async function renderReport(
     svgs.set(file, r.svg);
     warnings.push(...r.warnings.map((w) => `${file}: ${w}`));
   }
-  const markdown = renderMarkdown({ inputs, params, provenance });
+  const markdown = renderMarkdown({ inputs, config, provenance });
   const outputs = new Map<string, string>([
     ...svgs,
     [FILES.leaderboardCsv, leaderboardCsv(s)],
     [FILES.perClassCsv, perClassCsv(s)],
     [FILES.confusionCsv, confusionCsv(s, best)],
     [FILES.markdown, markdown],
-    [FILES.html, renderHtml(markdown, params.title, svgs)],
+    [FILES.html, renderHtml(markdown, config.title, svgs)],
   ]);
   const files: string[] = [];
   for (const [name, text] of outputs) {

@@ -1,10 +1,10 @@
 /** What the Markdown sections are rendered from. */
 import type { ReportInputs } from './inputs.ts';
-import type { ReportParams } from './params.ts';
+import type { ReportConfig } from './config.ts';
 import type { Provenance } from './provenance.ts';
 
 export interface ReportModel {
   inputs: ReportInputs;
-  params: ReportParams;
+  config: ReportConfig;
   provenance: Provenance;
 }

@@ -14,7 +14,7 @@ import { againstReference } from './sections-reference.ts';
 
 const figure = (file: string, alt: string) => `![${alt}](${file})`;
 
-export function part221({ inputs }: ReportModel): string {
+export function curvesSection({ inputs }: ReportModel): string {
   const s = inputs.summary;
   const n = inputs.histories.length;
   const missing = s.experiments.filter((e) => !inputs.histories.some((h) => h.id === e.id)).map((e) => code(e.id));
@@ -30,7 +30,7 @@ export function part221({ inputs }: ReportModel): string {
   ].join('\n\n');
 }
 
-export function part222(model: ReportModel): string {
+export function searchSection(model: ReportModel): string {
   const { inputs } = model;
   const s = inputs.summary;
   const columns = paramColumns(s);
@@ -87,8 +87,8 @@ export function part222(model: ReportModel): string {
   return parts.join('\n\n');
 }
 
-export function part223(model: ReportModel): string {
-  const { inputs, params } = model;
+export function perClassSection(model: ReportModel): string {
+  const { inputs, config } = model;
   const s = inputs.summary;
   const best = experimentById(s, s.best);
   const base = chosenBaseline(s);
@@ -96,7 +96,7 @@ export function part223(model: ReportModel): string {
   const rows = classRows(s, best);
   const baseRows = withBase ? classRows(s, base) : [];
   const testImages = rows.reduce((a, r) => a + r.total, 0);
-  const probs = problematicClasses(s, best, params);
+  const probs = problematicClasses(s, best, config);
   const t4 = rows.map((r, i) => [
     cell(r.name), pct(r.accuracy), `${count(r.correct)} / ${count(r.total)}`, ...(withBase ? [pct(baseRows[i]!.accuracy)] : []),
   ]);
@@ -108,7 +108,7 @@ export function part223(model: ReportModel): string {
   ]);
   const groups = [...new Set(probs.pairs.map((p) => p.group).filter((g): g is string => g !== undefined))];
   const reasons = groups.map((g) => {
-    const group = params.similar_groups.find((x) => x.name === g)!;
+    const group = config.similar_groups.find((x) => x.name === g)!;
     const n = probs.pairs.filter((p) => p.group === g).length;
     return `- **${cell(g)}** (${n} of the ${probs.pairs.length} most confused pairs): ${prose(group.reason)}`;
   });
@@ -140,8 +140,8 @@ export function part223(model: ReportModel): string {
 }
 
 /** This run's best model and baseline ranked among published test accuracies (configs/report.yaml). */
-function againstPublished({ params }: ReportModel, best: Experiment, base: Experiment | undefined, testImages: number): string[] {
-  if (params.published_results.length === 0) return [];
+function againstPublished({ config }: ReportModel, best: Experiment, base: Experiment | undefined, testImages: number): string[] {
+  if (config.published_results.length === 0) return [];
   const ours = [best, ...(base ? [base] : [])].map((e) => ({
     model: `**${code(e.id)} (this run${e === best ? ', best' : ', baseline'})**`,
     accuracy: e.test_accuracy,
@@ -150,7 +150,7 @@ function againstPublished({ params }: ReportModel, best: Experiment, base: Exper
   }));
   const rows = [
     ...ours,
-    ...params.published_results.map((r) => ({ model: cell(r.model), accuracy: r.test_accuracy, preprocessing: cell(r.preprocessing), source: cell(r.source) })),
+    ...config.published_results.map((r) => ({ model: cell(r.model), accuracy: r.test_accuracy, preprocessing: cell(r.preprocessing), source: cell(r.source) })),
   ].sort((a, b) => b.accuracy - a.accuracy);
   const subset = testImages < 10_000
     ? ` This run was evaluated on ${count(testImages)} of the 10,000 test images (a profile's subset), so its figures are rougher than the published ones.`

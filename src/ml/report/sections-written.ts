@@ -14,7 +14,7 @@ const fragmentBody = (md: string) => shiftHeadings(dropLeadingHeading(md.trim())
 const GRADCHECK_HEADER = ['Parameter', 'Shape', 'Entries checked'];
 const TABLE1_HEADER = ['Row', 'Column', 'Filter', 'Value'];
 
-export function part1({ inputs }: ReportModel): string {
+export function backpropSection({ inputs }: ReportModel): string {
   const g = inputs.gradcheck;
   const fragment = inputs.fragments.gradcheck;
   const parts = ['## Part 1: Backpropagation', fragmentBody(fragment)];
@@ -44,7 +44,7 @@ export function part1({ inputs }: ReportModel): string {
   return parts.join('\n\n');
 }
 
-export function part21({ inputs }: ReportModel): string {
+export function theorySection({ inputs }: ReportModel): string {
   const t = inputs.theory;
   const fragment = inputs.fragments.theory;
   // theory.json holds every answer too, so 2.1 stands without the prose fragment.

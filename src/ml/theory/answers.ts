@@ -2,7 +2,7 @@
  * Homework 2.1, answered with the shape calculator and the toy convolution. Each answer carries the
  * working a grader wants to see; the numbers come from configs/theory.yaml.
  */
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 import { TheoryReportSchema, type TheoryReport } from '../metrics/schemas.ts';
 import { cellWorking, conv2d } from './conv2d.ts';
 import type { TheoryConfig } from './config.ts';

@@ -4,7 +4,7 @@
  * input channel per filter slice, no bias. Output size comes from the shape calculator, so the
  * example and the answers of 2.1.1/2.1.3 follow the same rule.
  */
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 import { convOutput } from './shapes.ts';
 
 /** [row][col] */

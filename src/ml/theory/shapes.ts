@@ -5,7 +5,7 @@
  * homework 2.1 with them, so an invalid layer must fail loudly (UserError) instead of producing a
  * zero or negative size that would only blow up later inside a backend.
  */
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 
 /** A feature map, channels last (NHWC without N), as tfjs stores it. */
 export interface Volume {

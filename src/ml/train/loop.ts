@@ -4,7 +4,7 @@
  * Everything random is derived from (seed, epoch, step), so a resumed run equals an uninterrupted one.
  */
 import type { EpochRecord } from '../metrics/schemas.ts';
-import type { ProgressUpdate } from '../../pipeline/stage.ts';
+import type { ProgressUpdate } from '../../stage-api.ts';
 import { batchCount, gatherBatch, type Batch, type ImageSet } from './batch.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { TrainableModel } from './port.ts';
@@ -39,33 +39,33 @@ export interface TrainLoopResult {
   resumed_epochs: number;
 }
 
-export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
-  const now = o.now ?? (() => performance.now());
-  const { cfg, model } = o;
+export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
+  const now = options.now ?? (() => performance.now());
+  const { cfg, model } = options;
   const history: EpochRecord[] = [];
   let trainSeconds = 0;
   let stepSeconds = 0;
   let start = 0;
 
-  const ckpt = await loadCheckpoint(o.checkpointDir, o.checkpointKey);
+  const ckpt = await loadCheckpoint(options.checkpointDir, options.checkpointKey);
   if (ckpt && ckpt.epoch <= cfg.epochs) {
     await model.setState(ckpt.tensors);
     history.push(...ckpt.history);
     trainSeconds = ckpt.train_seconds;
     stepSeconds = ckpt.train_step_seconds;
     start = ckpt.epoch;
-    o.log(`resumed from the checkpoint after epoch ${start}/${cfg.epochs}`);
+    options.log(`resumed from the checkpoint after epoch ${start}/${cfg.epochs}`);
   }
 
-  const batches = batchCount(o.split.train.length, cfg.batch_size);
-  const meter = new ProgressMeter({ epochs: cfg.epochs, batchesPerEpoch: batches, imagesPerEpoch: o.split.train.length, emit: o.progress, now });
+  const batches = batchCount(options.split.train.length, cfg.batch_size);
+  const meter = new ProgressMeter({ epochs: cfg.epochs, batchesPerEpoch: batches, imagesPerEpoch: options.split.train.length, emit: options.progress, now });
   let buf: Batch | undefined;
 
   for (let epoch = start + 1; epoch <= cfg.epochs; epoch++) {
-    o.signal.throwIfAborted();
+    options.signal.throwIfAborted();
     const t0 = now();
     model.setLearningRate(learningRateAt(cfg, epoch - 1));
-    const order = epochOrder(o.split.train, cfg.seed, epoch);
+    const order = epochOrder(options.split.train, cfg.seed, epoch);
     const augment = cfg.augment && (cfg.augment.hflip || cfg.augment.shift > 0)
       ? { ...cfg.augment, rand: mulberry32(deriveSeed(cfg.seed, 'augment', epoch)) }
       : undefined;
@@ -73,10 +73,10 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     let lossSum = 0;
     let correct = 0;
     for (let b = 0; b < batches; b++) {
-      o.signal.throwIfAborted();
+      options.signal.throwIfAborted();
       const from = b * cfg.batch_size;
       const to = Math.min(from + cfg.batch_size, order.length);
-      buf = gatherBatch(o.data, order, from, to, buf, augment);
+      buf = gatherBatch(options.data, order, from, to, buf, augment);
       const r = await model.trainStep(buf.x, buf.y, buf.size, (epoch - 1) * batches + b);
       if (!Number.isFinite(r.loss)) throw new Error(`loss became ${r.loss} at epoch ${epoch}, batch ${b + 1}: lower train.learning_rate`);
       lossSum += r.loss * buf.size;
@@ -84,10 +84,10 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       meter.batch(b + 1, buf.size, r.loss);
     }
     const t1 = now();
-    o.progress({ step: `epoch ${epoch}/${cfg.epochs}`, message: 'validating' });
-    const val = await evaluateSet(model, o.data, o.split.validation, 500, o.signal);
+    options.progress({ step: `epoch ${epoch}/${cfg.epochs}`, message: 'validating' });
+    const val = await evaluateSet(model, options.data, options.split.validation, 500, options.signal);
     const t2 = now();
-    const n = o.split.train.length;
+    const n = options.split.train.length;
     const rec: EpochRecord = {
       epoch,
       train_loss: lossSum / n,
@@ -99,9 +99,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     const seconds = (t2 - t0) / 1000;
     trainSeconds += seconds;
     stepSeconds += (t1 - t0) / 1000;
-    o.log(`epoch ${epoch}/${cfg.epochs}: train loss ${rec.train_loss.toFixed(4)} acc ${rec.train_accuracy.toFixed(4)}, val loss ${rec.val_loss.toFixed(4)} acc ${rec.val_accuracy.toFixed(4)} (${seconds.toFixed(1)}s)`);
-    await saveCheckpoint(o.checkpointDir, {
-      key: o.checkpointKey,
+    options.log(`epoch ${epoch}/${cfg.epochs}: train loss ${rec.train_loss.toFixed(4)} acc ${rec.train_accuracy.toFixed(4)}, val loss ${rec.val_loss.toFixed(4)} acc ${rec.val_accuracy.toFixed(4)} (${seconds.toFixed(1)}s)`);
+    await saveCheckpoint(options.checkpointDir, {
+      key: options.checkpointKey,
       epoch,
       history,
       train_seconds: trainSeconds,
@@ -110,7 +110,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     });
   }
 
-  const images = o.split.train.length * cfg.epochs;
+  const images = options.split.train.length * cfg.epochs;
   return {
     epochs: history,
     train_seconds: trainSeconds,

@@ -3,7 +3,7 @@
  * epoch's running loss and an ETA for the whole run. Throttled, because a progress update crosses
  * a process boundary and the terminal redraws on each.
  */
-import type { ProgressUpdate } from '../../pipeline/stage.ts';
+import type { ProgressUpdate } from '../../stage-api.ts';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -33,9 +33,9 @@ export class ProgressMeter {
   private images = 0;
   private epoch = 0;
 
-  constructor(private readonly o: MeterOptions) {
-    this.now = o.now ?? (() => performance.now());
-    this.interval = o.intervalMs ?? 250;
+  constructor(private readonly options: MeterOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.interval = options.intervalMs ?? 250;
   }
 
   /** epoch is 1-based. */
@@ -51,16 +51,16 @@ export class ProgressMeter {
     this.lossSum += loss * size;
     this.images += size;
     const t = this.now();
-    if (batch < this.o.batchesPerEpoch && t - this.lastEmit < this.interval) return;
+    if (batch < this.options.batchesPerEpoch && t - this.lastEmit < this.interval) return;
     this.lastEmit = t;
     const seconds = (t - this.epochStart) / 1000;
     const rate = seconds > 0 ? this.images / seconds : 0;
-    const left = (this.o.epochs - this.epoch) * this.o.imagesPerEpoch + (this.o.imagesPerEpoch - this.images);
+    const left = (this.options.epochs - this.epoch) * this.options.imagesPerEpoch + (this.options.imagesPerEpoch - this.images);
     const eta = rate > 0 ? formatDuration(left / rate) : '?';
-    this.o.emit({
-      step: `epoch ${this.epoch}/${this.o.epochs}`,
+    this.options.emit({
+      step: `epoch ${this.epoch}/${this.options.epochs}`,
       current: batch,
-      total: this.o.batchesPerEpoch,
+      total: this.options.batchesPerEpoch,
       unit: 'batches',
       message: `${Math.round(rate)} img/s loss ${(this.lossSum / this.images).toFixed(3)} ETA ${eta}`,
     });

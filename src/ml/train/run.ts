@@ -7,7 +7,7 @@ import { initBackend, nativeUnavailableNotice } from '../backend/index.ts';
 import { loadDataset } from '../data/dataset.ts';
 import { CnnModel, saveModel } from '../model/index.ts';
 import { TrainHistorySchema, type TrainHistory } from '../metrics/schemas.ts';
-import type { Measurements, ProgressUpdate } from '../../pipeline/stage.ts';
+import type { Measurements, ProgressUpdate } from '../../stage-api.ts';
 import type { Experiment } from '../grid/schema.ts';
 import { trainLoop } from './loop.ts';
 import { splitIndices } from './split.ts';
@@ -28,31 +28,31 @@ export interface TrainRunOptions {
   measure(values: Measurements): void;
 }
 
-export async function runTraining(o: TrainRunOptions): Promise<TrainHistory> {
-  const { experiment: e } = o;
+export async function runTraining(options: TrainRunOptions): Promise<TrainHistory> {
+  const { experiment: e } = options;
   const cfg = e.train;
-  const backend = await initBackend(cfg.backend, { threads: o.threads });
-  const data = await loadDataset(o.dataDir);
+  const backend = await initBackend(cfg.backend, { threads: options.threads });
+  const data = await loadDataset(options.dataDir);
   const split = splitIndices(data.train.count, { validation: cfg.validation_split, maxImages: cfg.max_train_images, seed: cfg.seed });
   const model = CnnModel.build(e.architecture, { seed: cfg.seed, optimizer: { name: cfg.optimizer, learningRate: cfg.learning_rate } });
   try {
     // Under `auto`, why training is not on the faster native backend, and how to enable it.
     const notice = nativeUnavailableNotice();
-    if (notice) o.log(notice);
-    o.log(`${e.id}: ${model.paramCount()} parameters, backend ${backend}, ${split.train.length} training and ${split.validation.length} validation images`);
+    if (notice) options.log(notice);
+    options.log(`${e.id}: ${model.paramCount()} parameters, backend ${backend}, ${split.train.length} training and ${split.validation.length} validation images`);
     const result = await trainLoop({
       model,
       data: data.train,
       split,
       cfg,
-      checkpointDir: o.scratch,
+      checkpointDir: options.scratch,
       // Resuming is only exact on the same backend with the same settings; anything else starts over.
       checkpointKey: JSON.stringify({ architecture: e.architecture, train: cfg, backend }),
-      signal: o.signal,
-      progress: o.progress,
-      log: o.log,
+      signal: options.signal,
+      progress: options.progress,
+      log: options.log,
     });
-    await saveModel(model, o.modelDir);
+    await saveModel(model, options.modelDir);
     const history = TrainHistorySchema.parse({
       id: e.id,
       kind: e.kind,
@@ -64,8 +64,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainHistory> {
       epochs: result.epochs,
     });
     // Times differ from run to run; the history holds only what the same inputs reproduce.
-    o.measure({ train_seconds: result.train_seconds, images_per_second: result.images_per_second, resumed_epochs: result.resumed_epochs });
-    await writeFile(o.historyFile, JSON.stringify(history, null, 2) + '\n');
+    options.measure({ train_seconds: result.train_seconds, images_per_second: result.images_per_second, resumed_epochs: result.resumed_epochs });
+    await writeFile(options.historyFile, JSON.stringify(history, null, 2) + '\n');
     return history;
   } finally {
     model.dispose();

@@ -3,7 +3,7 @@
  * set, so it is the same for every experiment with the same seed (a fair comparison) and the test
  * set never takes part.
  */
-import { UserError } from '../../pipeline/errors.ts';
+import { UserError } from '../../stage-api.ts';
 import { deriveSeed, permutation } from '../random.ts';
 
 export interface Split {

@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import {
   chosenBaseline, customVerdicts, leaderboard, problematicClasses,
 } from '../../../src/ml/report/analysis.ts';
-import { ReportParamsSchema } from '../../../src/ml/report/params.ts';
+import { ReportConfigSchema } from '../../../src/ml/report/config.ts';
 import { reportFixture } from '../../fixtures/report-metrics.ts';
 
-const params = ReportParamsSchema.parse(parseYaml(readFileSync(new URL('../../../configs/report.yaml', import.meta.url), 'utf8')));
+const params = ReportConfigSchema.parse(parseYaml(readFileSync(new URL('../../../configs/report.yaml', import.meta.url), 'utf8')));
 
 test('the leaderboard ranks by validation accuracy and marks best and baseline', () => {
   const { summary } = reportFixture();

@@ -6,13 +6,13 @@ import { renderHtml } from '../../../src/ml/report/html.ts';
 import { unicodeMathVariants } from '../../../src/ml/report/mathml-variants.ts';
 import type { ReportInputs } from '../../../src/ml/report/inputs.ts';
 import { renderMarkdown } from '../../../src/ml/report/markdown.ts';
-import { ReportParamsSchema } from '../../../src/ml/report/params.ts';
+import { ReportConfigSchema } from '../../../src/ml/report/config.ts';
 import type { Provenance } from '../../../src/ml/report/provenance.ts';
 import { pct } from '../../../src/ml/report/md-format.ts';
 import type { ReferenceRun } from '../../../src/ml/report/reference.ts';
 import { GRADCHECK_FRAGMENT, THEORY_FRAGMENT, reportFixture } from '../../fixtures/report-metrics.ts';
 
-const params = ReportParamsSchema.parse(parseYaml(readFileSync(new URL('../../../configs/report.yaml', import.meta.url), 'utf8')));
+const config = ReportConfigSchema.parse(parseYaml(readFileSync(new URL('../../../configs/report.yaml', import.meta.url), 'utf8')));
 const provenance: Provenance = {
   command: 'npm run pipeline', lockSha256: 'ab'.repeat(32), backends: ['wasm'],
   packages: [{ name: 'vega', version: '6.2.0' }, { name: '@tensorflow/tfjs-node', version: undefined }],
@@ -30,7 +30,7 @@ function inputs(overrides: Partial<ReportInputs> = {}): ReportInputs {
 
 test('report.md answers every part the homework asks', () => {
   const i = inputs();
-  const md = renderMarkdown({ inputs: i, params, provenance });
+  const md = renderMarkdown({ inputs: i, config, provenance });
   for (const h of ['## Part 1: Backpropagation', '## Part 2.1: Theory',
     '## Part 2.2.1', '## Part 2.2.2', '### Chosen baseline', '### Custom architecture', '### Table 3: Overall accuracy',
     '### Table 4: Per-class accuracy', '### Problematic classes', '## Reproducibility']) {
@@ -57,7 +57,7 @@ test('report.md answers every part the homework asks', () => {
 });
 
 test('without the theory fragment, 2.1 and Table 1 are written from theory.json', () => {
-  const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: undefined } }), params, provenance });
+  const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: undefined } }), config, provenance });
   assert.ok(md.includes('### 2.1.1 Output volume of 98x98x16') && md.includes('**Answer:** 24 x 24 x 64'));
   assert.ok(md.includes('### Table 1: Output from convolution') && md.includes('| 1 | 1 | 2 | 47 |'));
   assert.ok(md.includes('- Filter 2: [47, 66, 52] [44, 66, 37] [65, 40, 94]'));
@@ -65,7 +65,7 @@ test('without the theory fragment, 2.1 and Table 1 are written from theory.json'
 
 test('a gradcheck fragment that carries its own table is not repeated', () => {
   const table = '| Parameter | Shape | Entries checked | Max rel. error vs finite differences |\n|---|---|---|---|\n| $W_1$ | 2 x 500 | 1000 | 2e-7 |\n';
-  const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: `${GRADCHECK_FRAGMENT}\n${table}`, theory: THEORY_FRAGMENT } }), params, provenance });
+  const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: `${GRADCHECK_FRAGMENT}\n${table}`, theory: THEORY_FRAGMENT } }), config, provenance });
   assert.equal(md.split('| Parameter | Shape | Entries checked |').length - 1, 1);
   assert.ok(!md.includes('### Gradient check'));
 });
@@ -73,15 +73,15 @@ test('a gradcheck fragment that carries its own table is not repeated', () => {
 test('a failed gradient check is shown as a failure', () => {
   const base = inputs();
   const gradcheck = { ...base.gradcheck, pass: false, parameters: base.gradcheck.parameters.map((p, k) => ({ ...p, pass: k !== 0 })) };
-  const md = renderMarkdown({ inputs: { ...base, gradcheck }, params, provenance });
+  const md = renderMarkdown({ inputs: { ...base, gradcheck }, config, provenance });
   assert.ok(md.includes('**FAIL**') && md.includes('some gradients disagree'));
 });
 
 test('index.html is self-contained: figures inline, math as MathML, a CSP that blocks every fetch', () => {
-  const md = renderMarkdown({ inputs: inputs(), params, provenance });
+  const md = renderMarkdown({ inputs: inputs(), config, provenance });
   const svg = (name: string) => `<svg xmlns="http://www.w3.org/2000/svg"><g id="${name}-1"/></svg>`;
   const svgs = new Map(['curves', 'leaderboard', 'per-class', 'confusion'].map((n) => [`${n}.svg`, svg(n)]));
-  const html = renderHtml(md, params.title, svgs);
+  const html = renderHtml(md, config.title, svgs);
   assert.match(html, /^<!doctype html>/);
   assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
   assert.equal((html.match(/<figure class="plot"/g) ?? []).length, 4);
@@ -106,12 +106,12 @@ test('blackboard, script and bold math letters become Unicode symbols that MathM
 
 test('the best model and the baseline are ranked among the published results of configs/report.yaml', () => {
   const i = inputs();
-  const md = renderMarkdown({ inputs: i, params, provenance });
+  const md = renderMarkdown({ inputs: i, config, provenance });
   const start = md.indexOf('### Against published results');
   const section = md.slice(start, md.indexOf('\n## ', start));
-  assert.ok(params.published_results.length >= 5, 'configs/report.yaml lists published results');
+  assert.ok(config.published_results.length >= 5, 'configs/report.yaml lists published results');
   const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Model') && !l.startsWith('| ---'));
-  assert.equal(rows.length, params.published_results.length + 2);
+  assert.equal(rows.length, config.published_results.length + 2);
   const accuracies = rows.map((r) => Number(r.split('|')[2]!.trim().replace('%', '')));
   assert.deepEqual(accuracies, [...accuracies].sort((a, b) => b - a), 'sorted by test accuracy');
   const best = i.summary.experiments.find((e) => e.id === i.summary.best)!;
@@ -125,7 +125,7 @@ test('the best model and the baseline are ranked among the published results of 
 });
 
 test('without published results in the config there is no such section', () => {
-  const md = renderMarkdown({ inputs: inputs(), params: { ...params, published_results: [] }, provenance });
+  const md = renderMarkdown({ inputs: inputs(), config: { ...config, published_results: [] }, provenance });
   assert.ok(!md.includes('### Against published results'));
 });
 
@@ -144,7 +144,7 @@ test('the experiments the PyTorch reference also trained are compared with it, r
   const grid = base.summary.experiments.filter((e) => e.kind === 'grid');
   const custom = base.summary.experiments.filter((e) => e.kind === 'custom').map((e) => e.id);
   const epochs = base.summary.experiments[0]!.epochs;
-  const md = renderMarkdown({ inputs: { ...base, reference: referenceFrom(base, epochs, 0.01) }, params, provenance });
+  const md = renderMarkdown({ inputs: { ...base, reference: referenceFrom(base, epochs, 0.01) }, config, provenance });
   const start = md.indexOf('### Against the same recipe in PyTorch');
   assert.ok(start > md.indexOf('### Custom architecture') && start < md.indexOf('## Part 2.2.3'), 'closes part 2.2.2');
   const section = md.slice(start, md.indexOf('\n## ', start));
@@ -166,11 +166,11 @@ test('the experiments the PyTorch reference also trained are compared with it, r
 test('a profile\'s short run is not compared with the reference\'s full recipe', () => {
   const base = inputs();
   const epochs = base.summary.experiments[0]!.epochs;
-  const md = renderMarkdown({ inputs: { ...base, reference: referenceFrom(base, epochs + 4, 0) }, params, provenance });
+  const md = renderMarkdown({ inputs: { ...base, reference: referenceFrom(base, epochs + 4, 0) }, config, provenance });
   const section = md.slice(md.indexOf('### Against the same recipe in PyTorch'));
   assert.ok(!section.split('\n## ')[0]!.includes('| Experiment |'), 'no table');
   assert.ok(section.includes(`None of this run's experiments is compared`));
   assert.ok(section.includes(`trained for ${epochs} epochs here against the reference's ${epochs + 4}`));
   // Without a reference there is no section at all.
-  assert.ok(!renderMarkdown({ inputs: base, params, provenance }).includes('Against the same recipe'));
+  assert.ok(!renderMarkdown({ inputs: base, config, provenance }).includes('Against the same recipe'));
 });

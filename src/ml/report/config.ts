@@ -1,7 +1,7 @@
 /** The report's settings, from configs/report.yaml (`report:`). Strict, so a typo'd key fails loudly. */
 import { z } from 'zod';
 
-export const ReportParamsSchema = z.strictObject({
+export const ReportConfigSchema = z.strictObject({
   title: z.string().min(1),
   /** The command that reproduces everything, quoted in the footer. */
   command: z.string().min(1),
@@ -31,7 +31,7 @@ export const ReportParamsSchema = z.strictObject({
     source: z.string().min(1),
   })).default([]),
 });
-export type ReportParams = z.infer<typeof ReportParamsSchema>;
+export type ReportConfig = z.infer<typeof ReportConfigSchema>;
 
 /** The stage's params object: pipeline.yaml names the `report` config key. */
-export const ReportStageParamsSchema = z.object({ report: ReportParamsSchema });
+export const ReportStageParamsSchema = z.object({ report: ReportConfigSchema });
