@@ -21,6 +21,9 @@ export interface TrainRunOptions {
   /** Survives a killed run: the checkpoint lives here. */
   scratch: string;
   threads: number;
+  /** Successive halving: stop after this epoch (schedule of train.epochs), start from this checkpoint dir (see trainLoop). */
+  stopAfterEpoch?: number;
+  resumeFrom?: string;
   signal: AbortSignal;
   progress(u: ProgressUpdate): void;
   log(line: string): void;
@@ -48,6 +51,8 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainHistor
       checkpointDir: options.scratch,
       // Resuming is only exact on the same backend with the same settings; anything else starts over.
       checkpointKey: JSON.stringify({ architecture: e.architecture, train: cfg, backend }),
+      stopAfterEpoch: options.stopAfterEpoch,
+      resumeFrom: options.resumeFrom,
       signal: options.signal,
       progress: options.progress,
       log: options.log,
