@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, type Stats } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { codeDigest } from './code-digest.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 
 export interface PathHash {
@@ -59,6 +60,9 @@ export function fingerprintOf(input: FingerprintInput): string {
   return sha256(canonicalJson(input));
 }
 
+/** Code digests share the stat cache under keys no path can have (a NUL byte). */
+const CODE_KEY = '\0code\0';
+
 export type DirListing = Array<{ path: string; hash: string; size: number }>;
 
 export class Hasher {
@@ -106,6 +110,23 @@ export class Hasher {
     }
     const hash = await this.hashFileAt(abs, st);
     return { hash, size: st.size, files: 1 };
+  }
+
+  /**
+   * The digest of a code file as a program (see code-digest.ts), remembered by (path, size, mtime,
+   * inode) like content hashes; undefined when the file does not exist.
+   */
+  async codeDigestOf(rel: string): Promise<string | undefined> {
+    const abs = path.join(this.root, rel);
+    const st = statOrMissing(abs);
+    if (!st || st.isDirectory()) return undefined;
+    const key = `${CODE_KEY}${rel}`;
+    const known = this.entries.get(key);
+    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return known.hash;
+    const hash = await codeDigest(await readFile(abs, 'utf8'), rel);
+    this.entries.set(key, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash });
+    this.dirty = true;
+    return hash;
   }
 
   /** Lists a directory's files as (relative path, hash, size), sorted: the cache stores dirs this way. */

@@ -19,8 +19,9 @@ export interface Observed {
 const MISSING = 'missing';
 
 /**
- * The code hash of each set of code files, once per hasher (one command): the thousand instances
- * of a matrix stage share their code, and one command sees one snapshot of it.
+ * The code hash of each set of code files (as programs: comments, layout and types do not count),
+ * once per hasher (one command): the thousand instances of a matrix stage share their code, and
+ * one command sees one snapshot of it.
  */
 const codeHashes = new WeakMap<Hasher, Map<string, Promise<string>>>();
 
@@ -31,7 +32,7 @@ function codeHash(files: string[], hasher: Hasher): Promise<string> {
   let hash = memo.get(key);
   if (!hash) {
     hash = (async () => {
-      const parts = await Promise.all(files.map(async (f) => `${f}\0${(await hasher.hashPath(f))?.hash ?? MISSING}`));
+      const parts = await Promise.all(files.map(async (f) => `${f}\0${(await hasher.codeDigestOf(f)) ?? MISSING}`));
       return sha256(parts.join('\n'));
     })();
     memo.set(key, hash);
