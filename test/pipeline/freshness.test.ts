@@ -72,8 +72,10 @@ describe('freshness', { concurrency: false }, () => {
     assert.deepEqual(acted(r.outcomes), ['prepare', 'report', 'train@a', 'train@b']);
   });
 
-  it('changed code (the module or a project module it imports) re-runs its users', async () => {
-    await p.append('lib/helper.ts', '// a comment changes the code fingerprint\n');
+  it('changed code (the module or a project module it imports) re-runs its users; a comment does not', async () => {
+    await p.append('lib/helper.ts', '// a comment is not code: nothing goes stale\n');
+    assert.match((await p.cli('status')).stdout, /^0 of 5 stale$/m);
+    await p.append('lib/helper.ts', 'export const changedBehaviour = 1;\n');
     const status = await p.cli('status');
     assert.match(status.stdout, /code: stages\/toy\.ts or a module it imports changed/);
     const r = await p.run();
