@@ -4,6 +4,9 @@
  * committed results (metrics, the report) are tracked on purpose and recorded. Anything else that
  * git tracks there (a module under src/, a hand-written document) is somebody's source, and a run
  * would replace it with a stage's output, as DVC refuses to output a file git already tracks.
+ * An out recorded for an instance that has left the pipeline is a result too: its producer was
+ * renamed or split (evaluate's summary.json moving to a summary stage), and the new one takes it
+ * over.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -16,11 +19,14 @@ const run = promisify(execFile);
 
 /** Problems for declared outs that hold git-tracked files the lock does not record as theirs. */
 export async function trackedOutProblems(plan: Plan, lock: Lock): Promise<Problem[]> {
-  // Outs the lock records for their instance are allowed whatever git says: only the others are
-  // asked about, so an up-to-date project starts no git process at all.
+  // Outs the lock records for their instance (or for one that left the pipeline) are allowed
+  // whatever git says: only the others are asked about, so an up-to-date project starts no git
+  // process at all.
+  const planned = new Set(plan.instances.map((i) => i.id));
+  const departedOuts = new Set(lock.ids().filter((id) => !planned.has(id)).flatMap((id) => Object.keys(lock.get(id)!.outs)));
   const outs = plan.instances
     .flatMap((inst) => inst.outs.map((out, index) => ({ inst, out, index })))
-    .filter(({ inst, out }) => !lock.get(inst.id)?.outs[out]);
+    .filter(({ inst, out }) => !lock.get(inst.id)?.outs[out] && !departedOuts.has(out));
   if (outs.length === 0) return [];
   const tracked = await gitTracked(plan.root, outs.map((o) => o.out));
   if (tracked.length === 0) return [];

@@ -91,5 +91,15 @@ describe('outputs that would replace sources', () => {
     const rerun = await p.run();
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.equal(rerun.outcomes.a, 'ran');
+
+    // A recorded result whose stage is renamed (or split) is taken over by the stage that now
+    // declares it; a stage still in the pipeline keeps its own.
+    await p.write('pipeline.yaml', pipeline('[out/a.txt]', '[notes/todo.md]'));
+    const moved = await p.run();
+    assert.equal(moved.code, 2, 'a is still in the pipeline: its recorded out is not b\'s to take');
+    await p.write('pipeline.yaml', pipeline('[out/a.txt]', '[notes/todo.md]').replace('  a:\n', '  a2:\n'));
+    const renamed = await p.run();
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.equal(renamed.outcomes.b, 'restored', 'the same computation as the old a: from the run-cache');
   });
 });
