@@ -173,7 +173,7 @@ async function expandStage(
   return out;
 }
 
-async function loadStageModule(root: string, module: string): Promise<AnyStage | string> {
+export async function loadStageModule(root: string, module: string): Promise<AnyStage | string> {
   const abs = path.join(root, module);
   try {
     await access(abs);

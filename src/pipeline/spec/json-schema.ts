@@ -4,12 +4,13 @@
  * schema/pipeline.schema.json and keys complete and check as you type. The analyzer still checks
  * everything the schema cannot say (module paths, config keys, overlapping outs).
  *
- *   npm run schema    # rewrites schema/pipeline.schema.json
+ *   npm run schema    # rewrites schema/pipeline.schema.json and schema/configs/ (config-schemas.ts)
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CONFIG_SCHEMA_DIR, configSchemaFile, configSchemas } from './config-schemas.ts';
 import { PipelineSpecSchema } from './pipeline-schema.ts';
 
 export const JSON_SCHEMA_FILE = 'schema/pipeline.schema.json';
@@ -29,4 +30,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const root = fileURLToPath(new URL('../../..', import.meta.url));
   await writeFile(path.join(root, JSON_SCHEMA_FILE), renderJsonSchema());
   console.log(`wrote ${JSON_SCHEMA_FILE}`);
+  await mkdir(path.join(root, CONFIG_SCHEMA_DIR), { recursive: true });
+  for (const c of await configSchemas(root)) {
+    await writeFile(path.join(root, configSchemaFile(c.key)), `${JSON.stringify(c.schema, null, 2)}\n`);
+    console.log(`wrote ${configSchemaFile(c.key)}`);
+  }
 }

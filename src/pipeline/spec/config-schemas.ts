@@ -1,0 +1,51 @@
+/**
+ * JSON Schemas for the files under configs/, generated from the zod schemas the stages validate
+ * them with (one source of truth): configs/<key>.yaml gets schema/configs/<key>.schema.json, and a
+ * key read as a record of files (configs/experiments/*.yaml) a schema for one such file. Each
+ * config file's first line points at its schema, so editors complete and check keys as you type.
+ * Only top-level keys have files of their own; the analyzer still checks everything else.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { loadStageModule } from './analyze.ts';
+import { PIPELINE_FILE, PipelineSpecSchema } from './pipeline-schema.ts';
+
+export const CONFIG_SCHEMA_DIR = 'schema/configs';
+
+export interface ConfigSchema {
+  /** The config key: configs/<key>.yaml, or configs/<key>/*.yaml when `perFile`. */
+  key: string;
+  perFile: boolean;
+  schema: Record<string, unknown>;
+}
+
+/** The schema of every top-level config key a stage of root's pipeline.yaml reads, by key. */
+export async function configSchemas(root: string): Promise<ConfigSchema[]> {
+  const spec = PipelineSpecSchema.parse(parse(await readFile(path.join(root, PIPELINE_FILE), 'utf8')) ?? {});
+  const found = new Map<string, ConfigSchema>();
+  for (const [name, stageSpec] of Object.entries(spec.stages)) {
+    const stage = await loadStageModule(root, stageSpec.module);
+    if (typeof stage === 'string') throw new Error(`stage ${name}: ${stage}`);
+    const keys = stageSpec.foreach ?? stageSpec.params ?? [];
+    const of = stageSpec.foreach ? stage.matrix?.input : stage.params;
+    if (!(of instanceof z.ZodObject)) continue;
+    for (const key of keys) {
+      if (key.includes('.') || found.has(key)) continue; // a nested key path has no file of its own
+      let value: z.ZodType | undefined = (of.shape as Record<string, z.ZodType>)[key];
+      while (value instanceof z.ZodOptional || value instanceof z.ZodDefault) value = value.unwrap() as z.ZodType;
+      if (!value) continue;
+      const perFile = value instanceof z.ZodRecord;
+      const fileSchema = perFile ? (value as z.ZodRecord).valueType as z.ZodType : value;
+      const json = z.toJSONSchema(fileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      const where = perFile ? `configs/${key}/*.yaml (one file each)` : `configs/${key}.yaml`;
+      found.set(key, { key, perFile, schema: { ...json, title: where, description: `Read by stage ${name}; generated from its zod schema by npm run schema.` } });
+    }
+  }
+  return [...found.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+export function configSchemaFile(key: string): string {
+  return `${CONFIG_SCHEMA_DIR}/${key}.schema.json`;
+}
