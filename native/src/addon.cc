@@ -78,10 +78,29 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
                                            std::to_string(v->patch));
 }
 
+// The instruction set oneDNN dispatches its kernels for on this CPU. Results are bit-identical
+// only under the same one: verifying a committed training elsewhere first compares it.
+Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
+  switch (dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_sse41: return Napi::String::New(info.Env(), "sse41");
+    case dnnl_cpu_isa_avx: return Napi::String::New(info.Env(), "avx");
+    case dnnl_cpu_isa_avx2: return Napi::String::New(info.Env(), "avx2");
+    case dnnl_cpu_isa_avx2_vnni: return Napi::String::New(info.Env(), "avx2_vnni");
+    case dnnl_cpu_isa_avx512_mic: return Napi::String::New(info.Env(), "avx512_mic");
+    case dnnl_cpu_isa_avx512_mic_4ops: return Napi::String::New(info.Env(), "avx512_mic_4ops");
+    case dnnl_cpu_isa_avx512_core: return Napi::String::New(info.Env(), "avx512_core");
+    case dnnl_cpu_isa_avx512_core_vnni: return Napi::String::New(info.Env(), "avx512_core_vnni");
+    case dnnl_cpu_isa_avx512_core_bf16: return Napi::String::New(info.Env(), "avx512_core_bf16");
+    case dnnl_cpu_isa_avx512_core_amx: return Napi::String::New(info.Env(), "avx512_core_amx");
+    default: return Napi::String::New(info.Env(), "other");
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   omp_set_num_threads(1);
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));
   exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeights));

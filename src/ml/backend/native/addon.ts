@@ -16,6 +16,8 @@ const require = createRequire(import.meta.url);
 /** The addon's functions (native/src/*.cc). Each kernel returns false when oneDNN has no implementation for the shape. */
 export interface NativeAddon {
   version(): string;
+  /** The instruction set oneDNN dispatches for on this CPU ("avx512_core_bf16"): same one, same bits. */
+  cpuIsa(): string;
   setThreads(n: number): void;
   convForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, dims: Int32Array): boolean;
   convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, dims: Int32Array): boolean;
