@@ -52,6 +52,7 @@ export async function commitOutputs(
 ): Promise<LockEntry> {
   await lock.delete(inst.id);
   await moveIntoPlace(place.root, place.trash, staging.outs);
+  const measurements = produced.measurements && Object.keys(produced.measurements).length > 0 ? significant(produced.measurements) : undefined;
   const outHashes: Record<string, PathHash> = {};
   const records: Record<string, OutRecord> = {};
   for (const o of inst.outs) {
@@ -61,7 +62,7 @@ export async function commitOutputs(
     records[o] = d.listing ? { type: 'dir', files: d.listing } : { type: 'file', hash: d.hash, size: d.size };
   }
   try {
-    await cache.set(observed.fingerprint, place.root, records, produced.measurements);
+    await cache.set(observed.fingerprint, place.root, records, measurements);
   } catch (e) {
     reporter.event({
       type: 'log',
@@ -81,7 +82,7 @@ export async function commitOutputs(
       seconds: round((performance.now() - produced.startedAt) / 1000),
       peak_rss_mb: round(produced.peakRssMb),
       finished_at: new Date().toISOString(),
-      ...(produced.measurements && Object.keys(produced.measurements).length > 0 ? { measurements: produced.measurements } : {}),
+      ...(measurements ? { measurements } : {}),
     },
   };
   await lock.set(inst.id, entry);
@@ -92,4 +93,9 @@ export async function commitOutputs(
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** Six significant digits: a measurement's noise starts well before the seventeenth. */
+function significant(values: Measurements): Measurements {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Number(v.toPrecision(6))]));
 }
