@@ -6,7 +6,7 @@
 import type { EpochRecord } from '../metrics/schemas.ts';
 import type { ProgressUpdate } from '../../pipeline/stage.ts';
 import { batchCount, gatherBatch, type Batch, type ImageSet } from './batch.ts';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
 import type { TrainableModel } from './port.ts';
 import { ProgressMeter } from './progress.ts';
 import { learningRateAt } from './schedule.ts';
@@ -23,6 +23,16 @@ export interface TrainLoopOptions {
   checkpointDir: string;
   /** Identifies this run; a checkpoint with another key is not resumed. */
   checkpointKey: string;
+  /**
+   * Stop after this epoch, keeping the learning-rate schedule of cfg.epochs: a successive-halving
+   * rung, whose continuation then equals an uninterrupted run. Default: cfg.epochs.
+   */
+  stopAfterEpoch?: number;
+  /**
+   * A directory holding a checkpoint of this run (same key) to start from, unless checkpointDir
+   * holds a later one: the previous rung's state. It must exist and match the key.
+   */
+  resumeFrom?: string;
   signal: AbortSignal;
   progress(u: ProgressUpdate): void;
   log(line: string): void;
@@ -47,8 +57,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   let stepSeconds = 0;
   let start = 0;
 
-  const ckpt = await loadCheckpoint(o.checkpointDir, o.checkpointKey);
-  if (ckpt && ckpt.epoch <= cfg.epochs) {
+  const last = Math.min(cfg.epochs, o.stopAfterEpoch ?? cfg.epochs);
+  const ckpt = await startingCheckpoint(o, last);
+  if (ckpt) {
     await model.setState(ckpt.tensors);
     history.push(...ckpt.history);
     trainSeconds = ckpt.train_seconds;
@@ -61,7 +72,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const meter = new ProgressMeter({ epochs: cfg.epochs, batchesPerEpoch: batches, imagesPerEpoch: o.split.train.length, emit: o.progress, now });
   let buf: Batch | undefined;
 
-  for (let epoch = start + 1; epoch <= cfg.epochs; epoch++) {
+  for (let epoch = start + 1; epoch <= last; epoch++) {
     o.signal.throwIfAborted();
     const t0 = now();
     model.setLearningRate(learningRateAt(cfg, epoch - 1));
@@ -117,4 +128,16 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     images_per_second: stepSeconds > 0 ? images / stepSeconds : 0,
     resumed_epochs: start,
   };
+}
+
+/** The latest usable checkpoint at or before `last`: this run's own, or the one it starts from. */
+async function startingCheckpoint(o: TrainLoopOptions, last: number): Promise<CheckpointState | null> {
+  const own = await loadCheckpoint(o.checkpointDir, o.checkpointKey);
+  const usable = own && own.epoch <= last ? own : null;
+  if (o.resumeFrom === undefined) return usable;
+  const given = await loadCheckpoint(o.resumeFrom, o.checkpointKey);
+  // Starting over instead would silently make a different run than the one asked for.
+  if (!given) throw new Error(`no checkpoint of this run in ${o.resumeFrom} (missing, unreadable, or of other settings or another backend)`);
+  if (given.epoch > last) throw new Error(`the checkpoint in ${o.resumeFrom} is after epoch ${given.epoch}, past the epoch ${last} to stop after`);
+  return usable && usable.epoch > given.epoch ? usable : given;
 }

@@ -21,6 +21,9 @@ export interface TrainRunOptions {
   /** Survives a killed run: the checkpoint lives here. */
   scratch: string;
   threads: number;
+  /** Successive halving: stop after this epoch (schedule of train.epochs), start from this checkpoint dir (see trainLoop). */
+  stopAfterEpoch?: number;
+  resumeFrom?: string;
   signal: AbortSignal;
   progress(u: ProgressUpdate): void;
   log(line: string): void;
@@ -46,6 +49,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainHistory> {
       checkpointDir: o.scratch,
       // Resuming is only exact on the same backend with the same settings; anything else starts over.
       checkpointKey: JSON.stringify({ architecture: e.architecture, train: cfg, backend }),
+      stopAfterEpoch: o.stopAfterEpoch,
+      resumeFrom: o.resumeFrom,
       signal: o.signal,
       progress: o.progress,
       log: o.log,

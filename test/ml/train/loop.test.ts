@@ -69,3 +69,49 @@ test('a checkpoint of another run (different key) is ignored', async () => {
   assert.equal(r.resumed_epochs, 0);
   assert.equal(m.steps, 24);
 });
+
+test('stopping after epoch 1 and continuing from that checkpoint equals the uninterrupted run (the schedule is the full one)', async () => {
+  const full = await opts();
+  const ref = await trainLoop(full);
+  const refState = await full.model.getState();
+
+  const rung0 = await opts({ stopAfterEpoch: 1 });
+  const first = await trainLoop(rung0);
+  assert.equal(first.epochs.length, 1);
+  assert.deepEqual(strip(first.epochs), strip(ref.epochs.slice(0, 1)));
+
+  const m = new FakeModel(16, 4, 9);
+  const rung1 = await opts({ model: m, resumeFrom: rung0.checkpointDir });
+  const second = await trainLoop(rung1);
+  assert.equal(second.resumed_epochs, 1);
+  assert.equal(m.steps, 16); // epochs 2 and 3 only
+  assert.deepEqual(strip(second.epochs), strip(ref.epochs));
+  assert.deepEqual(await m.getState(), refState);
+});
+
+test('a later own checkpoint wins over resumeFrom; a missing one, one of another run or one past the stop is an error', async () => {
+  const rung0 = await opts({ stopAfterEpoch: 1 });
+  await trainLoop(rung0);
+  const own = await opts({ stopAfterEpoch: 2 });
+  await trainLoop({ ...own, resumeFrom: rung0.checkpointDir });
+  const m = new FakeModel(16, 4, 9);
+  const again = await trainLoop({ ...own, model: m, stopAfterEpoch: 3, resumeFrom: rung0.checkpointDir });
+  assert.equal(again.resumed_epochs, 2);
+
+  const empty = await mkdtemp(path.join(tmpdir(), 'ckpt-'));
+  await assert.rejects(trainLoop(await opts({ resumeFrom: empty })), /no checkpoint of this run/);
+  await assert.rejects(trainLoop(await opts({ resumeFrom: rung0.checkpointDir, checkpointKey: 'k2' })), /no checkpoint of this run/);
+  const two = await opts({ stopAfterEpoch: 2 });
+  await trainLoop(two);
+  await assert.rejects(trainLoop(await opts({ resumeFrom: two.checkpointDir, stopAfterEpoch: 1 })), /after epoch 2, past the epoch 1/);
+});
+
+test('an own checkpoint past the stop epoch (a rung re-planned shorter) is not resumed', async () => {
+  const o = await opts();
+  await trainLoop(o);
+  const m = new FakeModel(16, 4, 9);
+  const r = await trainLoop({ ...o, model: m, stopAfterEpoch: 1 });
+  assert.equal(r.resumed_epochs, 0);
+  assert.equal(r.epochs.length, 1);
+  assert.equal(m.steps, 8);
+});

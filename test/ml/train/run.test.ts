@@ -70,3 +70,20 @@ test('trains the real model, writes a tfjs model dir and a valid history; resume
   assert.deepEqual(metrics(resumed), metrics(h));
   assert.deepEqual(await readFile(path.join(killed.modelDir, 'weights.bin')), await readFile(path.join(ref.modelDir, 'weights.bin')));
 });
+
+test('successive-halving rungs: 1 epoch, then from its checkpoint to 3, gives the weights of an uninterrupted 3-epoch run', async () => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'data-'));
+  await writeFakeDataset(dataDir);
+  const full = await options(dataDir);
+  const h = await runTraining(full);
+
+  const rung0 = await options(dataDir, { stopAfterEpoch: 1 });
+  const first = await runTraining(rung0);
+  assert.equal(first.epochs.length, 1);
+  const rung1 = await options(dataDir, { resumeFrom: rung0.scratch });
+  const logs: string[] = [];
+  const last = await runTraining({ ...rung1, log: (l) => logs.push(l) });
+  assert.ok(logs.some((l) => l.includes('resumed from the checkpoint after epoch 1/3')), logs.join('\n'));
+  assert.deepEqual(metrics(last), metrics(h));
+  assert.deepEqual(await readFile(path.join(rung1.modelDir, 'weights.bin')), await readFile(path.join(full.modelDir, 'weights.bin')));
+});
