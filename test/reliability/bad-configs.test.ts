@@ -37,6 +37,7 @@ const GRID = 'configs/grid.yaml';
 const VGG = 'configs/experiments/vgg-bn.yaml';
 const DATA = 'configs/dataset.yaml';
 const GC = 'configs/gradcheck.yaml';
+const SEARCH = 'configs/search.yaml';
 const f = (s: string): RegExp => new RegExp(`^${s.replace(/[.[\]@+]/g, (c) => `\\${c}`)}$`);
 
 const cases: Case[] = [
@@ -144,6 +145,15 @@ const cases: Case[] = [
   { name: '${id} in a stage without foreach', edits: { [P]: sub('outs: [artifacts/metrics/selection.json]', 'outs: ["artifacts/metrics/${id}.json"]') }, file: P, at: '"artifacts/metrics/${id}.json"', field: f('stages.select.outs[0]') },
   { name: 'an out that would replace the stage modules', edits: { [P]: sub('outs: [artifacts/report, artifacts/tensorboard]', 'outs: [artifacts/report, stages]') }, file: P, at: 'stages]', field: f('stages.report.outs[1]') },
   { name: 'a folder named like a config file', edits: { 'configs/train.yml/notes.txt': () => 'meant to be a file\n' }, file: 'configs/train.yml', field: /^$/ },
+
+  // configs/search.yaml (successive halving: issue 15)
+  { name: 'search: misspelt strategy', edits: { [SEARCH]: set('strategy', 'succesive-halving') }, file: SEARCH, at: 'strategy:', field: f('search.strategy') },
+  { name: 'when: a config key no file sets', edits: { [P]: sub('when: { search.strategy: grid }', 'when: { search.stratgy: grid }') }, file: P, at: 'search.stratgy', field: f('stages.train.when.search.stratgy') },
+  { name: 'search: eta of 1', edits: { [SEARCH]: (t) => set('eta', '1')(set('strategy', 'successive-halving')(t)) }, file: SEARCH, at: 'eta:', field: f('search.eta') },
+  { name: 'search: first rung not below train.epochs', edits: { [SEARCH]: (t) => set('min_epochs', '10')(set('strategy', 'successive-halving')(t)) }, file: SEARCH, at: 'min_epochs:', field: f('search.min_epochs') },
+  { name: 'search: unknown key', edits: { [SEARCH]: (t) => `${set('strategy', 'successive-halving')(t)}patience: 2\n` }, file: SEARCH, at: 'patience:', field: f('search.patience') },
+  { name: 'search: an experiment with epochs of its own', edits: { [SEARCH]: set('strategy', 'successive-halving'), [VGG]: sub('  augment: { hflip: true, shift: 0 }', '  augment: { hflip: true, shift: 0 }\n  epochs: 5') }, file: VGG, at: 'epochs: 5', field: f('experiments.vgg-bn.train.epochs') },
+  { name: '${params.*} naming no field', edits: { [P]: sub('artifacts/search/rung${params.from_rung}/${params.experiment.id}', 'artifacts/search/rung${params.from}/${params.experiment.id}'), [SEARCH]: set('strategy', 'successive-halving') }, file: P, at: 'rung${params.from}/', field: f('stages.search-rung.deps[1]') },
 
   // configs/profiles/ (checked when the profile is used)
   { name: 'profile ci: zero epochs', edits: { 'configs/profiles/ci.yaml': set('epochs', '0') }, args: ['--profile', 'ci'], file: 'configs/profiles/ci.yaml', at: 'epochs: 0', field: f('train.epochs') },

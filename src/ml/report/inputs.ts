@@ -23,7 +23,8 @@ export interface ReportInputs {
    * configs leaves its old history behind): left out of the curves and TensorBoard, named in the log.
    */
   ignoredHistories: string[];
-  fragments: { gradcheck: string; theory: string | undefined };
+  /** search.md: written by successive halving's search-collect only (absent for the full grid). */
+  fragments: { gradcheck: string; theory: string | undefined; search?: string };
   /** The same experiments trained in another framework (bench/reference/), when given. */
   reference?: ReferenceRun;
 }
@@ -91,12 +92,14 @@ export async function readReportInputs(p: InputPaths): Promise<ReportInputs> {
   const gradFragment = await readText(path.join(p.fragmentsDir, 'gradcheck.md'), 'gradcheck');
   // theory.json holds every answer too, so the report can stand without the prose fragment.
   const theoryFragment = await readFile(path.join(p.fragmentsDir, 'theory.md'), 'utf8').catch(() => undefined);
+  const searchFragment = await readFile(path.join(p.fragmentsDir, 'search.md'), 'utf8').catch(() => undefined);
   const reference = p.reference === undefined
     ? undefined
     : await readJson(p.reference, ReferenceRunSchema, 'reference (bench/reference/pytorch_grid.py, run outside the pipeline)');
   return {
     gradcheck, theory, summary, histories, ignoredHistories,
-    fragments: { gradcheck: gradFragment, theory: theoryFragment }, ...(reference ? { reference } : {}),
+    fragments: { gradcheck: gradFragment, theory: theoryFragment, ...(searchFragment !== undefined ? { search: searchFragment } : {}) },
+    ...(reference ? { reference } : {}),
   };
 }
 

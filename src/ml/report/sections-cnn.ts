@@ -30,7 +30,7 @@ export function curvesSection({ inputs }: ReportModel): string {
   ].join('\n\n');
 }
 
-export function searchSection(model: ReportModel): string {
+export function hyperparameterSection(model: ReportModel): string {
   const { inputs } = model;
   const s = inputs.summary;
   const columns = paramColumns(s);

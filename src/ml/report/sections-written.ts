@@ -1,7 +1,7 @@
 /**
  * The written homework: Part 1 (backpropagation, with the gradient check) and Part 2.1 (theory,
  * with Table 1). The stages' own Markdown fragments carry the prose; the tables come from the JSON
- * unless the fragment already holds them.
+ * unless the fragment already holds them. Also the search's fragment, when successive halving ran.
  */
 import type { ReportModel } from './report-model.ts';
 import {
@@ -66,4 +66,10 @@ export function theorySection({ inputs }: ReportModel): string {
     );
   }
   return parts.join('\n\n');
+}
+
+/** How the experiments were searched, when not the full grid: search-collect's fragment. */
+export function halvingSection({ inputs }: ReportModel): string | undefined {
+  const fragment = inputs.fragments.search;
+  return fragment === undefined ? undefined : ['### How the experiments were searched: successive halving', fragmentBody(fragment)].join('\n\n');
 }

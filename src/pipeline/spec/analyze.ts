@@ -18,6 +18,7 @@ import { isInside } from '../project-paths.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
 import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
+import { enabledStages } from './when.ts';
 import { fieldName, zodProblems } from './zod-problems.ts';
 
 const INSTANCE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -35,8 +36,11 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
   if (problems.length > 0) throw new UserError(problems);
 
   const at = (p: KeyPath): SourceLocation => pipelineYaml.locate(p);
+  const { enabled, problems: whenProblems } = enabledStages(parsed.data.stages, tree, at);
+  if (whenProblems.length > 0) throw new UserError(whenProblems);
   const instances: Array<PlannedInstance & { origin: { stage: string; spec: StageSpec } }> = [];
   for (const [name, spec] of Object.entries(parsed.data.stages)) {
+    if (!enabled.has(name)) continue;
     const expanded = await expandStage(root, name, spec, tree, at, problems);
     for (const inst of expanded) instances.push({ ...inst, origin: { stage: name, spec } });
   }
@@ -141,6 +145,8 @@ async function expandStage(
   }
   if (items.length === 0) problems.push({ ...field('foreach'), message: 'expands to no instances (is the list empty?)' });
   const seen = new Set<string>();
+  /** A template that fails fails for every instance: each declared path is reported once. */
+  const badPaths = new Set<string>();
   const out: PlannedInstance[] = [];
   for (const item of items) {
     if (!INSTANCE_ID_RE.test(item.id)) {
@@ -159,18 +165,54 @@ async function expandStage(
       }
       continue;
     }
-    const subst = (p: string): string => p.replaceAll('${id}', item.id);
+    const paths = { deps: [] as string[], outs: [] as string[] };
+    let substituted = true;
+    for (const kind of ['deps', 'outs'] as const) {
+      spec[kind].forEach((p, i) => {
+        const r = substitute(p, item.id, checked.data);
+        if (typeof r === 'string') paths[kind].push(r);
+        else {
+          if (!badPaths.has(`${kind}${i}`)) problems.push({ ...field(kind, i), message: `${name}@${item.id}: ${r.problem}` });
+          badPaths.add(`${kind}${i}`);
+          substituted = false;
+        }
+      });
+    }
+    if (!substituted) continue;
     out.push({
       ...base,
       id: `${name}@${item.id}`,
       instance: item.id,
       params: checked.data,
-      deps: spec.deps.map(subst),
-      outs: spec.outs.map(subst),
+      deps: paths.deps,
+      outs: paths.outs,
       outLocations: [],
     });
   }
   return out;
+}
+
+/**
+ * A matrix instance's path: ${id} is its id, ${params.a.b} a string or number in its params (so an
+ * instance can name another instance's outputs, such as the previous rung of a search).
+ */
+function substitute(p: string, id: string, params: unknown): string | { problem: string } {
+  let problem: string | undefined;
+  const out = p.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
+    if (name === 'id') return id;
+    const m = /^params\.(.+)$/.exec(name);
+    if (!m) {
+      problem ??= `"${whole}" in "${p}": a path may use \${id} and \${params.<field>} only`;
+      return whole;
+    }
+    let v: unknown = params;
+    for (const seg of m[1]!.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
+    // A value is one path segment, so a template cannot lead a path out of where it was declared.
+    if ((typeof v === 'string' || typeof v === 'number') && INSTANCE_ID_RE.test(String(v))) return String(v);
+    problem ??= `"${whole}" in "${p}": the instance's params have no string or number at ${m[1]} that is a file name (letters, digits, ".", "_", "+", "-")`;
+    return whole;
+  });
+  return problem === undefined ? out : { problem };
 }
 
 export async function loadStageModule(root: string, module: string): Promise<AnyStage | string> {

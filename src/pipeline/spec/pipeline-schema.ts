@@ -25,6 +25,11 @@ export const StageSpecSchema = z.strictObject({
   params: z.array(keyPath).default([]),
   /** Config key paths handed to the module's matrix.instances(): one instance per item. */
   foreach: z.array(keyPath).min(1, 'must name at least one config key').optional(),
+  /**
+   * Plan this stage only when each config key path has this value (e.g. search.strategy:
+   * successive-halving). Decided from the configs alone, so the plan stays static.
+   */
+  when: z.record(keyPath, z.union([z.string(), z.number(), z.boolean()])).optional(),
   deps: z.array(projectPath).default([]),
   outs: z.array(projectPath).min(1, 'a stage must declare at least one out'),
   /** For `pipeline verify`: outs that need not reproduce byte for byte, and how close they must be. */

@@ -63,6 +63,25 @@ test('without the theory fragment, 2.1 and Table 1 are written from theory.json'
   assert.ok(md.includes('- Filter 2: [47, 66, 52] [44, 66, 37] [65, 40, 94]'));
 });
 
+test('successive halving\'s fragment becomes a section after 2.2.2; the full grid has none', async () => {
+  const { searchMarkdown } = await import('../../../src/ml/search/collect.ts');
+  const search = searchMarkdown({
+    strategy: 'successive-halving', eta: 3, min_epochs: 1, epochs: 2,
+    rungs: [{ rung: 0, to_epoch: 1, trained: 2 }, { rung: 1, to_epoch: 2, trained: 1 }],
+    experiments: [
+      { id: 'a', stopped_at_rung: 0, epochs_trained: 1, val_accuracy: 0.8, reason: 'ranked 2 of 2 by validation accuracy after epoch 1; the best 1 continued' },
+      { id: 'b', stopped_at_rung: 1, epochs_trained: 2, val_accuracy: 0.9, reason: 'trained all 2 epochs' },
+    ],
+    epochs_trained: 3, full_grid_epochs: 4,
+  });
+  const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: THEORY_FRAGMENT, search } }), config, provenance });
+  const at = md.indexOf('### How the experiments were searched: successive halving');
+  assert.ok(at > md.indexOf('## Part 2.2.2') && at < md.indexOf('## Part 2.2.3'));
+  assert.ok(md.includes('| a | 0 | 1 | 80.00% | ranked 2 of 2 by validation accuracy after epoch 1; the best 1 continued |'));
+  assert.ok(md.includes('3 epochs were trained instead of the full grid\'s 4 (75.00%)'));
+  assert.ok(!renderMarkdown({ inputs: inputs(), config, provenance }).includes('successive halving'));
+});
+
 test('a gradcheck fragment that carries its own table is not repeated', () => {
   const table = '| Parameter | Shape | Entries checked | Max rel. error vs finite differences |\n|---|---|---|---|\n| $W_1$ | 2 x 500 | 1000 | 2e-7 |\n';
   const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: `${GRADCHECK_FRAGMENT}\n${table}`, theory: THEORY_FRAGMENT } }), config, provenance });
