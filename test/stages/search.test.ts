@@ -92,6 +92,10 @@ test('successive halving: promotions follow validation accuracy, two runs agree,
     assert.equal(history.epochs.length, 4);
 
     assert.deepEqual(await searchOutputs(q), await searchOutputs(p));
+    // Every recorded output of the search, checkpoints included, has the same bytes in both runs:
+    // a re-run rung (another machine, a retried job) leaves the rungs after it fresh.
+    const searchOuts = async (x: Project) => Object.fromEntries(Object.entries((await x.lock()).stages).filter(([id]) => id.startsWith('search-')).map(([id, e]) => [id, e.outs]));
+    assert.deepEqual(await searchOuts(q), await searchOuts(p));
 
     // The finalist's weights are those of an uninterrupted 4-epoch train@ run with the same seed.
     const rungWeights = await readFile(path.join(p.root, `artifacts/models/${finalist.id}/weights.bin`));

@@ -3,7 +3,7 @@
  * to the rung's epoch, with the learning-rate schedule of all train.epochs, so a promoted
  * experiment ends with the weights of an uninterrupted run. Not promoted: record that, train nothing.
  */
-import { cp, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Measurements, ProgressUpdate } from '../../stage-api.ts';
 import { RUNG_FILES, readPromotion, writeJsonFile } from './files.ts';
@@ -59,8 +59,29 @@ export async function runRung(o: RungRunOptions): Promise<RungRecord> {
     measure: o.measure,
   });
   // The scratch holds the checkpoint after to_epoch; the next rung starts from a copy of it.
-  if (!o.params.final) await cp(o.scratch, path.join(o.outDir, RUNG_FILES.state), { recursive: true, filter: (src) => !src.endsWith('.tmp') });
+  if (!o.params.final) await copyCheckpointWithoutTimes(o.scratch, path.join(o.outDir, RUNG_FILES.state));
   const record: RungRecord = { ...base, trained: true, val_accuracy: finalValAccuracy(history) };
   await writeJsonFile(path.join(o.outDir, RUNG_FILES.record), record);
   return record;
+}
+
+/**
+ * The checkpoint as an output: its header's wall times (train_seconds, train_step_seconds) are
+ * set to 0, so the same inputs give the same bytes and a re-run rung leaves the next one fresh;
+ * the next rung then measures only its own epochs. The layout (a u32 header length, 4 spare
+ * bytes, the JSON header, the tensors) is checkpoint.ts's; tensor offsets are relative to the
+ * header's end, so a header of another length moves nothing.
+ */
+async function copyCheckpointWithoutTimes(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const name of await readdir(from)) {
+    if (name.endsWith('.tmp')) continue;
+    const buf = await readFile(path.join(from, name));
+    const length = buf.readUInt32LE(0);
+    const header = JSON.parse(buf.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>;
+    const timeless = Buffer.from(JSON.stringify({ ...header, train_seconds: 0, train_step_seconds: 0 }));
+    const prefix = Buffer.alloc(8);
+    prefix.writeUInt32LE(timeless.length, 0);
+    await writeFile(path.join(to, name), Buffer.concat([prefix, timeless, buf.subarray(8 + length)]));
+  }
 }
