@@ -13,7 +13,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { after, before, describe, it } from 'node:test';
 import { acted, Project } from '../../helpers/project.ts';
 import { assertOneLine, cli, cloneOf, contents, TOY_FILES } from '../../helpers/remote.ts';
-import { BUCKET, S3_ENV, S3Server } from '../../helpers/s3-server.ts';
+import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV);
 
