@@ -9,6 +9,8 @@ import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { canonicalize, sha256 } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
+import { isMissing } from './fs-missing.ts';
+import { UserError } from './errors.ts';
 import { stateDirs } from './state-dirs.ts';
 
 export const LOCK_FILE = 'pipeline.lock';
@@ -62,8 +64,10 @@ export class Lock {
     let text: string;
     try {
       text = await readFile(lock.file, 'utf8');
-    } catch {
-      return lock; // no lock yet: everything is stale
+    } catch (e) {
+      if (isMissing(e)) return lock; // no lock yet: everything is stale
+      // Out of reach is not absent: treating it so would re-run everything and overwrite it.
+      throw new UserError(`${LOCK_FILE} cannot be read: ${(e as Error).message}`);
     }
     const digest = sha256(text);
     try {

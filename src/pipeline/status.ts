@@ -5,6 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { RunCache } from './cache.ts';
+import { formatProblems } from './errors.ts';
 import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
@@ -93,13 +94,13 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
         ? undefined
         : limit(async () => {
             const found = await cache.inspect(observed[i]!.fingerprint);
-            const problem = found.state === 'corrupt' ? found.reason : found.state === 'ok' ? await cache.verify(found.record, chosen[i]!.outs) : undefined;
-            if (problem) {
-              const cause: StaleReason = { kind: 'run-cache', problem };
+            const usable = !found.ok ? found : found.value ? await cache.verify(found.value, chosen[i]!.outs) : undefined;
+            if (usable && !usable.ok) {
+              const cause: StaleReason = { kind: 'run-cache', problem: formatProblems(usable.problems) };
               s.causes.push(cause);
               s.reasons.push(describeReason(cause));
             }
-            s.restorable = found.state === 'ok' && !problem;
+            s.restorable = usable?.ok === true;
           }),
     ),
   );

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { isUserError, UserError, type Problem, type SourceLocation } from '../errors.ts';
+import { isMissing } from '../fs-missing.ts';
 import type { Plan, PlannedInstance } from '../plan.ts';
 import type { AnyStage } from '../stage.ts';
 import { ensureTypeScriptLoader } from '../typescript-loader.ts';
@@ -24,11 +25,12 @@ const INSTANCE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 export async function analyze(root: string, opts: ConfigOptions = {}): Promise<Plan> {
   const problems: Problem[] = [];
-  const { yaml: pipelineYaml, problems: parseProblems } = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
-  problems.push(...parseProblems);
+  const read = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
+  if (!read.ok) problems.push(...read.problems);
   const { tree, problems: configProblems } = await loadConfigTree(root, opts);
   problems.push(...configProblems);
-  if (!pipelineYaml) throw new UserError(problems);
+  if (!read.ok) throw new UserError(problems);
+  const pipelineYaml = read.value;
 
   const parsed = PipelineSpecSchema.safeParse(pipelineYaml.value ?? {});
   if (!parsed.success) throw new UserError([...problems, ...zodProblems(parsed.error, pipelineYaml.locate)]);
@@ -177,8 +179,8 @@ async function loadStageModule(root: string, module: string): Promise<AnyStage |
   const abs = path.join(root, module);
   try {
     await access(abs);
-  } catch {
-    return `module ${module} does not exist`;
+  } catch (e) {
+    return isMissing(e) ? `module ${module} does not exist` : `module ${module} cannot be reached: ${(e as Error).message}`;
   }
   let mod: { default?: unknown };
   await ensureTypeScriptLoader();
@@ -377,11 +379,11 @@ async function linkDeps(root: string, instances: Located[], at: (p: KeyPath) => 
       if (producers.length === 0) {
         try {
           await access(path.join(root, dep));
-        } catch {
+        } catch (e) {
           problems.push({
             location: at(['stages', inst.origin.stage, 'deps', index]),
             field: fieldName(['stages', inst.origin.stage, 'deps', index]),
-            message: `"${dep}" does not exist and no stage writes it`,
+            message: isMissing(e) ? `"${dep}" does not exist and no stage writes it` : `"${dep}" cannot be reached: ${(e as Error).message}`,
           });
         }
       }

@@ -54,9 +54,12 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
       continue;
     }
     fileOfKey.set(keyPath.join('.'), rel);
-    const { yaml, problems: p } = await readYaml(path.join(root, rel), rel);
-    problems.push(...p);
-    if (!yaml) continue;
+    const read = await readYaml(path.join(root, rel), rel);
+    if (!read.ok) {
+      problems.push(...read.problems);
+      continue;
+    }
+    const yaml = read.value;
     mergeAt(value, keyPath, yaml.value ?? {});
     layers.push(fileLayer(keyPath, yaml));
   }
@@ -67,9 +70,10 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
     if (!available.includes(opts.profile)) {
       problems.push({ field: '--profile', message: `no profile "${opts.profile}" (${rel} does not exist; available: ${available.join(', ') || 'none'})` });
     } else {
-      const { yaml, problems: p } = await readYaml(path.join(root, rel), rel);
-      problems.push(...p);
-      if (yaml) {
+      const read = await readYaml(path.join(root, rel), rel);
+      if (!read.ok) problems.push(...read.problems);
+      else {
+        const yaml = read.value;
         if (!isPlainObject(yaml.value)) {
           problems.push({ location: yaml.locate([]), message: 'a profile must be a mapping of config keys to override' });
         } else {

@@ -4,21 +4,23 @@
  * staging; a missing or corrupt entry is reported and the instance runs instead.
  */
 import type { RunCache } from '../cache.ts';
+import { formatProblems } from '../errors.ts';
 import type { Reporter } from '../events.ts';
 import type { Staging } from './staging.ts';
 
 /** True when staging now holds the outputs recorded for `fingerprint`. */
 export async function restoreFromRunCache(id: string, fingerprint: string, cache: RunCache, staging: Staging, reporter: Reporter): Promise<boolean> {
   const found = await cache.inspect(fingerprint);
-  if (found.state === 'none') return false;
-  if (found.state === 'corrupt') {
-    reporter.event({ type: 'log', id, line: `run-cache not used: ${found.reason}` });
+  if (!found.ok) {
+    reporter.event({ type: 'log', id, line: `run-cache not used: ${formatProblems(found.problems)}` });
     return false;
   }
+  const record = found.value;
+  if (!record) return false;
   reporter.event({ type: 'restoring', id });
-  const applied = await cache.apply(found.record, staging.targets());
+  const applied = await cache.apply(record, staging.targets());
   if (!applied.ok) {
-    reporter.event({ type: 'log', id, line: `run-cache not used: ${applied.reason}` });
+    reporter.event({ type: 'log', id, line: `run-cache not used: ${formatProblems(applied.problems)}` });
     await staging.reset();
     return false;
   }
