@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, copyFile, constants, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { access, copyFile, constants, mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { fail, isErrno, succeed, type Result } from './errors.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
+import { replaceAtomically, writeFileAtomic } from './fs-atomic.ts';
 import { unlessMissing } from './fs-missing.ts';
 
 const FileRecord = z.strictObject({ path: z.string(), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() });
@@ -147,15 +147,7 @@ export class RunCache {
     } catch (e) {
       if (!isErrno(e, 'ENOENT')) throw e; // store it, unless it is there but out of reach
     }
-    await mkdir(path.dirname(dest), { recursive: true });
-    const tmp = `${dest}.${process.pid}.tmp`;
-    try {
-      await copyFile(src, tmp, constants.COPYFILE_FICLONE);
-      await rename(tmp, dest);
-    } catch (e) {
-      await rm(tmp, { force: true }); // a partial copy (full disk) would hold its space forever
-      throw e;
-    }
+    await replaceAtomically(dest, (tmp) => copyFile(src, tmp, constants.COPYFILE_FICLONE));
   }
 
   /** Copies object `hash` to `dest`, hashing it on the way; deletes it when it turns out corrupt. */
