@@ -49,9 +49,9 @@ export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, sele
     for (const [out, rec] of Object.entries(w.record.outs)) {
       for (const f of outFiles(rec)) {
         if (!w.missing.includes(f.hash)) continue;
-        const o = objects.get(f.hash) ?? { size: f.size, neededBy: [] };
-        o.neededBy.push(`${w.id}: ${describeFile(out, f.path)}`);
-        objects.set(f.hash, o);
+        const object = objects.get(f.hash) ?? { size: f.size, neededBy: [] };
+        object.neededBy.push(`${w.id}: ${describeFile(out, f.path)}`);
+        objects.set(f.hash, object);
       }
     }
   }

@@ -21,8 +21,8 @@ Object.assign(process.env, S3_ENV);
 async function keyOf(p: Project, lockId: string, out: string, file?: string): Promise<string> {
   const lock = (await p.lock()) as unknown as { stages: Record<string, { fingerprint: string }> };
   const rec = JSON.parse(await p.read(`artifacts/cache/runs/${lock.stages[lockId]!.fingerprint}.json`)) as { outs: Record<string, { hash?: string; files?: Array<{ path: string; hash: string }> }> };
-  const o = rec.outs[out]!;
-  const hash = file ? o.files!.find((f) => f.path === file)!.hash : o.hash!;
+  const outRecord = rec.outs[out]!;
+  const hash = file ? outRecord.files!.find((f) => f.path === file)!.hash : outRecord.hash!;
   return `files/${hash.slice(0, 2)}/${hash.slice(2)}`;
 }
 
