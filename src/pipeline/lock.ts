@@ -86,23 +86,22 @@ export class Lock {
   }
 
   private parse(text: string): void {
-    const lock = this;
     let raw: unknown;
     try {
       raw = parse(text);
     } catch (e) {
-      lock.problems.push(`${LOCK_FILE} is not valid YAML (${(e as Error).message.split('\n')[0]}): every stage is treated as never run`);
+      this.problems.push(`${LOCK_FILE} is not valid YAML (${(e as Error).message.split('\n')[0]}): every stage is treated as never run`);
       return;
     }
     const file = LockFileSchema.safeParse(raw ?? { schema: 1 });
     if (!file.success) {
-      lock.problems.push(`${LOCK_FILE} has an unknown layout: every stage is treated as never run`);
+      this.problems.push(`${LOCK_FILE} has an unknown layout: every stage is treated as never run`);
       return;
     }
     for (const [id, value] of Object.entries(file.data.stages)) {
       const entry = LockEntrySchema.safeParse(value);
-      if (entry.success) lock.entries.set(id, entry.data);
-      else lock.problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message}): it is treated as never run`);
+      if (entry.success) this.entries.set(id, entry.data);
+      else this.problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message}): it is treated as never run`);
     }
   }
 

@@ -17,7 +17,7 @@ import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from 
 import { LOCK_FILE } from '../lock.ts';
 import { isInside } from '../project-paths.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
-import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
+import { readYaml, type KeyPath } from './yaml-file.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
 import { fieldName, zodProblems } from './zod-problems.ts';
 
