@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { hashFileContent } from '../src/pipeline/fingerprint.ts';
 import { CLI, Project, REPO } from '../test/helpers/project.ts';
-import { BUCKET, S3_ENV, S3Server } from '../test/helpers/s3-server.ts';
+import { BUCKET, S3_ENV, S3Server } from '../fixtures/s3-server.ts';
 
 const a = path.resolve(process.argv[2] ?? REPO);
 const server = await S3Server.start();

@@ -7,11 +7,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLI, REPO, TOY_STAGE, TOY_MATRIX_STAGE } from '../test/helpers/project.ts';
+import { CLI } from '../fixtures/repo.ts';
+import { createToyProject, toyProjectDir } from '../fixtures/toy-project.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,26 +26,20 @@ const instances = Number(values.instances);
 const mib = Number(values.mib);
 const repeat = Number(values.repeat);
 
-const root = await mkdtemp(path.join(tmpdir(), 'bench-engine-'));
+const root = await createToyProject('bench-engine-');
 console.log(`bench:engine: ${instances} instances over ${((instances * mib) / 1024).toFixed(2)} GiB of deps in ${root}`);
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}`);
 
-await symlink(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
-await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
-await mkdir(path.join(root, 'stages'), { recursive: true });
-await mkdir(path.join(root, 'lib'), { recursive: true });
 await mkdir(path.join(root, 'data'), { recursive: true });
 await mkdir(path.join(root, 'configs'), { recursive: true });
-await writeFile(path.join(root, 'stages/toy.ts'), TOY_STAGE);
-await writeFile(path.join(root, 'stages/toy-matrix.ts'), TOY_MATRIX_STAGE);
-await writeFile(path.join(root, 'lib/helper.ts'), 'export const helper = (s: string): string => s.slice(0, 64);\n');
 const chunk = randomBytes(mib << 20);
 const items: string[] = [];
 for (let i = 0; i < instances; i++) {
   const id = `item${String(i).padStart(4, '0')}`;
   chunk.writeUInt32LE(i, 0); // distinct content per file
   await writeFile(path.join(root, 'data', `${id}.bin`), chunk);
-  items.push(`  ${id}: { file: ${id} }`);
+  // The toy would copy its 5 MiB input into its output; its paths keep the bench about the engine.
+  items.push(`  ${id}: { file: ${id}, read_deps: false }`);
 }
 await writeFile(path.join(root, 'configs/items.yaml'), `${items.join('\n')}\n`.replace(/^ {2}/gm, ''));
 // Each instance reads its own 5 MiB file: the toy stage only reads deps it is given, so the
@@ -53,8 +48,6 @@ await writeFile(
   path.join(root, 'pipeline.yaml'),
   `stages:\n  work:\n    module: stages/toy-matrix.ts\n    foreach: [items]\n    deps:\n      - data/\${id}.bin\n    outs:\n      - out/\${id}.txt\n`,
 );
-// The toy stage would copy its 5 MiB input into its output; a small output keeps the bench about the engine.
-await writeFile(path.join(root, 'stages/toy.ts'), TOY_STAGE.replace('const inputs = await Promise.all(ctx.deps.map(readAll));', 'const inputs = ctx.deps.map((d: string) => d);'));
 
 const cli = (...args: string[]): number => {
   const t0 = performance.now();
@@ -73,6 +66,6 @@ for (let i = 0; i < repeat; i++) {
 }
 console.log(`up-to-date run: ${noop.map((x) => x.toFixed(0)).join(', ')} ms`);
 console.log(`status:         ${status.map((x) => x.toFixed(0)).join(', ')} ms`);
-if (!values.keep) await rm(root, { recursive: true, force: true });
+if (!values.keep) await rm(toyProjectDir(root), { recursive: true, force: true });
 console.log(`noop-run ${median(noop).toFixed(0)} ms`);
 console.log(`status ${median(status).toFixed(0)} ms`);

@@ -14,8 +14,8 @@ import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLI, REPO } from '../test/helpers/project.ts';
-import { BUCKET, S3_ENV, S3Server } from '../test/helpers/s3-server.ts';
+import { CLI, REPO } from '../fixtures/repo.ts';
+import { BUCKET, S3_ENV, S3Server } from '../fixtures/s3-server.ts';
 
 const { values } = parseArgs({
   options: {

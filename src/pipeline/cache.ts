@@ -6,11 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, copyFile, constants, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { access, copyFile, constants, mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { writeFileAtomic } from './fs-atomic.ts';
+import { fail, isErrno, succeed, type Result } from './errors.ts';
+import { replaceAtomically, writeFileAtomic } from './fs-atomic.ts';
+import { unlessMissing } from './fs-missing.ts';
 import type { Measurements } from './stage.ts';
 
 const FileRecord = z.strictObject({ path: z.string(), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() });
@@ -26,7 +28,7 @@ export const RunRecordSchema = z.strictObject({
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 export type OutRecord = z.infer<typeof OutRecord>;
 
-export type RestoreResult = { ok: true } | { ok: false; reason: string };
+export type RestoreResult = Result<void>;
 
 export class RunCache {
   constructor(readonly dir: string) {}
@@ -42,7 +44,7 @@ export class RunCache {
 
   async get(fingerprint: string): Promise<RunRecord | undefined> {
     const found = await this.inspect(fingerprint);
-    return found.state === 'ok' ? found.record : undefined; // a torn or edited record is as good as none
+    return found.ok ? found.value : undefined; // a torn or edited record is as good as none
   }
 
   /**
@@ -58,49 +60,54 @@ export class RunCache {
     }
   }
 
-  /** The record of `fingerprint`, or why there is none usable (status names a corrupt one). */
-  async inspect(fingerprint: string): Promise<{ state: 'none' } | { state: 'corrupt'; reason: string } | { state: 'ok'; record: RunRecord }> {
+  /**
+   * The record of `fingerprint` (undefined when there is none), or why the one there cannot be
+   * used (status names a corrupt one).
+   */
+  async inspect(fingerprint: string): Promise<Result<RunRecord | undefined>> {
+    const shown = path.relative(process.cwd(), this.runPath(fingerprint));
     let text: string;
     try {
       text = await readFile(this.runPath(fingerprint), 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'none' };
+      if (isErrno(e, 'ENOENT')) return succeed(undefined);
       // Unreadable (permissions, I/O): a record that exists but cannot be used, said as such.
-      return { state: 'corrupt', reason: `record ${path.relative(process.cwd(), this.runPath(fingerprint))} cannot be read (${(e as Error).message})` };
+      return fail(`record ${shown} cannot be read (${(e as Error).message})`);
     }
-    const shown = path.relative(process.cwd(), this.runPath(fingerprint));
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
-      return { state: 'corrupt', reason: `record ${shown} is not valid JSON` };
+      return fail(`record ${shown} is not valid JSON`);
     }
     const parsed = RunRecordSchema.safeParse(raw);
-    return parsed.success ? { state: 'ok', record: parsed.data } : { state: 'corrupt', reason: `record ${shown} has an unknown layout` };
+    return parsed.success ? succeed(parsed.data) : fail(`record ${shown} has an unknown layout`);
   }
 
   /**
-   * Why `record` could not be restored for `outs` (a missing, truncated or altered object), or
-   * undefined when every object it needs is present and matches its address. Reads the objects:
-   * status uses it only for stale instances it is about to call restorable.
+   * Whether `record` can restore `outs`: fails with why not (a missing, unreadable, truncated or
+   * altered object) unless every object it needs is present and matches its address. Reads the
+   * objects: status uses it only for stale instances it is about to call restorable.
    */
-  async verify(record: RunRecord, outs: string[]): Promise<string | undefined> {
+  async verify(record: RunRecord, outs: string[]): Promise<Result<void>> {
     for (const out of outs) {
       const rec = record.outs[out];
-      if (!rec) return `record lacks ${out}`;
+      if (!rec) return fail(`record lacks ${out}`);
       const files = rec.type === 'file' ? [{ path: '', hash: rec.hash }] : rec.files;
       for (const f of files) {
         const src = this.objectPath(f.hash);
+        const shown = `object ${path.relative(process.cwd(), src)} (${f.path ? `${out}/${f.path}` : out})`;
         const h = createHash('sha256');
         try {
           for await (const c of createReadStream(src)) h.update(c as Buffer);
-        } catch {
-          return `object ${path.relative(process.cwd(), src)} (${f.path ? `${out}/${f.path}` : out}) is missing`;
+        } catch (e) {
+          if (isErrno(e, 'ENOENT')) return fail(`${shown} is missing`);
+          return fail(`${shown} cannot be read (${(e as Error).message})`);
         }
-        if (h.digest('hex') !== f.hash) return `object ${path.relative(process.cwd(), src)} (${f.path ? `${out}/${f.path}` : out}) is corrupt`;
+        if (h.digest('hex') !== f.hash) return fail(`${shown} is corrupt`);
       }
     }
-    return undefined;
+    return succeed(undefined);
   }
 
   /**
@@ -110,17 +117,17 @@ export class RunCache {
   async apply(record: RunRecord, targets: Map<string, string>): Promise<RestoreResult> {
     for (const [out, target] of targets) {
       const rec = record.outs[out];
-      if (!rec) return { ok: false, reason: `cache record lacks ${out}` };
+      if (!rec) return fail(`cache record lacks ${out}`);
       const files = rec.type === 'file' ? [{ path: '', hash: rec.hash }] : rec.files;
       if (rec.type === 'dir') await mkdir(target, { recursive: true });
       for (const f of files) {
         const dest = f.path ? path.join(target, f.path) : target;
         await mkdir(path.dirname(dest), { recursive: true });
-        const ok = await this.copyVerified(f.hash, dest);
-        if (!ok) return { ok: false, reason: `cache object for ${f.path ? `${out}/${f.path}` : out} is missing or corrupt` };
+        const copied = await this.copyVerified(f.hash, dest);
+        if (!copied.ok) return fail(`cache object for ${f.path ? `${out}/${f.path}` : out} ${copied.problems[0]!.message}`);
       }
     }
-    return { ok: true };
+    return succeed(undefined);
   }
 
   /** Stores outs (already in place, described by `outs`) and the record for `fingerprint`. */
@@ -143,21 +150,14 @@ export class RunCache {
     try {
       await access(dest);
       return; // content-addressed: already there
-    } catch {
-      // store it
-    }
-    await mkdir(path.dirname(dest), { recursive: true });
-    const tmp = `${dest}.${process.pid}.tmp`;
-    try {
-      await copyFile(src, tmp, constants.COPYFILE_FICLONE);
-      await rename(tmp, dest);
     } catch (e) {
-      await rm(tmp, { force: true }); // a partial copy (full disk) would hold its space forever
-      throw e;
+      if (!isErrno(e, 'ENOENT')) throw e; // store it, unless it is there but out of reach
     }
+    await replaceAtomically(dest, (tmp) => copyFile(src, tmp, constants.COPYFILE_FICLONE));
   }
 
-  private async copyVerified(hash: string, dest: string): Promise<boolean> {
+  /** Copies object `hash` to `dest`, hashing it on the way; deletes it when it turns out corrupt. */
+  private async copyVerified(hash: string, dest: string): Promise<Result<void>> {
     const src = this.objectPath(hash);
     const h = createHash('sha256');
     try {
@@ -171,15 +171,17 @@ export class RunCache {
         },
         createWriteStream(dest),
       );
-    } catch {
-      return false;
+    } catch (e) {
+      // Only an object that is not there is missing; any other error says what it is.
+      if (isErrno(e, 'ENOENT') && e.path === src) return fail('is missing');
+      return fail(`cannot be copied (${(e as Error).message})`);
     }
     if (h.digest('hex') !== hash) {
       await rm(src, { force: true });
       await rm(dest, { force: true });
-      return false;
+      return fail('is corrupt');
     }
-    return true;
+    return succeed(undefined);
   }
 
   /** Dates a record as just used, so `gc --keep-days` keeps what restores still rely on. */
@@ -209,9 +211,10 @@ export class RunCache {
     };
     const referenced = new Set<string>();
     const runsDir = path.join(this.dir, 'runs');
-    for (const name of await readdir(runsDir).catch(() => [] as string[])) {
+    // Only "not there" is empty: a runs/ out of reach must not make every object unreferenced.
+    for (const name of await unlessMissing(readdir(runsDir), [] as string[])) {
       const file = path.join(runsDir, name);
-      const st = await stat(file).catch(() => undefined);
+      const st = await unlessMissing(stat(file), undefined);
       if (!st?.isFile()) continue;
       if (name.endsWith('.tmp')) {
         if (now - st.mtimeMs > GRACE_MS) await removePartial(file, st.size);
@@ -220,9 +223,9 @@ export class RunCache {
       const fingerprint = name.replace(/\.json$/, '');
       const wanted = opts.keep.has(fingerprint) || now - st.mtimeMs <= opts.keepDays * DAY_MS;
       const found = wanted ? await this.inspect(fingerprint) : undefined;
-      if (found?.state === 'ok') {
+      if (found?.ok && found.value) {
         report.records.kept++;
-        for (const rec of Object.values(found.record.outs)) {
+        for (const rec of Object.values(found.value.outs)) {
           if (rec.type === 'file') referenced.add(rec.hash);
           else for (const f of rec.files) referenced.add(f.hash);
         }
@@ -232,11 +235,11 @@ export class RunCache {
       }
     }
     const filesDir = path.join(this.dir, 'files');
-    for (const prefix of await readdir(filesDir).catch(() => [] as string[])) {
+    for (const prefix of await unlessMissing(readdir(filesDir), [] as string[])) {
       const sub = path.join(filesDir, prefix);
-      for (const name of await readdir(sub).catch(() => [] as string[])) {
+      for (const name of await unlessMissing(readdir(sub), [] as string[])) {
         const file = path.join(sub, name);
-        const st = await stat(file).catch(() => undefined);
+        const st = await unlessMissing(stat(file), undefined);
         if (!st?.isFile()) continue;
         const young = now - st.mtimeMs <= GRACE_MS;
         if (name.endsWith('.tmp')) {

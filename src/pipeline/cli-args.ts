@@ -85,10 +85,10 @@ const DELEGATED = ['exp show', 'metrics diff', 'params diff', 'plots diff', 'ver
 /** `delegated`: the usage lines and help paragraphs of the delegated commands. */
 export function usage(delegatedUsage: string[] = [], delegatedHelp: string[] = []): string {
   const flag = (name: OptionName): string => {
-    const o = OPTIONS[name];
-    const short = 'short' in o ? `-${o.short}|` : '';
-    const value = o.type === 'string' ? ` ${VALUE_NAMES[name] ?? 'N'}` : '';
-    return `[${short}--${name}${value}]${'multiple' in o ? '...' : ''}`;
+    const option = OPTIONS[name];
+    const short = 'short' in option ? `-${option.short}|` : '';
+    const value = option.type === 'string' ? ` ${VALUE_NAMES[name] ?? 'N'}` : '';
+    return `[${short}--${name}${value}]${'multiple' in option ? '...' : ''}`;
   };
   const lines = ['usage:'];
   for (const [name, spec] of Object.entries(COMMANDS)) {
@@ -97,7 +97,7 @@ export function usage(delegatedUsage: string[] = [], delegatedHelp: string[] = [
   lines.push(...delegatedUsage, '  pipeline --version', '', 'commands:');
   for (const [name, spec] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${spec.summary}`);
   lines.push('', 'options:');
-  for (const [name, o] of Object.entries(OPTIONS)) lines.push(`  --${name.padEnd(10)} ${o.help}`);
+  for (const [name, option] of Object.entries(OPTIONS)) lines.push(`  --${name.padEnd(10)} ${option.help}`);
   lines.push('', 'A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.');
   for (const help of delegatedHelp) lines.push('', help);
   return lines.join('\n');

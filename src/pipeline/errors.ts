@@ -12,6 +12,32 @@ export interface Problem {
   message: string;
 }
 
+/**
+ * The one shape of an expected failure as a value (a file that cannot be parsed, a cache entry
+ * that cannot be used): the value, or the located problems that stopped it. Only bugs throw;
+ * a UserError carries the same problems to the CLI.
+ */
+export type Result<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+export function succeed<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+/** A failed Result from one problem (a bare message when it has no place in a file) or several. */
+export function fail(problems: Problem | Problem[] | string): { ok: false; problems: Problem[] } {
+  return { ok: false, problems: typeof problems === 'string' ? [{ message: problems }] : Array.isArray(problems) ? problems : [problems] };
+}
+
+/** The problems of a failed Result on one line each, as the CLI prints them. */
+export function formatProblems(problems: Problem[]): string {
+  return problems.map(formatProblem).join('\n');
+}
+
+/** Whether `e` is a file system error with one of these codes (ENOENT: "not there"). */
+export function isErrno(e: unknown, ...codes: string[]): e is NodeJS.ErrnoException {
+  return e instanceof Error && codes.includes((e as NodeJS.ErrnoException).code ?? '');
+}
+
 export function formatProblem(p: Problem): string {
   const where = p.location ? `${p.location.file}:${p.location.line}:${p.location.column}: ` : '';
   const field = p.field ? `${p.field}: ` : '';
@@ -26,7 +52,7 @@ export class UserError extends Error {
   readonly problems: Problem[];
   constructor(problems: Problem[] | string) {
     const list = typeof problems === 'string' ? [{ message: problems }] : problems;
-    super(list.map(formatProblem).join('\n'));
+    super(formatProblems(list));
     this.name = 'UserError';
     this.problems = list;
   }

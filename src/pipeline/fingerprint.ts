@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, type Stats } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { codeDigest } from './code-digest.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
+import { walk } from './fs-walk.ts';
 
 export interface PathHash {
   hash: string;
@@ -132,19 +133,12 @@ export class Hasher {
   /** Lists a directory's files as (relative path, hash, size), sorted: the cache stores dirs this way. */
   async listDir(abs: string): Promise<DirListing> {
     const out: DirListing = [];
-    const walk = async (dir: string, prefix: string): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true });
-      for (const e of entries) {
-        const childAbs = path.join(dir, e.name);
-        const childRel = prefix ? `${prefix}/${e.name}` : e.name;
-        if (e.isDirectory()) await walk(childAbs, childRel);
-        else {
-          const st = await lstat(childAbs);
-          out.push({ path: childRel, hash: await this.hashFileAt(childAbs, st), size: st.size });
-        }
-      }
-    };
-    await walk(abs, '');
+    for await (const { rel, entry } of walk(abs)) {
+      if (entry.isDirectory()) continue;
+      const file = path.join(abs, rel);
+      const st = await lstat(file);
+      out.push({ path: rel, hash: await this.hashFileAt(file, st), size: st.size });
+    }
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 

@@ -9,6 +9,8 @@ import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { canonicalize, sha256 } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
+import { isMissing } from './fs-missing.ts';
+import { UserError } from './errors.ts';
 import { stateDirs } from './state-dirs.ts';
 
 export const LOCK_FILE = 'pipeline.lock';
@@ -64,8 +66,10 @@ export class Lock {
     let text: string;
     try {
       text = await readFile(lock.file, 'utf8');
-    } catch {
-      return lock; // no lock yet: everything is stale
+    } catch (e) {
+      if (isMissing(e)) return lock; // no lock yet: everything is stale
+      // Out of reach is not absent: treating it so would re-run everything and overwrite it.
+      throw new UserError(`${LOCK_FILE} cannot be read: ${(e as Error).message}`);
     }
     const digest = sha256(text);
     try {
@@ -84,23 +88,22 @@ export class Lock {
   }
 
   private parse(text: string): void {
-    const lock = this;
     let raw: unknown;
     try {
       raw = parse(text);
     } catch (e) {
-      lock.problems.push(`${LOCK_FILE} is not valid YAML (${(e as Error).message.split('\n')[0]}): every stage is treated as never run`);
+      this.problems.push(`${LOCK_FILE} is not valid YAML (${(e as Error).message.split('\n')[0]}): every stage is treated as never run`);
       return;
     }
     const file = LockFileSchema.safeParse(raw ?? { schema: 1 });
     if (!file.success) {
-      lock.problems.push(`${LOCK_FILE} has an unknown layout: every stage is treated as never run`);
+      this.problems.push(`${LOCK_FILE} has an unknown layout: every stage is treated as never run`);
       return;
     }
     for (const [id, value] of Object.entries(file.data.stages)) {
       const entry = LockEntrySchema.safeParse(value);
-      if (entry.success) lock.entries.set(id, entry.data);
-      else lock.problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message}): it is treated as never run`);
+      if (entry.success) this.entries.set(id, entry.data);
+      else this.problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message}): it is treated as never run`);
     }
   }
 

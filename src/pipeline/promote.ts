@@ -5,6 +5,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { unlessMissing } from './fs-missing.ts';
 
 export async function moveIntoPlace(root: string, trashDir: string, outs: Array<{ declared: string; temp: string }>): Promise<void> {
   await mkdir(trashDir, { recursive: true });
@@ -27,11 +28,7 @@ export async function moveIntoPlace(root: string, trashDir: string, outs: Array<
 export async function missingOuts(outs: Array<{ declared: string; temp: string }>): Promise<string[]> {
   const missing: string[] = [];
   for (const o of outs) {
-    try {
-      await stat(o.temp);
-    } catch {
-      missing.push(o.declared);
-    }
+    if (!(await unlessMissing(stat(o.temp), undefined))) missing.push(o.declared);
   }
   return missing;
 }

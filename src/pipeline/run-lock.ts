@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from './errors.ts';
+import { isMissing, unlessMissing } from './fs-missing.ts';
 
 interface Holder {
   pid: number;
@@ -83,8 +84,9 @@ async function removeIfStill(file: string, stale: Holder | undefined): Promise<b
   const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
   try {
     await rename(file, aside);
-  } catch {
-    return false; // someone else moved it: retry from the top
+  } catch (e) {
+    if (isMissing(e)) return false; // someone else moved it: retry from the top
+    throw e;
   }
   const moved = await readHolder(aside);
   if (moved && (moved.pid !== stale?.pid || moved.started_at !== stale?.started_at)) {
@@ -96,9 +98,12 @@ async function removeIfStill(file: string, stale: Holder | undefined): Promise<b
   return true;
 }
 
+/** The holder a lock file names; undefined when it is gone or torn (a holder killed mid-write). */
 async function readHolder(file: string): Promise<Holder | undefined> {
+  const text = await unlessMissing(readFile(file, 'utf8'), undefined);
+  if (text === undefined) return undefined;
   try {
-    const h = JSON.parse(await readFile(file, 'utf8')) as Holder;
+    const h = JSON.parse(text) as Holder;
     return typeof h.pid === 'number' ? h : undefined;
   } catch {
     return undefined;

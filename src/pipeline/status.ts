@@ -5,6 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { RunCache } from './cache.ts';
+import { formatProblems } from './errors.ts';
 import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
@@ -88,19 +89,21 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
   // Restorable only from a verified entry: a corrupt one is named, and the instance will re-run.
   const cachedRuns = await cache.fingerprints();
   await Promise.all(
-    instances.map((s, i) =>
+    instances.flatMap((s, i) =>
       s.state !== 'stale' || !cachedRuns.has(observed[i]!.fingerprint)
-        ? undefined
-        : limit(async () => {
-            const found = await cache.inspect(observed[i]!.fingerprint);
-            const problem = found.state === 'corrupt' ? found.reason : found.state === 'ok' ? await cache.verify(found.record, chosen[i]!.outs) : undefined;
-            if (problem) {
-              const cause: StaleReason = { kind: 'run-cache', problem };
-              s.causes.push(cause);
-              s.reasons.push(describeReason(cause));
-            }
-            s.restorable = found.state === 'ok' && !problem;
-          }),
+        ? []
+        : [
+            limit(async () => {
+              const found = await cache.inspect(observed[i]!.fingerprint);
+              const usable = !found.ok ? found : found.value ? await cache.verify(found.value, chosen[i]!.outs) : undefined;
+              if (usable && !usable.ok) {
+                const cause: StaleReason = { kind: 'run-cache', problem: formatProblems(usable.problems) };
+                s.causes.push(cause);
+                s.reasons.push(describeReason(cause));
+              }
+              s.restorable = usable?.ok === true;
+            }),
+          ],
     ),
   );
   await hasher.save();

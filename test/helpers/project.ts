@@ -1,72 +1,18 @@
 /**
  * A throwaway pipeline project for engine tests: a temp directory with pipeline.yaml, configs and
- * toy stage modules, run through the real CLI in a real child process (and its stages in theirs).
+ * the toy stage modules of fixtures/, run through the real CLI in a real child process (and its
+ * stages in theirs).
  */
 import { cp, mkdtemp, mkdir, readFile, rm, symlink, writeFile, appendFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { parse } from 'yaml';
+import { Gate } from '../../fixtures/gate.ts';
+import { CLI, REPO } from '../../fixtures/repo.ts';
+import { createToyProject, toyProjectDir } from '../../fixtures/toy-project.ts';
 
-export const REPO = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = path.join(REPO, 'bin/pipeline.js');
-
-/** A toy stage: writes its params and the content of its deps to each out; counts its calls. */
-export const TOY_STAGE = `
-import { appendFile, mkdir, readFile, writeFile, readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { z } from 'zod';
-import { helper } from '../lib/helper.ts';
-
-async function readAll(p: string): Promise<string> {
-  const st = await stat(p);
-  if (!st.isDirectory()) return readFile(p, 'utf8');
-  const names = (await readdir(p)).sort();
-  return (await Promise.all(names.map((n) => readAll(path.join(p, n))))).join('|');
-}
-
-export default {
-  description: 'toy stage',
-  params: z.object({}).passthrough(),
-  async run(ctx: any) {
-    await mkdir(path.join(ctx.root, '.calls'), { recursive: true });
-    await appendFile(path.join(ctx.root, '.calls', ctx.instance ? 'x@' + ctx.instance : path.basename(ctx.outs[0])), 'x\\n');
-    // Params are nested by config key ({ first: { v: 1 } }); the toy reads them flat.
-    const p = Object.assign({}, ...Object.values(ctx.params as object)) as any;
-    if (p.fail === 'throw') throw new Error('toy failure');
-    const inputs = await Promise.all(ctx.deps.map(readAll));
-    const sleep = Number(p.sleep_ms ?? 0);
-    for (let i = 0; i < ctx.outs.length; i++) {
-      const body = helper(JSON.stringify(p)) + ' <- ' + inputs.join(',');
-      if (ctx.outs[i].endsWith('/')) continue;
-      if (path.extname(ctx.outs[i]) === '') {
-        await mkdir(ctx.outs[i], { recursive: true });
-        await writeFile(path.join(ctx.outs[i], 'part-a'), body);
-        await writeFile(path.join(ctx.outs[i], 'part-b'), String(i));
-      } else {
-        await writeFile(ctx.outs[i], body.slice(0, Math.ceil(body.length / 2)));
-        if (sleep) { ctx.progress({ step: 'sleeping', current: 0, total: sleep }); await new Promise((r) => setTimeout(r, sleep)); }
-        await appendFile(ctx.outs[i], body.slice(Math.ceil(body.length / 2)));
-      }
-    }
-    if (p.fail === 'user') { const { UserError } = await import(${JSON.stringify(path.join(REPO, 'src/pipeline/errors.ts'))}); throw new UserError('toy user error'); }
-  },
-};
-`;
-
-/** The toy stage fanned out: one instance per entry of the `items` config mapping. */
-export const TOY_MATRIX_STAGE = `
-import { z } from 'zod';
-import toy from './toy.ts';
-export default {
-  ...toy,
-  matrix: {
-    input: z.object({ items: z.record(z.string(), z.unknown()) }),
-    instances: (input: { items: Record<string, unknown> }) => Object.entries(input.items).map(([id, v]) => ({ id, params: { item: v } })),
-  },
-};
-`;
+export { CLI, REPO } from '../../fixtures/repo.ts';
 
 export interface CliResult {
   code: number;
@@ -75,17 +21,15 @@ export interface CliResult {
 }
 
 export class Project {
-  private constructor(readonly root: string) {}
+  private readonly gates: Gate[] = [];
+
+  /** `dir`: the temp folder to remove on dispose (the root itself, or the folder around it). */
+  private constructor(readonly root: string, private readonly dir: string = root) {}
 
   /** `parent`: where the temp project lives (a small tmpfs, for full-disk tests). */
   static async create(files: Record<string, string>, parent = tmpdir()): Promise<Project> {
-    const root = await mkdtemp(path.join(parent, 'pipeline-test-'));
-    await symlink(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
-    const p = new Project(root);
-    await p.write('package.json', JSON.stringify({ type: 'module' }));
-    await p.write('stages/toy.ts', TOY_STAGE);
-    await p.write('stages/toy-matrix.ts', TOY_MATRIX_STAGE);
-    await p.write('lib/helper.ts', "export const helper = (s: string): string => s;\n");
+    const root = await createToyProject('pipeline-test-', parent);
+    const p = new Project(root, toyProjectDir(root));
     for (const [rel, text] of Object.entries(files)) await p.write(rel, text);
     return p;
   }
@@ -163,8 +107,16 @@ export class Project {
     return parse(await this.read('pipeline.lock')) as never;
   }
 
+  /** Listens at gate `name`, where toy runs with `gate: name` in their params stop (fixtures/gate.ts). */
+  async gate(name: string): Promise<Gate> {
+    const g = await Gate.open(this.root, name);
+    this.gates.push(g);
+    return g;
+  }
+
   async dispose(): Promise<void> {
-    await rm(this.root, { recursive: true, force: true });
+    for (const g of this.gates.splice(0)) await g.close();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
 

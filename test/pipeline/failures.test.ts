@@ -56,14 +56,11 @@ describe('failures', () => {
   });
 
   it('a run killed with SIGKILL mid-stage recovers, and every recorded output matches its hash', async () => {
-    const p = await project({ 'configs/second.yaml': 'v: 1\nsleep_ms: 4000\n' });
+    const p = await project({ 'configs/second.yaml': 'v: 1\ngate: second\n' });
+    const gate = await p.gate('second');
     const child = p.start(['run']);
-    // Wait until the second stage has started writing, then kill the runner and its stage.
-    for (let i = 0; i < 200; i++) {
-      const tmp = await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => []);
-      if (tmp.some((d) => d.startsWith('second'))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Kill the runner and its stage once the second stage is halfway through writing.
+    await gate.reached();
     process.kill(child.pid!, 'SIGKILL');
     await child;
     // The orphaned stage process notices its runner is gone and exits; its output never lands.
@@ -79,15 +76,14 @@ describe('failures', () => {
   });
 
   it('a second run while one is running is refused, naming the holder', async () => {
-    const p = await project({ 'configs/first.yaml': 'v: 1\nsleep_ms: 3000\n' });
+    const p = await project({ 'configs/first.yaml': 'v: 1\ngate: first\n' });
+    const gate = await p.gate('first');
     const first = p.start(['run']);
-    for (let i = 0; i < 100; i++) {
-      if (await stat(path.join(p.root, '.pipeline/run.lock')).catch(() => undefined)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await gate.reached();
     const second = await p.cli('run');
     assert.equal(second.code, 2);
     assert.match(second.stderr, new RegExp(`another pipeline run is in progress in this project \\(pid ${first.pid}, started `));
+    gate.release();
     const done = await first;
     assert.equal(done.exitCode, 0);
   });
@@ -102,13 +98,10 @@ describe('failures', () => {
   });
 
   it('Ctrl-C (SIGINT) stops the running stage and exits 130 without recording it', async () => {
-    const p = await project({ 'configs/first.yaml': 'v: 1\nsleep_ms: 4000\n' });
+    const p = await project({ 'configs/first.yaml': 'v: 1\ngate: first\n' });
+    const gate = await p.gate('first');
     const child = p.start(['run']);
-    for (let i = 0; i < 200; i++) {
-      const tmp = await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => []);
-      if (tmp.some((d) => d.startsWith('first'))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await gate.reached();
     child.kill('SIGINT');
     const r = await child;
     assert.equal(r.exitCode, 130);
@@ -124,15 +117,12 @@ describe('failures', () => {
   it('Ctrl-C starts none of the instances still waiting for a slot', async () => {
     const p = await Project.create({
       'pipeline.yaml': 'stages:\n  train:\n    module: stages/toy-matrix.ts\n    foreach: [items]\n    outs:\n      - out/${id}.txt\n',
-      ...Object.fromEntries(['a', 'b', 'c'].map((id) => [`configs/items/${id}.yaml`, 'sleep_ms: 4000\n'])),
+      ...Object.fromEntries(['a', 'b', 'c'].map((id) => [`configs/items/${id}.yaml`, 'gate: items\n'])),
     });
     projects.push(p);
+    const gate = await p.gate('items');
     const child = p.start(['run', '--jobs', '1']);
-    for (let i = 0; i < 200; i++) {
-      const tmp = await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => []);
-      if (tmp.length > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await gate.reached();
     child.kill('SIGINT');
     const r = await child;
     assert.equal(r.exitCode, 130, String(r.stderr));

@@ -1,5 +1,6 @@
 /** With fewer slots than ready instances, the longest (by its last recorded time) starts first. */
 import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { Project } from '../helpers/project.ts';
@@ -59,6 +60,22 @@ describe('scheduling', { concurrency: false }, () => {
   });
 });
 
+/** Resolves with what `stream` printed once it matches `re`; fails after a minute without. */
+function printed(stream: Readable, re: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`not printed: ${re}\n${text}`)), 60_000);
+    const onData = (chunk: Buffer): void => {
+      text += String(chunk);
+      if (!re.test(text)) return;
+      stream.off('data', onData);
+      clearTimeout(timer);
+      resolve(text);
+    };
+    stream.on('data', onData);
+  });
+}
+
 describe('fresh instances and free slots', () => {
   it('reports an up-to-date instance at once, without waiting for a slot a long stage holds', async () => {
     const p = await Project.create({
@@ -83,14 +100,18 @@ stages:
       lock.stages.slow!.run.seconds = 100;
       lock.stages.quick!.run.seconds = 1;
       await p.write('pipeline.lock', stringify(lock));
-      await p.write('configs/slow.yaml', 'v: 2\nsleep_ms: 3000\n');
-      const r = await p.run('--jobs', '1');
-      assert.equal(r.code, 0, r.stderr);
-      const lines = r.stdout.split('\n');
-      const quick = lines.findIndex((l) => /^✔ quick: up to date$/.test(l));
-      const slow = lines.findIndex((l) => /^✔ slow: ran in /.test(l));
-      assert.ok(quick >= 0 && slow >= 0, r.stdout);
-      assert.ok(quick < slow, `the fresh instance is reported before the slow one finishes:\n${r.stdout}`);
+      await p.write('configs/slow.yaml', 'v: 2\ngate: slow\n');
+      const gate = await p.gate('slow');
+      const run = p.start(['run', '--jobs', '1']);
+      const quickReported = printed(run.stdout!, /^✔ quick: up to date$/m);
+      // The slow instance holds the only slot at the gate: the fresh one is reported meanwhile.
+      await gate.reached();
+      const seen = await quickReported;
+      assert.doesNotMatch(seen, /^✔ slow: /m);
+      gate.release();
+      const r = await run;
+      assert.equal(r.exitCode, 0, String(r.stderr));
+      assert.match(String(r.stdout), /^✔ slow: ran in /m);
     } finally {
       await p.dispose();
     }

@@ -5,7 +5,7 @@
  * see only the plain reporter.
  */
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -42,7 +42,8 @@ describe('a run on a terminal', () => {
     projects.push(p);
     assert.equal((await p.run()).code, 0);
     const firstBefore = await p.read('out/first.txt');
-    await p.write('configs/first.yaml', 'v: 2\nsleep_ms: 8000\n');
+    await p.write('configs/first.yaml', 'v: 2\ngate: first\n');
+    const gate = await p.gate('first');
 
     const child = execa('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run`, '/dev/null'], {
       cwd: p.root,
@@ -50,13 +51,7 @@ describe('a run on a terminal', () => {
       // CI set would select the plain reporter even on a terminal.
       env: { CI: '', TERM: 'xterm-256color', COLUMNS: '120' },
     });
-    let started = false;
-    for (let i = 0; i < 300 && !started; i++) {
-      const tmp = await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => []);
-      started = tmp.some((d) => d.startsWith('first'));
-      if (!started) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(started, 'the slow stage started');
+    await gate.reached();
     child.stdin!.write('\x03');
     const r = await child;
     const out = stripAnsi(String(r.stdout));
@@ -65,6 +60,7 @@ describe('a run on a terminal', () => {
     assert.doesNotMatch(out, /zero.*fail/i, 'an up-to-date instance is not marked failed');
     await assert.rejects(stat(path.join(p.root, '.pipeline/run.lock')), 'the run lock is released');
     assert.equal(await p.read('out/first.txt'), firstBefore, 'the interrupted stage replaced nothing');
+    gate.release();
     const again = await p.run();
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /took over the run lock/);

@@ -4,12 +4,13 @@
  * exactly one takes it over. Repeated, since a race shows itself only sometimes.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { killGroup, sleep } from '../helpers/chaos.ts';
+import type { Gate } from '../../fixtures/gate.ts';
+import { killGroup } from '../helpers/chaos.ts';
 import { assertLockMatchesDisk } from '../helpers/lock-check.ts';
 import { Project } from '../helpers/project.ts';
 
@@ -28,9 +29,15 @@ stages:
 `;
 const REFUSAL = /another pipeline run is in progress in this project \(pid (\d+), started [^)]+\); wait for it to finish or stop it/;
 
-/** Starts two runs back to back (the same event-loop turn) and sorts out winner and loser. */
-async function race(p: Project): Promise<{ winner: { pid: number; stderr: string }; loser: { pid: number; stderr: string; code: number } }> {
+/**
+ * Starts two runs back to back (the same event-loop turn) and sorts out winner and loser. The
+ * winner's stage waits at `gate` until the loser has exited, so the two always overlap.
+ */
+async function race(p: Project, gate: Gate): Promise<{ winner: { pid: number; stderr: string }; loser: { pid: number; stderr: string; code: number } }> {
   const runs = [p.start(['run']), p.start(['run'])];
+  // The loser exits at once; the winner cannot before the release. (Two at the gate: both ran.)
+  await Promise.race([...runs, gate.reached(2)]);
+  gate.release();
   const done = await Promise.all(runs);
   const codes = done.map((r) => r.exitCode);
   const detail = done.map((r, i) => `run ${i} (pid ${runs[i]!.pid}) exit ${r.exitCode}\n${String(r.stderr)}`).join('\n');
@@ -48,7 +55,7 @@ describe('concurrency', () => {
     for (const p of projects) await p.dispose();
   });
   const project = async (): Promise<Project> => {
-    const p = await Project.create({ 'pipeline.yaml': PIPELINE, 'configs/a.yaml': 'v: 0\nsleep_ms: 2500\n', 'configs/b.yaml': 'v: 1\n' });
+    const p = await Project.create({ 'pipeline.yaml': PIPELINE, 'configs/a.yaml': 'v: 0\n', 'configs/b.yaml': 'v: 1\n' });
     projects.push(p);
     return p;
   };
@@ -56,9 +63,9 @@ describe('concurrency', () => {
   it(`two runs started together: one runs, the other refuses naming it (${ROUNDS} rounds)`, { timeout: 10 * 60_000 }, async () => {
     const p = await project();
     for (let round = 1; round <= ROUNDS; round++) {
-      await p.write('configs/a.yaml', `v: ${round}\nsleep_ms: 2500\n`);
+      await p.write('configs/a.yaml', `v: ${round}\ngate: race${round}\n`);
       const before = (await p.calls())['a.txt'] ?? 0;
-      const { winner, loser } = await race(p);
+      const { winner, loser } = await race(p, await p.gate(`race${round}`));
       assert.match(loser.stderr, REFUSAL);
       assert.equal(Number(REFUSAL.exec(loser.stderr)![1]), winner.pid, 'the refusal names the run that holds the lock');
       assert.doesNotMatch(loser.stderr, /^\s+at /m, 'no stack trace');
@@ -71,17 +78,16 @@ describe('concurrency', () => {
   it(`a stale run lock of a SIGKILLed run, raced by two runs: exactly one takes it over (${ROUNDS} rounds)`, { timeout: 10 * 60_000 }, async () => {
     const p = await project();
     for (let round = 1; round <= ROUNDS; round++) {
-      await p.write('configs/a.yaml', `v: ${round}\nsleep_ms: 2500\n`);
-      // A real stale lock: a run killed (with its stage) while the stage sleeps.
+      await p.write('configs/a.yaml', `v: ${round}\ngate: killed${round}\n`);
+      // A real stale lock: a run killed (with its stage) while the stage waits at a gate.
+      const held = await p.gate(`killed${round}`);
       const killed = p.start(['run'], { detached: true });
-      for (let i = 0; i < 300; i++) {
-        if ((await readdir(path.join(p.root, '.pipeline/tmp')).catch(() => [])).length > 0) break;
-        await sleep(50);
-      }
+      await held.reached();
       assert.ok(killGroup(killed.pid!));
       await killed;
+      await p.write('configs/a.yaml', `v: ${round}\ngate: race${round}\n`);
       const before = (await p.calls())['a.txt'] ?? 0;
-      const { winner, loser } = await race(p);
+      const { winner, loser } = await race(p, await p.gate(`race${round}`));
       // Either racer may be the one that removes the stale lock; if the loser did, the winner just
       // found no lock. What matters: one ran, the other refused naming it.
       const tookOver = new RegExp(`took over the run lock of pid ${killed.pid} `).test(winner.stderr);

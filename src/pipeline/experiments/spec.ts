@@ -64,8 +64,9 @@ export async function loadExperimentsSpec(workspace: Revision): Promise<Experime
   const file = 'pipeline.yaml';
   const text = await workspace.read(file);
   if (text === undefined) throw new UserError([{ field: file, message: 'not found in the working tree (run this in a pipeline project)' }]);
-  const { yaml, problems } = parseYaml(file, text);
-  if (!yaml) throw new UserError(problems);
+  const parsedYaml = parseYaml(file, text);
+  if (!parsedYaml.ok) throw new UserError(parsedYaml.problems);
+  const yaml = parsedYaml.value;
   const raw = (yaml.value as Record<string, unknown> | undefined)?.experiments ?? {};
   const parsed = ExperimentsSpecSchema.safeParse(raw);
   if (!parsed.success) throw new UserError(zodProblems(parsed.error, yaml.locate, ['experiments']));

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { UserError, type Problem } from '../errors.ts';
 import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
-import { readYaml } from '../spec/yaml-file.ts';
+import { readYaml, readYamlIfPresent } from '../spec/yaml-file.ts';
 import { zodProblems } from '../spec/zod-problems.ts';
 import { LocalConfigSchema, parseRemoteUrl, RemotesSchema, REMOTE_NAME_RE, type RemoteLocation, type RemoteSpec, type Remotes } from './schema.ts';
 
@@ -33,12 +33,11 @@ export interface RemoteConfig {
 export async function readRemotesOf(root: string, scope: ConfigScope): Promise<Remotes> {
   const rel = scope === 'project' ? PIPELINE_FILE : LOCAL_CONFIG_FILE;
   const abs = path.join(root, rel);
-  const { yaml, problems } = await readYaml(abs, rel);
-  if (!yaml) {
-    // A machine without a local config is the normal case; an unreadable pipeline.yaml is not.
-    if (scope === 'local' && problems.every((p) => p.message.includes('ENOENT'))) return {};
-    throw new UserError(problems);
-  }
+  // A machine without a local config is the normal case; an unreadable pipeline.yaml is not.
+  const read = scope === 'local' ? await readYamlIfPresent(abs, rel) : await readYaml(abs, rel);
+  if (!read.ok) throw new UserError(read.problems);
+  const yaml = read.value;
+  if (!yaml) return {};
   if (scope === 'local') {
     const parsed = LocalConfigSchema.safeParse(yaml.value ?? {});
     if (!parsed.success) throw new UserError(zodProblems(parsed.error, yaml.locate));

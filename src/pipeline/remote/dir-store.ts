@@ -3,12 +3,12 @@
  * their keys, written to a temp file beside the final name and renamed, so a killed push leaves
  * at most a *.tmp that the next push ignores and overwrites.
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { replaceAtomically } from '../fs-atomic.ts';
 import { StoreError, type ListedObject, type RemoteStore } from './store.ts';
 
 export class DirStore implements RemoteStore {
@@ -51,15 +51,12 @@ export class DirStore implements RemoteStore {
 
   async put(key: string, body: Readable, _size: number, check: () => void): Promise<void> {
     await this.checkRoot();
-    const dest = this.abs(key);
-    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await mkdir(path.dirname(dest), { recursive: true });
-      await pipeline(body, createWriteStream(tmp));
-      check();
-      await rename(tmp, dest);
+      await replaceAtomically(this.abs(key), async (tmp) => {
+        await pipeline(body, createWriteStream(tmp));
+        check();
+      });
     } catch (e) {
-      await rm(tmp, { force: true });
       throw e instanceof StoreError || !(e as NodeJS.ErrnoException).code ? e : this.fail(e, `write ${key}`);
     }
   }

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RunCache, type RunRecord } from '../cache.ts';
 import { formatBytes, formatSeconds } from '../events.ts';
+import { formatProblems } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Lock, LockEntry } from '../lock.ts';
 import type { Plan } from '../plan.ts';
@@ -48,9 +49,9 @@ export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, sele
     for (const [out, rec] of Object.entries(w.record.outs)) {
       for (const f of outFiles(rec)) {
         if (!w.missing.includes(f.hash)) continue;
-        const o = objects.get(f.hash) ?? { size: f.size, neededBy: [] };
-        o.neededBy.push(`${w.id}: ${describeFile(out, f.path)}`);
-        objects.set(f.hash, o);
+        const object = objects.get(f.hash) ?? { size: f.size, neededBy: [] };
+        object.neededBy.push(`${w.id}: ${describeFile(out, f.path)}`);
+        objects.set(f.hash, object);
       }
     }
   }
@@ -102,7 +103,7 @@ export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched,
       // apply re-hashes every byte it copies out of the cache: nothing unverified reaches the workspace.
       const res = await cache.apply(record, new Map(targets.map((t) => [t.declared, t.temp])));
       if (!res.ok) {
-        problems.push(`${id}: ${res.reason}; not placed (run \`pipeline pull\` again to fetch it afresh)`);
+        problems.push(`${id}: ${formatProblems(res.problems)}; not placed (run \`pipeline pull\` again to fetch it afresh)`);
         continue;
       }
       await moveIntoPlace(plan.root, dirs.trash, targets);

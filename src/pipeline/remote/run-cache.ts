@@ -26,7 +26,7 @@ export function remoteRunLookup(open: () => Promise<RemoteStore>, cacheDir: stri
   let unavailable = false;
   let opened: Promise<RemoteStore> | undefined;
   const lookup = async (fingerprint: string, id: string, outs: string[], reporter: Reporter): Promise<void> => {
-    if (unavailable || (await cache.inspect(fingerprint)).state === 'ok') return;
+    if (unavailable || (await cache.get(fingerprint))) return;
     const log = (line: string): void => reporter.event({ type: 'log', id, line });
     const store = await (opened ??= open());
     try {

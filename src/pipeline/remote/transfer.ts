@@ -4,12 +4,11 @@
  * upload that read something else than its key names is taken back and a download is placed into
  * the local cache only when it hashes to its key.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { replaceAtomically } from '../fs-atomic.ts';
 import { StoreError, type RemoteStore } from './store.ts';
 
 /** Runs `fn` over `items`, at most `limit` at a time; the first error stops new starts and is thrown. */
@@ -116,28 +115,25 @@ export async function downloadVerified(store: RemoteStore, key: string, dest: st
   return withRetry(async () => {
     const body = await store.get(key);
     if (!body) return { state: 'missing' } as const;
-    await mkdir(path.dirname(dest), { recursive: true });
-    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     let got = 0;
     const m = meter((n) => {
       got += n;
       onBytes(n);
     });
+    let corrupt: string | undefined;
     try {
-      await pipeline(body, m, createWriteStream(tmp));
-      const d = m.digest();
-      if (d.hash !== hash) {
-        await rm(tmp, { force: true });
-        const why = size !== undefined && d.size !== size ? `truncated or padded: ${d.size} bytes where ${size} were recorded` : `its content hashes to ${d.hash.slice(0, 12)}…`;
-        return { state: 'corrupt', why } as const;
-      }
-      await rename(tmp, dest);
-      return { state: 'ok' } as const;
+      await replaceAtomically(dest, async (tmp) => {
+        await pipeline(body, m, createWriteStream(tmp));
+        const d = m.digest();
+        if (d.hash === hash) return true;
+        corrupt = size !== undefined && d.size !== size ? `truncated or padded: ${d.size} bytes where ${size} were recorded` : `its content hashes to ${d.hash.slice(0, 12)}…`;
+        return false;
+      });
     } catch (e) {
-      await rm(tmp, { force: true });
       onBytes(-got);
       throw asStoreError(e, key);
     }
+    return corrupt === undefined ? ({ state: 'ok' } as const) : ({ state: 'corrupt', why: corrupt } as const);
   });
 }
 

@@ -34,6 +34,8 @@ export function plainReporter(write: (line: string) => void = (l) => process.std
         case 'notice':
           err(`pipeline: ${e.line}`);
           break;
+        case 'queued':
+          break; // a plain log says when an instance starts, not when it joins the queue
         case 'finished':
           writeSummary(e, { out: write, err });
           break;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { isUserError, UserError, type Problem, type SourceLocation } from '../errors.ts';
+import { isMissing } from '../fs-missing.ts';
 import type { Plan, PlannedInstance } from '../plan.ts';
 import type { AnyStage } from '../stage.ts';
 import { ensureTypeScriptLoader } from '../typescript-loader.ts';
@@ -16,7 +17,7 @@ import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from 
 import { LOCK_FILE } from '../lock.ts';
 import { isInside } from '../project-paths.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
-import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
+import { readYaml, type KeyPath } from './yaml-file.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
 import { enabledStages } from './when.ts';
 import { fieldName, zodProblems } from './zod-problems.ts';
@@ -25,11 +26,12 @@ const INSTANCE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 export async function analyze(root: string, opts: ConfigOptions = {}): Promise<Plan> {
   const problems: Problem[] = [];
-  const { yaml: pipelineYaml, problems: parseProblems } = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
-  problems.push(...parseProblems);
+  const read = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
+  if (!read.ok) problems.push(...read.problems);
   const { tree, problems: configProblems } = await loadConfigTree(root, opts);
   problems.push(...configProblems);
-  if (!pipelineYaml) throw new UserError(problems);
+  if (!read.ok) throw new UserError(problems);
+  const pipelineYaml = read.value;
 
   const parsed = PipelineSpecSchema.safeParse(pipelineYaml.value ?? {});
   if (!parsed.success) throw new UserError([...problems, ...zodProblems(parsed.error, pipelineYaml.locate)]);
@@ -219,8 +221,8 @@ export async function loadStageModule(root: string, module: string): Promise<Any
   const abs = path.join(root, module);
   try {
     await access(abs);
-  } catch {
-    return `module ${module} does not exist`;
+  } catch (e) {
+    return isMissing(e) ? `module ${module} does not exist` : `module ${module} cannot be reached: ${(e as Error).message}`;
   }
   let mod: { default?: unknown };
   await ensureTypeScriptLoader();
@@ -419,11 +421,11 @@ async function linkDeps(root: string, instances: Located[], at: (p: KeyPath) => 
       if (producers.length === 0) {
         try {
           await access(path.join(root, dep));
-        } catch {
+        } catch (e) {
           problems.push({
             location: at(['stages', inst.origin.stage, 'deps', index]),
             field: fieldName(['stages', inst.origin.stage, 'deps', index]),
-            message: `"${dep}" does not exist and no stage writes it`,
+            message: isMissing(e) ? `"${dep}" does not exist and no stage writes it` : `"${dep}" cannot be reached: ${(e as Error).message}`,
           });
         }
       }

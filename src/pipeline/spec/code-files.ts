@@ -5,6 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isErrno } from '../errors.ts';
+import { isMissing } from '../fs-missing.ts';
 
 const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
 export const ENGINE_DIR = 'src/pipeline/';
@@ -34,8 +36,10 @@ async function readFirst(root: string, rel: string): Promise<{ rel: string; text
   for (const candidate of [rel, rel.replace(/\.js$/, '.ts')]) {
     try {
       return { rel: candidate, text: await readFile(path.join(root, candidate), 'utf8') };
-    } catch {
-      // try the next spelling
+    } catch (e) {
+      // Not there, or a folder (a resolver's business): try the next spelling. An unreadable
+      // file is an error: leaving it out would make the code fingerprint blind to it.
+      if (!isMissing(e) && !isErrno(e, 'EISDIR')) throw e;
     }
   }
   return undefined;

@@ -4,10 +4,10 @@
  * configs/profiles/, whose files are overlays deep-merged over the tree by --profile NAME.
  * --set key=value overrides win over both. Every value remembers where it came from.
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import type { Problem, SourceLocation } from '../errors.ts';
+import { walk } from '../fs-walk.ts';
 import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
 
 export const CONFIG_DIR = 'configs';
@@ -54,9 +54,12 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
       continue;
     }
     fileOfKey.set(keyPath.join('.'), rel);
-    const { yaml, problems: p } = await readYaml(path.join(root, rel), rel);
-    problems.push(...p);
-    if (!yaml) continue;
+    const read = await readYaml(path.join(root, rel), rel);
+    if (!read.ok) {
+      problems.push(...read.problems);
+      continue;
+    }
+    const yaml = read.value;
     mergeAt(value, keyPath, yaml.value ?? {});
     layers.push(fileLayer(keyPath, yaml));
   }
@@ -67,9 +70,10 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
     if (!available.includes(opts.profile)) {
       problems.push({ field: '--profile', message: `no profile "${opts.profile}" (${rel} does not exist; available: ${available.join(', ') || 'none'})` });
     } else {
-      const { yaml, problems: p } = await readYaml(path.join(root, rel), rel);
-      problems.push(...p);
-      if (yaml) {
+      const read = await readYaml(path.join(root, rel), rel);
+      if (!read.ok) problems.push(...read.problems);
+      else {
+        const yaml = read.value;
         if (!isPlainObject(yaml.value)) {
           problems.push({ location: yaml.locate([]), message: 'a profile must be a mapping of config keys to override' });
         } else {
@@ -144,24 +148,15 @@ function fileLayer(prefix: string[], yaml: YamlFile): Layer {
 
 /** YAML files under `rel`, sorted; `directories` collects the config key paths of the folders. */
 async function yamlFilesUnder(root: string, rel: string, directories?: Set<string>, problems?: Problem[]): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(path.join(root, rel), { withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
   const out: string[] = [];
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const child = `${rel}/${e.name}`;
-    if (e.isDirectory()) {
+  for await (const { rel: under, entry } of walk(path.join(root, rel))) {
+    const child = `${rel}/${under}`;
+    if (entry.isDirectory()) {
       // A folder named like a config file was meant to be one: say so where it is, rather than
       // report its key as unset at the line that reads it.
-      if (/\.ya?ml$/.test(e.name)) problems?.push({ location: { file: child, line: 1, column: 1 }, message: `is a directory, not a YAML file` });
+      if (/\.ya?ml$/.test(entry.name)) problems?.push({ location: { file: child, line: 1, column: 1 }, message: `is a directory, not a YAML file` });
       directories?.add(child.slice(CONFIG_DIR.length + 1).split('/').join('.'));
-      out.push(...(await yamlFilesUnder(root, child, directories, problems)));
-    }
-    else if (/\.ya?ml$/.test(e.name)) out.push(child);
+    } else if (/\.ya?ml$/.test(entry.name)) out.push(child);
   }
   return out;
 }

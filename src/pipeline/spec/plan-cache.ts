@@ -4,11 +4,12 @@
  * command-line options and the runner itself. An up-to-date run with an unchanged key skips YAML
  * parsing, validation and importing stage modules (which may pull in tfjs) altogether.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson, sha256, type Hasher } from '../fingerprint.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
+import { filesUnder } from '../fs-walk.ts';
 import type { Plan } from '../plan.ts';
 import { stateDirs } from '../state-dirs.ts';
 import { analyze } from './analyze.ts';
@@ -41,7 +42,7 @@ export async function loadPlan(root: string, opts: ConfigOptions, hasher: Hasher
 
 async function planKey(root: string, opts: ConfigOptions, hasher: Hasher, codeFiles: string[]): Promise<string> {
   const files: Record<string, string> = {};
-  for (const rel of [PIPELINE_FILE, ...(await filesUnder(root, CONFIG_DIR)), ...codeFiles]) {
+  for (const rel of [PIPELINE_FILE, ...(await filesUnder(path.join(root, CONFIG_DIR))).map((f) => `${CONFIG_DIR}/${f}`), ...codeFiles]) {
     files[rel] = (await hasher.hashPath(rel))?.hash ?? 'missing';
   }
   const self = fileURLToPath(import.meta.url);
@@ -52,20 +53,4 @@ async function planKey(root: string, opts: ConfigOptions, hasher: Hasher, codeFi
     sets: opts.sets ?? [],
     files,
   }));
-}
-
-async function filesUnder(root: string, rel: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(path.join(root, rel), { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    const child = `${rel}/${e.name}`;
-    if (e.isDirectory()) out.push(...(await filesUnder(root, child)));
-    else out.push(child);
-  }
-  return out.sort();
 }

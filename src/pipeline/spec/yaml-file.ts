@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
-import type { Problem, SourceLocation } from '../errors.ts';
+import { fail, isErrno, succeed, type Problem, type Result, type SourceLocation } from '../errors.ts';
 
 export type KeyPath = ReadonlyArray<string | number>;
 
@@ -16,7 +16,7 @@ export interface YamlFile {
   locate(path: KeyPath, atKey?: boolean): SourceLocation;
 }
 
-export function parseYaml(file: string, text: string): { yaml?: YamlFile; problems: Problem[] } {
+export function parseYaml(file: string, text: string): Result<YamlFile> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourceLocation => {
@@ -24,24 +24,30 @@ export function parseYaml(file: string, text: string): { yaml?: YamlFile; proble
     return { file, line, column: col };
   };
   if (doc.errors.length > 0) {
-    return {
-      problems: doc.errors.map((e) => ({ location: at(e.pos[0]), message: `YAML syntax: ${firstLine(e.message)}` })),
-    };
+    return fail(doc.errors.map((e) => ({ location: at(e.pos[0]), message: `YAML syntax: ${firstLine(e.message)}` })));
   }
-  return {
-    yaml: { file, value: doc.toJS() ?? undefined, locate: (path, atKey) => at(offsetOf(doc, path, atKey ?? false)) },
-    problems: [],
-  };
+  return succeed({ file, value: doc.toJS() ?? undefined, locate: (path, atKey) => at(offsetOf(doc, path, atKey ?? false)) });
 }
 
-export async function readYaml(absPath: string, shownAs: string): Promise<{ yaml?: YamlFile; problems: Problem[] }> {
-  let text: string;
+export async function readYaml(absPath: string, shownAs: string): Promise<Result<YamlFile>> {
   try {
-    text = await readFile(absPath, 'utf8');
+    return parseYaml(shownAs, await readFile(absPath, 'utf8'));
   } catch (e) {
-    return { problems: [{ location: { file: shownAs, line: 1, column: 1 }, message: `cannot read: ${(e as Error).message}` }] };
+    return cannotRead(shownAs, e);
   }
-  return parseYaml(shownAs, text);
+}
+
+/** readYaml for a file that may be absent (then undefined); any other read error is a problem. */
+export async function readYamlIfPresent(absPath: string, shownAs: string): Promise<Result<YamlFile | undefined>> {
+  try {
+    return parseYaml(shownAs, await readFile(absPath, 'utf8'));
+  } catch (e) {
+    return isErrno(e, 'ENOENT') ? succeed(undefined) : cannotRead(shownAs, e);
+  }
+}
+
+function cannotRead(shownAs: string, e: unknown): { ok: false; problems: Problem[] } {
+  return fail({ location: { file: shownAs, line: 1, column: 1 }, message: `cannot read: ${(e as Error).message}` });
 }
 
 function firstLine(s: string): string {

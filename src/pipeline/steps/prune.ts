@@ -56,7 +56,7 @@ export async function pruneDeparted(plan: Plan, lock: Lock, hasher: Hasher, cach
     }
     // Stored again only when the run-cache lost them (gc, another disk): storing is idempotent.
     const found = present.length > 0 ? await cache.inspect(entry.fingerprint) : undefined;
-    const stored = found?.state === 'ok' && (await cache.verify(found.record, present)) === undefined;
+    const stored = found?.ok === true && found.value !== undefined && (await cache.verify(found.value, present)).ok;
     if (present.length > 0 && !stored) {
       if (present.length === Object.keys(entry.outs).length) await cache.set(entry.fingerprint, plan.root, records, entry.run.measurements);
       else done.kept.push(...present.splice(0)); // a partial record could not restore the instance

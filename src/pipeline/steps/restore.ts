@@ -4,6 +4,7 @@
  * staging; a missing or corrupt entry is reported and the instance runs instead.
  */
 import type { RunCache, RunRecord } from '../cache.ts';
+import { formatProblems } from '../errors.ts';
 import type { Reporter } from '../events.ts';
 import type { Staging } from './staging.ts';
 
@@ -13,19 +14,20 @@ import type { Staging } from './staging.ts';
  */
 export async function restoreFromRunCache(id: string, fingerprint: string, cache: RunCache, staging: Staging, reporter: Reporter): Promise<RunRecord | undefined> {
   const found = await cache.inspect(fingerprint);
-  if (found.state === 'none') return undefined;
-  if (found.state === 'corrupt') {
-    reporter.event({ type: 'log', id, line: `run-cache not used: ${found.reason}` });
+  if (!found.ok) {
+    reporter.event({ type: 'log', id, line: `run-cache not used: ${formatProblems(found.problems)}` });
     return undefined;
   }
+  const record = found.value;
+  if (!record) return undefined;
   reporter.event({ type: 'restoring', id });
-  const applied = await cache.apply(found.record, staging.targets());
+  const applied = await cache.apply(record, staging.targets());
   if (!applied.ok) {
-    reporter.event({ type: 'log', id, line: `run-cache not used: ${applied.reason}` });
+    reporter.event({ type: 'log', id, line: `run-cache not used: ${formatProblems(applied.problems)}` });
     await staging.reset();
     return undefined;
   }
   // Dated as used, so that gc keeps what is still being restored.
   await cache.markUsed(fingerprint);
-  return found.record;
+  return record;
 }

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Hasher, PathHash } from '../fingerprint.ts';
+import { formatProblems } from '../errors.ts';
 import { compareUnderRule } from './compare.ts';
 import { globMatches, type VerifyRule } from './rules.ts';
 
@@ -59,7 +60,7 @@ export async function compareOut(out: string, recorded: PathHash, produced: Side
     }
     const [a, b] = await Promise.all([readFile(path.join(workspace.root, p.file)), readFile(path.join(produced.root, p.file))]);
     const c = compareUnderRule(rule, a, b);
-    if (!c.ok) details.push(`${p.file}: ${c.detail}`);
+    if (!c.ok) details.push(`${p.file}: ${formatProblems(c.problems)}`);
   }
   return { out, result: details.length > 0 ? 'different' : 'within-tolerance', details };
 }

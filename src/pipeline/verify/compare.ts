@@ -1,12 +1,14 @@
 /** Compares a recorded file with a re-run's under a stage's rule; says where they first differ. */
+import { fail, succeed, type Result } from '../errors.ts';
 import type { VerifyRule } from './rules.ts';
 
-export type Comparison = { ok: true } | { ok: false; detail: string };
+/** Equal under the rule, or where the two first differ. */
+export type Comparison = Result<void>;
 
 export function compareUnderRule(rule: VerifyRule, recorded: Buffer, produced: Buffer): Comparison {
   if (rule.float32) return compareFloat32(recorded, produced, rule.float32);
   if (rule.json) return compareJson(recorded, produced, rule.json);
-  return { ok: false, detail: 'no comparison declared' };
+  return fail('no comparison declared');
 }
 
 function within(a: number, b: number, tol: { atol: number; rtol: number }): boolean {
@@ -16,14 +18,14 @@ function within(a: number, b: number, tol: { atol: number; rtol: number }): bool
 
 function compareFloat32(recorded: Buffer, produced: Buffer, tol: { atol: number; rtol: number }): Comparison {
   if (recorded.length !== produced.length || recorded.length % 4 !== 0) {
-    return { ok: false, detail: `sizes differ or are not float32 arrays (${recorded.length} bytes recorded, ${produced.length} produced)` };
+    return fail(`sizes differ or are not float32 arrays (${recorded.length} bytes recorded, ${produced.length} produced)`);
   }
   for (let i = 0; i < recorded.length; i += 4) {
     const a = recorded.readFloatLE(i);
     const b = produced.readFloatLE(i);
-    if (!within(a, b, tol)) return { ok: false, detail: `element ${i / 4}: ${a} recorded, ${b} produced (atol ${tol.atol}, rtol ${tol.rtol})` };
+    if (!within(a, b, tol)) return fail(`element ${i / 4}: ${a} recorded, ${b} produced (atol ${tol.atol}, rtol ${tol.rtol})`);
   }
-  return { ok: true };
+  return succeed(undefined);
 }
 
 function compareJson(recorded: Buffer, produced: Buffer, rule: { ignore: string[]; atol: number; rtol: number }): Comparison {
@@ -33,7 +35,7 @@ function compareJson(recorded: Buffer, produced: Buffer, rule: { ignore: string[
     a = JSON.parse(recorded.toString('utf8'));
     b = JSON.parse(produced.toString('utf8'));
   } catch (e) {
-    return { ok: false, detail: `not JSON (${(e as Error).message})` };
+    return fail(`not JSON (${(e as Error).message})`);
   }
   const ignored = rule.ignore.map((p) => p.split('.'));
   const skip = (path: string[]): boolean => ignored.some((g) => g.length === path.length && g.every((s, i) => s === '*' || s === path[i]));
@@ -60,5 +62,5 @@ function compareJson(recorded: Buffer, produced: Buffer, rule: { ignore: string[
     return JSON.stringify(x) === JSON.stringify(y) ? undefined : `${where}: ${JSON.stringify(x)} recorded, ${JSON.stringify(y)} produced`;
   };
   const detail = walk(a, b, []);
-  return detail ? { ok: false, detail } : { ok: true };
+  return detail ? fail(detail) : succeed(undefined);
 }

@@ -12,8 +12,9 @@ import { VerifyRulesSchema, type VerifyRule } from './rules.ts';
  * module's code fingerprint, which would make every recorded instance stale.
  */
 export async function declaredRules(root: string): Promise<Map<string, VerifyRule[]>> {
-  const { yaml, problems } = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
-  if (!yaml) throw new UserError(problems);
+  const read = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
+  if (!read.ok) throw new UserError(read.problems);
+  const yaml = read.value;
   const stages = (yaml.value as { stages?: Record<string, { verify?: unknown }> } | undefined)?.stages ?? {};
   const rules = new Map<string, VerifyRule[]>();
   for (const [name, spec] of Object.entries(stages)) {

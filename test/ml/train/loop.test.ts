@@ -28,14 +28,14 @@ async function opts(over: Partial<TrainLoopOptions> = {}): Promise<TrainLoopOpti
 
 test('trains, records per-epoch history and learns the toy task', async () => {
   const seen: ProgressUpdate[] = [];
-  const o = await opts({ progress: (u) => seen.push(u) });
-  const r = await trainLoop(o);
+  const options = await opts({ progress: (u) => seen.push(u) });
+  const r = await trainLoop(options);
   assert.equal(r.epochs.length, 3);
   assert.equal(r.resumed_epochs, 0);
   assert.ok(r.epochs[2]!.val_accuracy > 0.9, `val accuracy ${r.epochs[2]!.val_accuracy}`);
   assert.ok(r.epochs[2]!.train_loss < r.epochs[0]!.train_loss);
   assert.ok(seen.some((u) => u.step === 'epoch 3/3' && u.unit === 'batches' && /img\/s loss [\d.]+ ETA/.test(u.message ?? '')));
-  assert.deepEqual(await readdir(o.checkpointDir), ['checkpoint.bin']);
+  assert.deepEqual(await readdir(options.checkpointDir), ['checkpoint.bin']);
 });
 
 test('a run aborted in epoch 3 resumes from the epoch-2 checkpoint and ends with identical weights', async () => {
@@ -61,10 +61,10 @@ test('a run aborted in epoch 3 resumes from the epoch-2 checkpoint and ends with
 });
 
 test('a checkpoint of another run (different key) is ignored', async () => {
-  const o = await opts();
-  await trainLoop(o);
+  const options = await opts();
+  await trainLoop(options);
   const m = new FakeModel(16, 4, 9);
-  const r = await trainLoop({ ...o, model: m, checkpointKey: 'k2' });
+  const r = await trainLoop({ ...options, model: m, checkpointKey: 'k2' });
   assert.equal(r.resumed_epochs, 0);
   assert.equal(m.steps, 24);
 });

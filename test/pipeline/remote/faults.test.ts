@@ -13,7 +13,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { after, before, describe, it } from 'node:test';
 import { acted, Project } from '../../helpers/project.ts';
 import { assertOneLine, cli, cloneOf, contents, TOY_FILES } from '../../helpers/remote.ts';
-import { BUCKET, S3_ENV, S3Server } from '../../helpers/s3-server.ts';
+import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV);
 
@@ -21,8 +21,8 @@ Object.assign(process.env, S3_ENV);
 async function keyOf(p: Project, lockId: string, out: string, file?: string): Promise<string> {
   const lock = (await p.lock()) as unknown as { stages: Record<string, { fingerprint: string }> };
   const rec = JSON.parse(await p.read(`artifacts/cache/runs/${lock.stages[lockId]!.fingerprint}.json`)) as { outs: Record<string, { hash?: string; files?: Array<{ path: string; hash: string }> }> };
-  const o = rec.outs[out]!;
-  const hash = file ? o.files!.find((f) => f.path === file)!.hash : o.hash!;
+  const outRecord = rec.outs[out]!;
+  const hash = file ? outRecord.files!.find((f) => f.path === file)!.hash : outRecord.hash!;
   return `files/${hash.slice(0, 2)}/${hash.slice(2)}`;
 }
 

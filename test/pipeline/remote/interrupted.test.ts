@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Project } from '../../helpers/project.ts';
 import { assertOneLine, blobFiles, cloneOf, contents } from '../../helpers/remote.ts';
-import { BUCKET, S3_ENV, S3Server } from '../../helpers/s3-server.ts';
+import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV);
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acted, Project } from '../../helpers/project.ts';
 import { cloneOf, contents, TOY_FILES } from '../../helpers/remote.ts';
-import { BUCKET, S3_ENV, S3Server } from '../../helpers/s3-server.ts';
+import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV); // the AWS SDK's default chain in every CLI child finds these
 

@@ -14,7 +14,7 @@ import { DirStore } from '../../../src/pipeline/remote/dir-store.ts';
 import { openS3Store } from '../../../src/pipeline/remote/s3-store.ts';
 import type { RemoteStore } from '../../../src/pipeline/remote/store.ts';
 import { downloadVerified, LocalContentError, uploadBytes, uploadFile } from '../../../src/pipeline/remote/transfer.ts';
-import { BUCKET, S3_ENV, S3Server } from '../../helpers/s3-server.ts';
+import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV);
 
