@@ -9,9 +9,10 @@ import { UserError, type Problem } from '../errors.ts';
 import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
 import { readYaml } from '../spec/yaml-file.ts';
 import { zodProblems } from '../spec/zod-problems.ts';
-import { LocalConfigSchema, parseRemoteUrl, RemotesSchema, REMOTE_NAME_RE, type RemoteLocation, type RemoteSpec, type Remotes } from './schema.ts';
+import { LOCAL_CONFIG_FILE, readLocalConfig } from '../local-config.ts';
+import { parseRemoteUrl, RemotesSchema, REMOTE_NAME_RE, type RemoteLocation, type RemoteSpec, type Remotes } from './schema.ts';
 
-export const LOCAL_CONFIG_FILE = '.pipeline/config.yaml';
+export { LOCAL_CONFIG_FILE };
 export const REMOTE_ENV = 'PIPELINE_REMOTE';
 
 export type ConfigScope = 'project' | 'local';
@@ -31,19 +32,9 @@ export interface RemoteConfig {
 
 /** The remotes section of one file, validated; absent file or section -> {}. */
 export async function readRemotesOf(root: string, scope: ConfigScope): Promise<Remotes> {
-  const rel = scope === 'project' ? PIPELINE_FILE : LOCAL_CONFIG_FILE;
-  const abs = path.join(root, rel);
-  const { yaml, problems } = await readYaml(abs, rel);
-  if (!yaml) {
-    // A machine without a local config is the normal case; an unreadable pipeline.yaml is not.
-    if (scope === 'local' && problems.every((p) => p.message.includes('ENOENT'))) return {};
-    throw new UserError(problems);
-  }
-  if (scope === 'local') {
-    const parsed = LocalConfigSchema.safeParse(yaml.value ?? {});
-    if (!parsed.success) throw new UserError(zodProblems(parsed.error, yaml.locate));
-    return parsed.data.remotes;
-  }
+  if (scope === 'local') return (await readLocalConfig(root)).remotes;
+  const { yaml, problems } = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
+  if (!yaml) throw new UserError(problems);
   const section = (yaml.value as { remotes?: unknown } | undefined)?.remotes;
   if (section === undefined || section === null) return {};
   const parsed = RemotesSchema.safeParse(section);
