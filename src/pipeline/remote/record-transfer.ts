@@ -4,10 +4,11 @@
  * them. The queue executor moves single instances this way: a worker sends what it made, the
  * coordinator sends the upstream outputs a job reads, each side fetches the other's.
  */
+import path from 'node:path';
 import type { RunCache, RunRecord } from '../cache.ts';
 import { manifestBytes, manifestKey, objectKey, outFiles, outHash, runKey } from './layout.ts';
 import { presentKeys } from './presence.ts';
-import { missingLocally } from './resolve.ts';
+import { exists, missingLocally } from './resolve.ts';
 import type { RemoteStore } from './store.ts';
 import { downloadVerified, parallel, uploadBytes, uploadFile } from './transfer.ts';
 
@@ -15,21 +16,30 @@ import { downloadVerified, parallel, uploadBytes, uploadFile } from './transfer.
 const JOBS_PER_INSTANCE = 4;
 
 /**
- * Sends `record`'s objects the remote lacks (read from the local cache, where they must be) and
- * its manifests; then its run record under `fingerprint`, if given. Every object is re-hashed as
- * it is read (uploadFile), so nothing the record does not name reaches the remote.
+ * Sends `record`'s objects the remote lacks and its manifests; then its run record under
+ * `fingerprint`, if given. Objects are read from the local cache, else from `workspace` (the
+ * record's outs lie there). Every object is re-hashed as it is read (uploadFile), so nothing the
+ * record does not name reaches the remote.
  */
-export async function uploadRecord(store: RemoteStore, cache: RunCache, record: RunRecord, fingerprint?: string): Promise<void> {
+export async function uploadRecord(store: RemoteStore, cache: RunCache, record: RunRecord, opts: { fingerprint?: string; workspace?: string } = {}): Promise<void> {
+  const files = new Map<string, string>();
+  for (const [out, r] of Object.entries(record.outs)) {
+    for (const f of outFiles(r)) {
+      if (files.has(f.hash)) continue;
+      const cached = cache.objectPath(f.hash);
+      files.set(f.hash, opts.workspace && !(await exists(cached)) ? path.join(opts.workspace, out, f.path) : cached);
+    }
+  }
   const objects = new Map(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => [f.hash, f.size] as const)));
   const manifests = new Map(Object.values(record.outs).flatMap((r) => (r.type === 'dir' ? [[outHash(r), manifestBytes(r.files)] as const] : [])));
   const present = await presentKeys(store, [...[...objects.keys()].map(objectKey), ...[...manifests.keys()].map(manifestKey)], JOBS_PER_INSTANCE);
   await parallel([...objects].filter(([h, size]) => present.get(objectKey(h)) !== size), JOBS_PER_INSTANCE, async ([hash, size]) => {
-    await uploadFile(store, objectKey(hash), cache.objectPath(hash), hash, size, () => {});
+    await uploadFile(store, objectKey(hash), files.get(hash)!, hash, size, () => {});
   });
   await parallel([...manifests].filter(([h]) => !present.has(manifestKey(h))), JOBS_PER_INSTANCE, async ([hash, bytes]) => {
     await uploadBytes(store, manifestKey(hash), bytes);
   });
-  if (fingerprint) await uploadBytes(store, runKey(fingerprint), Buffer.from(JSON.stringify(record)));
+  if (opts.fingerprint) await uploadBytes(store, runKey(opts.fingerprint), Buffer.from(JSON.stringify(record)));
 }
 
 /**
