@@ -77,6 +77,11 @@ export interface CliResult {
 export class Project {
   private constructor(readonly root: string) {}
 
+  /** A project that exists already (a git clone of another): nothing is written. */
+  static at(root: string): Project {
+    return new Project(root);
+  }
+
   /** `parent`: where the temp project lives (a small tmpfs, for full-disk tests). */
   static async create(files: Record<string, string>, parent = tmpdir()): Promise<Project> {
     const root = await mkdtemp(path.join(parent, 'pipeline-test-'));
