@@ -55,6 +55,8 @@ export class QueueExecutor implements StageExecutor {
   private lost: UserError | undefined;
   private onLost: Array<(e: UserError) => void> = [];
   private health: NodeJS.Timeout | undefined;
+  /** Cancellations in flight: close() lets them reach Redis before it disconnects. */
+  private readonly cancelling = new Set<Promise<void>>();
 
   private constructor(
     private readonly opts: CoordinatorOptions,
@@ -103,6 +105,7 @@ export class QueueExecutor implements StageExecutor {
 
   async close(): Promise<void> {
     clearInterval(this.health);
+    await Promise.all(this.cancelling);
     await Promise.all([this.queue, this.events, this.producer].map((c) => closeQuickly(c)));
     this.opts.store.close();
   }
@@ -159,7 +162,9 @@ export class QueueExecutor implements StageExecutor {
       const job = await this.submit(data, expectedSeconds);
       const interrupted = new Promise<never>((_, reject) => {
         const onAbort = (): void => {
-          void this.cancel(job);
+          const cancelling = this.cancel(job);
+          this.cancelling.add(cancelling);
+          void cancelling.then(() => this.cancelling.delete(cancelling));
           reject(new Error('interrupted'));
         };
         if (signal.aborted) onAbort();

@@ -5,9 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { dirHash, sha256 } from '../../../src/pipeline/fingerprint.ts';
+import { objectKey } from '../../../src/pipeline/remote/layout.ts';
+import { openStore } from '../../../src/pipeline/remote/open.ts';
+import { uploadBytes } from '../../../src/pipeline/remote/transfer.ts';
 import { acted, Project } from '../../helpers/project.ts';
-import { git, QueueCluster, until, type WorkerProcess } from '../../helpers/queue-cluster.ts';
+import { git, QueueCluster, REMOTE_PREFIX, until, type WorkerProcess } from '../../helpers/queue-cluster.ts';
+import { BUCKET } from '../../helpers/s3-server.ts';
 
 const ITEMS = ['a', 'b', 'c', 'd', 'e', 'f'];
 
@@ -144,5 +149,54 @@ describe('queue executor: toy pipeline on three workers', { concurrency: false }
     const restored = ITEMS.filter((i) => rerun.outcomes[`train@${i}`] === 'restored');
     assert.ok(restored.length > 0, rerun.stdout);
     for (const i of restored) assert.equal(sum(after, `x@${i}`), sum(mid, `x@${i}`), `train@${i} was not computed again`);
+  });
+
+  it('an output whose content does not hash as the worker said is never recorded', async () => {
+    // A lying worker (a BullMQ worker of the test's own) on a queue of its own answers with a
+    // listing whose object on the remote holds other bytes.
+    const coord3 = await cluster.clone('coord3', { name: 'liars' });
+    const lie = sha256('what the worker claims');
+    const store = await openStore({ name: 'origin', spec: { url: `s3://${BUCKET}/${REMOTE_PREFIX}`, endpoint: cluster.s3.endpoint }, location: { kind: 's3', bucket: BUCKET, prefix: REMOTE_PREFIX }, scope: 'local' });
+    await uploadBytes(store, objectKey(lie), Buffer.from('other bytes'));
+    store.close();
+    const liar = new Worker('liars', async () => ({
+      worker: 'liar',
+      outs: { 'out/prepared.txt': { type: 'file', hash: lie, size: 11 }, 'out/dir': { type: 'dir', files: [{ path: 'x', hash: lie, size: 11 }] } },
+      hashes: { 'out/prepared.txt': lie, 'out/dir': dirHash([{ path: 'x', hash: lie }]) },
+      peakRssMb: 0,
+      reused: false,
+    }), { connection: { host: '127.0.0.1', port: cluster.redis.port, maxRetriesPerRequest: null } });
+    try {
+      const r = await coord3.run('prepare', '--executor', 'queue', '--set', 'prepare.scale=8');
+      assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, /prepare failed: the outputs worker liar pushed to remote origin .* are not usable: object files\/.* is corrupt/);
+      await assert.rejects(coord3.read('pipeline.lock'), 'nothing recorded');
+      await assert.rejects(coord3.read('out/prepared.txt'), 'nothing placed');
+    } finally {
+      await liar.close();
+    }
+  });
+
+  it('Redis lost mid-run: a clear error and exit 2; after a restart the rerun recomputes nothing that finished', async () => {
+    const sets = ITEMS.map((i) => `--set=items.${i}.sleep_ms=1200`);
+    const run = cluster.startRun(coordinator, ['--executor', 'queue', ...sets]);
+    await until(() => /✔ train@/.test(run.output()), 30_000, run.output);
+    await cluster.redis.kill();
+    const r = await run.proc;
+    assert.equal(r.exitCode, 2, run.output());
+    assert.match(run.output(), new RegExp(`Redis at redis://127\\.0\\.0\\.1:${cluster.redis.port} is unreachable`));
+    assert.doesNotMatch(run.output(), /\n\s+at /, 'no stack trace');
+    const finished = ITEMS.filter((i) => new RegExp(`✔ train@${i}: ran`).test(run.output()));
+    const mid = await workerCalls();
+    await cluster.redis.restart();
+    const rerun = await coordinator.run('--executor', 'queue', ...sets);
+    assert.equal(rerun.code, 0, `${rerun.stdout}\n${rerun.stderr}`);
+    const after = await workerCalls();
+    for (const i of finished) {
+      assert.equal(rerun.outcomes[`train@${i}`], 'fresh', `train@${i} was recorded before Redis went`);
+      assert.equal(sum(after, `x@${i}`), sum(mid, `x@${i}`));
+    }
+    // Those running when Redis went finish on their workers; the rerun restores them from the remote.
+    for (const i of ITEMS) assert.ok(sum(after, `x@${i}`) - sum(mid, `x@${i}`) <= 1, `train@${i} ran at most once more`);
   });
 });
