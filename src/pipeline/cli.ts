@@ -126,7 +126,7 @@ function remoteArgs(v: OptionValues) {
 }
 
 function executorArgs(v: OptionValues) {
-  return { executor: v.executor, redis: v.redis, remoteName: v['remote-name'], noRemote: v['no-remote'], profile: v.profile, sets: v.set };
+  return { executor: v.executor, redis: v.redis, remoteName: v['remote-name'], noRemote: v['no-remote'], force: v.force, profile: v.profile, sets: v.set };
 }
 
 function parseJobs(value: string | undefined): number {

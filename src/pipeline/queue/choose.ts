@@ -19,6 +19,7 @@ export interface ExecutorArgs {
   redis: string | undefined;
   remoteName: string | undefined;
   noRemote: boolean;
+  force: boolean;
   profile: string | undefined;
   sets: string[];
 }
@@ -48,7 +49,7 @@ export async function chooseExecutor(projectRoot: string, plan: Plan, hasher: Ha
   }
   try {
     const { QueueExecutor } = await import('./coordinator.ts');
-    return await QueueExecutor.open({ plan, hasher, store, settings, profile: args.profile, sets: args.sets });
+    return await QueueExecutor.open({ plan, hasher, store, settings, force: args.force, profile: args.profile, sets: args.sets });
   } catch (e) {
     store.close();
     throw e;

@@ -32,6 +32,8 @@ export interface CoordinatorOptions {
   hasher: Hasher;
   store: RemoteStore;
   settings: QueueSettings;
+  /** `run --force`: workers run instances even when the remote has their run already. */
+  force: boolean;
   /** How the plan was made, for workers to make the same one. */
   profile: string | undefined;
   sets: string[];
@@ -51,6 +53,8 @@ export class QueueExecutor implements StageExecutor {
   readonly kind = 'queue';
   private readonly cache: RunCache;
   private readonly listeners = new Map<string, (data: unknown) => void>();
+  /** Jobs waited for, and what to call when one is no longer in Redis. */
+  private readonly awaited = new Map<string, () => void>();
   private readonly sentDeps = new Map<string, Promise<void>>();
   private lost: UserError | undefined;
   private onLost: Array<(e: UserError) => void> = [];
@@ -134,6 +138,7 @@ export class QueueExecutor implements StageExecutor {
       deps: Object.fromEntries(Object.entries(observed.deps).map(([d, h]) => [d, h?.hash ?? 'missing'])),
       upstream,
       coordinator: `${hostname()} ${process.pid}`,
+      force: this.opts.force,
     };
   }
 
@@ -159,34 +164,55 @@ export class QueueExecutor implements StageExecutor {
       if (m.data.log) reporter.event({ type: 'log', id: inst.id, line: m.data.log });
     });
     try {
-      const job = await this.submit(data, expectedSeconds);
-      const interrupted = new Promise<never>((_, reject) => {
-        const onAbort = (): void => {
-          const cancelling = this.cancel(job);
-          this.cancelling.add(cancelling);
-          void cancelling.then(() => this.cancelling.delete(cancelling));
-          reject(new Error('interrupted'));
-        };
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
-      });
-      const lost = new Promise<never>((_, reject) => (this.lost ? reject(this.lost) : this.onLost.push(reject)));
-      let returned: unknown;
-      try {
-        returned = await Promise.race([job.waitUntilFinished(this.events), interrupted, lost]);
-      } catch (e) {
-        if (signal.aborted || e === this.lost) throw e;
-        const reason = (e as Error).message;
-        if (reason.startsWith(USER_FAILURE_PREFIX)) throw new UserError(reason.slice(USER_FAILURE_PREFIX.length));
-        throw new Error(reason);
+      for (;;) {
+        const job = await this.submit(data, expectedSeconds);
+        reporter.event({ type: 'progress', id: inst.id, update: { step: 'waiting for a worker' } });
+        const outcome = await this.waitFor(job, signal);
+        // Gone from Redis (a Redis restarted empty, a job another coordinator consumed): again.
+        // A worker answers at once from the remote when the run finished meanwhile.
+        if (outcome === 'vanished') continue;
+        const result = JobResultSchema.safeParse(outcome.returned);
+        if (!result.success) throw new Error(`job ${jobId.slice(0, 12)}… answered with a result this version cannot read: ${result.error.issues[0]?.message}`);
+        // Consumed: the next run of this fingerprint finds it in the run-cache, not in the queue.
+        await job.remove().catch(() => {});
+        return result.data;
       }
-      const result = JobResultSchema.safeParse(returned);
-      if (!result.success) throw new Error(`job ${jobId.slice(0, 12)}… answered with a result this version cannot read: ${result.error.issues[0]?.message}`);
-      // Consumed: the next run of this fingerprint finds it in the run-cache, not in the queue.
-      await job.remove().catch(() => {});
-      return result.data;
     } finally {
       this.listeners.delete(jobId);
+    }
+  }
+
+  /** The job's return value, or 'vanished'; throws its failure, an interruption or a lost Redis. */
+  private async waitFor(job: Job, signal: AbortSignal): Promise<{ returned: unknown } | 'vanished'> {
+    let stop = (_: Error): void => {};
+    const stopped = new Promise<never>((_, reject) => (stop = reject));
+    const onAbort = (): void => {
+      const cancelling = this.cancel(job);
+      this.cancelling.add(cancelling);
+      void cancelling.then(() => this.cancelling.delete(cancelling));
+      stop(new Error('interrupted'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    if (this.lost) stop(this.lost);
+    else this.onLost.push(stop);
+    const vanished = new Promise<'vanished'>((resolve) => this.awaited.set(job.id!, () => resolve('vanished')));
+    const finished = job.waitUntilFinished(this.events).then((returned: unknown) => ({ returned }));
+    // Whichever loses the race may still settle (a cancelled job fails later): never unhandled.
+    finished.catch(() => {});
+    stopped.catch(() => {});
+    try {
+      return await Promise.race([finished, stopped, vanished]);
+    } catch (e) {
+      if (signal.aborted || e === this.lost) throw e;
+      if ((await this.queue.getJobState(job.id!).catch(() => undefined)) === 'unknown') return 'vanished';
+      const reason = (e as Error).message;
+      if (reason.startsWith(USER_FAILURE_PREFIX)) throw new UserError(reason.slice(USER_FAILURE_PREFIX.length));
+      throw new Error(reason);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.onLost = this.onLost.filter((f) => f !== stop);
+      this.awaited.delete(job.id!);
     }
   }
 
@@ -244,9 +270,15 @@ export class QueueExecutor implements StageExecutor {
   private async checkHealth(): Promise<void> {
     if (this.lost || this.queue.closing) return;
     const client = await this.queue.client.catch(() => undefined);
-    if (client && client.status !== 'end') return;
-    this.lost = redisUnreachable(this.opts.settings.redis, 'the connection was lost and did not come back', 'the run stopped');
-    for (const reject of this.onLost.splice(0)) reject(this.lost);
+    if (!client || client.status === 'end') {
+      this.lost = redisUnreachable(this.opts.settings.redis, 'the connection was lost and did not come back', 'the run stopped');
+      for (const reject of this.onLost.splice(0)) reject(this.lost);
+      return;
+    }
+    if (client.status !== 'ready') return;
+    for (const [jobId, onVanished] of this.awaited) {
+      if ((await this.queue.getJobState(jobId).catch(() => undefined)) === 'unknown') onVanished();
+    }
   }
 }
 

@@ -26,6 +26,8 @@ export const JobDataSchema = z.strictObject({
   upstream: RunRecordSchema.shape.outs,
   /** "host pid", for messages. */
   coordinator: z.string(),
+  /** `run --force`: run it even when the remote holds a run of this fingerprint already. */
+  force: z.boolean(),
 });
 export type JobData = z.infer<typeof JobDataSchema>;
 

@@ -59,7 +59,7 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
   const { root, inst, hasher, cache } = prepared;
   try {
     // A duplicate delivery (a stalled job whose first worker did finish) reuses that run.
-    const done = await remoteRun(ctx.store, data.fingerprint, inst.outs);
+    const done = data.force ? undefined : await remoteRun(ctx.store, data.fingerprint, inst.outs);
     if (done) return { worker: ctx.name, outs: done, hashes: hashesOf(done), peakRssMb: 0, reused: true };
 
     const dirs = stateDirs(root);
