@@ -106,7 +106,7 @@ export function usage(delegatedUsage: string[] = [], delegatedHelp: string[] = [
   lines.push(...delegatedUsage, '  pipeline --version', '', 'commands:');
   for (const [name, spec] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${spec.summary}`);
   lines.push('', 'options:');
-  for (const [name, o] of Object.entries(OPTIONS)) lines.push(`  --${name.padEnd(10)} ${o.help}`);
+  for (const [name, o] of Object.entries(OPTIONS)) lines.push(`  --${name.padEnd(11)} ${o.help}`);
   lines.push('', 'A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.');
   for (const help of delegatedHelp) lines.push('', help);
   return lines.join('\n');
