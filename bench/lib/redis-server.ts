@@ -4,7 +4,7 @@
  * coordinator and workers see "the same server, back again" (and, with persistence off, empty).
  */
 import { execa, type ResultPromise } from 'execa';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 
 export class RedisServer {
   private proc: ResultPromise | undefined;
@@ -45,15 +45,4 @@ export class RedisServer {
   stop(): Promise<void> {
     return this.kill();
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -5,22 +5,20 @@
  * process it started (in `after`, so also when a test fails).
  */
 import { execa, type ResultPromise } from 'execa';
+import { killTree, startCli, waitUntilWaiting, type CliProcess } from '../../bench/lib/cli-process.ts';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RedisServer } from '../../bench/lib/redis-server.ts';
-import { killGroup, sleep } from './chaos.ts';
-import { CLI, Project } from './project.ts';
+import { sleep } from './chaos.ts';
+import { Project } from './project.ts';
 import { BUCKET, S3_ENV, S3Server } from './s3-server.ts';
 
 export const REMOTE_PREFIX = 'team';
 
-export interface WorkerProcess {
+export interface WorkerProcess extends CliProcess {
   name: string;
   project: Project;
-  proc: ResultPromise;
-  /** Everything it printed so far. */
-  output: () => string;
 }
 
 export interface QueueOptions {
@@ -74,32 +72,27 @@ export class QueueCluster {
 
   /** Starts `pipeline worker` in `p` (its own process group, so a test can kill it as a machine dies). */
   async startWorker(name: string, p: Project, args: string[] = []): Promise<WorkerProcess> {
-    const proc = execa(process.execPath, [CLI, 'worker', '--name', name, ...args], { cwd: p.root, reject: false, detached: true, env: { ...S3_ENV, CI: '1' }, all: true, buffer: false });
-    let out = '';
-    proc.all!.on('data', (d: Buffer) => (out += d.toString()));
-    this.running.add(proc);
-    const w: WorkerProcess = { name, project: p, proc, output: () => out };
+    const started = startCli(p.root, ['worker', '--name', name, ...args], S3_ENV);
+    this.running.add(started.proc);
+    await waitUntilWaiting(started, name);
+    const w: WorkerProcess = { name, project: p, ...started };
     this.workers.push(w);
-    await until(() => out.includes('waiting for jobs') || proc.exitCode !== null, 20_000, () => `worker ${name} did not start:\n${out}`);
-    if (!out.includes('waiting for jobs')) throw new Error(`worker ${name} exited:\n${out}`);
     return w;
   }
 
   /** A coordinator run, streamed: the test can watch its output and kill it. */
-  startRun(p: Project, args: string[]): { proc: ResultPromise; output: () => string } {
-    const proc = execa(process.execPath, [CLI, 'run', ...args], { cwd: p.root, reject: false, detached: true, env: { ...S3_ENV, CI: '1' }, all: true, buffer: false });
-    let out = '';
-    proc.all!.on('data', (d: Buffer) => (out += d.toString()));
-    this.running.add(proc);
-    return { proc, output: () => out };
+  startRun(p: Project, args: string[]): CliProcess {
+    const run = startCli(p.root, ['run', ...args], S3_ENV);
+    this.running.add(run.proc);
+    return run;
   }
 
   killWorker(w: WorkerProcess): void {
-    killGroup(w.proc.pid!);
+    killTree(w.proc.pid!);
   }
 
   async dispose(): Promise<void> {
-    for (const proc of this.running) if (proc.exitCode === null) killGroup(proc.pid!);
+    for (const proc of this.running) if (proc.exitCode === null) killTree(proc.pid!);
     await Promise.all([...this.running].map((p) => p.catch(() => {})));
     await Promise.all([this.redis.stop(), this.s3.stop()]);
     for (const d of this.dirs) await rm(d, { recursive: true, force: true });

@@ -6,9 +6,9 @@
  */
 import { execa, type ResultPromise } from 'execa';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../bench/lib/free-port.ts';
 import { REPO } from './project.ts';
 
 export const BUCKET = 'pipeline-test';
@@ -76,15 +76,4 @@ export class S3Server {
     await this.kill();
     await rm(this.dir, { recursive: true, force: true });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

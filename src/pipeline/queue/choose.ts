@@ -8,9 +8,7 @@ import type { Hasher } from '../fingerprint.ts';
 import { readLocalConfig } from '../local-config.ts';
 import type { Plan } from '../plan.ts';
 import { chooseRemote, loadRemoteConfig } from '../remote/config.ts';
-import { openStore } from '../remote/open.ts';
-import { StoreError } from '../remote/store.ts';
-import { withRetry } from '../remote/transfer.ts';
+import { openUsableStore } from '../remote/open.ts';
 import type { StageExecutor } from '../steps/run.ts';
 import { queueSettings } from './settings.ts';
 
@@ -39,14 +37,7 @@ export async function chooseExecutor(projectRoot: string, plan: Plan, hasher: Ha
   if (args.noRemote) throw new UserError([{ field: '--no-remote', message: 'the queue executor needs the remote: workers send their outputs through it' }]);
   const remote = chooseRemote(projectRoot, await loadRemoteConfig(projectRoot), args.remoteName, false);
   if (!remote) throw new UserError([{ message: 'the queue executor needs a remote that every worker can reach: run `pipeline remote add -d NAME URL` (an s3:// URL, or a directory they all mount)' }]);
-  const store = await openStore(remote);
-  try {
-    await withRetry(() => store.probe());
-  } catch (e) {
-    store.close();
-    if (e instanceof StoreError) throw new UserError(`${store.label}: ${e.message}`);
-    throw e;
-  }
+  const store = await openUsableStore(remote);
   try {
     const { QueueExecutor } = await import('./coordinator.ts');
     return await QueueExecutor.open({ plan, hasher, store, settings, force: args.force, profile: args.profile, sets: args.sets });

@@ -9,9 +9,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { UserError } from '../errors.ts';
 import { readLocalConfig } from '../local-config.ts';
 import { chooseRemote, loadRemoteConfig } from '../remote/config.ts';
-import { openStore } from '../remote/open.ts';
-import { StoreError } from '../remote/store.ts';
-import { withRetry } from '../remote/transfer.ts';
+import { openUsableStore } from '../remote/open.ts';
 import { Slots } from '../slots.ts';
 import { CANCEL_EVENT } from './cancel.ts';
 import { redisOptions, shownRedis } from './redis.ts';
@@ -34,14 +32,7 @@ export async function workerCommand(root: string, args: WorkerArgs, print: (line
   const name = args.name ?? `${hostname()}-${process.pid}`;
   if (!/^[\w.@-]+$/.test(name)) throw new UserError([{ field: '--name', message: `letters, digits, ".", "@", "-" and "_" only, got "${name}"` }]);
   const remote = chooseRemote(root, await loadRemoteConfig(root), args.remoteName, true)!;
-  const store = await openStore(remote);
-  try {
-    await withRetry(() => store.probe());
-  } catch (e) {
-    store.close();
-    if (e instanceof StoreError) throw new UserError(`${store.label}: ${e.message}`);
-    throw e;
-  }
+  const store = await openUsableStore(remote);
 
   let preparing: Promise<unknown> = Promise.resolve();
   const ctx: WorkerContext = {

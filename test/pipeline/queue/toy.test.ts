@@ -12,30 +12,14 @@ import { openStore } from '../../../src/pipeline/remote/open.ts';
 import { uploadBytes } from '../../../src/pipeline/remote/transfer.ts';
 import { acted, Project } from '../../helpers/project.ts';
 import { git, QueueCluster, REMOTE_PREFIX, until, type WorkerProcess } from '../../helpers/queue-cluster.ts';
+import { REMOTE_PIPELINE } from '../../helpers/remote.ts';
 import { BUCKET } from '../../helpers/s3-server.ts';
 
 const ITEMS = ['a', 'b', 'c', 'd', 'e', 'f'];
 
-/** The toy pipeline with file outs per item (the toy stage sleeps between its two writes of a file). */
 const FILES: Record<string, string> = {
-  'pipeline.yaml': `
-stages:
-  prepare:
-    module: stages/toy.ts
-    params: [prepare]
-    deps: [data/raw.txt]
-    outs: [out/prepared.txt, out/dir]
-  train:
-    module: stages/toy-matrix.ts
-    foreach: [items]
-    deps: [out/prepared.txt]
-    outs:
-      - out/models/\${id}.txt
-  report:
-    module: stages/toy.ts
-    deps: [out/models]
-    outs: [out/report.txt]
-`,
+  // The remote tests' toy pipeline, with a file per model: the toy stage sleeps only while writing a file.
+  'pipeline.yaml': REMOTE_PIPELINE.replace('out/models/${id}', 'out/models/${id}.txt'),
   'data/raw.txt': 'raw data\n',
   'configs/prepare.yaml': 'scale: 1\n',
   ...Object.fromEntries(ITEMS.map((id, i) => [`configs/items/${id}.yaml`, `lr: 0.${i + 1}\nsleep_ms: 300\n`])),
