@@ -79,11 +79,18 @@ export async function workerCommand(root: string, args: WorkerArgs, print: (line
   worker.on('failed', (job, e) => print(`worker ${name}: ${(job?.data as { id?: string } | undefined)?.id} failed: ${e.message.split('\n')[0]}`));
 
   const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
       print(`worker ${name}: stopping; its running jobs go to other workers once their locks run out`);
+      // Closing over a Redis that is away can hang in ioredis: the process ends regardless.
+      setTimeout(() => process.exit(130), 4000).unref();
       // Not waiting for running stages (they may take an hour): they die with this process.
       const closing = Promise.all([worker.close(true), events.close()]).catch(() => {});
-      void Promise.race([closing, new Promise((r) => setTimeout(r, 2000))]).then(() => resolve(130));
+      void Promise.race([closing, new Promise((r) => setTimeout(r, 2000))])
+        .then(() => Promise.all([worker.disconnect(), events.disconnect()]).catch(() => {}))
+        .then(() => resolve(130));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
