@@ -7,7 +7,7 @@
  *     with 1 and with 2 workers, beside the local executor.
  * Every run starts from fresh copies of the project (no cache, nothing on the remote).
  *
- *   npm run bench:queue [-- --instances 60 --workers 1,2 --no-ci]
+ *   npm run bench:queue [-- --instances 60 --workers 1,2 --no-ci --no-tiny --logs DIR]
  */
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     'no-ci': { type: 'boolean', default: false },
     'no-tiny': { type: 'boolean', default: false },
+    /** Where to write each run's coordinator and worker output (nothing is kept by default). */
+    logs: { type: 'string' },
   },
 });
 const instances = Number(values.instances);
@@ -98,6 +100,11 @@ async function timedRun(source: string, workers: number, args: string[]): Promis
   const r = await run.proc;
   const seconds = (performance.now() - t0) / 1000;
   for (const w of pool) killTree(w.proc.pid!);
+  if (values.logs) {
+    await mkdir(values.logs, { recursive: true });
+    await writeFile(path.join(values.logs, `${queueName}-coordinator.log`), run.output());
+    for (const [i, w] of pool.entries()) await writeFile(path.join(values.logs, `${queueName}-w${i + 1}.log`), w.output());
+  }
   if (r.exitCode !== 0) throw new Error(`run failed (${r.exitCode}):\n${run.output().slice(-3000)}`);
   const summary = run.output().trim().split('\n').filter((l) => l.startsWith('pipeline: ')).pop();
   console.log(`  ${workers === 0 ? 'local executor, -j 2' : `queue executor, ${workers} worker(s)`}: ${seconds.toFixed(1)} s (${summary})`);

@@ -102,8 +102,8 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       }
       const started = performance.now();
       try {
-        const { outcome, worker } = await produce(inst, decision, { ...env, threads: slot.threads, cores: slot.cores });
-        return done(outcome, (performance.now() - started) / 1000, undefined, worker);
+        const { outcome, worker, startedAt } = await produce(inst, decision, { ...env, threads: slot.threads, cores: slot.cores });
+        return done(outcome, (performance.now() - Math.max(started, startedAt)) / 1000, undefined, worker);
       } catch (e) {
         return failed(e, started);
       } finally {
@@ -133,7 +133,7 @@ interface InstanceEnv {
 }
 
 /** A stale instance through the named steps: restore or run into staging, then commit. */
-async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind: 'stale' }>, env: InstanceEnv): Promise<{ outcome: Outcome; worker?: string }> {
+async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind: 'stale' }>, env: InstanceEnv): Promise<{ outcome: Outcome; worker?: string; startedAt: number }> {
   const { plan, lock, hasher, cache, reporter } = env;
   reporter.event({ type: 'start', id: inst.id, reasons: decision.reasons.map(describeReason) });
   const deps = depHashes(inst, decision.observed);
@@ -151,12 +151,14 @@ async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind
     if (!restored) {
       const place = { root: plan.root, scratch: dirs.scratch(inst.id), threads: env.threads, cores: env.cores };
       const result = await env.executor.run(inst, decision.observed, staging, place, reporter, env.signal, env.expectedSeconds);
-      produced = { outcome: 'ran', peakRssMb: result.peakRssMb, startedAt };
+      // On a queue worker, the instance's time is the worker's: later runs order by it (longest first).
+      const ranFrom = result.seconds === undefined ? startedAt : performance.now() - result.seconds * 1000;
+      produced = { outcome: 'ran', peakRssMb: result.peakRssMb, startedAt: ranFrom };
       worker = result.worker;
     }
     const place = { root: plan.root, trash: dirs.trash, scratch: dirs.scratch(inst.id) };
     await commitOutputs(inst, decision.observed, deps, staging, produced, place, { lock, hasher, cache, reporter });
-    return { outcome: produced.outcome, worker };
+    return { outcome: produced.outcome, worker, startedAt: produced.startedAt };
   } finally {
     await staging.dispose();
   }

@@ -104,7 +104,7 @@ export class QueueExecutor implements StageExecutor {
     const data = await this.jobData(inst, observed);
     const result = await this.submitAndWait(data, inst, reporter, signal, expectedSeconds);
     await this.receive(inst, observed.fingerprint, result, staging, reporter);
-    return { peakRssMb: result.peakRssMb, worker: result.worker };
+    return { peakRssMb: result.peakRssMb, worker: result.worker, seconds: result.seconds };
   }
 
   async close(): Promise<void> {

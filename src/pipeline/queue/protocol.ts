@@ -38,6 +38,8 @@ export const JobResultSchema = z.strictObject({
   /** The hash of each out: the coordinator records nothing whose content does not hash to it. */
   hashes: z.record(z.string(), hash),
   peakRssMb: z.number().nonnegative(),
+  /** How long the worker took (placing deps, running, sending outputs): the queue wait excluded. */
+  seconds: z.number().nonnegative(),
   /** True when the remote already had a run for this fingerprint (a duplicate delivery). */
   reused: z.boolean(),
 });

@@ -52,6 +52,8 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
   const parsed = JobDataSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`worker ${ctx.name}: a job it cannot read (another version of pipeline?): ${parsed.error.issues[0]?.message}`);
   const data = parsed.data;
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
   const tell = channel(job, ctx.name);
   tell({ log: `worker ${ctx.name} took it${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}` });
 
@@ -60,7 +62,7 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
   try {
     // A duplicate delivery (a stalled job whose first worker did finish) reuses that run.
     const done = data.force ? undefined : await remoteRun(ctx.store, data.fingerprint, inst.outs);
-    if (done) return { worker: ctx.name, outs: done, hashes: hashesOf(done), peakRssMb: 0, reused: true };
+    if (done) return { worker: ctx.name, outs: done, hashes: hashesOf(done), peakRssMb: 0, seconds: seconds(), reused: true };
 
     const dirs = stateDirs(root);
     const scratch = dirs.scratch(inst.id);
@@ -83,7 +85,7 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
       await uploadRecord(ctx.store, cache, { outs }, { fingerprint: data.fingerprint });
       await deleteScratch(ctx.store, data.fingerprint).catch(() => {}); // only space: the run record is what counts
       await rm(scratch, { recursive: true, force: true });
-      return { worker: ctx.name, outs, hashes: hashesOf(outs), peakRssMb: result.peakRssMb, reused: false };
+      return { worker: ctx.name, outs, hashes: hashesOf(outs), peakRssMb: result.peakRssMb, seconds: seconds(), reused: false };
     } catch (e) {
       if (signal.aborted) throw new UnrecoverableError(`cancelled on worker ${ctx.name}`);
       const lastOutput = tail.length > 0 ? `\n${tail.join('\n')}` : '';

@@ -26,6 +26,8 @@ export interface RunResult {
   peakRssMb: number;
   /** The queue worker that ran it; undefined when it ran here. */
   worker?: string;
+  /** The worker's own time, when it ran elsewhere: the time the job waited in the queue is not the instance's. */
+  seconds?: number;
 }
 
 /** Where stale instances run: `local` (child processes here, the default) or `queue` (workers). */

@@ -148,6 +148,7 @@ describe('queue executor: toy pipeline on three workers', { concurrency: false }
       outs: { 'out/prepared.txt': { type: 'file', hash: lie, size: 11 }, 'out/dir': { type: 'dir', files: [{ path: 'x', hash: lie, size: 11 }] } },
       hashes: { 'out/prepared.txt': lie, 'out/dir': dirHash([{ path: 'x', hash: lie }]) },
       peakRssMb: 0,
+      seconds: 0,
       reused: false,
     }), { connection: { host: '127.0.0.1', port: cluster.redis.port, maxRetriesPerRequest: null } });
     try {
