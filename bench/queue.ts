@@ -5,6 +5,8 @@
  *     by the local executor (-j 2) and by the queue executor with 2 workers (1 job each);
  *  2. the CI profile (`--profile ci`, the whole real pipeline on a subset) by the queue executor
  *     with 1 and with 2 workers, beside the local executor.
+ * Each worker is pinned to one core of its own (taskset), standing for a one-core machine; the
+ * local executor uses every core (-j 2 pins one instance per core).
  * Every run starts from fresh copies of the project (no cache, nothing on the remote).
  *
  *   npm run bench:queue [-- --instances 60 --workers 1,2 --no-ci --no-tiny --logs DIR]
@@ -93,7 +95,10 @@ async function timedRun(source: string, workers: number, args: string[]): Promis
   const remote = await mkdtemp(path.join(work, 'remote-'));
   const coordinator = await copyOf(source, queueName, remote);
   const pool: CliProcess[] = [];
-  for (let i = 0; i < workers; i++) pool.push(await startWorker(await copyOf(source, queueName, remote), `w${i + 1}`));
+  // Each worker pinned to a core of its own: workers on one machine stand for one-core machines
+  // (unpinned, each would train with every core's threads and they would fight over them).
+  const cores = availableParallelism();
+  for (let i = 0; i < workers; i++) pool.push(await startWorker(await copyOf(source, queueName, remote), `w${i + 1}`, {}, [], [i % cores]));
   started.push(...pool);
   const t0 = performance.now();
   const run = startCli(coordinator, ['run', ...args, ...(workers > 0 ? ['--executor', 'queue'] : ['--executor', 'local', '-j', '2'])]);

@@ -14,16 +14,19 @@ export interface CliProcess {
   output(): string;
 }
 
-export function startCli(root: string, args: string[], env: Record<string, string> = {}): CliProcess {
-  const proc = execa(process.execPath, [PIPELINE_CLI, ...args], { cwd: root, reject: false, detached: true, env: { CI: '1', ...env }, all: true, buffer: false });
+/** `cores`: pinned to these (taskset), as a machine with only them would be; its stages inherit it. */
+export function startCli(root: string, args: string[], env: Record<string, string> = {}, cores?: number[]): CliProcess {
+  const command = [process.execPath, PIPELINE_CLI, ...args];
+  const [file, ...rest] = cores ? ['taskset', '-c', cores.join(','), ...command] : command;
+  const proc = execa(file!, rest, { cwd: root, reject: false, detached: true, env: { CI: '1', ...env }, all: true, buffer: false });
   let out = '';
   proc.all!.on('data', (d: Buffer) => (out += d.toString()));
   return { proc, output: () => out };
 }
 
 /** `pipeline worker --name NAME`, once it waits for jobs. */
-export async function startWorker(root: string, name: string, env: Record<string, string> = {}, args: string[] = []): Promise<CliProcess> {
-  const w = startCli(root, ['worker', '--name', name, ...args], env);
+export async function startWorker(root: string, name: string, env: Record<string, string> = {}, args: string[] = [], cores?: number[]): Promise<CliProcess> {
+  const w = startCli(root, ['worker', '--name', name, ...args], env, cores);
   await waitUntilWaiting(w, name);
   return w;
 }

@@ -16,7 +16,7 @@ import type { Plan, PlannedInstance } from '../plan.ts';
 import { isInside } from '../project-paths.ts';
 import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects, uploadRecord } from '../remote/record-transfer.ts';
-import type { RemoteStore } from '../remote/store.ts';
+import { StoreError, type RemoteStore } from '../remote/store.ts';
 import type { Slot } from '../slots.ts';
 import type { Observed } from '../staleness.ts';
 import type { RunPlace, RunResult, StageExecutor } from '../steps/run.ts';
@@ -101,10 +101,16 @@ export class QueueExecutor implements StageExecutor {
 
   async run(inst: PlannedInstance, observed: Observed, staging: Staging, _place: RunPlace, reporter: Reporter, signal: AbortSignal, expectedSeconds: number | undefined): Promise<RunResult> {
     if (this.lost) throw this.lost;
-    const data = await this.jobData(inst, observed);
-    const result = await this.submitAndWait(data, inst, reporter, signal, expectedSeconds);
-    await this.receive(inst, observed.fingerprint, result, staging, reporter);
-    return { peakRssMb: result.peakRssMb, worker: result.worker, seconds: result.seconds };
+    try {
+      const data = await this.jobData(inst, observed);
+      const result = await this.submitAndWait(data, inst, reporter, signal, expectedSeconds);
+      await this.receive(inst, observed.fingerprint, result, staging, reporter);
+      return { peakRssMb: result.peakRssMb, worker: result.worker, seconds: result.seconds };
+    } catch (e) {
+      // The remote failing for good (credentials, a bucket gone) is the user's to fix: one line, exit 2.
+      if (e instanceof StoreError) throw new UserError(`${this.opts.store.label}: ${e.message}`);
+      throw e;
+    }
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,8 @@ import { openUsableStore } from '../remote/open.ts';
 import { Slots } from '../slots.ts';
 import { CANCEL_EVENT } from './cancel.ts';
 import { redisOptions, shownRedis } from './redis.ts';
+import type { Job } from 'bullmq';
+import type { JobResult } from './protocol.ts';
 import { runJob, type WorkerContext } from './run-job.ts';
 import { queueSettings } from './settings.ts';
 
@@ -52,7 +54,13 @@ export async function workerCommand(root: string, args: WorkerArgs, print: (line
   const { QueueEvents, Worker } = await import('bullmq');
   const connection = redisOptions(settings.redis, 'worker');
   const lockMs = settings.lock_seconds * 1000;
-  const worker = new Worker(settings.name, (job, _token, signal) => runJob(job, ctx, signal ?? new AbortController().signal), {
+  const process_ = (job: Job, signal: AbortSignal | undefined): Promise<JobResult> =>
+    runJob(job, ctx, signal ?? new AbortController().signal).catch((e: Error) => {
+      // Every failure the coordinator shows names the worker it happened on.
+      if (!e.message.includes(`worker ${name}`)) e.message = `on worker ${name}: ${e.message}`;
+      throw e;
+    });
+  const worker = new Worker(settings.name, (job, _token, signal) => process_(job, signal), {
     connection,
     concurrency,
     name,
