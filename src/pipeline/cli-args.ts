@@ -26,6 +26,10 @@ const OPTIONS = {
   endpoint: { type: 'string', help: 'remote add: URL of an S3-compatible server' },
   'path-style': { type: 'boolean', help: 'remote add: path-style S3 addressing' },
   region: { type: 'string', help: 'remote add: the S3 region' },
+  executor: { type: 'string', help: 'local|queue: run stale instances here (default) or on queue workers (also `executor:` in .pipeline/config.yaml)' },
+  redis: { type: 'string', help: 'URL: the Redis server of the queue, redis://host:port (default: queue.redis in .pipeline/config.yaml)' },
+  concurrency: { type: 'string', help: 'worker: N jobs at once, each with its share of the cores (default 1)' },
+  name: { type: 'string', help: 'worker: NAME shown to coordinators (default: host-pid)' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -39,7 +43,7 @@ interface CommandSpec {
 const CONFIG_OPTIONS: OptionName[] = ['set', 'profile'];
 
 export const COMMANDS: Record<string, CommandSpec> = {
-  run: { args: '[stage...]', summary: 'run the stale instances of the named stages (all by default)', options: ['force', 'dry-run', 'jobs', 'quiet', 'remote-name', 'no-remote', ...CONFIG_OPTIONS] },
+  run: { args: '[stage...]', summary: 'run the stale instances of the named stages (all by default)', options: ['force', 'dry-run', 'jobs', 'quiet', 'remote-name', 'no-remote', 'executor', 'redis', ...CONFIG_OPTIONS] },
   status: { args: '[stage...]', summary: 'say what is stale and why, and what restores from the run-cache', options: ['json', 'exit-code', 'jobs', 'remote', 'remote-name', ...CONFIG_OPTIONS] },
   dag: { args: '', summary: 'print the stage graph', options: ['dot', ...CONFIG_OPTIONS] },
   gc: { args: '', summary: 'empty the run-cache of what no lock records and no run used lately', options: ['keep-days', 'dry-run', 'remote', 'remote-name'] },
@@ -47,6 +51,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   fetch: { args: '[stage...]', summary: 'bring what pipeline.lock records from a remote into the local run-cache', options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
   pull: { args: '[stage...]', summary: 'fetch, then place the recorded outputs in the workspace (each verified)', options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
   remote: { args: 'add NAME URL | list | remove NAME', summary: 'manage remotes', options: ['project', 'default', 'endpoint', 'path-style', 'region'] },
+  worker: { args: '', summary: 'run queue jobs from coordinators (`run --executor queue`) in this checkout until stopped', options: ['concurrency', 'redis', 'remote-name', 'name'] },
 };
 
 export interface OptionValues {
@@ -70,6 +75,10 @@ export interface OptionValues {
   /** Unset unless given: a directory remote must not receive an S3 setting. */
   'path-style'?: boolean;
   region?: string;
+  executor?: string;
+  redis?: string;
+  concurrency?: string;
+  name?: string;
 }
 
 export type CommandLine =
@@ -77,7 +86,7 @@ export type CommandLine =
   | { kind: 'version' }
   | { kind: 'command'; command: string; targets: string[]; values: OptionValues };
 
-const VALUE_NAMES: Partial<Record<OptionName, string>> = { set: 'key=value', profile: 'NAME', 'remote-name': 'NAME', endpoint: 'URL', region: 'R' };
+const VALUE_NAMES: Partial<Record<OptionName, string>> = { set: 'key=value', profile: 'NAME', 'remote-name': 'NAME', endpoint: 'URL', region: 'R', executor: 'local|queue', redis: 'URL', name: 'NAME' };
 
 /** Commands answered by their own modules (experiments/, verify/), before this table is read. */
 const DELEGATED = ['exp show', 'metrics diff', 'params diff', 'plots diff', 'verify'];
@@ -97,7 +106,7 @@ export function usage(delegatedUsage: string[] = [], delegatedHelp: string[] = [
   lines.push(...delegatedUsage, '  pipeline --version', '', 'commands:');
   for (const [name, spec] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${spec.summary}`);
   lines.push('', 'options:');
-  for (const [name, option] of Object.entries(OPTIONS)) lines.push(`  --${name.padEnd(10)} ${option.help}`);
+  for (const [name, option] of Object.entries(OPTIONS)) lines.push(`  --${name.padEnd(11)} ${option.help}`);
   lines.push('', 'A stage name selects all its instances (train) or one (train@<id>), plus what they depend on.');
   for (const help of delegatedHelp) lines.push('', help);
   return lines.join('\n');
@@ -158,6 +167,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
     endpoint: v.endpoint as string | undefined,
     'path-style': v['path-style'] as boolean | undefined,
     region: v.region as string | undefined,
+    executor: v.executor as string | undefined,
+    redis: v.redis as string | undefined,
+    concurrency: v.concurrency as string | undefined,
+    name: v.name as string | undefined,
   };
   return { kind: 'command', command, targets, values };
 }

@@ -21,6 +21,8 @@ import { loadPlan } from './spec/plan-cache.ts';
 import { stateDirs } from './state-dirs.ts';
 import { runLookup, transferCommand } from './remote/commands.ts';
 import { remoteCommand } from './remote/config-commands.ts';
+import { chooseExecutor } from './queue/choose.ts';
+import type { StageExecutor } from './steps/run.ts';
 import type { RemoteRunLookup } from './remote/run-cache.ts';
 import { computeStatus, type StatusReport } from './status.ts';
 import { trackedOutProblems } from './tracked-outs.ts';
@@ -56,6 +58,11 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
       const options = { project: values.project, makeDefault: values.default, endpoint: values.endpoint, pathStyle: values['path-style'], region: values.region };
       return await remoteCommand(root, targets, options, (l) => process.stdout.write(`${l}\n`));
     }
+    if (command === 'worker') {
+      const args = { concurrency: values.concurrency, redis: values.redis, remoteName: values['remote-name'], name: values.name };
+      const { workerCommand } = await import('./queue/worker.ts');
+      return await workerCommand(root, args, (l) => process.stdout.write(`${l}\n`));
+    }
     // gc serves every workspace that shares the run-cache, so it starts from the project's.
     const projectRoot = root;
     if (values.profile !== undefined && command !== 'gc') root = await profileRoot(root, values.profile);
@@ -70,7 +77,8 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
       case 'run':
         if (values['dry-run']) return await status(plan, hasher, selected, { json: false, dryRun: true, exitCode: false, jobs: parseJobs(values.jobs) });
         return await run(plan, hasher, targets, values.force, parseJobs(values.jobs), values.quiet, path.relative(projectRoot, root),
-          await runLookup(root, plan.cacheDir, values['remote-name'], values['no-remote']));
+          await runLookup(root, plan.cacheDir, values['remote-name'], values['no-remote']),
+          () => chooseExecutor(projectRoot, plan, hasher, executorArgs(values)));
       case 'status':
         if (values.remote) return await transferCommand('status', plan, hasher, selected, remoteArgs(values));
         return await status(plan, hasher, selected, { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) });
@@ -117,6 +125,10 @@ function remoteArgs(v: OptionValues) {
   return { remoteName: v['remote-name'], jobs: v.jobs, verify: v.verify, quiet: v.quiet, json: v.json, keepDays: v['keep-days'], dryRun: v['dry-run'] };
 }
 
+function executorArgs(v: OptionValues) {
+  return { executor: v.executor, redis: v.redis, remoteName: v['remote-name'], noRemote: v['no-remote'], force: v.force, profile: v.profile, sets: v.set };
+}
+
 function parseJobs(value: string | undefined): number {
   if (value === undefined) return availableParallelism();
   const n = Number(value);
@@ -133,6 +145,7 @@ async function run(
   quiet: boolean,
   workspace: string,
   remote: (RemoteRunLookup & { close(): void }) | undefined,
+  openExecutor: () => Promise<StageExecutor | undefined>,
 ): Promise<number> {
   const reporter: Reporter = quiet
     ? quietReporter()
@@ -155,7 +168,9 @@ async function run(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let executor: StageExecutor | undefined;
   try {
+    executor = await openExecutor();
     if (runLock.tookOverFrom) {
       notice(`took over the run lock of pid ${runLock.tookOverFrom.pid} (started ${runLock.tookOverFrom.started_at}), which is no longer running`);
     }
@@ -163,7 +178,7 @@ async function run(
     for (const p of lock.problems) notice(p);
     const tracked = await trackedOutProblems(plan, lock);
     if (tracked.length > 0) throw new UserError(tracked);
-    const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal, remote });
+    const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal, remote, executor });
     const counts: Record<string, number> = {};
     for (const o of result.outcomes.values()) counts[o] = (counts[o] ?? 0) + 1;
     reporter.event({ type: 'finished', counts, departed: result.departed, workspace, failures: result.failures });
@@ -175,6 +190,7 @@ async function run(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     remote?.close();
+    await executor?.close();
     await runLock.release();
   }
 }

@@ -11,7 +11,9 @@ export type RunEvent =
   | { type: 'restoring'; id: string }
   | { type: 'progress'; id: string; update: ProgressUpdate }
   | { type: 'log'; id: string; line: string }
-  | { type: 'done'; id: string; outcome: Outcome; seconds: number; error?: string }
+  /** The queue worker now running it (again when another worker takes over from one that died). */
+  | { type: 'worker'; id: string; worker: string }
+  | { type: 'done'; id: string; outcome: Outcome; seconds: number; error?: string; worker?: string }
   /** Something the user should know that belongs to no instance (a run lock taken over). */
   | { type: 'notice'; line: string }
   /** The run is over: what the summary says. Outcome counts in the order they first occurred. */

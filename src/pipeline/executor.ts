@@ -1,11 +1,10 @@
 /**
  * plan -> execution -> lock. Runs the selected instances in topological order, independent ones
- * in parallel up to `jobs`, each in its own process. A stale instance is restored from the
+ * in parallel up to `jobs`, each in its own process (or, with the queue executor, on workers). A stale instance is restored from the
  * run-cache when its fingerprint was seen before, else run into a temporary directory; its
  * outputs are moved into place and recorded only when it succeeds. A failure skips what depends
  * on it; independent instances go on (their work is not thrown away).
  */
-import { availableParallelism } from 'node:os';
 import { mkdir, rm } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { RunCache } from './cache.ts';
@@ -15,14 +14,13 @@ import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import { selectInstances, type Plan, type PlannedInstance } from './plan.ts';
 import type { RemoteRunLookup } from './remote/run-cache.ts';
-import { Slots } from './slots.ts';
 import { describeReason } from './staleness.ts';
 import { stateDirs } from './state-dirs.ts';
 import { commitOutputs, type Produced } from './steps/commit.ts';
 import { decide, depHashes, type Decision } from './steps/decide.ts';
 import { pruneDeparted, type Departed } from './steps/prune.ts';
 import { restoreFromRunCache } from './steps/restore.ts';
-import { runStage } from './steps/run.ts';
+import { localExecutor, type StageExecutor } from './steps/run.ts';
 import { Staging } from './steps/staging.ts';
 
 const OBSERVE_CONCURRENCY = 32;
@@ -35,6 +33,8 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   /** The remote run-cache, when one is configured and not opted out of (--no-remote). */
   remote?: RemoteRunLookup;
+  /** Where stale instances run; by default here, `jobs` at a time. */
+  executor?: StageExecutor;
 }
 
 export interface ExecuteResult {
@@ -51,7 +51,7 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
 
   const selected = opts.targets.length > 0 ? selectInstances(plan, opts.targets).selected : new Set(plan.instances.map((i) => i.id));
   const cache = new RunCache(plan.cacheDir);
-  const slots = new Slots(opts.jobs, availableParallelism());
+  const executor = opts.executor ?? localExecutor(opts.jobs);
   const outcomes = new Map<string, Outcome>();
   const failures: ExecuteResult['failures'] = [];
   const tasks = new Map<string, Promise<Outcome>>();
@@ -66,14 +66,15 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
   for (const inst of todo) {
     tasks.set(inst.id, (async (): Promise<Outcome> => {
       const ups = await Promise.all(inst.upstream.filter((u) => selected.has(u)).map((u) => tasks.get(u)!));
-      const done = (outcome: Outcome, seconds = 0, error?: string): Outcome => {
+      const done = (outcome: Outcome, seconds = 0, error?: string, worker?: string): Outcome => {
         outcomes.set(inst.id, outcome);
-        opts.reporter.event({ type: 'done', id: inst.id, outcome, seconds, error });
+        opts.reporter.event({ type: 'done', id: inst.id, outcome, seconds, error, worker });
         return outcome;
       };
       if (ups.some((o) => o === 'failed' || o === 'skipped')) return done('skipped', 0, 'an upstream stage did not complete');
       if (opts.signal.aborted) return done('skipped', 0, 'interrupted');
-      const env = { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, remote: opts.remote };
+      const expectedSeconds = lock.get(inst.id)?.run.seconds;
+      const env = { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, remote: opts.remote, executor, expectedSeconds };
       const failed = (e: unknown, started: number): Outcome => {
         // Stopped by Ctrl-C, not failed: its outputs and lock entry are as they were, and a stage
         // with checkpoints resumes on the next run.
@@ -93,7 +94,7 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       if (decision.kind === 'fresh') return done('fresh');
       opts.reporter.event({ type: 'queued', id: inst.id, reasons: decision.reasons.map(describeReason) });
       // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
-      const slot = await slots.acquire(lock.get(inst.id)?.run.seconds);
+      const slot = await executor.acquire(expectedSeconds);
       if (opts.signal.aborted) {
         // Interrupted while it waited for a slot: start nothing new.
         slot.release();
@@ -101,8 +102,8 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
       }
       const started = performance.now();
       try {
-        const outcome = await produce(inst, decision, { ...env, threads: slot.threads, cores: slot.cores });
-        return done(outcome, (performance.now() - started) / 1000);
+        const { outcome, worker, startedAt } = await produce(inst, decision, { ...env, threads: slot.threads, cores: slot.cores });
+        return done(outcome, (performance.now() - Math.max(started, startedAt)) / 1000, undefined, worker);
       } catch (e) {
         return failed(e, started);
       } finally {
@@ -111,6 +112,7 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
     })());
   }
   await Promise.all(tasks.values());
+  if (!opts.executor) await executor.close(); // a given executor is its giver's to close
   await hasher.save();
   return { outcomes, failures, departed };
 }
@@ -124,12 +126,14 @@ interface InstanceEnv {
   signal: AbortSignal;
   force: boolean;
   remote: RemoteRunLookup | undefined;
+  executor: StageExecutor;
+  expectedSeconds: number | undefined;
   threads: number;
   cores: number[] | undefined;
 }
 
 /** A stale instance through the named steps: restore or run into staging, then commit. */
-async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind: 'stale' }>, env: InstanceEnv): Promise<Outcome> {
+async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind: 'stale' }>, env: InstanceEnv): Promise<{ outcome: Outcome; worker?: string; startedAt: number }> {
   const { plan, lock, hasher, cache, reporter } = env;
   reporter.event({ type: 'start', id: inst.id, reasons: decision.reasons.map(describeReason) });
   const deps = depHashes(inst, decision.observed);
@@ -139,6 +143,7 @@ async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind
   try {
     const startedAt = performance.now();
     let produced: Produced;
+    let worker: string | undefined;
     // --force means "run it": a restore would hand back the very outputs the user distrusts.
     // A run another machine pushed to the remote run-cache is fetched into the local one first.
     if (!env.force && env.remote) await env.remote(decision.observed.fingerprint, inst.id, inst.outs, reporter);
@@ -147,12 +152,15 @@ async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind
       produced = { outcome: 'restored', peakRssMb: 0, measurements: restored.measurements, startedAt };
     } else {
       const place = { root: plan.root, scratch: dirs.scratch(inst.id), threads: env.threads, cores: env.cores };
-      const result = await runStage(inst, staging, place, reporter, env.signal);
-      produced = { outcome: 'ran', peakRssMb: result.peakRssMb, measurements: result.measurements, startedAt };
+      const result = await env.executor.run(inst, decision.observed, staging, place, reporter, env.signal, env.expectedSeconds);
+      // On a queue worker, the instance's time is the worker's: later runs order by it (longest first).
+      const ranFrom = result.seconds === undefined ? startedAt : performance.now() - result.seconds * 1000;
+      produced = { outcome: 'ran', peakRssMb: result.peakRssMb, measurements: result.measurements, startedAt: ranFrom };
+      worker = result.worker;
     }
     const place = { root: plan.root, trash: dirs.trash, scratch: dirs.scratch(inst.id) };
     await commitOutputs(inst, decision.observed, deps, staging, produced, place, { lock, hasher, cache, reporter });
-    return produced.outcome;
+    return { outcome: produced.outcome, worker, startedAt: produced.startedAt };
   } finally {
     await staging.dispose();
   }

@@ -12,15 +12,7 @@ export function seedFor(base: number, i: number): number {
  * SIGKILLs a whole process group (a runner started detached, and the stage processes it spawned,
  * which share its group). Returns false when the group was already gone.
  */
-export function killGroup(pid: number): boolean {
-  try {
-    process.kill(-pid, 'SIGKILL');
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw e;
-  }
-}
+export { killTree as killGroup } from '../../bench/lib/cli-process.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

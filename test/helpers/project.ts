@@ -26,6 +26,11 @@ export class Project {
   /** `dir`: the temp folder to remove on dispose (the root itself, or the folder around it). */
   private constructor(readonly root: string, private readonly dir: string = root) {}
 
+  /** A project that exists already (a git clone of another): nothing is written. */
+  static at(root: string): Project {
+    return new Project(root);
+  }
+
   /** `parent`: where the temp project lives (a small tmpfs, for full-disk tests). */
   static async create(files: Record<string, string>, parent = tmpdir()): Promise<Project> {
     const root = await createToyProject('pipeline-test-', parent);

@@ -7,11 +7,12 @@
 import path from 'node:path';
 import { UserError, type Problem } from '../errors.ts';
 import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
-import { readYaml, readYamlIfPresent } from '../spec/yaml-file.ts';
+import { readYaml } from '../spec/yaml-file.ts';
 import { zodProblems } from '../spec/zod-problems.ts';
-import { LocalConfigSchema, parseRemoteUrl, RemotesSchema, REMOTE_NAME_RE, type RemoteLocation, type RemoteSpec, type Remotes } from './schema.ts';
+import { LOCAL_CONFIG_FILE, readLocalConfig } from '../local-config.ts';
+import { parseRemoteUrl, RemotesSchema, REMOTE_NAME_RE, type RemoteLocation, type RemoteSpec, type Remotes } from './schema.ts';
 
-export const LOCAL_CONFIG_FILE = '.pipeline/config.yaml';
+export { LOCAL_CONFIG_FILE };
 export const REMOTE_ENV = 'PIPELINE_REMOTE';
 
 export type ConfigScope = 'project' | 'local';
@@ -31,18 +32,10 @@ export interface RemoteConfig {
 
 /** The remotes section of one file, validated; absent file or section -> {}. */
 export async function readRemotesOf(root: string, scope: ConfigScope): Promise<Remotes> {
-  const rel = scope === 'project' ? PIPELINE_FILE : LOCAL_CONFIG_FILE;
-  const abs = path.join(root, rel);
-  // A machine without a local config is the normal case; an unreadable pipeline.yaml is not.
-  const read = scope === 'local' ? await readYamlIfPresent(abs, rel) : await readYaml(abs, rel);
+  if (scope === 'local') return (await readLocalConfig(root)).remotes;
+  const read = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
   if (!read.ok) throw new UserError(read.problems);
   const yaml = read.value;
-  if (!yaml) return {};
-  if (scope === 'local') {
-    const parsed = LocalConfigSchema.safeParse(yaml.value ?? {});
-    if (!parsed.success) throw new UserError(zodProblems(parsed.error, yaml.locate));
-    return parsed.data.remotes;
-  }
   const section = (yaml.value as { remotes?: unknown } | undefined)?.remotes;
   if (section === undefined || section === null) return {};
   const parsed = RemotesSchema.safeParse(section);

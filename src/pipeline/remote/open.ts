@@ -4,12 +4,26 @@ import type { ConfiguredRemote } from './config.ts';
 import { DirStore } from './dir-store.ts';
 import { openS3Store } from './s3-store.ts';
 import { StoreError, type RemoteStore } from './store.ts';
+import { withRetry } from './transfer.ts';
 
 export async function openStore(remote: ConfiguredRemote): Promise<RemoteStore> {
   const label = `remote ${remote.name} (${remote.spec.url})`;
   const loc = remote.location;
   if (loc.kind === 'dir') return new DirStore(label, loc.path);
   return openS3Store(label, loc.bucket, loc.prefix, remote.spec);
+}
+
+/** Opens and probes: a remote that cannot be used at all is a one-line user error now, not mid-run. */
+export async function openUsableStore(remote: ConfiguredRemote): Promise<RemoteStore> {
+  const store = await openStore(remote);
+  try {
+    await withRetry(() => store.probe());
+    return store;
+  } catch (e) {
+    store.close();
+    if (e instanceof StoreError) throw new UserError(`${store.label}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Store failures are the user's to fix (credentials, a bucket, a mount): one line, exit 2. */

@@ -6,16 +6,13 @@
  */
 import { RunCache } from '../cache.ts';
 import type { Reporter } from '../events.ts';
-import { objectKey, outFiles, parseRecord, runKey } from './layout.ts';
-import { missingLocally } from './resolve.ts';
+import { parseRecord, runKey } from './layout.ts';
+import { fetchRecordObjects } from './record-transfer.ts';
 import { StoreError, type RemoteStore } from './store.ts';
-import { downloadBytes, downloadVerified, parallel } from './transfer.ts';
+import { downloadBytes } from './transfer.ts';
 
 /** What the executor calls before it looks in the local run-cache. */
 export type RemoteRunLookup = (fingerprint: string, id: string, outs: string[], reporter: Reporter) => Promise<void>;
-
-/** Objects of one instance fetched at once. */
-const JOBS_PER_INSTANCE = 4;
 
 /**
  * `open` runs at the first instance that needs the remote: an up-to-date run, or one whose stale
@@ -37,18 +34,9 @@ export function remoteRunLookup(open: () => Promise<RemoteStore>, cacheDir: stri
         log(`remote run-cache not used: ${store.label} has a malformed record ${runKey(fingerprint)}`);
         return;
       }
-      const missing = new Set(await missingLocally(cache, record));
-      const sizes = new Map(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => [f.hash, f.size] as const)));
-      const total = [...missing].reduce((s, h) => s + (sizes.get(h) ?? 0), 0);
-      log(`found in the remote run-cache of ${store.label}: fetching ${missing.size} objects`);
-      let got = 0;
-      const bad: string[] = [];
-      await parallel([...missing], JOBS_PER_INSTANCE, async (hash) => {
-        const r = await downloadVerified(store, objectKey(hash), cache.objectPath(hash), hash, sizes.get(hash), (n) => {
-          got += n;
-          reporter.event({ type: 'progress', id, update: { step: 'fetching from the remote run-cache', current: got, total, unit: 'bytes' } });
-        });
-        if (r.state !== 'ok') bad.push(`object ${objectKey(hash)} ${r.state === 'missing' ? 'is missing' : `is corrupt (${r.why})`}`);
+      log(`found in the remote run-cache of ${store.label}: fetching its objects`);
+      const bad = await fetchRecordObjects(store, cache, record, (current, total) => {
+        reporter.event({ type: 'progress', id, update: { step: 'fetching from the remote run-cache', current, total, unit: 'bytes' } });
       });
       if (bad.length > 0) {
         log(`remote run-cache not used: ${store.label}: ${bad.join('; ')}; the stage runs here`);

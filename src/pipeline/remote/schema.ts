@@ -53,6 +53,3 @@ export const RemotesSchema = z
     }
   });
 export type Remotes = z.infer<typeof RemotesSchema>;
-
-/** .pipeline/config.yaml: this machine's own settings, never committed. */
-export const LocalConfigSchema = z.strictObject({ remotes: RemotesSchema.default({}) });

@@ -64,7 +64,8 @@ export function listrReporter(): Reporter {
                       task.skip(`${id}: skipped (${done.error ?? 'not run'})`);
                       resolve();
                     } else {
-                      task.title = `${id} ${done.outcome === 'fresh' ? '(up to date)' : `(${done.outcome} in ${formatSeconds(done.seconds)})`}`;
+                      const on = done.worker ? ` on ${done.worker}` : '';
+                      task.title = `${id} ${done.outcome === 'fresh' ? '(up to date)' : `(${done.outcome} in ${formatSeconds(done.seconds)}${on})`}`;
                       resolve();
                     }
                   };
@@ -104,6 +105,11 @@ export function listrReporter(): Reporter {
           tally.queued.delete(e.id);
           tally.running.add(e.id);
           showTally();
+          break;
+        }
+        case 'worker': {
+          const t = entry(e.id).task;
+          if (t) t.title = `${e.id} (on worker ${e.worker})`;
           break;
         }
         case 'restoring': {

@@ -15,6 +15,9 @@ export function plainReporter(write: (line: string) => void = (l) => process.std
         case 'start':
           write(`▶ ${e.id}: stale (${e.reasons.join('; ')})`);
           break;
+        case 'worker':
+          write(`⇢ ${e.id}: running on worker ${e.worker}`);
+          break;
         case 'restoring':
           write(`↺ ${e.id}: restoring outputs from the run-cache`);
           break;
@@ -52,7 +55,7 @@ export function doneLine(e: Extract<RunEvent, { type: 'done' }>): string {
     case 'restored':
       return `✔ ${e.id}: restored from the run-cache in ${formatSeconds(e.seconds)}`;
     case 'ran':
-      return `✔ ${e.id}: ran in ${formatSeconds(e.seconds)}`;
+      return `✔ ${e.id}: ran in ${formatSeconds(e.seconds)}${e.worker ? ` on worker ${e.worker}` : ''}`;
     case 'skipped':
       return `- ${e.id}: skipped (${e.error ?? 'not run'})`;
     case 'failed':

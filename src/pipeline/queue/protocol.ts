@@ -1,0 +1,61 @@
+/**
+ * What travels through the queue between a coordinator (`pipeline run --executor queue`) and the
+ * workers (`pipeline worker`): a job's data, its progress messages and its result. Both sides
+ * parse what they receive with these schemas; a worker of another version fails the job clearly
+ * rather than guessing.
+ */
+import { z } from 'zod';
+import { RunRecordSchema } from '../cache.ts';
+
+const hash = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const JobDataSchema = z.strictObject({
+  /** The instance id ("train@tiny"): the worker plans its own checkout and finds it there. */
+  id: z.string(),
+  /** The instance's fingerprint as the coordinator computed it; also the job id. */
+  fingerprint: hash,
+  /** How the coordinator planned: a worker must plan the same way to find the same instance. */
+  profile: z.string().optional(),
+  sets: z.array(z.string()),
+  /** What the fingerprint is made of, so that a worker whose differs can say what differs. */
+  module: z.string(),
+  params: z.unknown(),
+  code: z.record(z.string(), hash.or(z.literal('missing'))),
+  deps: z.record(z.string(), z.string()),
+  /** The outputs of upstream instances this one reads, as they are on the remote (objects and manifests pushed). */
+  upstream: RunRecordSchema.shape.outs,
+  /** "host pid", for messages. */
+  coordinator: z.string(),
+  /** `run --force`: run it even when the remote holds a run of this fingerprint already. */
+  force: z.boolean(),
+});
+export type JobData = z.infer<typeof JobDataSchema>;
+
+export const JobResultSchema = z.strictObject({
+  worker: z.string(),
+  /** Every declared out, as pushed to the remote (the run record the worker uploaded). */
+  outs: RunRecordSchema.shape.outs,
+  /** The hash of each out: the coordinator records nothing whose content does not hash to it. */
+  hashes: z.record(z.string(), hash),
+  peakRssMb: z.number().nonnegative(),
+  /** What the stage measured of its run (ctx.measure), for the coordinator's lock entry. */
+  measurements: RunRecordSchema.shape.measurements,
+  /** How long the worker took (placing deps, running, sending outputs): the queue wait excluded. */
+  seconds: z.number().nonnegative(),
+  /** True when the remote already had a run for this fingerprint (a duplicate delivery). */
+  reused: z.boolean(),
+});
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+/** A worker's message to the coordinator, as BullMQ job progress. */
+export const JobProgressSchema = z.strictObject({
+  worker: z.string(),
+  update: z
+    .strictObject({ step: z.string().optional(), current: z.number().optional(), total: z.number().optional(), unit: z.string().optional(), message: z.string().optional() })
+    .optional(),
+  log: z.string().optional(),
+});
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+/** A failed reason with this prefix is the user's to fix (another checkout, a bad config): no retry, exit 2. */
+export const USER_FAILURE_PREFIX = '[user] ';

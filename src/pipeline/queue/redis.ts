@@ -1,0 +1,47 @@
+/**
+ * Connections to the shared Redis server, as BullMQ takes them (ioredis options). A coordinator
+ * gives up after a few seconds without Redis (it must fail clearly and exit, the rerun completes);
+ * a worker keeps trying for as long as it lives (Redis coming back is the normal end of an outage).
+ */
+import type { RedisOptions } from 'bullmq';
+import { UserError } from '../errors.ts';
+
+/** How long a coordinator waits for an unreachable Redis before it stops the run. */
+export const COORDINATOR_PATIENCE_MS = 5000;
+
+export function redisOptions(url: string, role: 'coordinator' | 'worker'): RedisOptions {
+  const u = new URL(url);
+  const base: RedisOptions = {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 6379,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    // BullMQ's blocking connections require it; a lost connection is handled by retryStrategy.
+    maxRetriesPerRequest: null,
+    connectTimeout: 3000,
+  };
+  if (role === 'worker') return { ...base, retryStrategy: (times: number) => Math.min(250 * times, 2000) };
+  let firstFailure: number | undefined;
+  return {
+    ...base,
+    retryStrategy: () => {
+      firstFailure ??= Date.now();
+      return Date.now() - firstFailure > COORDINATOR_PATIENCE_MS ? null : 500;
+    },
+  };
+}
+
+/** The URL without its password, for messages. */
+export function shownRedis(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString().replace(/\/$/, '');
+}
+
+export function redisUnreachable(url: string, why: string, during: string): UserError {
+  return new UserError([
+    { field: 'redis', message: `${during}: Redis at ${shownRedis(url)} is unreachable (${why}); start it (redis-server --port N) or fix --redis / queue.redis in .pipeline/config.yaml, then run again: what finished is kept` },
+  ]);
+}
