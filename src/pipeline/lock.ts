@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import { UserError } from './errors.ts';
 import { canonicalize, sha256 } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { isMissing } from './fs-missing.ts';
-import { UserError } from './errors.ts';
 import { stateDirs } from './state-dirs.ts';
 
 export const LOCK_FILE = 'pipeline.lock';
