@@ -57,7 +57,7 @@ const cases: Case[] = [
   { name: 'two stages write one file', edits: { [P]: sub('outs: [artifacts/metrics/theory.json', 'outs: [artifacts/metrics/gradcheck.json') }, file: P, field: /^stages\.\w+\.outs\[0\]$/ },
   { name: 'outs is a string', edits: { [P]: sub('outs: [artifacts/metrics/selection.json]', 'outs: artifacts/metrics/selection.json') }, file: P, at: 'outs: artifacts/metrics/selection.json', field: f('stages.select.outs') },
   { name: 'empty outs', edits: { [P]: sub('outs: [artifacts/metrics/selection.json]', 'outs: []') }, file: P, at: 'outs: []', field: f('stages.select.outs') },
-  { name: 'verify rule with two comparisons', edits: { [P]: sub('\n  select:\n', '\n    verify:\n      - files: artifacts/metrics/train/*.json\n        float32: {}\n        json: { ignore: [epoch] }\n\n  select:\n') }, file: P, at: '- files: artifacts/metrics/train', field: f('stages.train.verify[0]') },
+  { name: 'verify rule with two comparisons', edits: { [P]: sub('      - artifacts/metrics/train/${id}.json\n    # Training', '      - artifacts/metrics/train/${id}.json\n    verify:\n      - files: artifacts/metrics/train/*.json\n        float32: {}\n        json: { ignore: [epoch] }\n    # Training') }, file: P, at: '- files: artifacts/metrics/train', field: f('stages.train.verify[0]') },
   { name: 'experiments: shared metrics file without rows', edits: { [P]: sub('      rows: experiments\n      fields:', '      fields:') }, file: P, at: '- file: artifacts/metrics/summary.json', field: f('experiments.metrics[0]') },
 
   // configs/train.yaml
