@@ -81,6 +81,17 @@ describe('queue executor: toy pipeline on three workers', { concurrency: false }
     assert.deepEqual(acted(again.outcomes), []);
   });
 
+  it('two coordinators submitting the same instance share one job: it runs once', async () => {
+    const other = await cluster.clone('coord-twin');
+    const before = sum(await workerCalls(), 'x@b');
+    const sets = ['train@b', '--executor', 'queue', '--set', 'items.b.sleep_ms=1500'];
+    const [one, two] = await Promise.all([coordinator.run(...sets), other.run(...sets)]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(two.code, 0, two.stderr);
+    assert.equal(sum(await workerCalls(), 'x@b') - before, 1, 'the job id is the fingerprint');
+    assert.equal(await coordinator.read('out/models/b.txt'), await other.read('out/models/b.txt'));
+  });
+
   it('a failing stage is reported with the worker and its error, and tried `attempts` times', async () => {
     const before = sum(await workerCalls(), 'x@a');
     const r = await coordinator.run('train@a', '--executor', 'queue', '--set', 'items.a.fail=throw');
