@@ -61,7 +61,9 @@ try {
   names.set(c.root, 'C');
   const runC = pipeline(c.root, 'run');
   if (!runC.includes(`pipeline: ${ids.length} restored`)) fail('clone C computed something instead of restoring it from the remote run-cache');
-  console.log(`remote round trip: ${ids.length} instances pushed by A, pulled byte-identical by B (nothing ran), restored from the remote run-cache by C (nothing trained)`);
+  console.log(
+    `remote round trip: ${ids.length} instances pushed by A, pulled byte-identical by B (nothing ran), restored from the remote run-cache by C (nothing trained)`,
+  );
 } finally {
   for (const p of clones) await p.dispose();
   await server.stop();

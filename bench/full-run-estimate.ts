@@ -68,8 +68,10 @@ for (const e of experiments) {
   const epoch = (used - t.validation_split) / trainRate + t.validation_split / predictRate;
   const seconds = t.epochs * epoch + testImages / predictRate;
   total += seconds;
-  console.log(`estimate ${e.id}: ${Math.round(trainRate)} train img/cpu-s, ${Math.round(predictRate)} predict img/cpu-s, ` +
-    `${formatDuration(epoch)} per epoch, ${formatDuration(seconds)} for ${t.epochs} epochs and the test set`);
+  console.log(
+    `estimate ${e.id}: ${Math.round(trainRate)} train img/cpu-s, ${Math.round(predictRate)} predict img/cpu-s, ` +
+      `${formatDuration(epoch)} per epoch, ${formatDuration(seconds)} for ${t.epochs} epochs and the test set`,
+  );
 }
 const jobs = Number(args.jobs);
 console.log(`${experiments.length} experiments, backend ${backend}, ${formatDuration(total)} of CPU time in all (load ${os.loadavg()[0]!.toFixed(1)})`);

@@ -27,7 +27,9 @@ import { Staging } from '../src/pipeline/steps/staging.ts';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(REPO, 'bin/pipeline.js');
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,4000,10000' }, repeat: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '1000,4000,10000' }, repeat: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } },
+});
 const sizes = values.sizes.split(',').map(Number);
 const repeat = Number(values.repeat);
 
@@ -66,7 +68,10 @@ for (const n of sizes) {
     await writeFile(path.join(root, 'data', `item${i}.txt`), `input ${i}\n`);
   }
   await writeFile(path.join(root, 'configs/items.yaml'), `${items.join('\n')}\n`);
-  await writeFile(path.join(root, 'pipeline.yaml'), 'stages:\n  work:\n    module: stages/item.ts\n    foreach: [items]\n    deps:\n      - data/${id}.txt\n    outs:\n      - out/${id}.json\n');
+  await writeFile(
+    path.join(root, 'pipeline.yaml'),
+    'stages:\n  work:\n    module: stages/item.ts\n    foreach: [items]\n    deps:\n      - data/${id}.txt\n    outs:\n      - out/${id}.json\n',
+  );
 
   const analysis = cli(root, 'status'); // analyzes and caches the plan
   const neverRun: number[] = [];
@@ -81,16 +86,25 @@ for (const n of sizes) {
   const dirs = stateDirs(root);
   await mkdir(dirs.tmp, { recursive: true });
   const limit = pLimit(16);
-  await Promise.all(plan.instances.map((inst) => limit(async () => {
-    const d = await decide(inst, hasher, lock, false);
-    if (d.kind !== 'stale') return;
-    const staging = await Staging.create(dirs.tmp, inst.id, inst.outs);
-    await mkdir(path.dirname(staging.outs[0]!.temp), { recursive: true });
-    await writeFile(staging.outs[0]!.temp, JSON.stringify(inst.params));
-    const place = { root, trash: dirs.trash, scratch: dirs.scratch(inst.id) };
-    await commitOutputs(inst, d.observed, depHashes(inst, d.observed), staging, { outcome: 'ran', peakRssMb: 0, startedAt: performance.now() }, place, { lock, hasher, cache, reporter: silent });
-    await staging.dispose();
-  })));
+  await Promise.all(
+    plan.instances.map((inst) =>
+      limit(async () => {
+        const d = await decide(inst, hasher, lock, false);
+        if (d.kind !== 'stale') return;
+        const staging = await Staging.create(dirs.tmp, inst.id, inst.outs);
+        await mkdir(path.dirname(staging.outs[0]!.temp), { recursive: true });
+        await writeFile(staging.outs[0]!.temp, JSON.stringify(inst.params));
+        const place = { root, trash: dirs.trash, scratch: dirs.scratch(inst.id) };
+        await commitOutputs(inst, d.observed, depHashes(inst, d.observed), staging, { outcome: 'ran', peakRssMb: 0, startedAt: performance.now() }, place, {
+          lock,
+          hasher,
+          cache,
+          reporter: silent,
+        });
+        await staging.dispose();
+      }),
+    ),
+  );
   await hasher.save();
   const recording = performance.now() - t0;
 

@@ -53,7 +53,9 @@ const work = await mkdtemp(path.join(tmpdir(), 'bench-queue-'));
 const redis = await RedisServer.start();
 const started: CliProcess[] = [];
 console.log(`bench:queue in ${work}`);
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}; redis-server and workers on loopback, a directory remote`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, node ${process.version}; redis-server and workers on loopback, a directory remote`,
+);
 
 let copies = 0;
 /** A fresh copy of a project made by `make`, with its own local config. */
@@ -61,7 +63,10 @@ async function copyOf(source: string, queueName: string, remote: string): Promis
   const root = path.join(work, `copy-${++copies}`);
   await cp(source, root, { recursive: true, verbatimSymlinks: true });
   await mkdir(path.join(root, '.pipeline'), { recursive: true });
-  await writeFile(path.join(root, '.pipeline/config.yaml'), `remotes:\n  shared: { url: ${remote}, default: true }\nqueue:\n  redis: ${redis.url}\n  name: ${queueName}\n`);
+  await writeFile(
+    path.join(root, '.pipeline/config.yaml'),
+    `remotes:\n  shared: { url: ${remote}, default: true }\nqueue:\n  redis: ${redis.url}\n  name: ${queueName}\n`,
+  );
   return root;
 }
 
@@ -111,7 +116,12 @@ async function timedRun(source: string, workers: number, args: string[]): Promis
     for (const [i, w] of pool.entries()) await writeFile(path.join(values.logs, `${queueName}-w${i + 1}.log`), w.output());
   }
   if (r.exitCode !== 0) throw new Error(`run failed (${r.exitCode}):\n${run.output().slice(-3000)}`);
-  const summary = run.output().trim().split('\n').filter((l) => l.startsWith('pipeline: ')).pop();
+  const summary = run
+    .output()
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('pipeline: '))
+    .pop();
   console.log(`  ${workers === 0 ? 'local executor, -j 2' : `queue executor, ${workers} worker(s)`}: ${seconds.toFixed(1)} s (${summary})`);
   return seconds;
 }
@@ -123,8 +133,10 @@ try {
     const local = await timedRun(tiny, 0, []);
     const queued = await timedRun(tiny, 2, []);
     // Both run two at a time: the overhead of one instance is the extra wall time of a pair.
-    console.log(`  per instance: local ${((local / instances) * 1000).toFixed(0)} ms, queue ${((queued / instances) * 1000).toFixed(0)} ms of wall time; ` +
-      `queue overhead ~${(((queued - local) * 2) / instances).toFixed(2)} s per instance (2 lanes)`);
+    console.log(
+      `  per instance: local ${((local / instances) * 1000).toFixed(0)} ms, queue ${((queued / instances) * 1000).toFixed(0)} ms of wall time; ` +
+        `queue overhead ~${(((queued - local) * 2) / instances).toFixed(2)} s per instance (2 lanes)`,
+    );
   }
   if (!values['no-ci']) {
     console.log('\n2. the CI profile (pipeline run --profile ci), from nothing');

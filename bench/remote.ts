@@ -58,7 +58,10 @@ async function project(dir: string, withData: boolean): Promise<string> {
   await symlink(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
   await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
   await writeFile(path.join(root, 'stages/copy.ts'), COPY_STAGE);
-  await writeFile(path.join(root, 'pipeline.yaml'), 'stages:\n  work:\n    module: stages/copy.ts\n    foreach: [items]\n    deps:\n      - data/${id}.bin\n    outs:\n      - out/${id}.bin\n');
+  await writeFile(
+    path.join(root, 'pipeline.yaml'),
+    'stages:\n  work:\n    module: stages/copy.ts\n    foreach: [items]\n    deps:\n      - data/${id}.bin\n    outs:\n      - out/${id}.bin\n',
+  );
   const ids = Array.from({ length: instances }, (_, i) => `item${String(i).padStart(4, '0')}`);
   await writeFile(path.join(root, 'configs/items.yaml'), ids.map((id) => `${id}: {}`).join('\n') + '\n');
   if (withData) {
@@ -112,8 +115,12 @@ for (const kind of values.kinds.split(',')) {
   cli(b, 'remote', 'add', '-d', kind, url, ...extra);
   const pull = cli(b, 'pull', '--jobs', values.jobs);
   if (!/pull: \d+ outputs placed, 0 already in place/.test(pull.out)) throw new Error(`pull did not place everything:\n${pull.out}`);
-  console.log(`${kind}: push ${(push.ms / 1000).toFixed(1)} s (${rates(push.ms)}); pull ${(pull.ms / 1000).toFixed(1)} s (${rates(pull.ms)}); up-to-date push ${noop.map((x) => x.toFixed(0)).join(', ')} ms (CLI start-up alone: ${floor.map((x) => x.toFixed(0)).join(', ')} ms)`);
-  summary.push(`${kind}: push ${rates(push.ms)} | pull ${rates(pull.ms)} | up-to-date push ${median(noop).toFixed(0)} ms (start-up ${median(floor).toFixed(0)} ms)`);
+  console.log(
+    `${kind}: push ${(push.ms / 1000).toFixed(1)} s (${rates(push.ms)}); pull ${(pull.ms / 1000).toFixed(1)} s (${rates(pull.ms)}); up-to-date push ${noop.map((x) => x.toFixed(0)).join(', ')} ms (CLI start-up alone: ${floor.map((x) => x.toFixed(0)).join(', ')} ms)`,
+  );
+  summary.push(
+    `${kind}: push ${rates(push.ms)} | pull ${rates(pull.ms)} | up-to-date push ${median(noop).toFixed(0)} ms (start-up ${median(floor).toFixed(0)} ms)`,
+  );
   await server?.stop();
   await rm(b, { recursive: true, force: true });
 }

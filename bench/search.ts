@@ -74,23 +74,32 @@ async function outcome(ws: string): Promise<Outcome> {
 async function compare(gridWs: string, shWs: string): Promise<void> {
   const [g, s] = [await outcome(gridWs), await outcome(shWs)];
   for (const o of [g, s]) {
-    console.log(`${o.workspace}: ${o.training_instances} training instances, ${o.training_seconds.toFixed(1)} s; best ${o.best} (val ${pct(o.best_val_accuracy)}, test ${pct(o.best_test_accuracy)})`);
+    console.log(
+      `${o.workspace}: ${o.training_instances} training instances, ${o.training_seconds.toFixed(1)} s; best ${o.best} (val ${pct(o.best_val_accuracy)}, test ${pct(o.best_test_accuracy)})`,
+    );
     if (o.restored.length > 0) console.log(`  not a measurement: restored, not trained: ${o.restored.join(', ')}`);
   }
-  console.log(`successive halving: ${pct(s.training_seconds / g.training_seconds)} of the full grid's training seconds; best ${s.best === g.best ? 'the same' : `${s.best} instead of ${g.best}`}, test accuracy ${((s.best_test_accuracy - g.best_test_accuracy) * 100).toFixed(2)} points against the full grid's best`);
+  console.log(
+    `successive halving: ${pct(s.training_seconds / g.training_seconds)} of the full grid's training seconds; best ${s.best === g.best ? 'the same' : `${s.best} instead of ${g.best}`}, test accuracy ${((s.best_test_accuracy - g.best_test_accuracy) * 100).toFixed(2)} points against the full grid's best`,
+  );
   console.log(JSON.stringify({ grid: g, successive_halving: s, compute_fraction: s.training_seconds / g.training_seconds }));
 }
 
 async function simulate(ws: string, eta: number, minEpochs: number, lockFile: string): Promise<void> {
   const { experiments } = await readJson(path.join(ws, 'artifacts/metrics/summary.json'), SummarySchema);
   const lock = await readLock(lockFile);
-  const histories = new Map(await Promise.all(experiments.map(async (e) => [e.id, await readJson(path.join(ws, 'artifacts/metrics/train', `${e.id}.json`), HistorySchema)] as const)));
+  const histories = new Map(
+    await Promise.all(experiments.map(async (e) => [e.id, await readJson(path.join(ws, 'artifacts/metrics/train', `${e.id}.json`), HistorySchema)] as const)),
+  );
   const epochs = Math.min(...[...histories.values()].map((h) => h.epochs.length));
   const seconds = (id: string, epoch: number): number => {
     const h = histories.get(id)!;
     return h.epochs[epoch - 1]!.seconds ?? (lock.stages[`train@${id}`]?.run?.seconds ?? NaN) / h.epochs.length;
   };
-  const fullSeconds = [...histories.keys()].reduce((s, id) => s + Array.from({ length: histories.get(id)!.epochs.length }, (_, i) => seconds(id, i + 1)).reduce((a, b) => a + b, 0), 0);
+  const fullSeconds = [...histories.keys()].reduce(
+    (s, id) => s + Array.from({ length: histories.get(id)!.epochs.length }, (_, i) => seconds(id, i + 1)).reduce((a, b) => a + b, 0),
+    0,
+  );
   let entered = [...histories.keys()];
   let from = 0;
   let cost = 0;
@@ -101,20 +110,38 @@ async function simulate(ws: string, eta: number, minEpochs: number, lockFile: st
     for (const id of entered) stoppedAt.set(id, to);
     console.log(`rung ${k}: ${entered.length} experiments train epochs ${from + 1}-${to}`);
     if (k < rungs.length - 1) {
-      const ranked = rankRecords(entered.map((id) => ({ experiment: id, rung: k, trained: true, from_epoch: from, to_epoch: to, val_accuracy: histories.get(id)!.epochs[to - 1]!.val_accuracy })));
+      const ranked = rankRecords(
+        entered.map((id) => ({
+          experiment: id,
+          rung: k,
+          trained: true,
+          from_epoch: from,
+          to_epoch: to,
+          val_accuracy: histories.get(id)!.epochs[to - 1]!.val_accuracy,
+        })),
+      );
       entered = ranked.slice(0, keepCount(entered.length, eta)).map((r) => r.experiment);
     }
     from = to;
   });
   // What the select stage would choose from the collected histories (each at its last trained epoch).
-  const candidates = [...histories.values()].map((h) => ({ id: h.id, kind: h.kind, param_count: h.param_count, val_accuracy: h.epochs[stoppedAt.get(h.id)! - 1]!.val_accuracy }));
+  const candidates = [...histories.values()].map((h) => ({
+    id: h.id,
+    kind: h.kind,
+    param_count: h.param_count,
+    val_accuracy: h.epochs[stoppedAt.get(h.id)! - 1]!.val_accuracy,
+  }));
   const best = [...candidates].sort(compareCandidates)[0]!;
   const { best: gridBestId } = await readJson(path.join(ws, 'artifacts/metrics/selection.json'), SelectionSchema);
   const gridBest = experiments.find((e) => e.id === gridBestId)!;
   const finalist = stoppedAt.get(best.id) === epochs;
   const test = experiments.find((e) => e.id === best.id)!.test_accuracy;
-  console.log(`compute: ${cost.toFixed(0)} of ${fullSeconds.toFixed(0)} training seconds (${pct(cost / fullSeconds)}); epochs: ${[...stoppedAt.values()].reduce((a, b) => a + b, 0)} of ${histories.size * epochs}`);
-  console.log(`best: ${best.id} (val ${pct(best.val_accuracy)}${finalist ? `, test ${pct(test)}` : ', stopped early: its test accuracy is not in the grid run'}); full grid's best: ${gridBest.id} (test ${pct(gridBest.test_accuracy)})`);
+  console.log(
+    `compute: ${cost.toFixed(0)} of ${fullSeconds.toFixed(0)} training seconds (${pct(cost / fullSeconds)}); epochs: ${[...stoppedAt.values()].reduce((a, b) => a + b, 0)} of ${histories.size * epochs}`,
+  );
+  console.log(
+    `best: ${best.id} (val ${pct(best.val_accuracy)}${finalist ? `, test ${pct(test)}` : ', stopped early: its test accuracy is not in the grid run'}); full grid's best: ${gridBest.id} (test ${pct(gridBest.test_accuracy)})`,
+  );
 }
 
 const { positionals, values } = parseArgs({

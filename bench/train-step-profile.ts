@@ -72,11 +72,15 @@ for (const [key, ms] of byKernel) {
   const kind = kindOf(key.split(' ')[0]!);
   byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
 }
-const row = (ms: number, label: string) =>
-  `${(ms / steps).toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${label}`;
-console.log(`train-step-profile: Table 2 + BatchNorm, batch ${batch}, ${backend} 1 thread, ${steps} steps; ` +
-  `${wallPerStep.toFixed(1)} ms/step wall (${((batch * 1000) / wallPerStep).toFixed(1)} images/s while profiled), ` +
-  `kernels ${(total / steps).toFixed(1)} ms/step; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+const row = (ms: number, label: string) => `${(ms / steps).toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${label}`;
+console.log(
+  `train-step-profile: Table 2 + BatchNorm, batch ${batch}, ${backend} 1 thread, ${steps} steps; ` +
+    `${wallPerStep.toFixed(1)} ms/step wall (${((batch * 1000) / wallPerStep).toFixed(1)} images/s while profiled), ` +
+    `kernels ${(total / steps).toFixed(1)} ms/step; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+);
 console.log('by kind:');
 for (const [kind, ms] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(row(ms, kind));
 console.log(`top ${args.top} kernels (name, input shapes):`);

@@ -62,7 +62,10 @@ interface Result {
 const architecture = { kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true };
 
 function load(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 async function measure(config: Config): Promise<Result> {
@@ -103,7 +106,10 @@ async function measure(config: Config): Promise<Result> {
 }
 
 async function configs(): Promise<Config[]> {
-  const hasNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+  const hasNode = await import('@tensorflow/tfjs-node' as string).then(
+    () => true,
+    () => false,
+  );
   const cores = os.cpus().length;
   const list: Config[] = [];
   const native = nativeStatus();
@@ -126,14 +132,15 @@ let pythonFound: string | null | undefined;
 function python(): string | null {
   if (pythonFound !== undefined) return pythonFound;
   const candidates = [process.env['PYTHON'], '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
-  pythonFound = candidates.find((c) => {
-    try {
-      execFileSync(c, ['-c', 'import torch'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  }) ?? null;
+  pythonFound =
+    candidates.find((c) => {
+      try {
+        execFileSync(c, ['-c', 'import torch'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    }) ?? null;
   return pythonFound;
 }
 
@@ -146,11 +153,16 @@ const TUNED_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHO
 /** PyTorch on the same network and batch, stock and with the tuned allocator; the faster counts. */
 function measurePytorch(config: Config): Result {
   const script = fileURLToPath(new URL('./reference/pytorch_train_throughput.py', import.meta.url));
-  const runs = [['stock', {}], ['tuned allocator', TUNED_MALLOC]] as const;
+  const runs = [
+    ['stock', {}],
+    ['tuned allocator', TUNED_MALLOC],
+  ] as const;
   let best: Result | undefined;
   for (const [name, extra] of runs) {
     const out = execFileSync(python()!, [script, '--steps', args.steps, '--warmup', args.warmup, '--batch', args.batch, '--threads', String(config.threads)], {
-      encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(config.threads), ...extra }, stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: String(config.threads), ...extra },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     const r = JSON.parse(out.trim().split('\n').pop()!) as { ms_per_step: number; images_per_second: number; images_per_cpu_second: number; torch: string };
     console.log(
@@ -177,23 +189,32 @@ if (args.child) {
   const result = await measure(JSON.parse(args.child) as Config);
   console.log(`RESULT ${JSON.stringify(result)}`);
 } else {
-  console.log(`train-throughput: Table 2 + BatchNorm, pool (2,2,0), batch ${args.batch} (cpu: ${args['cpu-batch']}); tfjs ${tf.version_core}, ` +
-    `node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}; load ${load()}`);
+  console.log(
+    `train-throughput: Table 2 + BatchNorm, pool (2,2,0), batch ${args.batch} (cpu: ${args['cpu-batch']}); tfjs ${tf.version_core}, ` +
+      `node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}; load ${load()}`,
+  );
   const results: Result[] = [];
   const list = await configs();
-  for (let round = 0; round < Number(args.rounds); round++) for (const config of list) {
-    if (config.backend === 'pytorch') {
-      results.push(measurePytorch(config));
-      continue;
+  for (let round = 0; round < Number(args.rounds); round++)
+    for (const config of list) {
+      if (config.backend === 'pytorch') {
+        results.push(measurePytorch(config));
+        continue;
+      }
+      const out = execFileSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', JSON.stringify(config)],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+          maxBuffer: 1 << 20,
+        },
+      );
+      for (const line of out.split('\n')) {
+        if (line.startsWith('RESULT ')) results.push(JSON.parse(line.slice(7)) as Result);
+        else if (line.trim()) console.log(line);
+      }
     }
-    const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', JSON.stringify(config)], {
-      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
-    });
-    for (const line of out.split('\n')) {
-      if (line.startsWith('RESULT ')) results.push(JSON.parse(line.slice(7)) as Result);
-      else if (line.trim()) console.log(line);
-    }
-  }
   const best = bestOf(results);
   for (const r of best) console.log(`train-throughput ${r.label} ${r.imagesPerSecond.toFixed(1)} images/s`);
   const native = best.find((r) => r.label === 'native');

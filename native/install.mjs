@@ -32,7 +32,8 @@ if (compiler.error || compiler.status !== 0) finish(false, `not built (no C++ co
 
 // Preprocessing one include tells "no libdnnl-dev" apart from every other build failure.
 const header = spawnSync(cxx, ['-std=c++17', '-E', '-x', 'c++', '-', '-o', '/dev/null'], {
-  input: '#include <oneapi/dnnl/dnnl.hpp>\n', encoding: 'utf8',
+  input: '#include <oneapi/dnnl/dnnl.hpp>\n',
+  encoding: 'utf8',
 });
 if (header.status !== 0) finish(false, `not built (oneDNN's headers are missing: libdnnl-dev); training uses wasm; ${HOW}`);
 
@@ -41,21 +42,25 @@ const gyp = require.resolve('node-gyp/bin/node-gyp.js');
 // Node's own headers, where they are installed beside it (Debian, nodesource), keep the build
 // offline; npm passes its `nodedir` setting itself. Elsewhere node-gyp downloads them as usual.
 const localHeaders = path.resolve(path.dirname(process.execPath), '..');
-const nodedir = !process.env.npm_config_nodedir && existsSync(path.join(localHeaders, 'include', 'node', 'node_api.h'))
-  ? [`--nodedir=${localHeaders}`] : [];
+const nodedir = !process.env.npm_config_nodedir && existsSync(path.join(localHeaders, 'include', 'node', 'node_api.h')) ? [`--nodedir=${localHeaders}`] : [];
 const build = spawnSync(process.execPath, [gyp, 'rebuild', '-C', here, ...nodedir], { encoding: 'utf8', maxBuffer: 64 << 20 });
 writeFileSync(logFile, `${build.stdout ?? ''}${build.stderr ?? ''}`);
 if (build.status !== 0 || !existsSync(addonFile)) {
   const lines = `${build.stdout ?? ''}${build.stderr ?? ''}`.split('\n');
   const firstError = (lines.find((l) => /\berror:/.test(l)) ?? lines.find((l) => /gyp ERR! stack Error:/.test(l)) ?? `node-gyp exited with ${build.status}`)
-    .replace(/^gyp ERR! stack /, '').trim();
+    .replace(/^gyp ERR! stack /, '')
+    .trim();
   finish(false, `not built (${firstError}; see native/build.log); training uses wasm; ${HOW}`);
 }
 
 // Loading it in a fresh process proves the shared libraries resolve (a crash stays in the child).
 const probe = spawnSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(addonFile)}).version())`], { encoding: 'utf8' });
 if (probe.status !== 0) {
-  const why = `${probe.stderr}`.split('\n').find((l) => /Error:/.test(l))?.trim() ?? 'it does not load';
+  const why =
+    `${probe.stderr}`
+      .split('\n')
+      .find((l) => /Error:/.test(l))
+      ?.trim() ?? 'it does not load';
   finish(false, `built but unusable (${why}); training uses wasm; ${HOW}`);
 }
 finish(true, `built (oneDNN ${probe.stdout})`);

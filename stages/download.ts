@@ -15,12 +15,15 @@ export default defineStage({
   async run(ctx) {
     // A relative `dir` in configs/dataset.yaml means relative to the project, not to the cwd.
     const sources = ctx.params.dataset.sources.map((s) => (s.kind === 'local' ? { ...s, dir: path.resolve(ctx.root, s.dir) } : s));
-    const data = await acquireDataset({ ...ctx.params.dataset, sources }, {
-      scratch: ctx.scratch,
-      signal: ctx.signal,
-      progress: (u) => ctx.progress(u),
-      log: (l) => ctx.log(l),
-    });
+    const data = await acquireDataset(
+      { ...ctx.params.dataset, sources },
+      {
+        scratch: ctx.scratch,
+        signal: ctx.signal,
+        progress: (u) => ctx.progress(u),
+        log: (l) => ctx.log(l),
+      },
+    );
     await writeDataset(ctx.outs[0]!, data);
     ctx.log(`fashion-mnist: ${data.train.count} train and ${data.test.count} test images from ${data.meta.source.name}`);
   },

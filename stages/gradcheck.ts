@@ -26,7 +26,9 @@ export default defineStage({
     await write(json, `${JSON.stringify(report, null, 2)}\n`);
     await write(md, gradcheckFragment(report));
     for (const p of report.parameters) {
-      ctx.log(`${p.name}: max rel. error ${p.max_rel_error_fd.toExponential(2)} vs finite differences, ${p.max_rel_error_autodiff.toExponential(2)} vs autodiff`);
+      ctx.log(
+        `${p.name}: max rel. error ${p.max_rel_error_fd.toExponential(2)} vs finite differences, ${p.max_rel_error_autodiff.toExponential(2)} vs autodiff`,
+      );
     }
     if (!report.pass) {
       throw new UserError(

@@ -11,15 +11,17 @@ import { planSearch } from '../src/ml/search/plan.ts';
 import { SearchInputSchema, SearchSummarySchema } from '../src/ml/search/schema.ts';
 
 export default defineStage({
-  description: 'Successive halving: gather each experiment\'s last trained rung, and say where each stopped',
+  description: "Successive halving: gather each experiment's last trained rung, and say where each stopped",
   params: SearchInputSchema,
   async run(ctx) {
     const plan = planSearch(ctx.params);
-    const summary = SearchSummarySchema.parse(await collectSearch(plan, {
-      search: ctx.dep('artifacts/search'),
-      models: ctx.out('artifacts/models'),
-      histories: ctx.out('artifacts/metrics/train'),
-    }));
+    const summary = SearchSummarySchema.parse(
+      await collectSearch(plan, {
+        search: ctx.dep('artifacts/search'),
+        models: ctx.out('artifacts/models'),
+        histories: ctx.out('artifacts/metrics/train'),
+      }),
+    );
     await writeJsonFile(ctx.out('artifacts/metrics/search.json'), summary);
     await writeFile(ctx.out('artifacts/fragments/search.md'), searchMarkdown(summary));
     const finalists = summary.experiments.filter((e) => e.stopped_at_rung === plan.rungs.length - 1).map((e) => e.id);

@@ -11,13 +11,17 @@ export default defineStage({
   async run(ctx) {
     const experiments = await readExperiments(ctx.dep('artifacts/metrics/experiments.json'));
     const historyDir = ctx.dep('artifacts/metrics/train');
-    const candidates = await Promise.all(experiments.map(async (e) => {
-      const h = await readHistory(historyDir, e.id);
-      return { id: e.id, kind: e.kind, val_accuracy: finalValAccuracy(h), param_count: h.param_count };
-    }));
+    const candidates = await Promise.all(
+      experiments.map(async (e) => {
+        const h = await readHistory(historyDir, e.id);
+        return { id: e.id, kind: e.kind, val_accuracy: finalValAccuracy(h), param_count: h.param_count };
+      }),
+    );
     const selection = SelectionSchema.parse(selectBest(candidates));
     await writeFile(ctx.out('artifacts/metrics/selection.json'), JSON.stringify(selection, null, 2) + '\n');
     const top = selection.ranking[0]!;
-    ctx.log(`best: ${top.id} (val accuracy ${top.val_accuracy.toFixed(4)}, ${top.param_count} params)${selection.best_baseline ? `; best baseline: ${selection.best_baseline}` : ''}`);
+    ctx.log(
+      `best: ${top.id} (val accuracy ${top.val_accuracy.toFixed(4)}, ${top.param_count} params)${selection.best_baseline ? `; best baseline: ${selection.best_baseline}` : ''}`,
+    );
   },
 });

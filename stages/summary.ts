@@ -4,7 +4,7 @@ import { defineStage } from '../src/stage-api.ts';
 import { runSummary } from '../src/ml/evaluate/summarize.ts';
 
 export default defineStage({
-  description: 'Gather every experiment\'s validation and test results in the selection\'s order',
+  description: "Gather every experiment's validation and test results in the selection's order",
   params: z.object({}),
   async run(ctx) {
     const summary = await runSummary({

@@ -22,7 +22,20 @@ export class RedisServer {
 
   async restart(): Promise<void> {
     // BullMQ wants noeviction: a job evicted under memory pressure would silently vanish.
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+    ];
     const proc = execa('redis-server', args, { reject: false, buffer: false });
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {

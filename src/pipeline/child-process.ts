@@ -26,16 +26,9 @@ export interface ChildResult {
 }
 
 /** Resolves when the stage succeeded; rejects with UserError (the stage's own) or Error. */
-export async function runInChild(
-  job: ChildJob,
-  handlers: ChildHandlers,
-  signal: AbortSignal,
-  cores: number[] | undefined,
-): Promise<ChildResult> {
+export async function runInChild(job: ChildJob, handlers: ChildHandlers, signal: AbortSignal, cores: number[] | undefined): Promise<ChildResult> {
   const nodeArgs = NODE_ARGS;
-  const [file, args] = cores && cores.length > 0
-    ? ['taskset', ['-c', cores.join(','), process.execPath, ...nodeArgs]]
-    : [process.execPath, nodeArgs];
+  const [file, args] = cores && cores.length > 0 ? ['taskset', ['-c', cores.join(','), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   // Loaded on first use: status and dag never spawn, and execa costs start-up time.
   const { execa } = await import('execa');
   const child = execa(file, args, {

@@ -64,7 +64,9 @@ async function runJob(job: ChildJob, signal: AbortSignal): Promise<Measurements>
     dep(declared) {
       const abs = path.join(job.root, declared);
       if (!job.deps.includes(abs)) {
-        throw new Error(`"${declared}" is not a declared dep of this stage (declared: ${job.deps.map((d) => path.relative(job.root, d)).join(', ') || 'none'})`);
+        throw new Error(
+          `"${declared}" is not a declared dep of this stage (declared: ${job.deps.map((d) => path.relative(job.root, d)).join(', ') || 'none'})`,
+        );
       }
       return abs;
     },

@@ -43,15 +43,35 @@ interface CommandSpec {
 const CONFIG_OPTIONS: OptionName[] = ['set', 'profile'];
 
 export const COMMANDS: Record<string, CommandSpec> = {
-  run: { args: '[stage...]', summary: 'run the stale instances of the named stages (all by default)', options: ['force', 'dry-run', 'jobs', 'quiet', 'remote-name', 'no-remote', 'executor', 'redis', ...CONFIG_OPTIONS] },
-  status: { args: '[stage...]', summary: 'say what is stale and why, and what restores from the run-cache', options: ['json', 'exit-code', 'jobs', 'remote', 'remote-name', ...CONFIG_OPTIONS] },
+  run: {
+    args: '[stage...]',
+    summary: 'run the stale instances of the named stages (all by default)',
+    options: ['force', 'dry-run', 'jobs', 'quiet', 'remote-name', 'no-remote', 'executor', 'redis', ...CONFIG_OPTIONS],
+  },
+  status: {
+    args: '[stage...]',
+    summary: 'say what is stale and why, and what restores from the run-cache',
+    options: ['json', 'exit-code', 'jobs', 'remote', 'remote-name', ...CONFIG_OPTIONS],
+  },
   dag: { args: '', summary: 'print the stage graph', options: ['dot', ...CONFIG_OPTIONS] },
   gc: { args: '', summary: 'empty the run-cache of what no lock records and no run used lately', options: ['keep-days', 'dry-run', 'remote', 'remote-name'] },
   push: { args: '[stage...]', summary: 'send what pipeline.lock records to a remote', options: ['remote-name', 'jobs', 'verify', 'quiet', ...CONFIG_OPTIONS] },
-  fetch: { args: '[stage...]', summary: 'bring what pipeline.lock records from a remote into the local run-cache', options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
-  pull: { args: '[stage...]', summary: 'fetch, then place the recorded outputs in the workspace (each verified)', options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS] },
+  fetch: {
+    args: '[stage...]',
+    summary: 'bring what pipeline.lock records from a remote into the local run-cache',
+    options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS],
+  },
+  pull: {
+    args: '[stage...]',
+    summary: 'fetch, then place the recorded outputs in the workspace (each verified)',
+    options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS],
+  },
   remote: { args: 'add NAME URL | list | remove NAME', summary: 'manage remotes', options: ['project', 'default', 'endpoint', 'path-style', 'region'] },
-  worker: { args: '', summary: 'run queue jobs from coordinators (`run --executor queue`) in this checkout until stopped', options: ['concurrency', 'redis', 'remote-name', 'name'] },
+  worker: {
+    args: '',
+    summary: 'run queue jobs from coordinators (`run --executor queue`) in this checkout until stopped',
+    options: ['concurrency', 'redis', 'remote-name', 'name'],
+  },
 };
 
 export interface OptionValues {
@@ -82,11 +102,18 @@ export interface OptionValues {
 }
 
 export type CommandLine =
-  | { kind: 'help'; exitCode: 0 | 2 }
-  | { kind: 'version' }
-  | { kind: 'command'; command: string; targets: string[]; values: OptionValues };
+  { kind: 'help'; exitCode: 0 | 2 } | { kind: 'version' } | { kind: 'command'; command: string; targets: string[]; values: OptionValues };
 
-const VALUE_NAMES: Partial<Record<OptionName, string>> = { set: 'key=value', profile: 'NAME', 'remote-name': 'NAME', endpoint: 'URL', region: 'R', executor: 'local|queue', redis: 'URL', name: 'NAME' };
+const VALUE_NAMES: Partial<Record<OptionName, string>> = {
+  set: 'key=value',
+  profile: 'NAME',
+  'remote-name': 'NAME',
+  endpoint: 'URL',
+  region: 'R',
+  executor: 'local|queue',
+  redis: 'URL',
+  name: 'NAME',
+};
 
 /** Commands answered by their own modules (experiments/, verify/), before this table is read. */
 const DELEGATED = ['exp show', 'metrics diff', 'params diff', 'plots diff', 'verify'];
@@ -120,7 +147,12 @@ export function parseCommandLine(argv: string[]): CommandLine {
       allowPositionals: true,
       tokens: true,
       options: {
-        ...Object.fromEntries(Object.entries(OPTIONS).map(([k, o]) => [k, { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) }])),
+        ...Object.fromEntries(
+          Object.entries(OPTIONS).map(([k, o]) => [
+            k,
+            { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) },
+          ]),
+        ),
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -140,7 +172,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
   for (const t of given) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   for (const [name, n] of counts) {
     if (!spec.options.includes(name as OptionName)) {
-      problems.push({ field: `--${name}`, message: `pipeline ${command} does not take this option (it takes ${spec.options.map((o) => `--${o}`).join(', ') || 'none'})` });
+      problems.push({
+        field: `--${name}`,
+        message: `pipeline ${command} does not take this option (it takes ${spec.options.map((o) => `--${o}`).join(', ') || 'none'})`,
+      });
     } else if (n > 1 && !('multiple' in OPTIONS[name as OptionName])) {
       problems.push({ field: `--${name}`, message: `given ${n} times; give it once` });
     }

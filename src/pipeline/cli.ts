@@ -55,7 +55,13 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
   const { command, targets, values } = line;
   try {
     if (command === 'remote') {
-      const options = { project: values.project, makeDefault: values.default, endpoint: values.endpoint, pathStyle: values['path-style'], region: values.region };
+      const options = {
+        project: values.project,
+        makeDefault: values.default,
+        endpoint: values.endpoint,
+        pathStyle: values['path-style'],
+        region: values.region,
+      };
       return await remoteCommand(root, targets, options, (l) => process.stdout.write(`${l}\n`));
     }
     if (command === 'worker') {
@@ -76,9 +82,17 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     switch (command) {
       case 'run':
         if (values['dry-run']) return await status(plan, hasher, selected, { json: false, dryRun: true, exitCode: false, jobs: parseJobs(values.jobs) });
-        return await run(plan, hasher, targets, values.force, parseJobs(values.jobs), values.quiet, path.relative(projectRoot, root),
+        return await run(
+          plan,
+          hasher,
+          targets,
+          values.force,
+          parseJobs(values.jobs),
+          values.quiet,
+          path.relative(projectRoot, root),
           await runLookup(root, plan.cacheDir, values['remote-name'], values['no-remote']),
-          () => chooseExecutor(projectRoot, plan, hasher, executorArgs(values)));
+          () => chooseExecutor(projectRoot, plan, hasher, executorArgs(values)),
+        );
       case 'status':
         if (values.remote) return await transferCommand('status', plan, hasher, selected, remoteArgs(values));
         return await status(plan, hasher, selected, { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) });
@@ -248,7 +262,16 @@ export function renderStatus(r: StatusReport, dryRun: boolean): string {
   for (const p of r.lock_problems) lines.push(`warning: ${p}`);
   const width = Math.min(48, Math.max(...r.instances.map((i) => i.id.length), 8));
   for (const s of r.instances) {
-    const label = s.state === 'fresh' ? 'up to date' : s.state === 'downstream' ? 'may re-run' : s.restorable ? 'stale (restorable from run-cache)' : dryRun ? 'would run' : 'stale';
+    const label =
+      s.state === 'fresh'
+        ? 'up to date'
+        : s.state === 'downstream'
+          ? 'may re-run'
+          : s.restorable
+            ? 'stale (restorable from run-cache)'
+            : dryRun
+              ? 'would run'
+              : 'stale';
     lines.push(`${s.id.padEnd(width)}  ${label}`);
     for (const reason of s.reasons) lines.push(`${''.padEnd(width)}    ${reason}`);
   }

@@ -8,7 +8,16 @@
  */
 import { createHash } from 'node:crypto';
 
-const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
+const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = {
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.tsx': 'tsx',
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+  '.jsx': 'jsx',
+};
 
 export async function codeDigest(text: string, file: string): Promise<string> {
   const loader = LOADERS[file.slice(file.lastIndexOf('.'))];
@@ -22,5 +31,7 @@ export async function codeDigest(text: string, file: string): Promise<string> {
       // Not valid code: the stage fails when it loads and says where; its text is its digest.
     }
   }
-  return createHash('sha256').update(`${loader ?? 'text'}\0${program}`).digest('hex');
+  return createHash('sha256')
+    .update(`${loader ?? 'text'}\0${program}`)
+    .digest('hex');
 }

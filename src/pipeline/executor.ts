@@ -64,52 +64,66 @@ export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: Exec
   opts.reporter.event({ type: 'planned', instances: todo.map((i) => ({ id: i.id, description: i.description })) });
 
   for (const inst of todo) {
-    tasks.set(inst.id, (async (): Promise<Outcome> => {
-      const ups = await Promise.all(inst.upstream.filter((u) => selected.has(u)).map((u) => tasks.get(u)!));
-      const done = (outcome: Outcome, seconds = 0, error?: string, worker?: string): Outcome => {
-        outcomes.set(inst.id, outcome);
-        opts.reporter.event({ type: 'done', id: inst.id, outcome, seconds, error, worker });
-        return outcome;
-      };
-      if (ups.some((o) => o === 'failed' || o === 'skipped')) return done('skipped', 0, 'an upstream stage did not complete');
-      if (opts.signal.aborted) return done('skipped', 0, 'interrupted');
-      const expectedSeconds = lock.get(inst.id)?.run.seconds;
-      const env = { plan, lock, hasher, cache, reporter: opts.reporter, signal: opts.signal, force: opts.force, remote: opts.remote, executor, expectedSeconds };
-      const failed = (e: unknown, started: number): Outcome => {
-        // Stopped by Ctrl-C, not failed: its outputs and lock entry are as they were, and a stage
-        // with checkpoints resumes on the next run.
-        if (opts.signal.aborted) return done('skipped', (performance.now() - started) / 1000, 'interrupted');
-        const message = (e as Error).message;
-        failures.push({ id: inst.id, message, userError: isUserError(e) });
-        return done('failed', (performance.now() - started) / 1000, message);
-      };
-      // Decided before it waits for a slot: a fresh instance is reported at once and never holds
-      // a slot, so an up-to-date run of thousands of instances costs their checks, nothing more.
-      let decision: Decision;
-      try {
-        decision = await observing(() => decide(inst, hasher, lock, opts.force));
-      } catch (e) {
-        return failed(e, performance.now());
-      }
-      if (decision.kind === 'fresh') return done('fresh');
-      opts.reporter.event({ type: 'queued', id: inst.id, reasons: decision.reasons.map(describeReason) });
-      // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
-      const slot = await executor.acquire(expectedSeconds);
-      if (opts.signal.aborted) {
-        // Interrupted while it waited for a slot: start nothing new.
-        slot.release();
-        return done('skipped', 0, 'interrupted');
-      }
-      const started = performance.now();
-      try {
-        const { outcome, worker, startedAt } = await produce(inst, decision, { ...env, threads: slot.threads, cores: slot.cores });
-        return done(outcome, (performance.now() - Math.max(started, startedAt)) / 1000, undefined, worker);
-      } catch (e) {
-        return failed(e, started);
-      } finally {
-        slot.release();
-      }
-    })());
+    tasks.set(
+      inst.id,
+      (async (): Promise<Outcome> => {
+        const ups = await Promise.all(inst.upstream.filter((u) => selected.has(u)).map((u) => tasks.get(u)!));
+        const done = (outcome: Outcome, seconds = 0, error?: string, worker?: string): Outcome => {
+          outcomes.set(inst.id, outcome);
+          opts.reporter.event({ type: 'done', id: inst.id, outcome, seconds, error, worker });
+          return outcome;
+        };
+        if (ups.some((o) => o === 'failed' || o === 'skipped')) return done('skipped', 0, 'an upstream stage did not complete');
+        if (opts.signal.aborted) return done('skipped', 0, 'interrupted');
+        const expectedSeconds = lock.get(inst.id)?.run.seconds;
+        const env = {
+          plan,
+          lock,
+          hasher,
+          cache,
+          reporter: opts.reporter,
+          signal: opts.signal,
+          force: opts.force,
+          remote: opts.remote,
+          executor,
+          expectedSeconds,
+        };
+        const failed = (e: unknown, started: number): Outcome => {
+          // Stopped by Ctrl-C, not failed: its outputs and lock entry are as they were, and a stage
+          // with checkpoints resumes on the next run.
+          if (opts.signal.aborted) return done('skipped', (performance.now() - started) / 1000, 'interrupted');
+          const message = (e as Error).message;
+          failures.push({ id: inst.id, message, userError: isUserError(e) });
+          return done('failed', (performance.now() - started) / 1000, message);
+        };
+        // Decided before it waits for a slot: a fresh instance is reported at once and never holds
+        // a slot, so an up-to-date run of thousands of instances costs their checks, nothing more.
+        let decision: Decision;
+        try {
+          decision = await observing(() => decide(inst, hasher, lock, opts.force));
+        } catch (e) {
+          return failed(e, performance.now());
+        }
+        if (decision.kind === 'fresh') return done('fresh');
+        opts.reporter.event({ type: 'queued', id: inst.id, reasons: decision.reasons.map(describeReason) });
+        // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
+        const slot = await executor.acquire(expectedSeconds);
+        if (opts.signal.aborted) {
+          // Interrupted while it waited for a slot: start nothing new.
+          slot.release();
+          return done('skipped', 0, 'interrupted');
+        }
+        const started = performance.now();
+        try {
+          const { outcome, worker, startedAt } = await produce(inst, decision, { ...env, threads: slot.threads, cores: slot.cores });
+          return done(outcome, (performance.now() - Math.max(started, startedAt)) / 1000, undefined, worker);
+        } catch (e) {
+          return failed(e, started);
+        } finally {
+          slot.release();
+        }
+      })(),
+    );
   }
   await Promise.all(tasks.values());
   if (!opts.executor) await executor.close(); // a given executor is its giver's to close
@@ -133,7 +147,11 @@ interface InstanceEnv {
 }
 
 /** A stale instance through the named steps: restore or run into staging, then commit. */
-async function produce(inst: PlannedInstance, decision: Extract<Decision, { kind: 'stale' }>, env: InstanceEnv): Promise<{ outcome: Outcome; worker?: string; startedAt: number }> {
+async function produce(
+  inst: PlannedInstance,
+  decision: Extract<Decision, { kind: 'stale' }>,
+  env: InstanceEnv,
+): Promise<{ outcome: Outcome; worker?: string; startedAt: number }> {
   const { plan, lock, hasher, cache, reporter } = env;
   reporter.event({ type: 'start', id: inst.id, reasons: decision.reasons.map(describeReason) });
   const deps = depHashes(inst, decision.observed);

@@ -70,7 +70,10 @@ export class Hasher {
   private entries = new Map<string, StatEntry>();
   private dirty = false;
 
-  private constructor(private readonly root: string, private readonly file: string) {}
+  private constructor(
+    private readonly root: string,
+    private readonly file: string,
+  ) {}
 
   /** Loads the stat cache from `file` (a missing or unreadable cache only costs re-reading). */
   static async open(root: string, file: string): Promise<Hasher> {

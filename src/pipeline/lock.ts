@@ -57,7 +57,10 @@ export class Lock {
    */
   private readonly mirror: string;
 
-  private constructor(private readonly file: string, root: string) {
+  private constructor(
+    private readonly file: string,
+    root: string,
+  ) {
     this.mirror = path.join(stateDirs(root).base, 'lock.json');
   }
 
@@ -103,7 +106,10 @@ export class Lock {
     for (const [id, value] of Object.entries(file.data.stages)) {
       const entry = LockEntrySchema.safeParse(value);
       if (entry.success) this.entries.set(id, entry.data);
-      else this.problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message}): it is treated as never run`);
+      else
+        this.problems.push(
+          `${LOCK_FILE}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message}): it is treated as never run`,
+        );
     }
   }
 

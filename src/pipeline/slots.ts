@@ -27,7 +27,10 @@ export class Slots {
   private arrivals = 0;
   private dispatchQueued = false;
 
-  constructor(private readonly jobs: number, private readonly cores: number) {
+  constructor(
+    private readonly jobs: number,
+    private readonly cores: number,
+  ) {
     this.free = Array.from({ length: jobs }, (_, i) => i);
     this.threads = Math.max(1, Math.floor(cores / jobs));
   }

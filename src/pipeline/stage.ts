@@ -75,8 +75,6 @@ export interface StageDefinition<S extends z.ZodType, M extends z.ZodType = z.Zo
 export type AnyStage = StageDefinition<z.ZodType, z.ZodType>;
 
 /** Identity at runtime; it exists so that params types are inferred from the zod schema. */
-export function defineStage<S extends z.ZodType, M extends z.ZodType = z.ZodType>(
-  def: StageDefinition<S, M>,
-): StageDefinition<S, M> {
+export function defineStage<S extends z.ZodType, M extends z.ZodType = z.ZodType>(def: StageDefinition<S, M>): StageDefinition<S, M> {
   return def;
 }

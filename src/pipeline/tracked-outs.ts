@@ -23,12 +23,20 @@ export async function trackedOutProblems(plan: Plan, lock: Lock): Promise<Proble
   // whatever git says: only the others are asked about, so an up-to-date project starts no git
   // process at all.
   const planned = new Set(plan.instances.map((i) => i.id));
-  const departedOuts = new Set(lock.ids().filter((id) => !planned.has(id)).flatMap((id) => Object.keys(lock.get(id)!.outs)));
+  const departedOuts = new Set(
+    lock
+      .ids()
+      .filter((id) => !planned.has(id))
+      .flatMap((id) => Object.keys(lock.get(id)!.outs)),
+  );
   const outs = plan.instances
     .flatMap((inst) => inst.outs.map((out, index) => ({ inst, out, index })))
     .filter(({ inst, out }) => !lock.get(inst.id)?.outs[out] && !departedOuts.has(out));
   if (outs.length === 0) return [];
-  const tracked = await gitTracked(plan.root, outs.map((o) => o.out));
+  const tracked = await gitTracked(
+    plan.root,
+    outs.map((o) => o.out),
+  );
   if (tracked.length === 0) return [];
   const problems: Problem[] = [];
   for (const { inst, out, index } of outs) {

@@ -11,13 +11,21 @@ import type { Project } from './project.ts';
 
 export async function hashOf(abs: string): Promise<string> {
   const st = await stat(abs);
-  if (!st.isDirectory()) return createHash('sha256').update(await readFile(abs)).digest('hex');
+  if (!st.isDirectory())
+    return createHash('sha256')
+      .update(await readFile(abs))
+      .digest('hex');
   const lines: string[] = [];
   const walk = async (dir: string, prefix: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(path.join(dir, e.name), rel);
-      else lines.push(`${rel}\0${createHash('sha256').update(await readFile(path.join(dir, e.name))).digest('hex')}\n`);
+      else
+        lines.push(
+          `${rel}\0${createHash('sha256')
+            .update(await readFile(path.join(dir, e.name)))
+            .digest('hex')}\n`,
+        );
     }
   };
   await walk(abs, '');

@@ -24,7 +24,10 @@ export class Project {
   private readonly gates: Gate[] = [];
 
   /** `dir`: the temp folder to remove on dispose (the root itself, or the folder around it). */
-  private constructor(readonly root: string, private readonly dir: string = root) {}
+  private constructor(
+    readonly root: string,
+    private readonly dir: string = root,
+  ) {}
 
   /** A project that exists already (a git clone of another): nothing is written. */
   static at(root: string): Project {

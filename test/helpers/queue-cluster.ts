@@ -32,7 +32,11 @@ export class QueueCluster {
   private readonly dirs: string[] = [];
   private readonly running = new Set<ResultPromise>();
 
-  private constructor(readonly redis: RedisServer, readonly s3: S3Server, readonly origin: Project) {}
+  private constructor(
+    readonly redis: RedisServer,
+    readonly s3: S3Server,
+    readonly origin: Project,
+  ) {}
 
   /** `files`: the project, committed once; the coordinator works in that very folder. */
   static async start(origin: Project): Promise<QueueCluster> {

@@ -51,7 +51,9 @@ export async function startDataServer(chunks = 8, delayMs = 40): Promise<{ serve
       next();
     };
   });
-  const files = Object.entries(NAMES).map(([k, name]) => `  ${k}: { file: ${name}, sha256: ${sha256Hex(idx[k as keyof typeof NAMES])} }`).join('\n');
+  const files = Object.entries(NAMES)
+    .map(([k, name]) => `  ${k}: { file: ${name}, sha256: ${sha256Hex(idx[k as keyof typeof NAMES])} }`)
+    .join('\n');
   // `tag` changes an HTTP setting only, so a new tag makes download stale without changing its data.
   const datasetYaml = (tag: number): string => `sources:
   - kind: http

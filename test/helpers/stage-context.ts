@@ -14,13 +14,7 @@ export interface DirectRun<P> {
   measurements: Measurements;
 }
 
-export async function makeStageContext<P>(opts: {
-  params: P;
-  root: string;
-  deps?: string[];
-  outs: string[];
-  instance?: string;
-}): Promise<DirectRun<P>> {
+export async function makeStageContext<P>(opts: { params: P; root: string; deps?: string[]; outs: string[]; instance?: string }): Promise<DirectRun<P>> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'stage-'));
   const outs = opts.outs.map((o) => path.join(tmp, 'outs', o));
   for (const o of outs) await mkdir(path.dirname(o), { recursive: true });

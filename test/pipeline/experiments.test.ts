@@ -52,8 +52,19 @@ export default {
 };
 `;
 
-interface JsonRow { rev: string; experiment: string; params: Record<string, unknown>; metrics: Record<string, unknown> }
-interface JsonDiff { row: string; key: string; old: unknown; new: unknown; change: number | null }
+interface JsonRow {
+  rev: string;
+  experiment: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+}
+interface JsonDiff {
+  row: string;
+  key: string;
+  old: unknown;
+  new: unknown;
+  change: number | null;
+}
 
 describe('comparing runs across commits', { concurrency: false }, () => {
   let p: Project;
@@ -90,9 +101,12 @@ describe('comparing runs across commits', { concurrency: false }, () => {
   });
   after(() => p.dispose());
 
-  it('exp show lists each revision\'s experiments with the params the lock records and their metrics', async () => {
+  it("exp show lists each revision's experiments with the params the lock records and their metrics", async () => {
     const rows = await json<JsonRow[]>('exp', 'show', 'HEAD~1', 'HEAD');
-    assert.deepEqual(rows.map((r) => `${r.rev} ${r.experiment}`), ['HEAD~1 a', 'HEAD~1 b', 'HEAD a', 'HEAD c']);
+    assert.deepEqual(
+      rows.map((r) => `${r.rev} ${r.experiment}`),
+      ['HEAD~1 a', 'HEAD~1 b', 'HEAD a', 'HEAD c'],
+    );
     const a = rows.find((r) => r.rev === 'HEAD' && r.experiment === 'a')!;
     assert.deepEqual(a.params, { 'item.lr': 0.3 });
     // Numbers and booleans only: the id string and the history array are not metrics.
@@ -105,7 +119,10 @@ describe('comparing runs across commits', { concurrency: false }, () => {
     const lines = text.stdout.trim().split('\n');
     assert.match(lines[0]!, /^rev\s+experiment\s+item\.lr\s+accuracy\s+loss\s+per_class\.cat\s+per_class\.dog$/);
     // b (loss 0.8) passes the filter, a at HEAD~1 (loss 0.9) does not; best accuracy first.
-    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), ['HEAD c', 'HEAD a', 'HEAD~1 b']);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+      ['HEAD c', 'HEAD a', 'HEAD~1 b'],
+    );
     // item.lr stays a column: it differs between HEAD's experiments, though the filter shows one.
     const csv = await p.cli('exp', 'show', 'HEAD', '--csv', '--where', 'experiment=c');
     assert.equal(csv.stdout, 'experiment,item.lr,accuracy,loss,per_class.cat,per_class.dog\nc,0.4,0.8,0.6,0.4,0.2');
@@ -141,7 +158,10 @@ describe('comparing runs across commits', { concurrency: false }, () => {
   });
 
   it('a revision without a lock, or an unknown one, is one clear line and exit 2', async () => {
-    for (const args of [['metrics', 'diff', 'HEAD~2', 'HEAD'], ['exp', 'show', 'HEAD~2']]) {
+    for (const args of [
+      ['metrics', 'diff', 'HEAD~2', 'HEAD'],
+      ['exp', 'show', 'HEAD~2'],
+    ]) {
       const r = await p.cli(...args);
       assert.equal(r.code, 2);
       assert.equal(r.stderr, 'pipeline: revision "HEAD~2" has no pipeline.lock: nothing was run and recorded there');
@@ -162,7 +182,11 @@ describe('comparing runs across commits', { concurrency: false }, () => {
       const r = await p.cli('exp', 'show');
       assert.equal(r.code, 2);
       const line = kept.split('\n').length + 2; // the "- file:" line
-      assert.equal(r.stderr, `pipeline: pipeline.yaml:${line}:7: experiments.metrics[0]: ` + 'a metrics file shared by all experiments needs `rows`; a file per experiment must name ${id} in its path');
+      assert.equal(
+        r.stderr,
+        `pipeline: pipeline.yaml:${line}:7: experiments.metrics[0]: ` +
+          'a metrics file shared by all experiments needs `rows`; a file per experiment must name ${id} in its path',
+      );
     } finally {
       await p.write('pipeline.yaml', pipeline);
     }

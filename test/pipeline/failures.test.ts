@@ -91,7 +91,10 @@ describe('failures', () => {
   it('a run lock left by a dead process is taken over', async () => {
     const p = await project({});
     await mkdir(path.join(p.root, '.pipeline'), { recursive: true });
-    await writeFile(path.join(p.root, '.pipeline/run.lock'), JSON.stringify({ pid: 999999, started_at: '2026-01-01T00:00:00Z', host: (await import('node:os')).hostname() }));
+    await writeFile(
+      path.join(p.root, '.pipeline/run.lock'),
+      JSON.stringify({ pid: 999999, started_at: '2026-01-01T00:00:00Z', host: (await import('node:os')).hostname() }),
+    );
     const r = await p.run();
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /took over the run lock of pid 999999/);

@@ -142,7 +142,7 @@ describe('freshness', { concurrency: false }, () => {
     assert.equal(r.outcomes.prepare, 'restored', 'an instance the profile does not change comes from the shared run-cache');
     assert.match(await p.read('profiles/fast/out/other.txt'), /from-profile/);
     assert.equal(await p.read('pipeline.lock'), lockBefore, "the default configuration's lock is untouched");
-    assert.equal(await p.read('out/other.txt'), otherBefore, "and so are its outputs");
+    assert.equal(await p.read('out/other.txt'), otherBefore, 'and so are its outputs');
     assert.match((await p.cli('status')).stdout, /^0 of \d+ stale/m);
     const again = await p.run('--profile', 'fast');
     assert.deepEqual(acted(again.outcomes), [], 'a second profile run does nothing');

@@ -50,7 +50,10 @@ describe('gc', { concurrency: false }, () => {
     const r = await p.cli('gc');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^gc: removed 0 run records, 0 objects \(0\.0 MiB\), 1 partial files \(0\.0 MiB\); kept 2 run records, \d+ objects/);
-    assert.deepEqual(await listFiles(cache), before.filter((f) => !f.endsWith('.tmp')));
+    assert.deepEqual(
+      await listFiles(cache),
+      before.filter((f) => !f.endsWith('.tmp')),
+    );
   });
 
   it('--dry-run says what --keep-days 0 would remove and removes nothing', async () => {
@@ -101,7 +104,7 @@ describe('gc', { concurrency: false }, () => {
     await age(cache, 48);
     const r = await p.cli('gc', '--keep-days', '0');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /; kept 2 run records/, 'the default lock\'s record and the profile\'s');
+    assert.match(r.stdout, /; kept 2 run records/, "the default lock's record and the profile's");
     await p.remove('profiles/other/out');
     assert.equal((await p.run('--profile', 'other')).outcomes['prepare'], 'restored');
   });

@@ -45,9 +45,21 @@ describe('outputs that would replace sources', () => {
   });
 
   const cases: Array<[string, string, RegExp]> = [
-    ['a stage module', '[stages/toy.ts]', /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: "stages\/toy\.ts" is the module of stage a: the output would replace it$/],
-    ['a directory holding code a stage imports', '[lib]', /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: "lib" contains "lib\/[\w-]+\.ts", code that stage a imports/],
-    ['a file inside configs/', '[out/x.txt, configs/generated.yaml]', /^pipeline\.yaml:5:23: stages\.a\.outs\[1\]: "configs\/generated\.yaml" is inside the config directory/],
+    [
+      'a stage module',
+      '[stages/toy.ts]',
+      /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: "stages\/toy\.ts" is the module of stage a: the output would replace it$/,
+    ],
+    [
+      'a directory holding code a stage imports',
+      '[lib]',
+      /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: "lib" contains "lib\/[\w-]+\.ts", code that stage a imports/,
+    ],
+    [
+      'a file inside configs/',
+      '[out/x.txt, configs/generated.yaml]',
+      /^pipeline\.yaml:5:23: stages\.a\.outs\[1\]: "configs\/generated\.yaml" is inside the config directory/,
+    ],
     ['pipeline.lock', '[pipeline.lock]', /stages\.a\.outs\[0\]: "pipeline\.lock" is the lock file/],
     ['pipeline.yaml', '[pipeline.yaml]', /stages\.a\.outs\[0\]: "pipeline\.yaml" is the pipeline definition/],
     ['the run-cache', '[artifacts]', /stages\.a\.outs\[0\]: "artifacts" contains "artifacts\/cache", the run-cache/],
@@ -56,16 +68,21 @@ describe('outputs that would replace sources', () => {
   for (const [name, outs, expected] of cases) {
     it(`refuses an out that is or contains ${name}`, async () => {
       const problems = await problemsOf(await project(pipeline(outs)));
-      assert.ok(problems.some((l) => expected.test(l)), problems.join('\n'));
+      assert.ok(
+        problems.some((l) => expected.test(l)),
+        problems.join('\n'),
+      );
     });
   }
 
-  it('reports an out around an earlier stage\'s out at the later line', async () => {
+  it("reports an out around an earlier stage's out at the later line", async () => {
     const problems = await problemsOf(await project(pipeline('[out/a.txt]', '[out]')));
-    assert.deepEqual(problems, ['pipeline.yaml:9:12: stages.b.outs[0]: b and a both write "out/a.txt" (around "out")'.replace('"out/a.txt" (around "out")', '"out" (around "out/a.txt")')]);
+    assert.deepEqual(problems, [
+      'pipeline.yaml:9:12: stages.b.outs[0]: b and a both write "out/a.txt" (around "out")'.replace('"out/a.txt" (around "out")', '"out" (around "out/a.txt")'),
+    ]);
   });
 
-  it('reports an out inside an earlier stage\'s out at the later line', async () => {
+  it("reports an out inside an earlier stage's out at the later line", async () => {
     const problems = await problemsOf(await project(pipeline('[out]', '[out/b.txt]')));
     assert.deepEqual(problems, ['pipeline.yaml:9:12: stages.b.outs[0]: b and a both write "out/b.txt" (inside "out")']);
   });
@@ -77,7 +94,10 @@ describe('outputs that would replace sources', () => {
     await git('git', ['add', 'notes/todo.md'], { cwd: p.root });
     const refused = await p.run();
     assert.equal(refused.code, 2, refused.stdout);
-    assert.match(refused.stderr, /^pipeline\.yaml:5:12: a\.outs\[0\]: "notes\/todo\.md" would replace "notes\/todo\.md" that git tracks and pipeline\.lock does not record as a's output/m);
+    assert.match(
+      refused.stderr,
+      /^pipeline\.yaml:5:12: a\.outs\[0\]: "notes\/todo\.md" would replace "notes\/todo\.md" that git tracks and pipeline\.lock does not record as a's output/m,
+    );
     assert.doesNotMatch(refused.stderr, /at .*\.ts:\d+/);
     assert.equal(await p.read('notes/todo.md'), 'my own notes\n', 'the source is untouched');
     assert.deepEqual(await p.calls(), {}, 'nothing ran');
@@ -96,7 +116,7 @@ describe('outputs that would replace sources', () => {
     // declares it; a stage still in the pipeline keeps its own.
     await p.write('pipeline.yaml', pipeline('[out/a.txt]', '[notes/todo.md]'));
     const moved = await p.run();
-    assert.equal(moved.code, 2, 'a is still in the pipeline: its recorded out is not b\'s to take');
+    assert.equal(moved.code, 2, "a is still in the pipeline: its recorded out is not b's to take");
     await p.write('pipeline.yaml', pipeline('[out/a.txt]', '[notes/todo.md]').replace('  a:\n', '  a2:\n'));
     const renamed = await p.run();
     assert.equal(renamed.code, 0, renamed.stderr);

@@ -15,7 +15,11 @@ const GOOD = `stages:
 
 const cases: Array<{ name: string; files: Record<string, string>; args?: string[]; expect: RegExp }> = [
   { name: 'YAML syntax error', files: { 'pipeline.yaml': 'stages:\n  a:\n    module: [stages/toy.ts\n' }, expect: /^pipeline\.yaml:\d+:\d+: YAML syntax: / },
-  { name: 'module does not exist', files: { 'pipeline.yaml': GOOD.replace('stages/toy.ts', 'stages/nope.ts') }, expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/nope\.ts does not exist/ },
+  {
+    name: 'module does not exist',
+    files: { 'pipeline.yaml': GOOD.replace('stages/toy.ts', 'stages/nope.ts') },
+    expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/nope\.ts does not exist/,
+  },
   { name: 'unknown target stage', files: {}, args: ['nope'], expect: /^stage: no stage or instance "nope"/ },
   { name: '--set of a config that does not exist', files: {}, args: ['--set', 'aa.v=2'], expect: /^--set aa\.v: no config "aa"/ },
 ];

@@ -38,7 +38,12 @@ describe('a run on a terminal', () => {
   });
 
   it('Ctrl-C skips unfinished instances, keeps fresh ones fresh, prints the summary, exits 130 and releases the run lock', async () => {
-    const p = await Project.create({ 'pipeline.yaml': PIPELINE, 'configs/zero.yaml': 'v: 1\n', 'configs/first.yaml': 'v: 1\n', 'configs/second.yaml': 'v: 1\n' });
+    const p = await Project.create({
+      'pipeline.yaml': PIPELINE,
+      'configs/zero.yaml': 'v: 1\n',
+      'configs/first.yaml': 'v: 1\n',
+      'configs/second.yaml': 'v: 1\n',
+    });
     projects.push(p);
     assert.equal((await p.run()).code, 0);
     const firstBefore = await p.read('out/first.txt');

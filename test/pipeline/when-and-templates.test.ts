@@ -45,7 +45,10 @@ test('when: a value no stage names, and a key no config sets, are located mistak
   try {
     const typo = await p.cli('status');
     assert.equal(typo.code, 2);
-    assert.match(typo.stderr, /^configs\/mode\.yaml:1:7: mode\.kind: is "chaep", but pipeline\.yaml plans stages only for: "full" \(full\), "cheap" \(cheap\)$/m);
+    assert.match(
+      typo.stderr,
+      /^configs\/mode\.yaml:1:7: mode\.kind: is "chaep", but pipeline\.yaml plans stages only for: "full" \(full\), "cheap" \(cheap\)$/m,
+    );
     await p.write('pipeline.yaml', WHEN_PIPELINE.replace('when: { mode.kind: full }', 'when: { mode.knd: full }'));
     const unset = await p.cli('status');
     assert.equal(unset.code, 2);
@@ -115,7 +118,10 @@ test('${params.<field>}: a field the params lack, a value that is no file name, 
   try {
     const missing = await p.cli('status');
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^pipeline\.yaml:11:\d+: stages\.next\.deps\[0\]: next@x: "\$\{params\.item\.form\}" in "out\/first\/\$\{params\.item\.form\}\.txt": the instance's params have no string or number at item\.form/m);
+    assert.match(
+      missing.stderr,
+      /^pipeline\.yaml:11:\d+: stages\.next\.deps\[0\]: next@x: "\$\{params\.item\.form\}" in "out\/first\/\$\{params\.item\.form\}\.txt": the instance's params have no string or number at item\.form/m,
+    );
     assert.equal(missing.stderr.match(/params\.item\.form/g)?.length, 2, 'reported once, not once per instance');
     await p.write('configs/later/x.yaml', 'from: ../a\n');
     await p.write('pipeline.yaml', TEMPLATE_PIPELINE('out/first/${params.item.from}.txt'));

@@ -95,7 +95,9 @@ describe('concurrency', () => {
       assert.equal(Number(REFUSAL.exec(loser.stderr)![1]), winner.pid);
       assert.equal((await p.calls())['a.txt'], before + 1, 'the stage ran exactly once');
       await assertLockMatchesDisk(p);
-      console.log(`stale-lock race ${round}: pid ${winner.pid} ran${tookOver ? ' (took over the lock of' : ' (the loser had removed the stale lock of'} killed pid ${killed.pid}), pid ${loser.pid} refused`);
+      console.log(
+        `stale-lock race ${round}: pid ${winner.pid} ran${tookOver ? ' (took over the lock of' : ' (the loser had removed the stale lock of'} killed pid ${killed.pid}), pid ${loser.pid} refused`,
+      );
     }
   });
 

@@ -65,7 +65,10 @@ async function writtenParams(p: Project, out: string): Promise<string> {
 
 function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return `{${Object.keys(v)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
 }
 
 /** Recorded entries whose outputs were written with other params than the entry records. */
@@ -100,7 +103,7 @@ describe('kill anywhere', () => {
       const first = await p.run();
       assert.equal(first.code, 0, first.stderr);
       let scaleMs = performance.now() - t0;
-      for (let k = 0; k < share; ) {
+      for (let k = 0; k < share;) {
         const seed = seedFor(BASE_SEED, w * 100_000 + k + totals.missed);
         const rand = prng(seed);
         for (const [rel, text] of Object.entries(configs(rand))) if (rand() < 0.4) await p.write(rel, text);
@@ -126,7 +129,12 @@ describe('kill anywhere', () => {
         const ok = rec.code === 0 && unrecorded.length === 0;
         if (ok) totals.recoveries++;
         totals.mismatches += afterKill.length + afterRun.length;
-        const line = `kill ${n} seed ${seed} at ${delay} ms during ${running.join(', ') || 'no stage'}: ${ok ? 'recovered' : 'NOT RECOVERED'} (${Object.entries(rec.outcomes).filter(([, o]) => o !== 'fresh').map(([id, o]) => `${id} ${o}`).join(', ') || 'nothing stale'})`;
+        const line = `kill ${n} seed ${seed} at ${delay} ms during ${running.join(', ') || 'no stage'}: ${ok ? 'recovered' : 'NOT RECOVERED'} (${
+          Object.entries(rec.outcomes)
+            .filter(([, o]) => o !== 'fresh')
+            .map(([id, o]) => `${id} ${o}`)
+            .join(', ') || 'nothing stale'
+        })`;
         console.log(line);
         if (!ok) failures.push(`${line}: exit ${rec.code}, unrecorded ${unrecorded.join(', ')}\n${rec.stderr}`);
         for (const m of [...afterKill, ...afterRun]) failures.push(`kill seed ${seed}: ${m}`);

@@ -21,7 +21,11 @@ describe('kill anywhere: real download and training', () => {
 
   it(`survives ${KILLS} SIGKILLs during download and training`, { timeout: 30 * 60_000 }, async () => {
     const { server, datasetYaml } = await startDataServer();
-    const p = await Project.fromRepo({ 'configs/dataset.yaml': datasetYaml(0), 'configs/train.yaml': trainYaml(0), 'configs/experiments/tiny.yaml': TINY_EXPERIMENT });
+    const p = await Project.fromRepo({
+      'configs/dataset.yaml': datasetYaml(0),
+      'configs/train.yaml': trainYaml(0),
+      'configs/experiments/tiny.yaml': TINY_EXPERIMENT,
+    });
     await p.remove('configs/experiments/vgg-bn.yaml');
     dispose = async () => {
       await server.close();
@@ -60,11 +64,20 @@ describe('kill anywhere: real download and training', () => {
       const ok = rec.code === 0 && 'download' in stages && 'train@tiny' in stages;
       if (ok) totals.recoveries++;
       totals.mismatches += afterKill.length + afterRun.length;
-      console.log(`real kill ${totals.kills} seed ${seed} ${delay} ms into ${target}, during ${running.join(', ') || 'no stage'}: ${ok ? 'recovered' : 'NOT RECOVERED'} (${Object.entries(rec.outcomes).filter(([, o]) => o !== 'fresh').map(([id, o]) => `${id} ${o}`).join(', ')})`);
+      console.log(
+        `real kill ${totals.kills} seed ${seed} ${delay} ms into ${target}, during ${running.join(', ') || 'no stage'}: ${ok ? 'recovered' : 'NOT RECOVERED'} (${Object.entries(
+          rec.outcomes,
+        )
+          .filter(([, o]) => o !== 'fresh')
+          .map(([id, o]) => `${id} ${o}`)
+          .join(', ')})`,
+      );
       assert.deepEqual([...afterKill, ...afterRun], [], `seed ${seed}`);
       assert.ok(ok, `seed ${seed}: exit ${rec.code}\n${rec.stdout}\n${rec.stderr}`);
     }
-    console.log(`kill-real-stages summary: ${totals.kills} kills, ${totals.recoveries} recoveries, ${totals.mismatches} mismatches (${totals.missed} runs finished before their kill)`);
+    console.log(
+      `kill-real-stages summary: ${totals.kills} kills, ${totals.recoveries} recoveries, ${totals.mismatches} mismatches (${totals.missed} runs finished before their kill)`,
+    );
     assert.equal(totals.kills, KILLS);
   });
 });

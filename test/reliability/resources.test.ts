@@ -53,7 +53,13 @@ stages:
     deps: [out/big-dir]
     outs: [out/after.txt]
 `;
-const FILES = { 'pipeline.yaml': PIPELINE, 'stages/big.ts': BIG_STAGE, 'configs/a.yaml': 'v: 1\n', 'configs/after.yaml': 'v: 1\n', 'configs/big.yaml': 'bytes: 100000\ntag: x\n' };
+const FILES = {
+  'pipeline.yaml': PIPELINE,
+  'stages/big.ts': BIG_STAGE,
+  'configs/a.yaml': 'v: 1\n',
+  'configs/after.yaml': 'v: 1\n',
+  'configs/big.yaml': 'bytes: 100000\ntag: x\n',
+};
 
 /** A clean run, then a run whose big stage cannot finish writing; checks what must survive. */
 async function failMidWrite(p: Project, runStarved: () => Promise<{ code: number; stdout: string; stderr: string }>, expect: RegExp): Promise<void> {
@@ -70,7 +76,11 @@ async function failMidWrite(p: Project, runStarved: () => Promise<{ code: number
   assert.match(r.stdout, /- after: skipped/);
   assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace for a write error');
   assert.equal(await p.read('pipeline.lock'), lockBefore, 'pipeline.lock is untouched');
-  assert.deepEqual(await Promise.all(['out/big.bin', 'out/big-dir', 'out/after.txt'].map((o) => hashOf(path.join(p.root, o)))), outsBefore, 'previous outputs are untouched');
+  assert.deepEqual(
+    await Promise.all(['out/big.bin', 'out/big-dir', 'out/after.txt'].map((o) => hashOf(path.join(p.root, o)))),
+    outsBefore,
+    'previous outputs are untouched',
+  );
   assert.deepEqual(await readdir(path.join(p.root, '.pipeline/tmp')), [], 'no partial output left behind');
   await assertLockMatchesDisk(p);
   const st = await p.cli('status');
@@ -93,13 +103,23 @@ describe('resources', () => {
     const p = await Project.create(FILES);
     projects.push(p);
     // 1 MiB limit on the runner and the stages it starts; the runner's own files stay far below.
-    await failMidWrite(p, async () => {
-      const r = await execa('bash', ['-c', `ulimit -f 1024 && exec "${process.execPath}" "${CLI}" run`], { cwd: p.root, reject: false, env: { CI: '1' } });
-      return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
-    }, /big failed: EFBIG: file too large/);
+    await failMidWrite(
+      p,
+      async () => {
+        const r = await execa('bash', ['-c', `ulimit -f 1024 && exec "${process.execPath}" "${CLI}" run`], { cwd: p.root, reject: false, env: { CI: '1' } });
+        return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+      },
+      /big failed: EFBIG: file too large/,
+    );
     const r = await p.run();
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(Object.entries(r.outcomes).filter(([, o]) => o === 'ran').map(([id]) => id).sort(), ['after', 'big']);
+    assert.deepEqual(
+      Object.entries(r.outcomes)
+        .filter(([, o]) => o === 'ran')
+        .map(([id]) => id)
+        .sort(),
+      ['after', 'big'],
+    );
     await assertLockMatchesDisk(p);
   });
 

@@ -27,7 +27,10 @@ stages:
 `;
 const OUTS = ['out/a.txt', 'out/b.txt', 'out/b-dir'];
 
-type LockDoc = { schema: number; stages: Record<string, { fingerprint: string; params: Record<string, Record<string, unknown>>; outs: Record<string, { hash: string }> }> };
+type LockDoc = {
+  schema: number;
+  stages: Record<string, { fingerprint: string; params: Record<string, Record<string, unknown>>; outs: Record<string, { hash: string }> }>;
+};
 
 interface Case {
   name: string;
@@ -63,42 +66,86 @@ const cases: Case[] = [
   { name: 'file output edited', tamper: (p) => p.append('out/a.txt', ' edited'), status: /outs: out\/a\.txt modified/, repaired: { a: 'restored' } },
   { name: 'file output truncated', tamper: (p) => truncate(abs(p, 'out/b.txt'), 3), status: /outs: out\/b\.txt modified/, repaired: { b: 'restored' } },
   { name: 'file output deleted', tamper: (p) => p.remove('out/a.txt'), status: /outs: out\/a\.txt missing/, repaired: { a: 'restored' } },
-  { name: 'file output edited, same size', tamper: async (p) => flipBytes(abs(p, 'out/b.txt')), status: /outs: out\/b\.txt modified/, repaired: { b: 'restored' } },
-  { name: 'file in a directory output edited', tamper: (p) => p.append('out/b-dir/part-a', 'x'), status: /outs: out\/b-dir modified/, repaired: { b: 'restored' } },
-  { name: 'file added to a directory output', tamper: (p) => p.write('out/b-dir/stray', 'x'), status: /outs: out\/b-dir modified/, repaired: { b: 'restored' } },
-  { name: 'file removed from a directory output', tamper: (p) => p.remove('out/b-dir/part-b'), status: /outs: out\/b-dir modified/, repaired: { b: 'restored' } },
+  {
+    name: 'file output edited, same size',
+    tamper: async (p) => flipBytes(abs(p, 'out/b.txt')),
+    status: /outs: out\/b\.txt modified/,
+    repaired: { b: 'restored' },
+  },
+  {
+    name: 'file in a directory output edited',
+    tamper: (p) => p.append('out/b-dir/part-a', 'x'),
+    status: /outs: out\/b-dir modified/,
+    repaired: { b: 'restored' },
+  },
+  {
+    name: 'file added to a directory output',
+    tamper: (p) => p.write('out/b-dir/stray', 'x'),
+    status: /outs: out\/b-dir modified/,
+    repaired: { b: 'restored' },
+  },
+  {
+    name: 'file removed from a directory output',
+    tamper: (p) => p.remove('out/b-dir/part-b'),
+    status: /outs: out\/b-dir modified/,
+    repaired: { b: 'restored' },
+  },
   { name: 'directory output deleted', tamper: (p) => p.remove('out/b-dir'), status: /outs: out\/b-dir missing/, repaired: { b: 'restored' } },
 
   // Run-cache: a corrupted entry is named by status and never restored from
   {
     name: 'cache object corrupted (same size), output deleted',
-    tamper: async (p) => { await flipBytes(await objectOf(p, 'a', 'out/a.txt')); await p.remove('out/a.txt'); },
-    status: /run-cache: object \S+ \(out\/a\.txt\) is corrupt/, repaired: { a: 'ran' },
+    tamper: async (p) => {
+      await flipBytes(await objectOf(p, 'a', 'out/a.txt'));
+      await p.remove('out/a.txt');
+    },
+    status: /run-cache: object \S+ \(out\/a\.txt\) is corrupt/,
+    repaired: { a: 'ran' },
   },
   {
     name: 'cache object truncated, output edited',
-    tamper: async (p) => { await truncate(await objectOf(p, 'b', 'out/b.txt'), 2); await p.append('out/b.txt', '!'); },
-    status: /run-cache: object \S+ \(out\/b\.txt\) is corrupt/, repaired: { b: 'ran' },
+    tamper: async (p) => {
+      await truncate(await objectOf(p, 'b', 'out/b.txt'), 2);
+      await p.append('out/b.txt', '!');
+    },
+    status: /run-cache: object \S+ \(out\/b\.txt\) is corrupt/,
+    repaired: { b: 'ran' },
   },
   {
     name: 'cache object of a file in a directory output corrupted, directory deleted',
-    tamper: async (p) => { await flipBytes(await objectOf(p, 'b', 'out/b-dir', 'part-b')); await p.remove('out/b-dir'); },
-    status: /run-cache: object \S+ \(out\/b-dir\/part-b\) is corrupt/, repaired: { b: 'ran' },
+    tamper: async (p) => {
+      await flipBytes(await objectOf(p, 'b', 'out/b-dir', 'part-b'));
+      await p.remove('out/b-dir');
+    },
+    status: /run-cache: object \S+ \(out\/b-dir\/part-b\) is corrupt/,
+    repaired: { b: 'ran' },
   },
   {
     name: 'cache object deleted, output deleted',
-    tamper: async (p) => { await rm(await objectOf(p, 'a', 'out/a.txt')); await p.remove('out/a.txt'); },
-    status: /run-cache: object \S+ \(out\/a\.txt\) is missing/, repaired: { a: 'ran' },
+    tamper: async (p) => {
+      await rm(await objectOf(p, 'a', 'out/a.txt'));
+      await p.remove('out/a.txt');
+    },
+    status: /run-cache: object \S+ \(out\/a\.txt\) is missing/,
+    repaired: { a: 'ran' },
   },
   {
     name: 'run record not JSON, output deleted',
-    tamper: async (p) => { await writeFile(await recordOf(p, 'a'), '{"outs": {"out/a.txt": {"ty'); await p.remove('out/a.txt'); },
-    status: /run-cache: record \S+\.json is not valid JSON/, repaired: { a: 'ran' },
+    tamper: async (p) => {
+      await writeFile(await recordOf(p, 'a'), '{"outs": {"out/a.txt": {"ty');
+      await p.remove('out/a.txt');
+    },
+    status: /run-cache: record \S+\.json is not valid JSON/,
+    repaired: { a: 'ran' },
   },
   {
     name: 'run record of an unknown layout, output deleted',
-    tamper: async (p) => { await writeFile(await recordOf(p, 'b'), '{"outs": {"out/b.txt": {"type": "link", "to": "/etc/passwd"}}}'); await p.remove('out/b.txt'); },
-    status: /run-cache: record \S+\.json has an unknown layout/, repaired: { b: 'ran' },
+    tamper: async (p) => {
+      await writeFile(await recordOf(p, 'b'), '{"outs": {"out/b.txt": {"type": "link", "to": "/etc/passwd"}}}');
+      await p.remove('out/b.txt');
+    },
+    status: /run-cache: record \S+\.json has an unknown layout/,
+    repaired: { b: 'ran' },
   },
   {
     name: 'run record lacking an output, output deleted',
@@ -109,19 +156,86 @@ const cases: Case[] = [
       await writeFile(f, JSON.stringify(r));
       await p.remove('out/b-dir');
     },
-    status: /run-cache: record lacks out\/b-dir/, repaired: { b: 'ran' },
+    status: /run-cache: record lacks out\/b-dir/,
+    repaired: { b: 'ran' },
   },
 
   // pipeline.lock
-  { name: 'lock not valid YAML', tamper: (p) => p.write('pipeline.lock', 'schema: 1\nstages:\n  a: {fingerprint: [\n'), status: /pipeline\.lock is not valid YAML/, repaired: { a: 'restored', b: 'restored' } },
-  { name: 'lock truncated to nothing', tamper: (p) => p.write('pipeline.lock', ''), status: /a\s+stale \(restorable from run-cache\)\n\s+never run/, repaired: { a: 'restored', b: 'restored' } },
-  { name: 'lock of an unknown layout', tamper: (p) => editLock(p, (l) => { l.schema = 2; }), status: /pipeline\.lock has an unknown layout/, repaired: { a: 'restored', b: 'restored' } },
-  { name: 'lock entry removed', tamper: (p) => editLock(p, (l) => { delete l.stages.b; }), status: /b\s+stale \(restorable from run-cache\)\n\s+never run \(no entry in pipeline\.lock\)/, repaired: { b: 'restored' } },
-  { name: 'lock: recorded out hash changed', tamper: (p) => editLock(p, (l) => { l.stages.a!.outs['out/a.txt']!.hash = '0'.repeat(64); }), status: /outs: out\/a\.txt modified/, repaired: { a: 'restored' } },
-  { name: 'lock: recorded out hash not a hash', tamper: (p) => editLock(p, (l) => { l.stages.b!.outs['out/b.txt']!.hash = 'deadbeef'; }), status: /the entry of b is malformed \(outs\.out\/b\.txt\.hash/, repaired: { b: 'restored' } },
-  { name: 'lock: recorded params edited', tamper: (p) => editLock(p, (l) => { l.stages.a!.params.a!.v = 99; }), status: /params: a\.v 99 -> 1/, repaired: { a: 'restored' } },
-  { name: 'lock: fingerprint edited', tamper: (p) => editLock(p, (l) => { l.stages.b!.fingerprint = 'f'.repeat(64); }), status: /fingerprint differs from pipeline\.lock/, repaired: { b: 'restored' } },
-  { name: 'lock: recorded out removed', tamper: (p) => editLock(p, (l) => { delete l.stages.b!.outs['out/b-dir']; }), status: /definition: outs list changed/, repaired: { b: 'restored' } },
+  {
+    name: 'lock not valid YAML',
+    tamper: (p) => p.write('pipeline.lock', 'schema: 1\nstages:\n  a: {fingerprint: [\n'),
+    status: /pipeline\.lock is not valid YAML/,
+    repaired: { a: 'restored', b: 'restored' },
+  },
+  {
+    name: 'lock truncated to nothing',
+    tamper: (p) => p.write('pipeline.lock', ''),
+    status: /a\s+stale \(restorable from run-cache\)\n\s+never run/,
+    repaired: { a: 'restored', b: 'restored' },
+  },
+  {
+    name: 'lock of an unknown layout',
+    tamper: (p) =>
+      editLock(p, (l) => {
+        l.schema = 2;
+      }),
+    status: /pipeline\.lock has an unknown layout/,
+    repaired: { a: 'restored', b: 'restored' },
+  },
+  {
+    name: 'lock entry removed',
+    tamper: (p) =>
+      editLock(p, (l) => {
+        delete l.stages.b;
+      }),
+    status: /b\s+stale \(restorable from run-cache\)\n\s+never run \(no entry in pipeline\.lock\)/,
+    repaired: { b: 'restored' },
+  },
+  {
+    name: 'lock: recorded out hash changed',
+    tamper: (p) =>
+      editLock(p, (l) => {
+        l.stages.a!.outs['out/a.txt']!.hash = '0'.repeat(64);
+      }),
+    status: /outs: out\/a\.txt modified/,
+    repaired: { a: 'restored' },
+  },
+  {
+    name: 'lock: recorded out hash not a hash',
+    tamper: (p) =>
+      editLock(p, (l) => {
+        l.stages.b!.outs['out/b.txt']!.hash = 'deadbeef';
+      }),
+    status: /the entry of b is malformed \(outs\.out\/b\.txt\.hash/,
+    repaired: { b: 'restored' },
+  },
+  {
+    name: 'lock: recorded params edited',
+    tamper: (p) =>
+      editLock(p, (l) => {
+        l.stages.a!.params.a!.v = 99;
+      }),
+    status: /params: a\.v 99 -> 1/,
+    repaired: { a: 'restored' },
+  },
+  {
+    name: 'lock: fingerprint edited',
+    tamper: (p) =>
+      editLock(p, (l) => {
+        l.stages.b!.fingerprint = 'f'.repeat(64);
+      }),
+    status: /fingerprint differs from pipeline\.lock/,
+    repaired: { b: 'restored' },
+  },
+  {
+    name: 'lock: recorded out removed',
+    tamper: (p) =>
+      editLock(p, (l) => {
+        delete l.stages.b!.outs['out/b-dir'];
+      }),
+    status: /definition: outs list changed/,
+    repaired: { b: 'restored' },
+  },
 ];
 
 describe('tampering and corruption', () => {
@@ -153,7 +267,11 @@ describe('tampering and corruption', () => {
         for (const [o, h] of clean) assert.equal(await hashOf(abs(p, o)), h, `${o} differs from the clean run's`);
         const again = await p.cli('status');
         assert.match(again.stdout, /\n0 of 2 stale/, `not repaired:\n${again.stdout}`);
-        console.log(`tamper: ${c.name}: detected, repaired (${Object.entries(c.repaired).map(([id, o]) => `${id} ${o}`).join(', ')})`);
+        console.log(
+          `tamper: ${c.name}: detected, repaired (${Object.entries(c.repaired)
+            .map(([id, o]) => `${id} ${o}`)
+            .join(', ')})`,
+        );
       } catch (e) {
         failures.push(`✖ ${c.name}: ${(e as Error).message}`);
         await p.run('--force'); // back to a clean state, so one failure does not cascade

@@ -10,7 +10,11 @@ import { startDataServer, TINY_EXPERIMENT, trainYaml } from '../helpers/real-dat
 
 test('a new experiment is evaluated alone; a forced re-training leaves its evaluation fresh', async () => {
   const { server, datasetYaml } = await startDataServer(1, 0);
-  const p = await Project.fromRepo({ 'configs/dataset.yaml': datasetYaml(0), 'configs/train.yaml': trainYaml(0), 'configs/experiments/tiny.yaml': TINY_EXPERIMENT });
+  const p = await Project.fromRepo({
+    'configs/dataset.yaml': datasetYaml(0),
+    'configs/train.yaml': trainYaml(0),
+    'configs/experiments/tiny.yaml': TINY_EXPERIMENT,
+  });
   try {
     const first = await p.run('evaluate@tiny');
     assert.equal(first.code, 0, first.stdout + first.stderr);

@@ -22,8 +22,11 @@ test('grid stage writes the 12 default experiments to experiments.json', async (
 test("train's matrix expands the shipped configs into the 12 grid points plus each custom experiment", async () => {
   const { default: train } = await import('../../stages/train.ts');
   const { readdirSync } = await import('node:fs');
-  const experiments = Object.fromEntries(readdirSync('configs/experiments').filter((f) => f.endsWith('.yaml'))
-    .map((f) => [f.replace(/\.yaml$/, ''), parse(readFileSync(`configs/experiments/${f}`, 'utf8'))]));
+  const experiments = Object.fromEntries(
+    readdirSync('configs/experiments')
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => [f.replace(/\.yaml$/, ''), parse(readFileSync(`configs/experiments/${f}`, 'utf8'))]),
+  );
   const input = train.matrix!.input.parse({
     grid: parse(readFileSync('configs/grid.yaml', 'utf8')),
     experiments,

@@ -15,8 +15,13 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SCREENSHOT = path.join(REPO, 'test-results/report.png');
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 test('the HTML report opens from disk with every figure and table, no errors, no network', { timeout: 60_000 }, async () => {
@@ -31,24 +36,35 @@ test('the HTML report opens from disk with every figure and table, no errors, no
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('request', (r) => requests.push(r.url()));
     const url = pathToFileURL(path.join(reportDir, 'index.html')).href;
     await page.goto(url, { waitUntil: 'load' });
 
-    const plots = await page.$$eval('figure.plot', (fs) => fs.map((f) => ({
-      name: f.getAttribute('data-plot'),
-      marks: f.querySelectorAll('svg .mark-group, svg path, svg rect').length,
-      width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
-    })));
-    assert.deepEqual(plots.map((p) => p.name), ['curves', 'leaderboard', 'per-class', 'confusion']);
+    const plots = await page.$$eval('figure.plot', (fs) =>
+      fs.map((f) => ({
+        name: f.getAttribute('data-plot'),
+        marks: f.querySelectorAll('svg .mark-group, svg path, svg rect').length,
+        width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+      })),
+    );
+    assert.deepEqual(
+      plots.map((p) => p.name),
+      ['curves', 'leaderboard', 'per-class', 'confusion'],
+    );
     for (const p of plots) assert.ok(p.marks > 10 && p.width > 200, `figure ${p.name} is drawn (${JSON.stringify(p)})`);
 
-    const tables = await page.$$eval('table', (ts) => ts.map((t) => ({
-      head: Array.from(t.querySelectorAll('th')).map((th) => (th as { textContent: string | null }).textContent?.trim()).join(' | '),
-      rows: t.querySelectorAll('tbody tr').length,
-    })));
+    const tables = await page.$$eval('table', (ts) =>
+      ts.map((t) => ({
+        head: Array.from(t.querySelectorAll('th'))
+          .map((th) => (th as { textContent: string | null }).textContent?.trim())
+          .join(' | '),
+        rows: t.querySelectorAll('tbody tr').length,
+      })),
+    );
     const table = (prefix: string) => tables.find((t) => t.head.startsWith(prefix));
     assert.equal(table('Parameter | Shape')?.rows, 4, 'gradient-check table');
     assert.equal(table('Row | Column | Filter | Value')?.rows, 4, 'Table 1');
@@ -65,14 +81,23 @@ test('the HTML report opens from disk with every figure and table, no errors, no
     assert.ok((await page.$$('math')).length > 0, 'the derivation is typeset as MathML');
     // Chromium with classic scrollbars showed one on every display equation (glyphs a few pixels
     // past the box): none may overflow unless it is wider than the page.
-    const overflowing = await page.$$eval('math[display="block"]', (ms) =>
-      ms.filter((m) => m.scrollHeight > m.clientHeight || (m.scrollWidth > m.clientWidth && m.scrollWidth < 1000)).length);
+    const overflowing = await page.$$eval(
+      'math[display="block"]',
+      (ms) => ms.filter((m) => m.scrollHeight > m.clientHeight || (m.scrollWidth > m.clientWidth && m.scrollWidth < 1000)).length,
+    );
     assert.equal(overflowing, 0, 'display equations that would show a scrollbar');
     const labels = await page.$$eval('figure.plot[data-plot="per-class"] svg text', (ts) => ts.map((t) => t.textContent ?? ''));
-    assert.ok(labels.some((l) => / overall: \d+\.\d%$/.test(l)), `the dashed line is labelled (${labels.join(' | ')})`);
+    assert.ok(
+      labels.some((l) => / overall: \d+\.\d%$/.test(l)),
+      `the dashed line is labelled (${labels.join(' | ')})`,
+    );
 
     assert.deepEqual(errors, [], 'no console errors');
-    assert.deepEqual(requests.filter((r) => r !== url), [], 'no requests beyond the page itself');
+    assert.deepEqual(
+      requests.filter((r) => r !== url),
+      [],
+      'no requests beyond the page itself',
+    );
 
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -12,7 +12,14 @@ import { writeReportFixture } from '../fixtures/report-metrics.ts';
 import { REFERENCE_FILE } from '../../src/ml/report/reference.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const DEPS = ['artifacts/metrics/gradcheck.json', 'artifacts/fragments', 'artifacts/metrics/theory.json', 'artifacts/metrics/summary.json', 'artifacts/metrics/train', REFERENCE_FILE];
+const DEPS = [
+  'artifacts/metrics/gradcheck.json',
+  'artifacts/fragments',
+  'artifacts/metrics/theory.json',
+  'artifacts/metrics/summary.json',
+  'artifacts/metrics/train',
+  REFERENCE_FILE,
+];
 const OUTS = ['artifacts/report', 'artifacts/tensorboard'];
 
 /** The params the engine would pass: configs/report.yaml under the `report` key, validated. */
@@ -45,8 +52,15 @@ test('renders every declared output from fixture metrics', async () => {
   await stage.run(ctx);
   const report = ctx.out('artifacts/report');
   assert.deepEqual((await readdir(report)).sort(), [
-    'confusion-matrix.csv', 'confusion.svg', 'curves.svg', 'index.html', 'leaderboard.csv', 'leaderboard.svg',
-    'per-class-accuracy.csv', 'per-class.svg', 'report.md',
+    'confusion-matrix.csv',
+    'confusion.svg',
+    'curves.svg',
+    'index.html',
+    'leaderboard.csv',
+    'leaderboard.svg',
+    'per-class-accuracy.csv',
+    'per-class.svg',
+    'report.md',
   ]);
   const runs = await readdir(ctx.out('artifacts/tensorboard'));
   assert.equal(runs.length, 13);
@@ -61,7 +75,11 @@ test('renders every declared output from fixture metrics', async () => {
   // sha256 of "stages: {}\n": the footer names the lock it was rendered against.
   assert.match(md, /pipeline\.lock \(sha256\) \| `[0-9a-f]{64}`/);
   assert.match(logs.join('\n'), /open artifacts\/report\/index.html/);
-  assert.deepEqual(logs.filter((l) => l.startsWith('warning')), [], 'figures render without vega warnings');
+  assert.deepEqual(
+    logs.filter((l) => l.startsWith('warning')),
+    [],
+    'figures render without vega warnings',
+  );
 });
 
 test('a missing metrics file is a UserError naming the file and its producer', async () => {
@@ -83,8 +101,10 @@ test('the PyTorch reference is read from its declared dep, and a damaged one is 
   ref.experiments[2]!.test_accuracy = '92%';
   await writeFile(file, JSON.stringify(ref));
   const again = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
-  await assert.rejects(stage.run(again.ctx), (e) => isUserError(e) &&
-    e.problems.some((p) => p.field === 'experiments.2.test_accuracy' && p.message.includes('pytorch-grid.json')));
+  await assert.rejects(
+    stage.run(again.ctx),
+    (e) => isUserError(e) && e.problems.some((p) => p.field === 'experiments.2.test_accuracy' && p.message.includes('pytorch-grid.json')),
+  );
 });
 
 test('a metrics file that breaks its schema is a UserError naming the field', async () => {

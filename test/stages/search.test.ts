@@ -35,8 +35,12 @@ architecture:
 `;
 
 let server: Awaited<ReturnType<typeof startDataServer>>;
-before(async () => { server = await startDataServer(1, 0); });
-after(async () => { await server.server.close(); });
+before(async () => {
+  server = await startDataServer(1, 0);
+});
+after(async () => {
+  await server.server.close();
+});
 
 async function searchProject(): Promise<Project> {
   return Project.fromRepo({
@@ -59,7 +63,8 @@ async function searchOutputs(p: Project): Promise<Record<string, string>> {
     for (const e of await readdir(path.join(p.root, rel), { withFileTypes: true })) {
       const child = `${rel}/${e.name}`;
       if (e.isDirectory()) await walk(child);
-      else if (/(record|rung\d+|[^/]+\/promotions\/rung\d+\/[^/]+)\.json$|weights\.bin$/.test(child)) out[child] = (await readFile(path.join(p.root, child))).toString('base64');
+      else if (/(record|rung\d+|[^/]+\/promotions\/rung\d+\/[^/]+)\.json$|weights\.bin$/.test(child))
+        out[child] = (await readFile(path.join(p.root, child))).toString('base64');
     }
   };
   await walk('artifacts/search');
@@ -81,8 +86,14 @@ test('successive halving: promotions follow validation accuracy, two runs agree,
     const rung0 = await Promise.all(ids.map(async (id) => RungRecordSchema.parse(await json(p, `artifacts/search/rung0/${id}/record.json`))));
     const expected = [...rung0].sort((a, b) => b.val_accuracy! - a.val_accuracy! || (a.experiment < b.experiment ? -1 : 1)).map((r) => r.experiment);
     const d1 = RungDecisionsSchema.parse(await json(p, 'artifacts/search/promotions/rung1.json'));
-    assert.deepEqual(d1.ranking.map((r) => r.experiment), expected);
-    assert.deepEqual(d1.ranking.filter((r) => r.promoted).map((r) => r.experiment), expected.slice(0, 2));
+    assert.deepEqual(
+      d1.ranking.map((r) => r.experiment),
+      expected,
+    );
+    assert.deepEqual(
+      d1.ranking.filter((r) => r.promoted).map((r) => r.experiment),
+      expected.slice(0, 2),
+    );
     const summary = SearchSummarySchema.parse(await json(p, 'artifacts/metrics/search.json'));
     const finalist = summary.experiments.find((e) => e.stopped_at_rung === 2)!;
     assert.deepEqual(summary.experiments.map((e) => e.stopped_at_rung).sort(), [0, 0, 1, 2]);
@@ -94,7 +105,12 @@ test('successive halving: promotions follow validation accuracy, two runs agree,
     assert.deepEqual(await searchOutputs(q), await searchOutputs(p));
     // Every recorded output of the search, checkpoints included, has the same bytes in both runs:
     // a re-run rung (another machine, a retried job) leaves the rungs after it fresh.
-    const searchOuts = async (x: Project) => Object.fromEntries(Object.entries((await x.lock()).stages).filter(([id]) => id.startsWith('search-')).map(([id, e]) => [id, e.outs]));
+    const searchOuts = async (x: Project) =>
+      Object.fromEntries(
+        Object.entries((await x.lock()).stages)
+          .filter(([id]) => id.startsWith('search-'))
+          .map(([id, e]) => [id, e.outs]),
+      );
     assert.deepEqual(await searchOuts(q), await searchOuts(p));
 
     // The finalist's weights are those of an uninterrupted 4-epoch train@ run with the same seed.
@@ -109,9 +125,10 @@ test('successive halving: promotions follow validation accuracy, two runs agree,
     await q.write('configs/experiments/tiny.yaml', dense(1));
     const more = await q.run('search-collect');
     assert.equal(more.code, 0, more.stdout + more.stderr);
-    assert.deepEqual(acted(more.outcomes), [
-      'search-collect', 'search-first@tiny', 'search-promote@rung1', 'search-promote@rung2', 'search-rung@rung1.tiny', 'search-rung@rung2.tiny',
-    ].sort());
+    assert.deepEqual(
+      acted(more.outcomes),
+      ['search-collect', 'search-first@tiny', 'search-promote@rung1', 'search-promote@rung2', 'search-rung@rung1.tiny', 'search-rung@rung2.tiny'].sort(),
+    );
   } finally {
     await p.dispose();
     await q.dispose();

@@ -14,8 +14,16 @@ import { makeStageContext } from '../helpers/stage-context.ts';
 import { writeFakeDataset } from '../ml/train/fixtures.ts';
 
 const train = {
-  epochs: 1, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: 'constant', seed: 1,
-  validation_split: 40, max_train_images: null, backend: 'cpu', augment: { hflip: false, shift: 0 },
+  epochs: 1,
+  batch_size: 32,
+  optimizer: 'adam',
+  learning_rate: 0.01,
+  lr_schedule: 'constant',
+  seed: 1,
+  validation_split: 40,
+  max_train_images: null,
+  backend: 'cpu',
+  augment: { hflip: false, shift: 0 },
 };
 const tiny = (units: number) => ({
   description: `hidden ${units}`,
@@ -39,8 +47,12 @@ test('the stages chain into a valid summary.json', async () => {
   await cp(g.ctx.outs[0]!, path.join(root, 'artifacts/metrics/experiments.json'));
 
   const instances = trainStage.matrix!.instances(trainStage.matrix!.input.parse(input));
-  assert.deepEqual(instances.map((i) => i.id), ['pool2-2-0_drop0.1_nobn', 'tiny-a', 'tiny-b']);
-  for (const { id, params } of instances.slice(1)) { // the Table 2 network is too slow for the cpu backend
+  assert.deepEqual(
+    instances.map((i) => i.id),
+    ['pool2-2-0_drop0.1_nobn', 'tiny-a', 'tiny-b'],
+  );
+  for (const { id, params } of instances.slice(1)) {
+    // the Table 2 network is too slow for the cpu backend
     const outs = [`artifacts/models/${id}`, `artifacts/metrics/train/${id}.json`];
     const t = await makeStageContext({ params: trainStage.params.parse(params), root, deps: [data], outs, instance: id });
     await trainStage.run(t.ctx);
@@ -52,13 +64,21 @@ test('the stages chain into a valid summary.json', async () => {
   list.experiments = list.experiments.filter((e: { kind: string }) => e.kind === 'custom');
   await writeFile(path.join(root, 'artifacts/metrics/experiments.json'), JSON.stringify(list));
 
-  const s = await makeStageContext({ params: {}, root, deps: ['artifacts/metrics/experiments.json', 'artifacts/metrics/train'], outs: ['artifacts/metrics/selection.json'] });
+  const s = await makeStageContext({
+    params: {},
+    root,
+    deps: ['artifacts/metrics/experiments.json', 'artifacts/metrics/train'],
+    outs: ['artifacts/metrics/selection.json'],
+  });
   await selectStage.run(s.ctx);
   await cp(s.ctx.outs[0]!, path.join(root, 'artifacts/metrics/selection.json'));
 
   const evaluate = { batch_size: 25, most_confused: 3, max_test_images: null, backend: 'cpu' as const };
   const scoring = evaluateStage.matrix!.instances(evaluateStage.matrix!.input.parse({ ...input, evaluate }));
-  assert.deepEqual(scoring.map((i) => i.id), instances.map((i) => i.id));
+  assert.deepEqual(
+    scoring.map((i) => i.id),
+    instances.map((i) => i.id),
+  );
   for (const { id, params } of scoring.slice(1)) {
     const out = `artifacts/metrics/test/${id}.json`;
     const e = await makeStageContext({ params: evaluateStage.params.parse(params), root, deps: [data, `artifacts/models/${id}`], outs: [out], instance: id });
@@ -80,7 +100,10 @@ test('the stages chain into a valid summary.json', async () => {
   assert.equal(summary.best_baseline, undefined);
   assert.equal(summary.backend, 'cpu');
   for (const x of summary.experiments) {
-    assert.equal(x.confusion.flat().reduce((a, b) => a + b, 0), 60);
+    assert.equal(
+      x.confusion.flat().reduce((a, b) => a + b, 0),
+      60,
+    );
     assert.equal(Object.keys(x.per_class).length, 10);
     assert.ok(x.most_confused.length <= 3);
   }

@@ -10,7 +10,11 @@ import { startDataServer, TINY_EXPERIMENT, trainYaml } from '../helpers/real-dat
 
 test('a recorded training instance is reproduced by pipeline verify', async () => {
   const { server, datasetYaml } = await startDataServer(1, 0);
-  const p = await Project.fromRepo({ 'configs/dataset.yaml': datasetYaml(0), 'configs/train.yaml': trainYaml(0), 'configs/experiments/tiny.yaml': TINY_EXPERIMENT });
+  const p = await Project.fromRepo({
+    'configs/dataset.yaml': datasetYaml(0),
+    'configs/train.yaml': trainYaml(0),
+    'configs/experiments/tiny.yaml': TINY_EXPERIMENT,
+  });
   try {
     const run = await p.run('train@tiny');
     assert.equal(run.code, 0, run.stdout + run.stderr);

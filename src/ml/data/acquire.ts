@@ -79,16 +79,13 @@ function cachedPath(env: AcquireEnv, source: Source, file: string): string {
   return path.join(env.scratch, 'download', source.name.replace(/[^\w.-]/g, '_'), file);
 }
 
-async function readHttp(
-  source: Extract<Source, { kind: 'http' }>,
-  file: string,
-  key: FileKey,
-  cfg: DatasetConfig,
-  env: AcquireEnv,
-): Promise<Uint8Array> {
+async function readHttp(source: Extract<Source, { kind: 'http' }>, file: string, key: FileKey, cfg: DatasetConfig, env: AcquireEnv): Promise<Uint8Array> {
   const dest = cachedPath(env, source, file);
   await mkdir(path.dirname(dest), { recursive: true });
-  const done = await stat(dest).then(() => true, () => false);
+  const done = await stat(dest).then(
+    () => true,
+    () => false,
+  );
   if (done) {
     // A previous run got this file completely; keep it if it still verifies, else fetch it again.
     const cached = await readFile(dest);

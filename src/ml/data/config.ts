@@ -59,7 +59,10 @@ export const DatasetConfigSchema = z.object({
     test_labels: IdxFileSchema,
   }),
   expected: z.object({ train: SplitShapeSchema, test: SplitShapeSchema }),
-  classes: z.array(z.string().min(1)).min(2).default([...CLASS_NAMES]),
+  classes: z
+    .array(z.string().min(1))
+    .min(2)
+    .default([...CLASS_NAMES]),
   http: HttpOptionsSchema.prefault({}),
 });
 export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;

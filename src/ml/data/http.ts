@@ -22,7 +22,10 @@ export interface FetchHooks {
 
 /** A failed attempt; `retryable` is false for answers that will not change (404, 403, bad redirect). */
 export class FetchError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
     this.name = 'FetchError';
   }
@@ -99,12 +102,7 @@ async function attemptOnce(url: string, dest: string, opts: HttpOptions, hooks: 
   }
 }
 
-async function followRedirects(
-  start: string,
-  maxRedirects: number,
-  signal: AbortSignal,
-  touch: () => void,
-): Promise<IncomingMessage> {
+async function followRedirects(start: string, maxRedirects: number, signal: AbortSignal, touch: () => void): Promise<IncomingMessage> {
   let url = new URL(start);
   for (let hop = 0; ; hop++) {
     const res = await get(url, signal);

@@ -9,7 +9,10 @@ export function argmaxRows(probs: ArrayLike<number>, classes: number): Int32Arra
     let bestV = probs[i * classes]!;
     for (let c = 1; c < classes; c++) {
       const v = probs[i * classes + c]!;
-      if (v > bestV) { best = c; bestV = v; }
+      if (v > bestV) {
+        best = c;
+        bestV = v;
+      }
     }
     out[i] = best;
   }
@@ -32,7 +35,12 @@ export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<
 export function accuracy(confusion: number[][]): number {
   let right = 0;
   let all = 0;
-  confusion.forEach((row, t) => row.forEach((n, p) => { all += n; if (t === p) right += n; }));
+  confusion.forEach((row, t) =>
+    row.forEach((n, p) => {
+      all += n;
+      if (t === p) right += n;
+    }),
+  );
   return all === 0 ? 0 : right / all;
 }
 
@@ -55,7 +63,11 @@ export interface ConfusedPair {
 /** The `top` largest off-diagonal cells, largest first; ties in (true, predicted) order so output is stable. */
 export function mostConfused(confusion: number[][], names: readonly string[], top: number): ConfusedPair[] {
   const cells: Array<{ t: number; p: number; count: number }> = [];
-  confusion.forEach((row, t) => row.forEach((count, p) => { if (t !== p && count > 0) cells.push({ t, p, count }); }));
+  confusion.forEach((row, t) =>
+    row.forEach((count, p) => {
+      if (t !== p && count > 0) cells.push({ t, p, count });
+    }),
+  );
   cells.sort((a, b) => b.count - a.count || a.t - b.t || a.p - b.p);
   return cells.slice(0, top).map(({ t, p, count }) => ({
     true_class: names[t] ?? String(t),

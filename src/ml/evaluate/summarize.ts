@@ -20,7 +20,12 @@ export interface SummaryRunOptions {
   summaryFile: string;
 }
 
-async function readJsonAs<T>(file: string, what: string, stage: string, parse: (raw: unknown) => { success: true; data: T } | { success: false; error: Error }): Promise<T> {
+async function readJsonAs<T>(
+  file: string,
+  what: string,
+  stage: string,
+  parse: (raw: unknown) => { success: true; data: T } | { success: false; error: Error },
+): Promise<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -32,8 +37,7 @@ async function readJsonAs<T>(file: string, what: string, stage: string, parse: (
   return r.data;
 }
 
-const readSelection = (file: string): Promise<Selection> =>
-  readJsonAs(file, 'selection', 'the select stage', (raw) => SelectionSchema.safeParse(raw));
+const readSelection = (file: string): Promise<Selection> => readJsonAs(file, 'selection', 'the select stage', (raw) => SelectionSchema.safeParse(raw));
 
 async function readScore(dir: string, id: string): Promise<TestScore> {
   const file = path.join(dir, `${id}.json`);

@@ -25,9 +25,15 @@ export async function autodiffGradients(p: Params, X: Float64Array, Y: Float64Ar
     const x = tf.tensor2d(Float32Array.from(X), [n, d]);
     const y = tf.tensor2d(Float32Array.from(Y), [n, k]);
     const lossOf = (W1: tf.Tensor, b1: tf.Tensor, W2: tf.Tensor, b2: tf.Tensor): tf.Scalar => {
-      const z2 = tf.tanh(x.matMul(W1 as tf.Tensor2D).add(b1)).matMul(W2 as tf.Tensor2D).add(b2);
+      const z2 = tf
+        .tanh(x.matMul(W1 as tf.Tensor2D).add(b1))
+        .matMul(W2 as tf.Tensor2D)
+        .add(b2);
       // ln sigmoid(z) = -softplus(-z) and ln(1 - sigmoid(z)) = -softplus(z), as in the float64 code.
-      const ll = tf.neg(y.mul(tf.softplus(z2.neg())).add(tf.scalar(1).sub(y).mul(tf.softplus(z2)))).sum().div(n);
+      const ll = tf
+        .neg(y.mul(tf.softplus(z2.neg())).add(tf.scalar(1).sub(y).mul(tf.softplus(z2))))
+        .sum()
+        .div(n);
       return (convention === 'bce' ? ll.neg() : ll) as tf.Scalar;
     };
     return tf.grads(lossOf)([

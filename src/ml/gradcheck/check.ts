@@ -54,12 +54,19 @@ export async function runGradcheck(cfg: GradcheckConfig, env: CheckEnv = {}): Pr
     // point, so its differences are exactly the negated ones and need no second pass.
     const fdLL = finiteDifferences(params, X, Y, dims, 'log-likelihood', name, indices, fd.step, fd.stencil, tick);
     done += indices.length;
-    let relFd = 0, absFd = 0, relAd = 0, absAd = 0;
+    let relFd = 0,
+      absFd = 0,
+      relAd = 0,
+      absAd = 0;
     for (const c of CONVENTIONS) {
       const sign = c.name === 'bce' ? -1 : 1;
       const a = analytic.get(c.name)![name];
       const picked = indices.map((i) => a[i]!);
-      const e1 = compareGradients(picked, Array.from(fdLL, (v) => sign * v), fd.denominator_floor);
+      const e1 = compareGradients(
+        picked,
+        Array.from(fdLL, (v) => sign * v),
+        fd.denominator_floor,
+      );
       const e2 = compareGradients(a, autodiff.get(c.name)![name], cfg.autodiff.denominator_floor);
       relFd = Math.max(relFd, e1.maxRel);
       absFd = Math.max(absFd, e1.maxAbs);

@@ -53,7 +53,9 @@ export function gradcheckFragment(r: GradcheckReport): string {
     (p) =>
       `| $${p.name.replace(/(\d)$/, '_$1')}$ | ${p.shape.join(' x ')} | ${p.entries_checked} | ${sci(p.max_rel_error_fd)} | ${sci(p.max_rel_error_autodiff)} | ${p.pass ? 'pass' : '**FAIL**'} |`,
   );
-  const losses = r.conventions.map((c) => `- ${c.name === 'bce' ? 'BCE' : 'Log-likelihood'}: ${c.loss.toFixed(6)}${c.description ? ` (${c.description})` : ''}`);
+  const losses = r.conventions.map(
+    (c) => `- ${c.name === 'bce' ? 'BCE' : 'Log-likelihood'}: ${c.loss.toFixed(6)}${c.description ? ` (${c.description})` : ''}`,
+  );
   const stencil =
     fd?.stencil === 4
       ? String.raw`fourth-order central differences $\frac{-\mathcal{L}(\theta+2h) + 8\mathcal{L}(\theta+h) - 8\mathcal{L}(\theta-h) + \mathcal{L}(\theta-2h)}{12h}$`

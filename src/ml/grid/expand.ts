@@ -72,14 +72,17 @@ export function expandExperiments(input: GridInput): Experiment[] {
     if (overrides.validation_split !== undefined || overrides.max_train_images !== undefined) {
       problems.push(...splitProblems({ ...input.train, ...overrides }, `${field}.train`));
     }
-    add({
-      id: name,
-      kind: 'custom',
-      description: file.description,
-      params: { ...summarizeArchitecture(file.architecture), ...(Object.keys(overrides).length ? { train: overrides } : {}) },
-      architecture: file.architecture,
-      train: { ...input.train, ...overrides },
-    }, field);
+    add(
+      {
+        id: name,
+        kind: 'custom',
+        description: file.description,
+        params: { ...summarizeArchitecture(file.architecture), ...(Object.keys(overrides).length ? { train: overrides } : {}) },
+        architecture: file.architecture,
+        train: { ...input.train, ...overrides },
+      },
+      field,
+    );
   }
 
   if (problems.length > 0) throw new UserError(problems);
@@ -93,10 +96,12 @@ export function expandExperiments(input: GridInput): Experiment[] {
  */
 function splitProblems(train: Pick<GridInput['train'], 'validation_split' | 'max_train_images'>, prefix: string): Problem[] {
   if (train.max_train_images === null || train.validation_split < train.max_train_images) return [];
-  return [{
-    field: `${prefix}.validation_split`,
-    message: `holds out ${train.validation_split} images but max_train_images uses only ${train.max_train_images}; leave some to train on`,
-  }];
+  return [
+    {
+      field: `${prefix}.validation_split`,
+      message: `holds out ${train.validation_split} images but max_train_images uses only ${train.max_train_images}; leave some to train on`,
+    },
+  ];
 }
 
 /** The report's params column: the architecture itself, without the discriminator. */

@@ -4,22 +4,21 @@
  */
 import { z } from 'zod';
 
-export const CLASS_NAMES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
-  'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-] as const;
+export const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 /** artifacts/metrics/gradcheck.json (homework part 1). */
 export const GradcheckReportSchema = z.object({
   seed: z.number().int(),
   batch_size: z.number().int().positive(),
   /** "log-likelihood" is equation (5) as printed; "bce" is its negative, the usual loss. */
-  conventions: z.array(z.object({
-    name: z.enum(['log-likelihood', 'bce']),
-    loss: z.number(),
-    /** What the value means, in words, for the report. */
-    description: z.string().optional(),
-  })),
+  conventions: z.array(
+    z.object({
+      name: z.enum(['log-likelihood', 'bce']),
+      loss: z.number(),
+      /** What the value means, in words, for the report. */
+      description: z.string().optional(),
+    }),
+  ),
   /** Tolerance on the relative error against float64 finite differences. */
   tolerance: z.number().positive(),
   /** Tolerance on the relative error against tfjs autodiff (float32, hence looser). */
@@ -27,32 +26,38 @@ export const GradcheckReportSchema = z.object({
   /** Network sizes (the homework's 2-500-2). */
   dims: z.object({ input: z.number().int(), hidden: z.number().int(), output: z.number().int() }).optional(),
   /** How the finite differences were taken; errors are |a-b| / max(|a|, |b|, denominator_floor). */
-  finite_differences: z.object({
-    stencil: z.number().int(),
-    step: z.number().positive(),
-    denominator_floor: z.number().nonnegative(),
-    /** "all", or the number of W1 entries sampled with the seed. */
-    w1_entries: z.union([z.literal('all'), z.number().int().positive()]),
-  }).optional(),
-  autodiff: z.object({
-    library: z.string(),
-    backend: z.string(),
-    dtype: z.string(),
-    denominator_floor: z.number().nonnegative(),
-  }).optional(),
+  finite_differences: z
+    .object({
+      stencil: z.number().int(),
+      step: z.number().positive(),
+      denominator_floor: z.number().nonnegative(),
+      /** "all", or the number of W1 entries sampled with the seed. */
+      w1_entries: z.union([z.literal('all'), z.number().int().positive()]),
+    })
+    .optional(),
+  autodiff: z
+    .object({
+      library: z.string(),
+      backend: z.string(),
+      dtype: z.string(),
+      denominator_floor: z.number().nonnegative(),
+    })
+    .optional(),
   /** Per parameter, the worst error over both conventions. */
-  parameters: z.array(z.object({
-    name: z.enum(['W1', 'b1', 'W2', 'b2']),
-    shape: z.array(z.number().int()),
-    entries_checked: z.number().int().positive(),
-    max_rel_error_fd: z.number().nonnegative(),
-    max_rel_error_autodiff: z.number().nonnegative(),
-    max_abs_error_fd: z.number().nonnegative().optional(),
-    max_abs_error_autodiff: z.number().nonnegative().optional(),
-    pass_fd: z.boolean().optional(),
-    pass_autodiff: z.boolean().optional(),
-    pass: z.boolean(),
-  })),
+  parameters: z.array(
+    z.object({
+      name: z.enum(['W1', 'b1', 'W2', 'b2']),
+      shape: z.array(z.number().int()),
+      entries_checked: z.number().int().positive(),
+      max_rel_error_fd: z.number().nonnegative(),
+      max_rel_error_autodiff: z.number().nonnegative(),
+      max_abs_error_fd: z.number().nonnegative().optional(),
+      max_abs_error_autodiff: z.number().nonnegative().optional(),
+      pass_fd: z.boolean().optional(),
+      pass_autodiff: z.boolean().optional(),
+      pass: z.boolean(),
+    }),
+  ),
   pass: z.boolean(),
 });
 export type GradcheckReport = z.infer<typeof GradcheckReportSchema>;
@@ -67,13 +72,15 @@ export const Table1RowSchema = z.object({
 
 /** artifacts/metrics/theory.json (homework 2.1). */
 export const TheoryReportSchema = z.object({
-  questions: z.array(z.object({
-    id: z.string(), // "2.1.1" ...
-    question: z.string(),
-    answer: z.string(),
-    /** Lines of working, shown under the answer. */
-    working: z.array(z.string()),
-  })),
+  questions: z.array(
+    z.object({
+      id: z.string(), // "2.1.1" ...
+      question: z.string(),
+      answer: z.string(),
+      /** Lines of working, shown under the answer. */
+      working: z.array(z.string()),
+    }),
+  ),
   toy_convolution: z.object({
     /** output[filter][row][col], 0-based indices, 3x3 per filter. */
     output: z.array(z.array(z.array(z.number()))),

@@ -43,8 +43,7 @@ export function forward(plan: PlannedLayer[], tensors: LayerTensors[], x: tf.Ten
         const beforeNorm = next === 'batchnorm';
         const relu = next === 'relu';
         const bias = beforeNorm ? undefined : (t.bias as tf.Tensor1D | undefined);
-        h = conv(h as tf.Tensor4D, need(t.kernel, 'a conv kernel') as tf.Tensor4D, bias, layer.stride, layer.padding,
-          { relu, inputGradient: afterParams });
+        h = conv(h as tf.Tensor4D, need(t.kernel, 'a conv kernel') as tf.Tensor4D, bias, layer.stride, layer.padding, { relu, inputGradient: afterParams });
         if (relu) i++;
         break;
       }

@@ -23,10 +23,12 @@ const ModelJsonSchema = z.object({
   seed: z.number().int(),
   optimizer: OptimizerConfigSchema,
   paramCount: z.number().int(),
-  weightsManifest: z.array(z.object({
-    paths: z.array(z.string()),
-    weights: z.array(z.object({ name: z.string(), shape: z.array(z.number()), dtype: z.string() }).loose()),
-  })),
+  weightsManifest: z.array(
+    z.object({
+      paths: z.array(z.string()),
+      weights: z.array(z.object({ name: z.string(), shape: z.array(z.number()), dtype: z.string() }).loose()),
+    }),
+  ),
 });
 
 export async function saveModel(model: CnnModel, dir: string): Promise<void> {
@@ -62,9 +64,11 @@ export async function loadModel(dir: string): Promise<CnnModel> {
     const tensors = tf.io.decodeWeights(bytes, group.weights as tf.io.WeightsManifestEntry[]);
     for (const [name, t] of Object.entries(tensors)) {
       const data = t.dataSync();
-      records.push(t.dtype === 'int32'
-        ? { name, shape: t.shape, dtype: 'int32', data: new Int32Array(data) }
-        : { name, shape: t.shape, dtype: 'float32', data: new Float32Array(data) });
+      records.push(
+        t.dtype === 'int32'
+          ? { name, shape: t.shape, dtype: 'int32', data: new Int32Array(data) }
+          : { name, shape: t.shape, dtype: 'float32', data: new Float32Array(data) },
+      );
       t.dispose();
     }
   }

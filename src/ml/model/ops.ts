@@ -13,7 +13,12 @@ export function pair(v: Pair): [number, number] {
 
 function explicitPadding(padding: Pair): [[number, number], [number, number], [number, number], [number, number]] {
   const [ph, pw] = pair(padding);
-  return [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+  return [
+    [0, 0],
+    [ph, ph],
+    [pw, pw],
+    [0, 0],
+  ];
 }
 
 export interface ConvOptions {
@@ -27,9 +32,7 @@ export interface ConvOptions {
   inputGradient: boolean;
 }
 
-export function conv(
-  x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | undefined, stride: Pair, padding: Pair, opts: ConvOptions,
-): tf.Tensor4D {
+export function conv(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | undefined, stride: Pair, padding: Pair, opts: ConvOptions): tf.Tensor4D {
   const strides = pair(stride);
   const pad = explicitPadding(padding);
   // Strided convs avoid the fused op: on wasm it runs the shipped kernel, which traps for some
@@ -77,9 +80,7 @@ const BATCHNORM_TRAIN = 'FashionBatchNormTrain';
  * Training mode: normalise with the batch statistics over every axis but the last, then ReLU if
  * asked (fused into the same kernel where the backend has one).
  */
-export function batchNormTrain<T extends tf.Tensor>(
-  x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean,
-): BatchNormTraining<T> {
+export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean): BatchNormTraining<T> {
   if (tf.getKernel(BATCHNORM_TRAIN, tf.getBackend())) {
     const [y, mean, variance] = tf.engine().runKernel(BATCHNORM_TRAIN, { x, gamma, beta }, { epsilon, relu }) as tf.Tensor[];
     return { y: y as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
@@ -91,9 +92,7 @@ export function batchNormTrain<T extends tf.Tensor>(
 }
 
 /** Inference mode: normalise with the running statistics. */
-export function batchNormInfer<T extends tf.Tensor>(
-  x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number,
-): T {
+export function batchNormInfer<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number): T {
   const scale = variance.add(epsilon).rsqrt().mul(gamma);
   return x.mul(scale).add(beta.sub(mean.mul(scale))) as T;
 }

@@ -25,7 +25,10 @@ export class Optimizer {
   /** Per-parameter slots ("m", "v", "momentum", "square") by `${param}/${slot}`. */
   readonly slots = new Map<string, tf.Variable>();
 
-  constructor(readonly config: OptimizerConfig, private readonly params: Map<string, tf.Variable>) {
+  constructor(
+    readonly config: OptimizerConfig,
+    private readonly params: Map<string, tf.Variable>,
+  ) {
     this.lr = config.learningRate;
     const slotNames = { adam: ['m', 'v'], sgd: [], momentum: ['momentum'], rmsprop: ['square'] }[config.name];
     for (const [name, p] of params) {
@@ -84,9 +87,17 @@ export class Optimizer {
             const m = this.slot(name, 'm');
             if (tf.getKernel(ADAM_UPDATE, tf.getBackend())) {
               // One fused kernel per parameter where the backend has it (wasm).
-              const [pNext, mNext, vNext] = tf.engine().runKernel(ADAM_UPDATE, { p, g, m, v: this.slot(name, 'v') }, {
-                lr, beta1: BETA1, beta2: BETA2, epsilon: ADAM_EPS, step: t,
-              }) as tf.Tensor[];
+              const [pNext, mNext, vNext] = tf.engine().runKernel(
+                ADAM_UPDATE,
+                { p, g, m, v: this.slot(name, 'v') },
+                {
+                  lr,
+                  beta1: BETA1,
+                  beta2: BETA2,
+                  epsilon: ADAM_EPS,
+                  step: t,
+                },
+              ) as tf.Tensor[];
               m.assign(mNext!);
               this.slot(name, 'v').assign(vNext!);
               p.assign(pNext!);

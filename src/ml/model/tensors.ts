@@ -45,7 +45,14 @@ export function createTensors(plan: PlannedLayer[], seed: number): ModelTensors 
   for (const p of plan) {
     const prefix = `layers.${p.index}.${p.layer.type}`;
     const init = (what: string, shape: number[], fanIn: number) =>
-      tf.tensor(uniformArray(shape.reduce((a, b) => a * b, 1), 1 / Math.sqrt(fanIn), deriveSeed(seed, prefix, what)), shape);
+      tf.tensor(
+        uniformArray(
+          shape.reduce((a, b) => a * b, 1),
+          1 / Math.sqrt(fanIn),
+          deriveSeed(seed, prefix, what),
+        ),
+        shape,
+      );
     const t: LayerTensors = {};
     const layer = p.layer;
     if (layer.type === 'conv' && p.input.kind === 'volume') {

@@ -46,13 +46,15 @@ export interface CustomVerdict {
 export function customVerdicts(s: Summary): CustomVerdict[] {
   const base = chosenBaseline(s);
   if (!base) return [];
-  return s.experiments.filter((e) => e.kind === 'custom').map((e) => ({
-    experiment: e,
-    val_delta: e.val_accuracy - base.val_accuracy,
-    test_delta: e.test_accuracy - base.test_accuracy,
-    // "Beats" on the held-out test set, and not by picking on it: validation must agree.
-    beats: e.test_accuracy > base.test_accuracy && e.val_accuracy >= base.val_accuracy,
-  }));
+  return s.experiments
+    .filter((e) => e.kind === 'custom')
+    .map((e) => ({
+      experiment: e,
+      val_delta: e.val_accuracy - base.val_accuracy,
+      test_delta: e.test_accuracy - base.test_accuracy,
+      // "Beats" on the held-out test set, and not by picking on it: validation must agree.
+      beats: e.test_accuracy > base.test_accuracy && e.val_accuracy >= base.val_accuracy,
+    }));
 }
 
 export interface ClassRow {
@@ -97,17 +99,23 @@ export function problematicClasses(s: Summary, e: ExperimentResult, p: ReportCon
     .slice(0, p.lowest_classes)
     .map((r) => ({ ...r, gap: e.test_accuracy - r.accuracy, note: p.class_notes[r.name] }));
   const cells: ConfusedPair[] = [];
-  e.confusion.forEach((row, t) => row.forEach((count, q) => {
-    if (t === q || count === 0) return;
-    const tc = s.class_names[t] ?? String(t);
-    const pc = s.class_names[q] ?? String(q);
-    const group = p.similar_groups.find((g) => g.classes.includes(tc) && g.classes.includes(pc));
-    const total = rows[t]?.total ?? 0;
-    cells.push({
-      true_class: tc, predicted_class: pc, count, rate: total === 0 ? 0 : count / total,
-      group: group?.name, reason: group?.reason,
-    });
-  }));
+  e.confusion.forEach((row, t) =>
+    row.forEach((count, q) => {
+      if (t === q || count === 0) return;
+      const tc = s.class_names[t] ?? String(t);
+      const pc = s.class_names[q] ?? String(q);
+      const group = p.similar_groups.find((g) => g.classes.includes(tc) && g.classes.includes(pc));
+      const total = rows[t]?.total ?? 0;
+      cells.push({
+        true_class: tc,
+        predicted_class: pc,
+        count,
+        rate: total === 0 ? 0 : count / total,
+        group: group?.name,
+        reason: group?.reason,
+      });
+    }),
+  );
   cells.sort((a, b) => b.count - a.count || a.true_class.localeCompare(b.true_class) || a.predicted_class.localeCompare(b.predicted_class));
   return { weakest, pairs: cells.slice(0, p.confused_pairs) };
 }

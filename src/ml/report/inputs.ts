@@ -7,8 +7,14 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { UserError, type Problem } from '../../stage-api.ts';
 import {
-  GradcheckReportSchema, SummarySchema, TheoryReportSchema, TrainHistorySchema,
-  type GradcheckReport, type Summary, type TheoryReport, type TrainHistory,
+  GradcheckReportSchema,
+  SummarySchema,
+  TheoryReportSchema,
+  TrainHistorySchema,
+  type GradcheckReport,
+  type Summary,
+  type TheoryReport,
+  type TrainHistory,
 } from '../metrics/schemas.ts';
 import { ReferenceRunSchema, type ReferenceRun } from './reference.ts';
 
@@ -93,11 +99,16 @@ export async function readReportInputs(p: InputPaths): Promise<ReportInputs> {
   // theory.json holds every answer too, so the report can stand without the prose fragment.
   const theoryFragment = await readFile(path.join(p.fragmentsDir, 'theory.md'), 'utf8').catch(() => undefined);
   const searchFragment = await readFile(path.join(p.fragmentsDir, 'search.md'), 'utf8').catch(() => undefined);
-  const reference = p.reference === undefined
-    ? undefined
-    : await readJson(p.reference, ReferenceRunSchema, 'reference (bench/reference/pytorch_grid.py, run outside the pipeline)');
+  const reference =
+    p.reference === undefined
+      ? undefined
+      : await readJson(p.reference, ReferenceRunSchema, 'reference (bench/reference/pytorch_grid.py, run outside the pipeline)');
   return {
-    gradcheck, theory, summary, histories, ignoredHistories,
+    gradcheck,
+    theory,
+    summary,
+    histories,
+    ignoredHistories,
     fragments: { gradcheck: gradFragment, theory: theoryFragment, ...(searchFragment !== undefined ? { search: searchFragment } : {}) },
     ...(reference ? { reference } : {}),
   };

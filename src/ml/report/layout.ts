@@ -11,4 +11,4 @@ export const FILES = {
   confusionCsv: 'confusion-matrix.csv',
 } as const;
 
-export type FigureFile = typeof FILES['curves' | 'leaderboardPlot' | 'perClassPlot' | 'confusionPlot'];
+export type FigureFile = (typeof FILES)['curves' | 'leaderboardPlot' | 'perClassPlot' | 'confusionPlot'];

@@ -40,22 +40,31 @@ export function paramColumns(s: Summary): Array<{ key: string; title: string }> 
 /** One layer as `conv(filters 32, kernel 3, padding 1)`; a bare `{type: relu}` as `relu`. */
 function formatLayer(layer: unknown): string {
   if (!isRecord(layer) || typeof layer.type !== 'string') return formatParam(layer);
-  const rest = Object.entries(layer).filter(([k]) => k !== 'type').map(([k, v]) => `${k} ${formatParam(v)}`);
+  const rest = Object.entries(layer)
+    .filter(([k]) => k !== 'type')
+    .map(([k, v]) => `${k} ${formatParam(v)}`);
   return rest.length > 0 ? `${layer.type}(${rest.join(', ')})` : layer.type;
 }
 
-const isLayerList = (v: unknown): v is unknown[] =>
-  Array.isArray(v) && v.length > 0 && v.every((x) => isRecord(x) && typeof x.type === 'string');
+const isLayerList = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0 && v.every((x) => isRecord(x) && typeof x.type === 'string');
 
 /** Every param with its name, for prose: layer lists as `conv(...) → relu → ...`. */
 export function describeParams(e: ExperimentResult): Array<{ name: string; text: string }> {
   return Object.entries(e.params).map(([name, v]) => {
     if (isLayerList(v)) return { name, text: v.map(formatLayer).join(' → ') };
-    if (isRecord(v)) return { name, text: Object.entries(v).map(([k, x]) => `${k} ${isRecord(x) ? describeRecord(x) : formatParam(x)}`).join('; ') };
+    if (isRecord(v))
+      return {
+        name,
+        text: Object.entries(v)
+          .map(([k, x]) => `${k} ${isRecord(x) ? describeRecord(x) : formatParam(x)}`)
+          .join('; '),
+      };
     return { name, text: formatParam(v) };
   });
 }
 
 function describeRecord(r: Record<string, unknown>): string {
-  return `(${Object.entries(r).map(([k, v]) => `${k} ${formatParam(v)}`).join(', ')})`;
+  return `(${Object.entries(r)
+    .map(([k, v]) => `${k} ${formatParam(v)}`)
+    .join(', ')})`;
 }

@@ -20,7 +20,15 @@ export function curvesSpec(s: Summary, histories: TrainHistory[]): TopLevelSpec 
   const minEpochs = Math.min(...histories.map((h) => h.epochs.length));
   const panel = (metric: 'loss' | 'accuracy') => ({
     transform: [{ filter: { field: 'metric', equal: metric } }],
-    facet: { column: { field: 'split', type: 'nominal', title: null, sort: ['train', 'validation'], header: { labelFontSize: 13, labelExpr: `datum.value + ' ${metric}'` } } },
+    facet: {
+      column: {
+        field: 'split',
+        type: 'nominal',
+        title: null,
+        sort: ['train', 'validation'],
+        header: { labelFontSize: 13, labelExpr: `datum.value + ' ${metric}'` },
+      },
+    },
     spec: {
       width: 330,
       height: 200,
@@ -32,8 +40,11 @@ export function curvesSpec(s: Summary, histories: TrainHistory[]): TopLevelSpec 
           mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7, ...(minEpochs <= 1 ? { point: { size: 14 } } : {}) },
           encoding: {
             x: {
-              field: 'epoch', type: 'quantitative', title: 'epoch',
-              scale: { domain: [1, Math.max(2, maxEpoch)] }, axis: { tickMinStep: 1, format: 'd' },
+              field: 'epoch',
+              type: 'quantitative',
+              title: 'epoch',
+              scale: { domain: [1, Math.max(2, maxEpoch)] },
+              axis: { tickMinStep: 1, format: 'd' },
             },
             y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
             detail: { field: 'experiment', type: 'nominal' },

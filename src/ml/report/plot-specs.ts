@@ -14,7 +14,10 @@ export function confusionSpec(s: Summary, e: ExperimentResult): TopLevelSpec {
   const rows = e.confusion.flatMap((row, t) => {
     const total = row.reduce((a, b) => a + b, 0);
     return row.map((count, p) => ({
-      true_class: s.class_names[t], predicted: s.class_names[p], count, share: total === 0 ? 0 : count / total,
+      true_class: s.class_names[t],
+      predicted: s.class_names[p],
+      count,
+      share: total === 0 ? 0 : count / total,
     }));
   });
   const axis = (title: string) => ({ field: '', type: 'nominal', sort: s.class_names, title });
@@ -35,8 +38,11 @@ export function confusionSpec(s: Summary, e: ExperimentResult): TopLevelSpec {
         encoding: {
           // sqrt: the off-diagonal shares are small, and they are the interesting part; white is 0.
           color: {
-            field: 'share', type: 'quantitative', title: 'row share',
-            scale: { type: 'sqrt', domain: [0, 1], range: ['#ffffff', '#08306b'], interpolate: 'rgb' }, legend: { format: '.0%' },
+            field: 'share',
+            type: 'quantitative',
+            title: 'row share',
+            scale: { type: 'sqrt', domain: [0, 1], range: ['#ffffff', '#08306b'], interpolate: 'rgb' },
+            legend: { format: '.0%' },
           },
         },
       },
@@ -45,7 +51,10 @@ export function confusionSpec(s: Summary, e: ExperimentResult): TopLevelSpec {
         encoding: {
           text: { field: 'count', type: 'quantitative' },
           color: {
-            condition: [{ test: 'datum.share > 0.3', value: 'white' }, { test: 'datum.count === 0', value: '#c0c0c0' }],
+            condition: [
+              { test: 'datum.share > 0.3', value: 'white' },
+              { test: 'datum.count === 0', value: '#c0c0c0' },
+            ],
             value: 'black',
           },
         },
@@ -58,12 +67,18 @@ export function confusionSpec(s: Summary, e: ExperimentResult): TopLevelSpec {
 export function perClassSpec(s: Summary, best: ExperimentResult): TopLevelSpec {
   const base = chosenBaseline(s);
   const models = base && base.id !== best.id ? [best, base] : [best];
-  const rows = models.flatMap((m) => s.class_names.map((c) => ({
-    class: c, model: roleLabel(m.id === best.id ? 'best' : 'baseline', m.id), accuracy: m.per_class[c] ?? 0,
-  })));
+  const rows = models.flatMap((m) =>
+    s.class_names.map((c) => ({
+      class: c,
+      model: roleLabel(m.id === best.id ? 'best' : 'baseline', m.id),
+      accuracy: m.per_class[c] ?? 0,
+    })),
+  );
   const scale = roleScale(s);
   const color = {
-    field: 'model', type: 'nominal', title: null,
+    field: 'model',
+    type: 'nominal',
+    title: null,
     scale: { domain: scale.domain.slice(0, models.length), range: scale.range.slice(0, models.length) },
     legend: { orient: 'top', direction: 'horizontal' },
   } as const;

@@ -32,7 +32,10 @@ export function roleScale(s: Summary): { domain: string[]; range: string[] } {
   const base = chosenBaseline(s);
   const domain = [roleLabel('best', s.best)];
   const range = [BEST];
-  if (base && base.id !== s.best) { domain.push(roleLabel('baseline', base.id)); range.push(BASELINE); }
+  if (base && base.id !== s.best) {
+    domain.push(roleLabel('baseline', base.id));
+    range.push(BASELINE);
+  }
   domain.push(roleLabel('other', ''));
   range.push(OTHER);
   return { domain, range };

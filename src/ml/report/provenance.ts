@@ -25,8 +25,15 @@ export interface Provenance {
 
 /** The packages whose versions change what the report shows. */
 export const REPORTED_PACKAGES = [
-  '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node',
-  'vega', 'vega-lite', 'marked', 'katex', 'csv-stringify', 'zod',
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  'vega',
+  'vega-lite',
+  'marked',
+  'katex',
+  'csv-stringify',
+  'zod',
 ] as const;
 
 /** The code's own checkout, where node_modules lives (not ctx.root, which tests point elsewhere). */
@@ -43,17 +50,16 @@ async function packageVersion(name: string): Promise<string | undefined> {
 
 async function lockHash(root: string): Promise<string | undefined> {
   try {
-    return createHash('sha256').update(await readFile(path.join(root, 'pipeline.lock'))).digest('hex');
+    return createHash('sha256')
+      .update(await readFile(path.join(root, 'pipeline.lock')))
+      .digest('hex');
   } catch {
     return undefined;
   }
 }
 
 export async function collectProvenance(root: string, command: string, inputs: ReportInputs, now: Date): Promise<Provenance> {
-  const backends = [...new Set([
-    ...(inputs.summary.backend ? [inputs.summary.backend] : []),
-    ...inputs.histories.map((h) => h.backend),
-  ])].sort();
+  const backends = [...new Set([...(inputs.summary.backend ? [inputs.summary.backend] : []), ...inputs.histories.map((h) => h.backend)])].sort();
   const seeds = [{ what: 'gradcheck', seed: inputs.gradcheck.seed }];
   const trainSeeds = [...new Set(inputs.histories.map((h) => h.seed))].sort((a, b) => a - b);
   if (trainSeeds.length > 0) seeds.push(...trainSeeds.map((seed) => ({ what: 'training', seed })));

@@ -11,16 +11,20 @@ import type { Summary } from '../metrics/schemas.ts';
 export const REFERENCE_FILE = 'bench/reference/pytorch-grid.json';
 
 export const ReferenceRunSchema = z.object({
-  experiments: z.array(z.object({
-    id: z.string().min(1),
-    param_count: z.number().int().positive(),
-    val_accuracy: z.number().min(0).max(1),
-    test_accuracy: z.number().min(0).max(1),
-    history: z.array(z.object({ epoch: z.number().int().positive() })).min(1),
-    train_seconds: z.number().nonnegative(),
-    device: z.string().min(1),
-    torch: z.string().min(1),
-  })).min(1),
+  experiments: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        param_count: z.number().int().positive(),
+        val_accuracy: z.number().min(0).max(1),
+        test_accuracy: z.number().min(0).max(1),
+        history: z.array(z.object({ epoch: z.number().int().positive() })).min(1),
+        train_seconds: z.number().nonnegative(),
+        device: z.string().min(1),
+        torch: z.string().min(1),
+      }),
+    )
+    .min(1),
 });
 export type ReferenceRun = z.infer<typeof ReferenceRunSchema>;
 
@@ -53,8 +57,7 @@ export interface ReferenceComparison {
 }
 
 /** The id of the row with the highest validation accuracy on one side (rows is not empty). */
-const bestBy = (rows: ReferenceRow[], side: 'ours' | 'reference'): string =>
-  rows.reduce((a, r) => (r[side].val > a[side].val ? r : a)).id;
+const bestBy = (rows: ReferenceRow[], side: 'ours' | 'reference'): string => rows.reduce((a, r) => (r[side].val > a[side].val ? r : a)).id;
 
 export function compareWithReference(summary: Summary, ref: ReferenceRun): ReferenceComparison {
   const byId = new Map(ref.experiments.map((e) => [e.id, e]));

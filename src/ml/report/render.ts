@@ -22,7 +22,10 @@ export interface RenderTargets {
 }
 
 export async function renderReport(
-  inputs: ReportInputs, config: ReportConfig, provenance: Provenance, to: RenderTargets,
+  inputs: ReportInputs,
+  config: ReportConfig,
+  provenance: Provenance,
+  to: RenderTargets,
 ): Promise<{ files: string[]; warnings: string[] }> {
   const s = inputs.summary;
   const best = experimentById(s, s.best);
@@ -57,6 +60,6 @@ export async function renderReport(
     files.push(file);
   }
   const wallTime = Date.parse(provenance.generatedAt) / 1000;
-  files.push(...await writeTensorboardRuns(to.tensorboardDir, inputs.histories, wallTime));
+  files.push(...(await writeTensorboardRuns(to.tensorboardDir, inputs.histories, wallTime)));
   return { files, warnings };
 }

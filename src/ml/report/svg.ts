@@ -19,14 +19,20 @@ function collectingLogger(warnings: string[]): Logger {
       level = l;
       return logger;
     },
-    error(...args: unknown[]) { throw new Error(`vega: ${args.join(' ')}`); },
+    error(...args: unknown[]) {
+      throw new Error(`vega: ${args.join(' ')}`);
+    },
     warn(...args: unknown[]) {
       const text = args.map(String).join(' ');
       if (!HARMLESS.test(text)) warnings.push(text);
       return logger;
     },
-    info() { return logger; },
-    debug() { return logger; },
+    info() {
+      return logger;
+    },
+    debug() {
+      return logger;
+    },
   };
   return logger;
 }

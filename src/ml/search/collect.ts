@@ -39,7 +39,13 @@ export async function collectSearch(plan: SearchPlan, dirs: SearchDirs): Promise
     const from = path.join(rungDir(dirs.search, last.rung), e.id);
     await cp(path.join(from, RUNG_FILES.model), path.join(dirs.models, e.id), { recursive: true });
     await cp(path.join(from, RUNG_FILES.history), path.join(dirs.histories, `${e.id}.json`));
-    experiments.push({ id: e.id, stopped_at_rung: last.rung, epochs_trained: last.to_epoch, val_accuracy: last.val_accuracy, reason: stopReason(plan, last.rung, e.id, decisions) });
+    experiments.push({
+      id: e.id,
+      stopped_at_rung: last.rung,
+      epochs_trained: last.to_epoch,
+      val_accuracy: last.val_accuracy,
+      reason: stopReason(plan, last.rung, e.id, decisions),
+    });
   }
   return {
     strategy: 'successive-halving',

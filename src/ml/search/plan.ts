@@ -47,7 +47,10 @@ export function planSearch(input: SearchInput): SearchPlan {
   const problems: Problem[] = [];
   for (const e of experiments) {
     if (e.train.epochs !== epochs) {
-      problems.push({ field: `experiments.${e.id}.train.epochs`, message: `is ${e.train.epochs}, train.epochs is ${epochs}: successive halving trains every experiment on one schedule (remove the override, or use search.strategy: grid)` });
+      problems.push({
+        field: `experiments.${e.id}.train.epochs`,
+        message: `is ${e.train.epochs}, train.epochs is ${epochs}: successive halving trains every experiment on one schedule (remove the override, or use search.strategy: grid)`,
+      });
     }
   }
   if (min_epochs >= epochs) {

@@ -7,7 +7,7 @@ import type { Promotion, PromoteParams, RungDecisions, RungRecord } from './sche
 
 /** Best first: higher validation accuracy, then the smaller id (code-unit order, locale-free). */
 export function rankRecords(records: RungRecord[]): RungRecord[] {
-  return [...records].sort((a, b) => (b.val_accuracy! - a.val_accuracy!) || (a.experiment < b.experiment ? -1 : a.experiment > b.experiment ? 1 : 0));
+  return [...records].sort((a, b) => b.val_accuracy! - a.val_accuracy! || (a.experiment < b.experiment ? -1 : a.experiment > b.experiment ? 1 : 0));
 }
 
 export function decidePromotions(p: PromoteParams, records: RungRecord[]): { decisions: RungDecisions; promotions: Promotion[] } {

@@ -32,7 +32,8 @@ export async function runRung(o: RungRunOptions): Promise<RungRecord> {
   const base = { experiment: e.id, rung, from_epoch, to_epoch };
   if (o.promotion !== undefined) {
     const decision = await readPromotion(o.promotion);
-    if (decision.experiment !== e.id || decision.rung !== rung) throw new Error(`${o.promotion} decides for ${decision.experiment} at rung ${decision.rung}, not ${e.id} at rung ${rung}`);
+    if (decision.experiment !== e.id || decision.rung !== rung)
+      throw new Error(`${o.promotion} decides for ${decision.experiment} at rung ${decision.rung}, not ${e.id} at rung ${rung}`);
     if (!decision.promoted) {
       const record: RungRecord = { ...base, trained: false };
       await writeJsonFile(path.join(o.outDir, RUNG_FILES.record), record);

@@ -82,12 +82,14 @@ export const RungDecisionsSchema = z.object({
   entered: z.number().int().positive(),
   keep: z.number().int().positive(),
   /** Rung from_rung's experiments, best first (validation accuracy, then id). */
-  ranking: z.array(z.object({
-    experiment: z.string(),
-    rank: z.number().int().positive(),
-    val_accuracy: z.number(),
-    promoted: z.boolean(),
-  })),
+  ranking: z.array(
+    z.object({
+      experiment: z.string(),
+      rank: z.number().int().positive(),
+      val_accuracy: z.number(),
+      promoted: z.boolean(),
+    }),
+  ),
 });
 export type RungDecisions = z.infer<typeof RungDecisionsSchema>;
 
@@ -98,13 +100,15 @@ export const SearchSummarySchema = z.object({
   min_epochs: z.number().int(),
   epochs: z.number().int(),
   rungs: z.array(z.object({ rung: z.number().int(), to_epoch: z.number().int(), trained: z.number().int() })),
-  experiments: z.array(z.object({
-    id: z.string(),
-    stopped_at_rung: z.number().int(),
-    epochs_trained: z.number().int(),
-    val_accuracy: z.number(),
-    reason: z.string(),
-  })),
+  experiments: z.array(
+    z.object({
+      id: z.string(),
+      stopped_at_rung: z.number().int(),
+      epochs_trained: z.number().int(),
+      val_accuracy: z.number(),
+      reason: z.string(),
+    }),
+  ),
   /** Epochs trained over all experiments and rungs, against the full grid's experiments x epochs. */
   epochs_trained: z.number().int(),
   full_grid_epochs: z.number().int(),

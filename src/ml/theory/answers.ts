@@ -47,7 +47,9 @@ function convCount(q: TheoryConfig['conv_params']): Question {
   const spec = { kernel: q.kernel, filters: q.hidden.c, stride: q.stride, padding: q.padding };
   const out = convOutput(q.input, spec, { layer: 'theory.conv_params' });
   if (!sameVolume(out, q.hidden)) {
-    throw new UserError([{ field: 'theory.conv_params', message: `the conv layer gives ${formatVolume(out)}, not the stated hidden volume ${formatVolume(q.hidden)}` }]);
+    throw new UserError([
+      { field: 'theory.conv_params', message: `the conv layer gives ${formatVolume(out)}, not the stated hidden volume ${formatVolume(q.hidden)}` },
+    ]);
   }
   const total = convParams(q.input.c, spec);
   const perFilter = q.kernel * q.kernel * q.input.c;
@@ -69,7 +71,9 @@ function toyConvolution(t: TheoryConfig['toy']): { question: Question; output: n
   const table1 = t.table1.map(({ row, column, filter }) => {
     const value = output[filter - 1]?.[row - 1]?.[column - 1];
     if (value === undefined) {
-      throw new UserError([{ field: 'theory.toy.table1', message: `cell (row ${row}, column ${column}, filter ${filter}) is outside the ${h} x ${w} x ${output.length} output` }]);
+      throw new UserError([
+        { field: 'theory.toy.table1', message: `cell (row ${row}, column ${column}, filter ${filter}) is outside the ${h} x ${w} x ${output.length} output` },
+      ]);
     }
     return { row, column, filter, value };
   });

@@ -29,8 +29,7 @@ export function conv2d(image: Matrix, filters: Matrix[], stride = 1, padding = 0
     if (s.rows !== k.rows || s.cols !== k.cols) throw new UserError(`filter ${i + 1} is ${s.rows}x${s.cols}, filter 1 is ${k.rows}x${k.cols}`);
   });
   const out = convOutput({ h: img.rows, w: img.cols, c: 1 }, { kernel: [k.rows, k.cols], filters: filters.length, stride, padding });
-  const at = (r: number, c: number): number =>
-    r < 0 || c < 0 || r >= img.rows || c >= img.cols ? 0 : image[r]![c]!;
+  const at = (r: number, c: number): number => (r < 0 || c < 0 || r >= img.rows || c >= img.cols ? 0 : image[r]![c]!);
   return filters.map((f) =>
     Array.from({ length: out.h }, (_, i) =>
       Array.from({ length: out.w }, (_, j) => {

@@ -71,14 +71,7 @@ function requireVolume(opts: ShapeOptions | undefined, v: Volume): void {
  * One spatial axis. Exported for the working lines of the theory answers.
  * ceil mode follows PyTorch: the last window must start inside the input or left padding.
  */
-export function axisOutput(
-  input: number,
-  kernel: number,
-  stride: number,
-  padding: number,
-  dilation: number,
-  ceilMode = false,
-): number {
+export function axisOutput(input: number, kernel: number, stride: number, padding: number, dilation: number, ceilMode = false): number {
   const span = dilation * (kernel - 1) + 1;
   const room = input + 2 * padding - span;
   if (room < 0) return 0;
@@ -94,11 +87,7 @@ interface Window {
   dilation: [number, number];
 }
 
-function windowOf(
-  opts: ShapeOptions | undefined,
-  spec: { kernel: Pair; stride?: Pair; padding?: Pair; dilation?: Pair },
-  defaultStride: Pair,
-): Window {
+function windowOf(opts: ShapeOptions | undefined, spec: { kernel: Pair; stride?: Pair; padding?: Pair; dilation?: Pair }, defaultStride: Pair): Window {
   const w: Window = {
     kernel: pair(spec.kernel),
     stride: pair(spec.stride ?? defaultStride),
@@ -115,13 +104,7 @@ function windowOf(
   return w;
 }
 
-function spatial(
-  opts: ShapeOptions | undefined,
-  kind: string,
-  input: Volume,
-  w: Window,
-  ceilMode: boolean,
-): { h: number; w: number } {
+function spatial(opts: ShapeOptions | undefined, kind: string, input: Volume, w: Window, ceilMode: boolean): { h: number; w: number } {
   const sizes = [input.h, input.w] as const;
   const out: number[] = [];
   for (const axis of [0, 1] as const) {
@@ -158,10 +141,7 @@ export function poolOutput(input: Volume, spec: PoolSpec, opts?: ShapeOptions): 
   const w = windowOf(opts, spec, spec.kernel);
   for (const axis of [0, 1] as const) {
     if (2 * w.padding[axis] > w.kernel[axis]) {
-      fail(
-        opts,
-        `pool padding ${w.padding[axis]} must be at most half the kernel size ${w.kernel[axis]} (PyTorch's rule)`,
-      );
+      fail(opts, `pool padding ${w.padding[axis]} must be at most half the kernel size ${w.kernel[axis]} (PyTorch's rule)`);
     }
   }
   return { ...spatial(opts, 'pool', input, w, spec.ceilMode ?? false), c: input.c };

@@ -24,13 +24,15 @@ const HeaderSchema = z.object({
   history: z.array(EpochRecordSchema),
   train_seconds: z.number().nonnegative(),
   train_step_seconds: z.number().nonnegative(),
-  tensors: z.array(z.object({
-    name: z.string(),
-    shape: z.array(z.number().int().nonnegative()),
-    dtype: z.enum(['float32', 'int32']),
-    byteOffset: z.number().int().nonnegative(),
-    length: z.number().int().nonnegative(),
-  })),
+  tensors: z.array(
+    z.object({
+      name: z.string(),
+      shape: z.array(z.number().int().nonnegative()),
+      dtype: z.enum(['float32', 'int32']),
+      byteOffset: z.number().int().nonnegative(),
+      length: z.number().int().nonnegative(),
+    }),
+  ),
 });
 
 export type CheckpointState = Omit<z.infer<typeof HeaderSchema>, 'format' | 'tensors'> & { tensors: SavedTensor[] };

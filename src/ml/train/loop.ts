@@ -77,9 +77,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     const t0 = now();
     model.setLearningRate(learningRateAt(cfg, epoch - 1));
     const order = epochOrder(options.split.train, cfg.seed, epoch);
-    const augment = cfg.augment && (cfg.augment.hflip || cfg.augment.shift > 0)
-      ? { ...cfg.augment, rand: mulberry32(deriveSeed(cfg.seed, 'augment', epoch)) }
-      : undefined;
+    const augment =
+      cfg.augment && (cfg.augment.hflip || cfg.augment.shift > 0) ? { ...cfg.augment, rand: mulberry32(deriveSeed(cfg.seed, 'augment', epoch)) } : undefined;
     meter.startEpoch(epoch);
     let lossSum = 0;
     let correct = 0;
@@ -110,7 +109,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     const seconds = (t2 - t0) / 1000;
     trainSeconds += seconds;
     stepSeconds += (t1 - t0) / 1000;
-    options.log(`epoch ${epoch}/${cfg.epochs}: train loss ${rec.train_loss.toFixed(4)} acc ${rec.train_accuracy.toFixed(4)}, val loss ${rec.val_loss.toFixed(4)} acc ${rec.val_accuracy.toFixed(4)} (${seconds.toFixed(1)}s)`);
+    options.log(
+      `epoch ${epoch}/${cfg.epochs}: train loss ${rec.train_loss.toFixed(4)} acc ${rec.train_accuracy.toFixed(4)}, val loss ${rec.val_loss.toFixed(4)} acc ${rec.val_accuracy.toFixed(4)} (${seconds.toFixed(1)}s)`,
+    );
     await saveCheckpoint(options.checkpointDir, {
       key: options.checkpointKey,
       epoch,

@@ -42,7 +42,9 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainHistor
     // Under `auto`, why training is not on the faster native backend, and how to enable it.
     const notice = nativeUnavailableNotice();
     if (notice) options.log(notice);
-    options.log(`${e.id}: ${model.paramCount()} parameters, backend ${backend}, ${split.train.length} training and ${split.validation.length} validation images`);
+    options.log(
+      `${e.id}: ${model.paramCount()} parameters, backend ${backend}, ${split.train.length} training and ${split.validation.length} validation images`,
+    );
     const result = await trainLoop({
       model,
       data: data.train,

@@ -14,10 +14,12 @@ export interface Split {
 export function splitIndices(total: number, opts: { validation: number; maxImages: number | null; seed: number }): Split {
   const used = opts.maxImages === null ? total : Math.min(opts.maxImages, total);
   if (opts.validation >= used) {
-    throw new UserError([{
-      field: 'train.validation_split',
-      message: `holds out ${opts.validation} images but only ${used} are used for training${opts.maxImages !== null ? ' (train.max_train_images)' : ''}; leave some to train on`,
-    }]);
+    throw new UserError([
+      {
+        field: 'train.validation_split',
+        message: `holds out ${opts.validation} images but only ${used} are used for training${opts.maxImages !== null ? ' (train.max_train_images)' : ''}; leave some to train on`,
+      },
+    ]);
   }
   const perm = permutation(total, deriveSeed(opts.seed, 'split')).subarray(0, used);
   // Sorted indices read the image buffer in order; the per-epoch shuffle happens later anyway.

@@ -13,7 +13,11 @@ export interface SetScore {
 const EPS = 1e-7;
 
 export async function evaluateSet(
-  model: Pick<TrainableModel, 'predict'>, set: ImageSet, indices: ArrayLike<number>, chunk: number, signal?: AbortSignal,
+  model: Pick<TrainableModel, 'predict'>,
+  set: ImageSet,
+  indices: ArrayLike<number>,
+  chunk: number,
+  signal?: AbortSignal,
 ): Promise<SetScore> {
   const n = indices.length;
   const predicted = new Int32Array(n);

@@ -33,11 +33,15 @@ export async function readLockAt(rev: Revision): Promise<Map<string, LockEntry>>
   } catch (e) {
     throw new UserError(`${LOCK_FILE} at ${where}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
   }
-  if (!layout.success) throw new UserError(`${LOCK_FILE} at ${where}: unknown layout (${layout.error.issues[0]?.path.join('.')}: ${layout.error.issues[0]?.message})`);
+  if (!layout.success)
+    throw new UserError(`${LOCK_FILE} at ${where}: unknown layout (${layout.error.issues[0]?.path.join('.')}: ${layout.error.issues[0]?.message})`);
   const entries = new Map<string, LockEntry>();
   for (const [id, value] of Object.entries(layout.data.stages)) {
     const entry = LockEntrySchema.safeParse(value);
-    if (!entry.success) throw new UserError(`${LOCK_FILE} at ${where}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message})`);
+    if (!entry.success)
+      throw new UserError(
+        `${LOCK_FILE} at ${where}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message})`,
+      );
     entries.set(id, entry.data);
   }
   return entries;
@@ -50,7 +54,8 @@ export async function collectExperiments(rev: Revision, spec: ExperimentsSpec): 
   for (const { id, entry } of experimentsOf(lock, spec, rev)) {
     const sources = spec.metrics ?? defaultSources(entry);
     const metrics: Flat = {};
-    for (const source of sources) Object.assign(metrics, keepPrefixes(flatten(await files.experimentObject(source, id), { arrays: 'skip', leaves: 'numeric' }), source.fields));
+    for (const source of sources)
+      Object.assign(metrics, keepPrefixes(flatten(await files.experimentObject(source, id), { arrays: 'skip', leaves: 'numeric' }), source.fields));
     for (const [name, value] of Object.entries(entry.run.measurements ?? {})) if (!(name in metrics)) metrics[name] = value;
     rows.push({ rev: rev.label, id, params: keepPrefixes(flatten(entry.params, { arrays: 'json', leaves: 'all' }), spec.params), metrics });
   }
@@ -97,7 +102,8 @@ export function valueAt(data: unknown, keyPath: string): unknown {
 function onlyMatrixStage(lock: Map<string, LockEntry>, rev: Revision): string {
   const stages = new Set([...lock.keys()].filter((id) => id.includes('@')).map((id) => id.slice(0, id.indexOf('@'))));
   if (stages.size === 1) return [...stages][0]!;
-  const which = stages.size === 0 ? `no stage has instances in the ${LOCK_FILE} of ${rev.label}` : `several stages have instances (${[...stages].sort().join(', ')})`;
+  const which =
+    stages.size === 0 ? `no stage has instances in the ${LOCK_FILE} of ${rev.label}` : `several stages have instances (${[...stages].sort().join(', ')})`;
   throw new UserError([{ field: 'pipeline.yaml: experiments.stage', message: `${which}; name the stage whose instances are the experiments` }]);
 }
 

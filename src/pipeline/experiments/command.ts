@@ -79,7 +79,14 @@ async function valuesDiff(root: string, command: 'metrics diff' | 'params diff',
   }
   const entries = diffFlat(await valuesOf(a), await valuesOf(b), args.values.all);
   const what = command === 'metrics diff' ? 'metrics' : 'params';
-  if (format === 'json') io.out(`${JSON.stringify(entries.map((e) => ({ ...e, old: e.old ?? null, new: e.new ?? null, change: e.change ?? null })), null, 2)}\n`);
+  if (format === 'json')
+    io.out(
+      `${JSON.stringify(
+        entries.map((e) => ({ ...e, old: e.old ?? null, new: e.new ?? null, change: e.change ?? null })),
+        null,
+        2,
+      )}\n`,
+    );
   else if (entries.length === 0 && format === 'text') io.out(`no ${what} changed between ${a.label} and ${b.label}\n`);
   else io.out(renderTable(diffTable(entries, { row: what === 'metrics' ? 'experiment' : 'stage', old: a.label, new: b.label }, format !== 'csv'), format));
   return 0;

@@ -10,7 +10,12 @@ import type { ExperimentsSpec, PlotSpec } from './spec.ts';
 
 type Datum = Record<string, string | number>;
 const COLORS = ['#3182bd', '#e6550d'];
-const CONFIG = { font: 'Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11 } };
+const CONFIG = {
+  font: 'Helvetica, Arial, sans-serif',
+  view: { stroke: '#ddd' },
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11 },
+};
 
 export interface Figure {
   title: string;
@@ -18,7 +23,8 @@ export interface Figure {
 }
 
 export async function plotFigures(revs: [Revision, Revision], spec: ExperimentsSpec, only: string[]): Promise<Figure[]> {
-  if (spec.plots.length === 0) throw new UserError([{ field: 'pipeline.yaml: experiments.plots', message: 'declares no figure to draw (see README, "Comparing runs")' }]);
+  if (spec.plots.length === 0)
+    throw new UserError([{ field: 'pipeline.yaml: experiments.plots', message: 'declares no figure to draw (see README, "Comparing runs")' }]);
   const data: Datum[][] = spec.plots.map(() => []);
   for (const rev of revs) {
     const files = new RevisionFiles(rev);

@@ -45,7 +45,10 @@ export type PlotSpec = z.infer<typeof PlotSchema>;
 
 export const ExperimentsSpecSchema = z.strictObject({
   /** The stage whose instances are the experiments. */
-  stage: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be a stage name').optional(),
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, 'must be a stage name')
+    .optional(),
   /** Key-path prefixes of the params to show; default all of an instance's params. */
   params: z.array(keyPrefix).optional(),
   metrics: z.array(MetricsSourceSchema).optional(),

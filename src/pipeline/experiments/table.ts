@@ -30,7 +30,14 @@ export function renderTable(t: Table, format: TextFormat): string {
       const cells = [t.columns, ...t.rows.map((r) => r.map((c) => clip(formatCell(c))))];
       const widths = t.columns.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
       const right = t.columns.map((_, i) => numericColumn(t, i));
-      return `${cells.map((r) => r.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n')}\n`;
+      return `${cells
+        .map((r) =>
+          r
+            .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+            .join('  ')
+            .trimEnd(),
+        )
+        .join('\n')}\n`;
     }
     default:
       return unreachable(format);

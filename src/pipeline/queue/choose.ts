@@ -36,7 +36,13 @@ export async function chooseExecutor(projectRoot: string, plan: Plan, hasher: Ha
   const settings = queueSettings(local.queue, args.redis, 'run --executor queue');
   if (args.noRemote) throw new UserError([{ field: '--no-remote', message: 'the queue executor needs the remote: workers send their outputs through it' }]);
   const remote = chooseRemote(projectRoot, await loadRemoteConfig(projectRoot), args.remoteName, false);
-  if (!remote) throw new UserError([{ message: 'the queue executor needs a remote that every worker can reach: run `pipeline remote add -d NAME URL` (an s3:// URL, or a directory they all mount)' }]);
+  if (!remote)
+    throw new UserError([
+      {
+        message:
+          'the queue executor needs a remote that every worker can reach: run `pipeline remote add -d NAME URL` (an s3:// URL, or a directory they all mount)',
+      },
+    ]);
   const store = await openUsableStore(remote);
   try {
     const { QueueExecutor } = await import('./coordinator.ts');

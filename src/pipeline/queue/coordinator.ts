@@ -99,7 +99,15 @@ export class QueueExecutor implements StageExecutor {
     return Promise.resolve(NO_SLOT);
   }
 
-  async run(inst: PlannedInstance, observed: Observed, staging: Staging, _place: RunPlace, reporter: Reporter, signal: AbortSignal, expectedSeconds: number | undefined): Promise<RunResult> {
+  async run(
+    inst: PlannedInstance,
+    observed: Observed,
+    staging: Staging,
+    _place: RunPlace,
+    reporter: Reporter,
+    signal: AbortSignal,
+    expectedSeconds: number | undefined,
+  ): Promise<RunResult> {
     if (this.lost) throw this.lost;
     try {
       const data = await this.jobData(inst, observed);
@@ -159,7 +167,13 @@ export class QueueExecutor implements StageExecutor {
     return sending;
   }
 
-  private async submitAndWait(data: JobData, inst: PlannedInstance, reporter: Reporter, signal: AbortSignal, expectedSeconds: number | undefined): Promise<JobResult> {
+  private async submitAndWait(
+    data: JobData,
+    inst: PlannedInstance,
+    reporter: Reporter,
+    signal: AbortSignal,
+    expectedSeconds: number | undefined,
+  ): Promise<JobResult> {
     const jobId = data.fingerprint;
     let worker: string | undefined;
     this.listeners.set(jobId, (raw) => {
@@ -255,7 +269,8 @@ export class QueueExecutor implements StageExecutor {
     const from = `worker ${result.worker}`;
     for (const out of inst.outs) {
       const rec = result.outs[out];
-      if (!rec || outHash(rec) !== result.hashes[out]) throw new Error(`${from} answered with ${rec ? 'a listing of' : 'no'} ${out} that does not match its hash; not recorded`);
+      if (!rec || outHash(rec) !== result.hashes[out])
+        throw new Error(`${from} answered with ${rec ? 'a listing of' : 'no'} ${out} that does not match its hash; not recorded`);
     }
     const extra = Object.keys(result.outs).filter((o) => !inst.outs.includes(o));
     if (extra.length > 0) throw new Error(`${from} answered with outputs the instance does not declare (${extra.join(', ')}); not recorded`);

@@ -16,7 +16,14 @@ import type { RemoteStore } from '../remote/store.ts';
 import type { stateDirs } from '../state-dirs.ts';
 
 /** Returns the deps it placed. Throws when the remote lacks something (the coordinator pushed it first). */
-export async function placeDeps(deps: Record<string, OutRecord>, root: string, dirs: ReturnType<typeof stateDirs>, hasher: Hasher, cache: RunCache, store: RemoteStore): Promise<string[]> {
+export async function placeDeps(
+  deps: Record<string, OutRecord>,
+  root: string,
+  dirs: ReturnType<typeof stateDirs>,
+  hasher: Hasher,
+  cache: RunCache,
+  store: RemoteStore,
+): Promise<string[]> {
   const placed: string[] = [];
   for (const [dep, rec] of Object.entries(deps)) {
     if ((await hasher.hashPath(dep))?.hash === outHash(rec)) continue;

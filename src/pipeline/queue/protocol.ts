@@ -51,7 +51,13 @@ export type JobResult = z.infer<typeof JobResultSchema>;
 export const JobProgressSchema = z.strictObject({
   worker: z.string(),
   update: z
-    .strictObject({ step: z.string().optional(), current: z.number().optional(), total: z.number().optional(), unit: z.string().optional(), message: z.string().optional() })
+    .strictObject({
+      step: z.string().optional(),
+      current: z.number().optional(),
+      total: z.number().optional(),
+      unit: z.string().optional(),
+      message: z.string().optional(),
+    })
     .optional(),
   log: z.string().optional(),
 });

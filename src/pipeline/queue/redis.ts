@@ -42,6 +42,9 @@ export function shownRedis(url: string): string {
 
 export function redisUnreachable(url: string, why: string, during: string): UserError {
   return new UserError([
-    { field: 'redis', message: `${during}: Redis at ${shownRedis(url)} is unreachable (${why}); start it (redis-server --port N) or fix --redis / queue.redis in .pipeline/config.yaml, then run again: what finished is kept` },
+    {
+      field: 'redis',
+      message: `${during}: Redis at ${shownRedis(url)} is unreachable (${why}); start it (redis-server --port N) or fix --redis / queue.redis in .pipeline/config.yaml, then run again: what finished is kept`,
+    },
   ]);
 }

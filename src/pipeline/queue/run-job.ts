@@ -50,7 +50,8 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
   // BullMQ is loaded on demand (cli.ts bundles this module), and is loaded by now: no cost here.
   const { UnrecoverableError } = await import('bullmq');
   const parsed = JobDataSchema.safeParse(job.data);
-  if (!parsed.success) throw new UnrecoverableError(`worker ${ctx.name}: a job it cannot read (another version of pipeline?): ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new UnrecoverableError(`worker ${ctx.name}: a job it cannot read (another version of pipeline?): ${parsed.error.issues[0]?.message}`);
   const data = parsed.data;
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
@@ -86,7 +87,15 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
       await uploadRecord(ctx.store, cache, record, { fingerprint: data.fingerprint });
       await deleteScratch(ctx.store, data.fingerprint).catch(() => {}); // only space: the run record is what counts
       await rm(scratch, { recursive: true, force: true });
-      return { worker: ctx.name, outs, hashes: hashesOf(outs), peakRssMb: result.peakRssMb, measurements: result.measurements, seconds: seconds(), reused: false };
+      return {
+        worker: ctx.name,
+        outs,
+        hashes: hashesOf(outs),
+        peakRssMb: result.peakRssMb,
+        measurements: result.measurements,
+        seconds: seconds(),
+        reused: false,
+      };
     } catch (e) {
       if (signal.aborted) throw new UnrecoverableError(`cancelled on worker ${ctx.name}`);
       const lastOutput = tail.length > 0 ? `\n${tail.join('\n')}` : '';
@@ -113,7 +122,9 @@ interface Prepared {
 /** Plan, check, place deps, check again: the instance here is the job's, or the job is refused. */
 async function prepare(data: JobData, ctx: WorkerContext, UnrecoverableError: typeof import('bullmq').UnrecoverableError): Promise<Prepared> {
   const refuse = (what: string): never => {
-    throw new UnrecoverableError(`${USER_FAILURE_PREFIX}worker ${ctx.name} refused ${data.id}: ${what} (its checkout at ${ctx.root} differs from the coordinator's; check out the same commit and configs there)`);
+    throw new UnrecoverableError(
+      `${USER_FAILURE_PREFIX}worker ${ctx.name} refused ${data.id}: ${what} (its checkout at ${ctx.root} differs from the coordinator's; check out the same commit and configs there)`,
+    );
   };
   const root = data.profile === undefined ? ctx.root : await profileRoot(ctx.root, data.profile);
   // A fresh hasher per job: the checkout may have changed since the last one (git pull).

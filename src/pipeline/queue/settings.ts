@@ -12,7 +12,10 @@ export const QueueSectionSchema = z.strictObject({
   /** The Redis server the coordinator and every worker share. */
   redis: redisUrl.optional(),
   /** The BullMQ queue's name: coordinators and workers of one project agree on it. */
-  name: z.string().regex(/^[A-Za-z][\w-]*$/, 'letters, digits, "-" and "_", starting with a letter').default('pipeline'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z][\w-]*$/, 'letters, digits, "-" and "_", starting with a letter')
+    .default('pipeline'),
   /** Runs of an instance before it counts as failed (a stage that fails is retried attempts - 1 times). */
   attempts: z.int().min(1).max(20).default(2),
   /**
@@ -40,7 +43,9 @@ export function queueSettings(section: QueueSection | undefined, redisFlag: stri
   }
   const redis = redisFlag ?? s.redis;
   if (!redis) {
-    throw new UserError([{ field: '--redis', message: `pipeline ${command} needs a Redis server: give --redis redis://host:port or set queue.redis in .pipeline/config.yaml` }]);
+    throw new UserError([
+      { field: '--redis', message: `pipeline ${command} needs a Redis server: give --redis redis://host:port or set queue.redis in .pipeline/config.yaml` },
+    ]);
   }
   return { ...s, redis };
 }

@@ -79,10 +79,15 @@ export async function workerCommand(root: string, args: WorkerArgs, print: (line
   };
   worker.on('error', redisError);
   events.on('error', redisError);
-  events.on(CANCEL_EVENT as never, ((e: { jobId: string }) => {
-    if (worker.cancelJob(e.jobId, 'cancelled by the coordinator')) print(`worker ${name}: ${e.jobId.slice(0, 12)}… cancelled by its coordinator`);
-  }) as never);
-  worker.on('active', (job) => print(`worker ${name}: ${(job.data as { id?: string }).id} started (job ${job.id?.slice(0, 12)}…, attempt ${job.attemptsStarted})`));
+  events.on(
+    CANCEL_EVENT as never,
+    ((e: { jobId: string }) => {
+      if (worker.cancelJob(e.jobId, 'cancelled by the coordinator')) print(`worker ${name}: ${e.jobId.slice(0, 12)}… cancelled by its coordinator`);
+    }) as never,
+  );
+  worker.on('active', (job) =>
+    print(`worker ${name}: ${(job.data as { id?: string }).id} started (job ${job.id?.slice(0, 12)}…, attempt ${job.attemptsStarted})`),
+  );
   worker.on('completed', (job) => print(`worker ${name}: ${(job.data as { id?: string }).id} done`));
   worker.on('failed', (job, e) => print(`worker ${name}: ${(job?.data as { id?: string } | undefined)?.id} failed: ${e.message.split('\n')[0]}`));
 

@@ -32,7 +32,13 @@ export interface RemoteArgs {
 /** Transfers are network-bound, not CPU-bound: more in flight than there are cores. */
 const DEFAULT_TRANSFER_JOBS = 8;
 
-export async function transferCommand(command: 'push' | 'fetch' | 'pull' | 'status' | 'gc', plan: Plan, hasher: Hasher, selected: Set<string> | undefined, args: RemoteArgs): Promise<number> {
+export async function transferCommand(
+  command: 'push' | 'fetch' | 'pull' | 'status' | 'gc',
+  plan: Plan,
+  hasher: Hasher,
+  selected: Set<string> | undefined,
+  args: RemoteArgs,
+): Promise<number> {
   const keepDays = command === 'gc' ? parseKeepDays(args.keepDays) : 0;
   const remote = chooseRemote(plan.root, await loadRemoteConfig(plan.root), args.remoteName, true)!;
   const store = await openStore(remote);
@@ -88,7 +94,12 @@ function report(problems: string[], opts: TransferOptions): number {
 }
 
 /** The remote run-cache for `pipeline run`, when a remote is configured and not opted out of. */
-export async function runLookup(root: string, cacheDir: string, remoteName: string | undefined, noRemote: boolean): Promise<(RemoteRunLookup & { close(): void }) | undefined> {
+export async function runLookup(
+  root: string,
+  cacheDir: string,
+  remoteName: string | undefined,
+  noRemote: boolean,
+): Promise<(RemoteRunLookup & { close(): void }) | undefined> {
   if (noRemote) return undefined;
   const remote = chooseRemote(root, await loadRemoteConfig(root), remoteName, false);
   return remote && remoteRunLookup(() => openStore(remote), cacheDir);
@@ -96,7 +107,13 @@ export async function runLookup(root: string, cacheDir: string, remoteName: stri
 
 /** Required with --remote: the remote serves other clones whose locks this one cannot see. */
 function parseKeepDays(value: string | undefined): number {
-  if (value === undefined) throw new UserError([{ field: '--keep-days', message: 'gc --remote needs --keep-days N: other clones may need what this lock does not, and only what nobody pushed for N days can go' }]);
+  if (value === undefined)
+    throw new UserError([
+      {
+        field: '--keep-days',
+        message: 'gc --remote needs --keep-days N: other clones may need what this lock does not, and only what nobody pushed for N days can go',
+      },
+    ]);
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new UserError([{ field: '--keep-days', message: `must be a number of days >= 0, got "${value}"` }]);
   return n;

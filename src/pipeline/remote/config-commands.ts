@@ -26,7 +26,8 @@ export async function remoteCommand(root: string, args: string[], opts: RemoteCo
   switch (sub) {
     case 'add': {
       const [name, url, ...extra] = rest;
-      if (!name || !url || extra.length > 0) throw new UserError('usage: pipeline remote add [-d] [--project] NAME URL [--endpoint URL] [--path-style] [--region R]');
+      if (!name || !url || extra.length > 0)
+        throw new UserError('usage: pipeline remote add [-d] [--project] NAME URL [--endpoint URL] [--path-style] [--region R]');
       await addRemote(root, scope, name, url, opts);
       print(`remote ${name} added to ${scopeFile(scope)}${opts.makeDefault ? ' as the default' : ''}`);
       return 0;
@@ -42,7 +43,11 @@ export async function remoteCommand(root: string, args: string[], opts: RemoteCo
       const config = await loadRemoteConfig(root);
       if (config.remotes.size === 0) print('no remotes (add one with `pipeline remote add -d NAME URL`)');
       for (const r of config.remotes.values()) {
-        const options = [r.spec.endpoint && `endpoint ${r.spec.endpoint}`, r.spec.path_style !== undefined && `path_style ${r.spec.path_style}`, r.spec.region && `region ${r.spec.region}`].filter(Boolean);
+        const options = [
+          r.spec.endpoint && `endpoint ${r.spec.endpoint}`,
+          r.spec.path_style !== undefined && `path_style ${r.spec.path_style}`,
+          r.spec.region && `region ${r.spec.region}`,
+        ].filter(Boolean);
         const flags = [r.name === config.defaultName ? 'default' : undefined, scopeFile(r.scope as ConfigScope)].filter(Boolean);
         print(`${r.name}\t${r.spec.url}${options.length ? `\t${options.join(', ')}` : ''}\t(${flags.join(', ')})`);
       }
@@ -58,7 +63,8 @@ function scopeFile(scope: ConfigScope): string {
 }
 
 async function addRemote(root: string, scope: ConfigScope, name: string, url: string, opts: RemoteCommandOptions): Promise<void> {
-  if (!REMOTE_NAME_RE.test(name)) throw new UserError([{ field: 'NAME', message: `"${name}": remote names start with a letter and hold letters, digits, "-" and "_"` }]);
+  if (!REMOTE_NAME_RE.test(name))
+    throw new UserError([{ field: 'NAME', message: `"${name}": remote names start with a letter and hold letters, digits, "-" and "_"` }]);
   const spec: RemoteSpec = { url, ...(opts.makeDefault ? { default: true } : {}) };
   if (opts.endpoint !== undefined) spec.endpoint = opts.endpoint;
   if (opts.pathStyle !== undefined) spec.path_style = opts.pathStyle;
@@ -83,7 +89,12 @@ async function removeRemote(root: string, scope: ConfigScope, name: string): Pro
   if (!(name in existing)) {
     const other = scope === 'local' ? 'project' : 'local';
     const there = name in (await readRemotesOf(root, other));
-    throw new UserError([{ field: 'NAME', message: `no remote "${name}" in ${scopeFile(scope)}${there ? ` (it is in ${scopeFile(other)}${other === 'project' ? ': add --project' : ': leave out --project'})` : ''}` }]);
+    throw new UserError([
+      {
+        field: 'NAME',
+        message: `no remote "${name}" in ${scopeFile(scope)}${there ? ` (it is in ${scopeFile(other)}${other === 'project' ? ': add --project' : ': leave out --project'})` : ''}`,
+      },
+    ]);
   }
   await editFile(root, scope, (doc) => {
     doc.deleteIn(['remotes', name]);
@@ -97,7 +108,8 @@ async function editFile(root: string, scope: ConfigScope, edit: (doc: ReturnType
   try {
     text = await readFile(abs, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || scope === 'project') throw new UserError([{ location: { file: scopeFile(scope), line: 1, column: 1 }, message: `cannot read: ${(e as Error).message}` }]);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || scope === 'project')
+      throw new UserError([{ location: { file: scopeFile(scope), line: 1, column: 1 }, message: `cannot read: ${(e as Error).message}` }]);
   }
   await readRemotesOf(root, scope); // a file that is already broken is reported as it is, not rewritten
   const doc = parseDocument(text);

@@ -77,13 +77,16 @@ export function chooseRemote(root: string, config: RemoteConfig, named: string |
       return { name: 'env', spec: { url: wanted, ...endpointFromEnv(loc) }, location: locate(root, wanted), scope: 'env' };
     }
     const known = [...config.remotes.keys()];
-    throw new UserError([{ field: named ? '--remote-name' : REMOTE_ENV, message: `no remote named "${wanted}"${known.length ? ` (configured: ${known.join(', ')})` : ''}` }]);
+    throw new UserError([
+      { field: named ? '--remote-name' : REMOTE_ENV, message: `no remote named "${wanted}"${known.length ? ` (configured: ${known.join(', ')})` : ''}` },
+    ]);
   }
   if (config.defaultName) return config.remotes.get(config.defaultName);
   if (!required) return undefined;
-  const problem: Problem = config.remotes.size > 0
-    ? { message: `no default remote: name one with -r (${[...config.remotes.keys()].join(', ')}) or run \`pipeline remote add -d NAME URL\`` }
-    : { message: 'no remote configured: run `pipeline remote add -d NAME URL` (an s3:// URL or a directory)' };
+  const problem: Problem =
+    config.remotes.size > 0
+      ? { message: `no default remote: name one with -r (${[...config.remotes.keys()].join(', ')}) or run \`pipeline remote add -d NAME URL\`` }
+      : { message: 'no remote configured: run `pipeline remote add -d NAME URL` (an s3:// URL or a directory)' };
   throw new UserError([problem]);
 }
 

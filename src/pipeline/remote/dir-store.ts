@@ -12,7 +12,10 @@ import { replaceAtomically } from '../fs-atomic.ts';
 import { StoreError, type ListedObject, type RemoteStore } from './store.ts';
 
 export class DirStore implements RemoteStore {
-  constructor(readonly label: string, private readonly root: string) {}
+  constructor(
+    readonly label: string,
+    private readonly root: string,
+  ) {}
 
   private abs(key: string): string {
     return path.join(this.root, ...key.split('/'));
@@ -94,7 +97,14 @@ export class DirStore implements RemoteStore {
 
   private fail(e: unknown, what: string): StoreError {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'EROFS' ? 'read-only file system' : err.code === 'ENOSPC' ? 'no space left on the device' : err.message;
+    const why =
+      err.code === 'EACCES' || err.code === 'EPERM'
+        ? 'permission denied'
+        : err.code === 'EROFS'
+          ? 'read-only file system'
+          : err.code === 'ENOSPC'
+            ? 'no space left on the device'
+            : err.message;
     // A directory remote fails the same way twice; only a flaky network mount is worth a retry.
     return new StoreError(`cannot ${what} in ${this.root}: ${why}`, err.code === 'EIO' || err.code === 'ESTALE' || err.code === 'ETIMEDOUT');
   }

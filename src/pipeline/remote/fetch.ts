@@ -66,7 +66,9 @@ export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, sele
       if (r.state === 'ok') return;
       failed.add(hash);
       const what = r.state === 'missing' ? 'is missing' : `is corrupt (${r.why})`;
-      problems.push(`${store.label}: object ${objectKey(hash)} ${what}; needed by ${o.neededBy.join(', ')}; ${r.state === 'missing' ? 'not placed (push it from the clone that ran it)' : REPAIR_HINT}`);
+      problems.push(
+        `${store.label}: object ${objectKey(hash)} ${what}; needed by ${o.neededBy.join(', ')}; ${r.state === 'missing' ? 'not placed (push it from the clone that ran it)' : REPAIR_HINT}`,
+      );
     });
   } finally {
     await progress.finish();

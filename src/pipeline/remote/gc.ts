@@ -20,7 +20,11 @@ export interface RemoteGcReport {
   objects: { kept: number; removed: number; removedBytes: number };
 }
 
-export async function gcRemote(lock: Lock, store: RemoteStore, opts: { keepDays: number; dryRun: boolean; jobs: number; now?: number }): Promise<RemoteGcReport> {
+export async function gcRemote(
+  lock: Lock,
+  store: RemoteStore,
+  opts: { keepDays: number; dryRun: boolean; jobs: number; now?: number },
+): Promise<RemoteGcReport> {
   const now = opts.now ?? Date.now();
   const report: RemoteGcReport = { records: { kept: 0, removed: 0 }, objects: { kept: 0, removed: 0, removedBytes: 0 } };
   const remove = (key: string): Promise<void> => (opts.dryRun ? Promise.resolve() : withRetry(() => store.delete(key)));
@@ -55,11 +59,18 @@ export async function gcRemote(lock: Lock, store: RemoteStore, opts: { keepDays:
   });
   const files = await listAll('files/');
   // A locked directory's manifest names files that no kept record may list (another clone's bytes).
-  await parallel(files.filter((o) => o.key.endsWith('.dir') && referenced.has(o.key)), opts.jobs, async (o) => {
-    const hash = o.key.slice('files/'.length).replace('/', '').replace(/\.dir$/, '');
-    const listing = parseManifest((await downloadBytes(store, o.key)) ?? Buffer.alloc(0), hash);
-    for (const f of listing ?? []) referenced.add(objectKey(f.hash));
-  });
+  await parallel(
+    files.filter((o) => o.key.endsWith('.dir') && referenced.has(o.key)),
+    opts.jobs,
+    async (o) => {
+      const hash = o.key
+        .slice('files/'.length)
+        .replace('/', '')
+        .replace(/\.dir$/, '');
+      const listing = parseManifest((await downloadBytes(store, o.key)) ?? Buffer.alloc(0), hash);
+      for (const f of listing ?? []) referenced.add(objectKey(f.hash));
+    },
+  );
   await parallel(files, opts.jobs, async (o) => {
     if (referenced.has(o.key) || now - o.mtimeMs <= GRACE_MS) {
       report.objects.kept++;

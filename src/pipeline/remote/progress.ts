@@ -23,7 +23,11 @@ export class TransferProgress {
   private listrDone: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly title: string, private readonly mode: ProgressMode, private readonly write: (line: string) => void) {}
+  constructor(
+    private readonly title: string,
+    private readonly mode: ProgressMode,
+    private readonly write: (line: string) => void,
+  ) {}
 
   /** Starts showing; `files` and `bytes` are what is about to be transferred. */
   async start(files: number, bytes: number): Promise<void> {

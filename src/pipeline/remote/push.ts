@@ -35,7 +35,14 @@ interface Source {
   record: RunRecord;
 }
 
-export async function push(plan: Plan, lock: Lock, hasher: Hasher, store: RemoteStore, selected: Set<string> | undefined, opts: TransferOptions & { verify: boolean }): Promise<string[]> {
+export async function push(
+  plan: Plan,
+  lock: Lock,
+  hasher: Hasher,
+  store: RemoteStore,
+  selected: Set<string> | undefined,
+  opts: TransferOptions & { verify: boolean },
+): Promise<string[]> {
   const cache = new RunCache(plan.cacheDir);
   const problems: string[] = [];
   const objects = new Map<string, { size: number; file: string; neededBy: string[] }>();
@@ -63,22 +70,33 @@ export async function push(plan: Plan, lock: Lock, hasher: Hasher, store: Remote
     for (const rec of Object.values(found.record.outs)) if (rec.type === 'dir') manifests.set(outHash(rec), manifestBytes(rec.files));
   }
 
-  const present = await presentKeys(store, [...[...objects.keys()].map(objectKey), ...[...manifests.keys()].map(manifestKey), ...sources.map((s) => runKey(s.entry.fingerprint))], opts.jobs);
+  const present = await presentKeys(
+    store,
+    [...[...objects.keys()].map(objectKey), ...[...manifests.keys()].map(manifestKey), ...sources.map((s) => runKey(s.entry.fingerprint))],
+    opts.jobs,
+  );
   const good = (key: string, size: number): boolean => present.get(key) === size;
   let toSend = [...objects].filter(([hash, o]) => !good(objectKey(hash), o.size));
   let repaired = 0;
   if (opts.verify) {
     const suspects: string[] = [];
-    await parallel([...objects.keys()].filter((h) => good(objectKey(h), objects.get(h)!.size)), opts.jobs, async (hash) => {
-      if ((await remoteHash(store, objectKey(hash))) !== hash) suspects.push(hash);
-    });
+    await parallel(
+      [...objects.keys()].filter((h) => good(objectKey(h), objects.get(h)!.size)),
+      opts.jobs,
+      async (hash) => {
+        if ((await remoteHash(store, objectKey(hash))) !== hash) suspects.push(hash);
+      },
+    );
     for (const hash of suspects) opts.warn(`${store.label}: object ${objectKey(hash)} (${objects.get(hash)!.neededBy[0]}) is corrupt; sending it again`);
     repaired = suspects.length;
-    toSend = [...toSend, ...suspects.map((h) => [h, objects.get(h)!] as [string, typeof toSend[number][1]])];
+    toSend = [...toSend, ...suspects.map((h) => [h, objects.get(h)!] as [string, (typeof toSend)[number][1]])];
   }
 
   const progress = new TransferProgress(`push to ${store.label}`, opts.progress, opts.print);
-  await progress.start(toSend.length, toSend.reduce((s, [, o]) => s + o.size, 0));
+  await progress.start(
+    toSend.length,
+    toSend.reduce((s, [, o]) => s + o.size, 0),
+  );
   const failed = new Set<string>();
   try {
     await parallel(toSend, opts.jobs, async ([hash, o]) => {
@@ -138,11 +156,18 @@ export async function push(plan: Plan, lock: Lock, hasher: Hasher, store: Remote
  * Where each object of `entry`'s outputs can be read here: the local cache, else the workspace
  * when it holds the locked content. A string says why the instance cannot be pushed.
  */
-async function localSources(cache: RunCache, hasher: Hasher, root: string, id: string, entry: LockEntry): Promise<string | { record: RunRecord; objects: Map<string, { size: number; file: string; neededBy: string[] }> }> {
+async function localSources(
+  cache: RunCache,
+  hasher: Hasher,
+  root: string,
+  id: string,
+  entry: LockEntry,
+): Promise<string | { record: RunRecord; objects: Map<string, { size: number; file: string; neededBy: string[] }> }> {
   let workspace: RunRecord | undefined | null = null; // null: not looked at yet
   const inWorkspace = async (): Promise<RunRecord | undefined> => (workspace === null ? (workspace = await workspaceRecord(hasher, entry)) : workspace);
   const record = (await localRecord(cache, entry)) ?? (await inWorkspace());
-  if (!record) return `${id}: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run \`pipeline run\` or \`pipeline pull\` first); not pushed`;
+  if (!record)
+    return `${id}: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run \`pipeline run\` or \`pipeline pull\` first); not pushed`;
   const objects = new Map<string, { size: number; file: string; neededBy: string[] }>();
   for (const [out, rec] of Object.entries(record.outs)) {
     for (const f of outFiles(rec)) {

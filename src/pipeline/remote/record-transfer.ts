@@ -21,7 +21,12 @@ const JOBS_PER_INSTANCE = 4;
  * record's outs lie there). Every object is re-hashed as it is read (uploadFile), so nothing the
  * record does not name reaches the remote.
  */
-export async function uploadRecord(store: RemoteStore, cache: RunCache, record: RunRecord, opts: { fingerprint?: string; workspace?: string } = {}): Promise<void> {
+export async function uploadRecord(
+  store: RemoteStore,
+  cache: RunCache,
+  record: RunRecord,
+  opts: { fingerprint?: string; workspace?: string } = {},
+): Promise<void> {
   const files = new Map<string, string>();
   for (const [out, r] of Object.entries(record.outs)) {
     for (const f of outFiles(r)) {
@@ -33,12 +38,20 @@ export async function uploadRecord(store: RemoteStore, cache: RunCache, record: 
   const objects = new Map(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => [f.hash, f.size] as const)));
   const manifests = new Map(Object.values(record.outs).flatMap((r) => (r.type === 'dir' ? [[outHash(r), manifestBytes(r.files)] as const] : [])));
   const present = await presentKeys(store, [...[...objects.keys()].map(objectKey), ...[...manifests.keys()].map(manifestKey)], JOBS_PER_INSTANCE);
-  await parallel([...objects].filter(([h, size]) => present.get(objectKey(h)) !== size), JOBS_PER_INSTANCE, async ([hash, size]) => {
-    await uploadFile(store, objectKey(hash), files.get(hash)!, hash, size, () => {});
-  });
-  await parallel([...manifests].filter(([h]) => !present.has(manifestKey(h))), JOBS_PER_INSTANCE, async ([hash, bytes]) => {
-    await uploadBytes(store, manifestKey(hash), bytes);
-  });
+  await parallel(
+    [...objects].filter(([h, size]) => present.get(objectKey(h)) !== size),
+    JOBS_PER_INSTANCE,
+    async ([hash, size]) => {
+      await uploadFile(store, objectKey(hash), files.get(hash)!, hash, size, () => {});
+    },
+  );
+  await parallel(
+    [...manifests].filter(([h]) => !present.has(manifestKey(h))),
+    JOBS_PER_INSTANCE,
+    async ([hash, bytes]) => {
+      await uploadBytes(store, manifestKey(hash), bytes);
+    },
+  );
   if (opts.fingerprint) await uploadBytes(store, runKey(opts.fingerprint), Buffer.from(JSON.stringify(record)));
 }
 
@@ -46,7 +59,12 @@ export async function uploadRecord(store: RemoteStore, cache: RunCache, record: 
  * Brings the objects of `record` that the local cache lacks, each re-hashed on arrival. Returns
  * one line per object that is missing or corrupt on the remote (then the record is not usable).
  */
-export async function fetchRecordObjects(store: RemoteStore, cache: RunCache, record: RunRecord, onBytes: (got: number, total: number) => void): Promise<string[]> {
+export async function fetchRecordObjects(
+  store: RemoteStore,
+  cache: RunCache,
+  record: RunRecord,
+  onBytes: (got: number, total: number) => void,
+): Promise<string[]> {
   const missing = new Set(await missingLocally(cache, record));
   const sizes = new Map(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => [f.hash, f.size] as const)));
   const total = [...missing].reduce((s, h) => s + (sizes.get(h) ?? 0), 0);

@@ -38,7 +38,13 @@ export class S3Store implements RemoteStore {
   /** lib-storage, loaded by the first upload (an up-to-date push never needs it). */
   private storage: Promise<Storage> | undefined;
 
-  constructor(private readonly sdk: Sdk, readonly label: string, private readonly bucket: string, private readonly prefix: string, spec: RemoteSpec) {
+  constructor(
+    private readonly sdk: Sdk,
+    readonly label: string,
+    private readonly bucket: string,
+    private readonly prefix: string,
+    spec: RemoteSpec,
+  ) {
     const custom = spec.endpoint !== undefined;
     this.where = spec.endpoint ?? 'AWS S3';
     this.client = new sdk.S3Client({
@@ -153,7 +159,8 @@ export class S3Store implements RemoteStore {
     const status = statusOf(e);
     if (code && TRANSIENT_NET_CODES.has(code)) return new StoreError(`cannot ${what}: ${code} from ${this.where}`, true);
     if (err.name === 'TimeoutError' || err.name === 'RequestTimeout') return new StoreError(`cannot ${what}: timed out`, true);
-    if (err.name === 'CredentialsProviderError') return new StoreError('no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)', false);
+    if (err.name === 'CredentialsProviderError')
+      return new StoreError('no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)', false);
     if (status === 403 || ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied'].includes(err.name)) {
       return new StoreError(`cannot ${what}: access denied (${err.name}); check the credentials the AWS SDK finds (AWS_ACCESS_KEY_ID, AWS_PROFILE)`, false);
     }
@@ -161,7 +168,6 @@ export class S3Store implements RemoteStore {
     if (status !== undefined && (status >= 500 || status === 429)) return new StoreError(`cannot ${what}: HTTP ${status} ${err.name}`, true);
     return new StoreError(`cannot ${what}: ${err.name}: ${(err.message || '').split('\n')[0]}`, false);
   }
-
 }
 
 function statusOf(e: unknown): number | undefined {

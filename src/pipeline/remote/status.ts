@@ -21,7 +21,14 @@ export interface RemoteStatusRow {
   problems: string[];
 }
 
-export async function remoteStatus(plan: Plan, lock: Lock, hasher: Hasher, store: RemoteStore, selected: Set<string> | undefined, jobs: number): Promise<RemoteStatusRow[]> {
+export async function remoteStatus(
+  plan: Plan,
+  lock: Lock,
+  hasher: Hasher,
+  store: RemoteStore,
+  selected: Set<string> | undefined,
+  jobs: number,
+): Promise<RemoteStatusRow[]> {
   const cache = new RunCache(plan.cacheDir);
   const rows = new Map<string, RemoteStatusRow & { record?: RunRecord }>();
   const todo = plan.instances.filter((i) => !selected || selected.has(i.id));
@@ -50,11 +57,12 @@ export async function remoteStatus(plan: Plan, lock: Lock, hasher: Hasher, store
 
 export function renderRemoteStatus(rows: RemoteStatusRow[], label: string): string {
   const width = Math.min(48, Math.max(8, ...rows.map((r) => r.id.length)));
-  const lines = rows.map((r) => `${r.id.padEnd(width)}  ${r.places === undefined ? 'never run' : r.places.length ? r.places.join(', ') : 'nowhere (only a run makes it)'}`);
+  const lines = rows.map(
+    (r) => `${r.id.padEnd(width)}  ${r.places === undefined ? 'never run' : r.places.length ? r.places.join(', ') : 'nowhere (only a run makes it)'}`,
+  );
   for (const r of rows) lines.push(...r.problems.map((p) => `warning: ${p}`));
   const onRemote = rows.filter((r) => r.places?.includes('remote')).length;
   const recorded = rows.filter((r) => r.places !== undefined).length;
   lines.push(`${onRemote} of ${recorded} recorded instances complete on ${label}`);
   return `${lines.join('\n')}\n`;
 }
-

@@ -69,7 +69,10 @@ function meter(onBytes: (n: number) => void): Transform & { digest(): { hash: st
 
 /** A local file whose content did not match its address while it was being sent. */
 export class LocalContentError extends Error {
-  constructor(readonly file: string, readonly hash: string) {
+  constructor(
+    readonly file: string,
+    readonly hash: string,
+  ) {
     super(`${file} does not hold the content ${hash.slice(0, 12)}… it should (changed or corrupt)`);
     this.name = 'LocalContentError';
   }
@@ -83,7 +86,9 @@ export async function uploadFile(store: RemoteStore, key: string, file: string, 
       sent += n;
       onBytes(n);
     });
-    const body = createReadStream(file, { highWaterMark: 1 << 20 }).on('error', (e) => m.destroy(e)).pipe(m);
+    const body = createReadStream(file, { highWaterMark: 1 << 20 })
+      .on('error', (e) => m.destroy(e))
+      .pipe(m);
     try {
       await store.put(key, body, size, () => {
         const got = m.digest();
@@ -111,7 +116,14 @@ export type DownloadResult = { state: 'ok' } | { state: 'missing' } | { state: '
  * Downloads `key` into `dest` (created by rename, never partially) when its content hashes to
  * `hash`; a missing, truncated or altered object is reported and nothing is written.
  */
-export async function downloadVerified(store: RemoteStore, key: string, dest: string, hash: string, size: number | undefined, onBytes: (n: number) => void): Promise<DownloadResult> {
+export async function downloadVerified(
+  store: RemoteStore,
+  key: string,
+  dest: string,
+  hash: string,
+  size: number | undefined,
+  onBytes: (n: number) => void,
+): Promise<DownloadResult> {
   return withRetry(async () => {
     const body = await store.get(key);
     if (!body) return { state: 'missing' } as const;
@@ -126,7 +138,10 @@ export async function downloadVerified(store: RemoteStore, key: string, dest: st
         await pipeline(body, m, createWriteStream(tmp));
         const d = m.digest();
         if (d.hash === hash) return true;
-        corrupt = size !== undefined && d.size !== size ? `truncated or padded: ${d.size} bytes where ${size} were recorded` : `its content hashes to ${d.hash.slice(0, 12)}…`;
+        corrupt =
+          size !== undefined && d.size !== size
+            ? `truncated or padded: ${d.size} bytes where ${size} were recorded`
+            : `its content hashes to ${d.hash.slice(0, 12)}…`;
         return false;
       });
     } catch (e) {
@@ -174,4 +189,3 @@ function asStoreError(e: unknown, key: string): unknown {
   if (code && ['ENOSPC', 'EACCES', 'EROFS', 'EDQUOT'].includes(code)) return e; // the local disk, not the remote
   return new StoreError(`reading ${key} broke off: ${(e as Error).message}`, true);
 }
-

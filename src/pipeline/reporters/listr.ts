@@ -53,24 +53,24 @@ export function listrReporter(): Reporter {
                   }),
               },
               ...e.instances.map(({ id }) => ({
-              title: id,
-              task: (_ctx: unknown, task: Task) =>
-                new Promise<void>((resolve, reject) => {
-                  const p = entry(id);
-                  p.task = task;
-                  p.settle = (done) => {
-                    if (done.outcome === 'failed') reject(new Error(`${id}: ${done.error ?? 'failed'}`));
-                    else if (done.outcome === 'skipped') {
-                      task.skip(`${id}: skipped (${done.error ?? 'not run'})`);
-                      resolve();
-                    } else {
-                      const on = done.worker ? ` on ${done.worker}` : '';
-                      task.title = `${id} ${done.outcome === 'fresh' ? '(up to date)' : `(${done.outcome} in ${formatSeconds(done.seconds)}${on})`}`;
-                      resolve();
-                    }
-                  };
-                  if (p.early) p.settle(p.early);
-                }),
+                title: id,
+                task: (_ctx: unknown, task: Task) =>
+                  new Promise<void>((resolve, reject) => {
+                    const p = entry(id);
+                    p.task = task;
+                    p.settle = (done) => {
+                      if (done.outcome === 'failed') reject(new Error(`${id}: ${done.error ?? 'failed'}`));
+                      else if (done.outcome === 'skipped') {
+                        task.skip(`${id}: skipped (${done.error ?? 'not run'})`);
+                        resolve();
+                      } else {
+                        const on = done.worker ? ` on ${done.worker}` : '';
+                        task.title = `${id} ${done.outcome === 'fresh' ? '(up to date)' : `(${done.outcome} in ${formatSeconds(done.seconds)}${on})`}`;
+                        resolve();
+                      }
+                    };
+                    if (p.early) p.settle(p.early);
+                  }),
               })),
             ],
             {

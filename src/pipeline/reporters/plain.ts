@@ -4,7 +4,10 @@ import { processStreams, writeSummary } from './summary.ts';
 
 const PROGRESS_EVERY_MS = 5000;
 
-export function plainReporter(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = processStreams.err): Reporter {
+export function plainReporter(
+  write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  err: (line: string) => void = processStreams.err,
+): Reporter {
   const lastProgress = new Map<string, number>();
   return {
     event(e: RunEvent) {

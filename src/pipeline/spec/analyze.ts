@@ -277,11 +277,7 @@ function selectConfig(
 }
 
 /** Params objects mirror the config tree, so an issue's path is a config key path. */
-function configZodProblems(
-  error: z.ZodError,
-  tree: ConfigTree,
-  fallback: { location: SourceLocation; field: string },
-): Problem[] {
+function configZodProblems(error: z.ZodError, tree: ConfigTree, fallback: { location: SourceLocation; field: string }): Problem[] {
   return zodProblems(error, (p) => {
     for (let n = p.length; n > 0; n--) {
       const loc = tree.locate(p.slice(0, n));
@@ -398,7 +394,13 @@ function checkProtectedOuts(instances: Located[], guarded: ProtectedPath[], at: 
     inst.outs.forEach((out, index) => {
       for (const g of guarded) {
         const clash =
-          g.path === out ? `is ${g.what}` : isInside(g.path, out) ? `contains "${g.path}", ${g.what}` : g.dir && isInside(out, g.path) ? `is inside ${g.what}` : undefined;
+          g.path === out
+            ? `is ${g.what}`
+            : isInside(g.path, out)
+              ? `contains "${g.path}", ${g.what}`
+              : g.dir && isInside(out, g.path)
+                ? `is inside ${g.what}`
+                : undefined;
         if (!clash) continue;
         problems.push({
           location: at(['stages', inst.origin.stage, 'outs', index]),

@@ -37,10 +37,14 @@ export async function configSchemas(root: string): Promise<ConfigSchema[]> {
       while (value instanceof z.ZodOptional || value instanceof z.ZodDefault) value = value.unwrap() as z.ZodType;
       if (!value) continue;
       const perFile = value instanceof z.ZodRecord;
-      const fileSchema = perFile ? (value as z.ZodRecord).valueType as z.ZodType : value;
+      const fileSchema = perFile ? ((value as z.ZodRecord).valueType as z.ZodType) : value;
       const json = z.toJSONSchema(fileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
       const where = perFile ? `configs/${key}/*.yaml (one file each)` : `configs/${key}.yaml`;
-      found.set(key, { key, perFile, schema: { ...json, title: where, description: `Read by stage ${name}; generated from its zod schema by npm run schema.` } });
+      found.set(key, {
+        key,
+        perFile,
+        schema: { ...json, title: where, description: `Read by stage ${name}; generated from its zod schema by npm run schema.` },
+      });
     }
   }
   return [...found.values()].sort((a, b) => a.key.localeCompare(b.key));

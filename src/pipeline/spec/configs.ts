@@ -45,12 +45,18 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
   const fileOfKey = new Map<string, string>();
   const directories = new Set<string>();
   for (const rel of await yamlFilesUnder(root, CONFIG_DIR, directories, problems)) {
-    const keyPath = rel.slice(CONFIG_DIR.length + 1).replace(/\.ya?ml$/, '').split('/');
+    const keyPath = rel
+      .slice(CONFIG_DIR.length + 1)
+      .replace(/\.ya?ml$/, '')
+      .split('/');
     if (keyPath[0] === PROFILE_DIR) continue;
     const other = fileOfKey.get(keyPath.join('.'));
     if (other) {
       // x.yml beside x.yaml would merge silently, the later winning key by key.
-      problems.push({ location: { file: rel, line: 1, column: 1 }, message: `sets config "${keyPath.join('.')}" as ${other} does too; keep one of the two files` });
+      problems.push({
+        location: { file: rel, line: 1, column: 1 },
+        message: `sets config "${keyPath.join('.')}" as ${other} does too; keep one of the two files`,
+      });
       continue;
     }
     fileOfKey.set(keyPath.join('.'), rel);
@@ -155,7 +161,12 @@ async function yamlFilesUnder(root: string, rel: string, directories?: Set<strin
       // A folder named like a config file was meant to be one: say so where it is, rather than
       // report its key as unset at the line that reads it.
       if (/\.ya?ml$/.test(entry.name)) problems?.push({ location: { file: child, line: 1, column: 1 }, message: `is a directory, not a YAML file` });
-      directories?.add(child.slice(CONFIG_DIR.length + 1).split('/').join('.'));
+      directories?.add(
+        child
+          .slice(CONFIG_DIR.length + 1)
+          .split('/')
+          .join('.'),
+      );
     } else if (/\.ya?ml$/.test(entry.name)) out.push(child);
   }
   return out;

@@ -6,9 +6,7 @@ import { RemotesSchema } from '../remote/schema.ts';
 
 export const PIPELINE_FILE = 'pipeline.yaml';
 
-const keyPath = z
-  .string()
-  .regex(/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/, 'must be a config key path like "train" or "train.lr"');
+const keyPath = z.string().regex(/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/, 'must be a config key path like "train" or "train.lr"');
 
 /** A project-relative path: no absolute paths, no "..", so that a pipeline only writes inside its project. */
 const projectPath = z
@@ -16,7 +14,7 @@ const projectPath = z
   .min(1, 'must not be empty')
   .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p), 'must be relative to the project root')
   .refine((p) => !p.split('/').includes('..'), 'must not contain ".."')
-  .refine((p) => !/^\.pipeline(\/|$)/.test(p), 'must not be inside .pipeline/ (the runner\'s own state)');
+  .refine((p) => !/^\.pipeline(\/|$)/.test(p), "must not be inside .pipeline/ (the runner's own state)");
 
 export const StageSpecSchema = z.strictObject({
   module: projectPath.refine((p) => /\.(ts|mts|js|mjs)$/.test(p), 'must be a .ts or .js module'),

@@ -47,10 +47,12 @@ async function planKey(root: string, opts: ConfigOptions, hasher: Hasher, codeFi
   }
   const self = fileURLToPath(import.meta.url);
   const st = await stat(self);
-  return sha256(canonicalJson({
-    runner: `${self}:${st.size}:${st.mtimeMs}`,
-    profile: opts.profile ?? null,
-    sets: opts.sets ?? [],
-    files,
-  }));
+  return sha256(
+    canonicalJson({
+      runner: `${self}:${st.size}:${st.mtimeMs}`,
+      profile: opts.profile ?? null,
+      sets: opts.sets ?? [],
+      files,
+    }),
+  );
 }

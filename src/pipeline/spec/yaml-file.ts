@@ -64,7 +64,7 @@ function offsetOf(doc: Document, path: KeyPath, atKey: boolean): number {
       if (!pair) break;
       // Point at the value when it exists, else at the key (an empty value has no useful range).
       const last = i === path.length - 1;
-      offset = (last && atKey ? rangeStart(pair.key) : rangeStart(pair.value) ?? rangeStart(pair.key)) ?? offset;
+      offset = (last && atKey ? rangeStart(pair.key) : (rangeStart(pair.value) ?? rangeStart(pair.key))) ?? offset;
       node = pair.value;
     } else if (isSeq(node) && typeof segment === 'number') {
       const item = node.items[segment];

@@ -9,11 +9,7 @@ export function fieldName(path: KeyPath): string {
   return out;
 }
 
-export function zodProblems(
-  error: z.ZodError,
-  locate: (path: KeyPath, atKey?: boolean) => SourceLocation,
-  prefix: KeyPath = [],
-): Problem[] {
+export function zodProblems(error: z.ZodError, locate: (path: KeyPath, atKey?: boolean) => SourceLocation, prefix: KeyPath = []): Problem[] {
   return error.issues.map((issue) => {
     let path: Array<string | number> = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     let message = issue.message;

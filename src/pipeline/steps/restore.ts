@@ -12,7 +12,13 @@ import type { Staging } from './staging.ts';
  * The restored run's record when staging now holds the outputs recorded for `fingerprint`
  * (its measurements describe the run that made them); undefined when the instance must run.
  */
-export async function restoreFromRunCache(id: string, fingerprint: string, cache: RunCache, staging: Staging, reporter: Reporter): Promise<RunRecord | undefined> {
+export async function restoreFromRunCache(
+  id: string,
+  fingerprint: string,
+  cache: RunCache,
+  staging: Staging,
+  reporter: Reporter,
+): Promise<RunRecord | undefined> {
   const found = await cache.inspect(fingerprint);
   if (!found.ok) {
     reporter.event({ type: 'log', id, line: `run-cache not used: ${formatProblems(found.problems)}` });

@@ -41,7 +41,15 @@ export interface StageExecutor {
    * Local: a slot and its cores, longest first; queue: BullMQ orders the jobs by priority.
    */
   acquire(expectedSeconds: number | undefined): Promise<Slot>;
-  run(inst: PlannedInstance, observed: Observed, staging: Staging, place: RunPlace, reporter: Reporter, signal: AbortSignal, expectedSeconds: number | undefined): Promise<RunResult>;
+  run(
+    inst: PlannedInstance,
+    observed: Observed,
+    staging: Staging,
+    place: RunPlace,
+    reporter: Reporter,
+    signal: AbortSignal,
+    expectedSeconds: number | undefined,
+  ): Promise<RunResult>;
   close(): Promise<void>;
 }
 

@@ -21,7 +21,10 @@ export class Staging {
 
   static async create(tmpRoot: string, id: string, outs: string[]): Promise<Staging> {
     const dir = await mkdtemp(path.join(tmpRoot, `${id.replace(/[^\w.@+-]/g, '_')}-`));
-    return new Staging(dir, outs.map((declared) => ({ declared, temp: path.join(dir, declared) })));
+    return new Staging(
+      dir,
+      outs.map((declared) => ({ declared, temp: path.join(dir, declared) })),
+    );
   }
 
   /** Declared out -> temporary path, the shape restores write to. */

@@ -20,7 +20,8 @@ export function verifyCommand(argv: string[], root: string, write: (text: string
   return exitCodeOf(async () => {
     const args = parseOptions(argv.slice(1));
     const sample = args.values.sample === undefined ? undefined : Number(args.values.sample);
-    if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) throw new UserError([{ field: '--sample', message: `must be a positive integer, got "${args.values.sample}"` }]);
+    if (sample !== undefined && (!Number.isInteger(sample) || sample < 1))
+      throw new UserError([{ field: '--sample', message: `must be a positive integer, got "${args.values.sample}"` }]);
     // A profile's runs are recorded in its own workspace (profiles/NAME/): verify those.
     if (args.values.profile !== undefined) root = await profileRoot(root, args.values.profile);
     const plan = await analyze(root, { profile: args.values.profile, sets: args.values.set });
@@ -85,7 +86,9 @@ export function renderVerdict(v: Verdict): string {
     case 'mismatch': {
       const lines = [`${v.state === 'match' ? '✔' : '✖'} ${v.id}: ${v.state === 'match' ? 'reproduced' : 'MISMATCH'} (re-ran in ${formatSeconds(v.seconds)})`];
       for (const o of v.outs) {
-        lines.push(`    ${o.out}: ${o.result === 'identical' ? 'identical bytes' : o.result === 'within-tolerance' ? 'within the declared tolerance' : 'different'}`);
+        lines.push(
+          `    ${o.out}: ${o.result === 'identical' ? 'identical bytes' : o.result === 'within-tolerance' ? 'within the declared tolerance' : 'different'}`,
+        );
         for (const d of o.details) lines.push(`      ${d}`);
       }
       return `${lines.join('\n')}\n`;

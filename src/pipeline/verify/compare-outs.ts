@@ -36,13 +36,20 @@ export async function compareOut(out: string, recorded: PathHash, produced: Side
   // serves when it still hashes to the record.
   const have = await workspace.hasher.describe(out);
   if (!have || have.hash !== recorded.hash) {
-    return { out, result: 'different', details: [`${bytesDiffer}; the recorded content is not in the workspace (${have ? 'it holds other content' : 'missing'}), so the declared tolerance cannot be applied`] };
+    return {
+      out,
+      result: 'different',
+      details: [
+        `${bytesDiffer}; the recorded content is not in the workspace (${have ? 'it holds other content' : 'missing'}), so the declared tolerance cannot be applied`,
+      ],
+    };
   }
   const pairs: Array<{ file: string; recorded?: string; produced?: string }> = [];
   if (got.listing && have.listing) {
     const mine = new Map(got.listing.map((f) => [f.path, f.hash]));
     const theirs = new Map(have.listing.map((f) => [f.path, f.hash]));
-    for (const p of [...new Set([...mine.keys(), ...theirs.keys()])].sort()) pairs.push({ file: `${out}/${p}`, recorded: theirs.get(p), produced: mine.get(p) });
+    for (const p of [...new Set([...mine.keys(), ...theirs.keys()])].sort())
+      pairs.push({ file: `${out}/${p}`, recorded: theirs.get(p), produced: mine.get(p) });
   } else {
     pairs.push({ file: out, recorded: have.hash, produced: got.hash });
   }

@@ -42,7 +42,8 @@ function compareJson(recorded: Buffer, produced: Buffer, rule: { ignore: string[
   const walk = (x: unknown, y: unknown, path: string[]): string | undefined => {
     if (skip(path)) return undefined;
     const where = path.join('.') || '(top level)';
-    if (typeof x === 'number' && typeof y === 'number') return within(x, y, rule) ? undefined : `${where}: ${x} recorded, ${y} produced (atol ${rule.atol}, rtol ${rule.rtol})`;
+    if (typeof x === 'number' && typeof y === 'number')
+      return within(x, y, rule) ? undefined : `${where}: ${x} recorded, ${y} produced (atol ${rule.atol}, rtol ${rule.rtol})`;
     if (Array.isArray(x) && Array.isArray(y)) {
       if (x.length !== y.length) return `${where}: ${x.length} items recorded, ${y.length} produced`;
       for (let i = 0; i < x.length; i++) {

@@ -11,20 +11,22 @@ const tolerance = {
   rtol: z.number().nonnegative().default(0),
 };
 
-export const VerifyRuleSchema = z.strictObject({
-  /** Project-relative paths of the files it covers: `*` within one path segment, `**` across them. */
-  files: z.string().min(1),
-  /** Compared as JSON: equal structure, numbers within tolerance, `ignore`d key paths skipped. */
-  json: z
-    .strictObject({
-      /** Dotted key paths never compared (timings); `*` stands for any key or array index. */
-      ignore: z.array(z.string().min(1)).default([]),
-      ...tolerance,
-    })
-    .optional(),
-  /** Compared as little-endian float32 arrays (weights), element by element within tolerance. */
-  float32: z.strictObject(tolerance).optional(),
-}).refine((r) => (r.json === undefined) !== (r.float32 === undefined), { message: 'a rule compares as json or as float32 (exactly one)' });
+export const VerifyRuleSchema = z
+  .strictObject({
+    /** Project-relative paths of the files it covers: `*` within one path segment, `**` across them. */
+    files: z.string().min(1),
+    /** Compared as JSON: equal structure, numbers within tolerance, `ignore`d key paths skipped. */
+    json: z
+      .strictObject({
+        /** Dotted key paths never compared (timings); `*` stands for any key or array index. */
+        ignore: z.array(z.string().min(1)).default([]),
+        ...tolerance,
+      })
+      .optional(),
+    /** Compared as little-endian float32 arrays (weights), element by element within tolerance. */
+    float32: z.strictObject(tolerance).optional(),
+  })
+  .refine((r) => (r.json === undefined) !== (r.float32 === undefined), { message: 'a rule compares as json or as float32 (exactly one)' });
 export type VerifyRule = z.infer<typeof VerifyRuleSchema>;
 export type VerifyRuleInput = z.input<typeof VerifyRuleSchema>;
 
@@ -42,4 +44,3 @@ export function globMatches(glob: string, file: string): boolean {
   }
   return new RegExp(`^${re}$`).test(file);
 }
-

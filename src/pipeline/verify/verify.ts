@@ -27,18 +27,31 @@ export type Verdict =
  * are not added, their recorded outputs are the inputs), or every recorded one; `sample` keeps
  * that many, chosen by the seed so that a CI log can be replayed.
  */
-export function chooseInstances(instances: PlannedInstance[], lock: Map<string, LockEntry>, targets: string[], sample: number | undefined, seed: string): PlannedInstance[] {
+export function chooseInstances(
+  instances: PlannedInstance[],
+  lock: Map<string, LockEntry>,
+  targets: string[],
+  sample: number | undefined,
+  seed: string,
+): PlannedInstance[] {
   let chosen = instances.filter((i) => lock.has(i.id));
   if (targets.length > 0) {
     const unknown = targets.filter((t) => !instances.some((i) => i.id === t || i.stage === t));
     if (unknown.length > 0) throw new UserError(unknown.map((t) => ({ field: 'target', message: `no stage or instance "${t}" (see \`pipeline dag\`)` })));
     const named = instances.filter((i) => targets.includes(i.id) || targets.includes(i.stage));
     const unrecorded = named.filter((i) => !lock.has(i.id));
-    if (unrecorded.length > 0) throw new UserError(unrecorded.map((i) => ({ field: i.id, message: 'has no entry in pipeline.lock: there is no recorded result to verify' })));
+    if (unrecorded.length > 0)
+      throw new UserError(unrecorded.map((i) => ({ field: i.id, message: 'has no entry in pipeline.lock: there is no recorded result to verify' })));
     chosen = named;
   }
   if (sample !== undefined && sample < chosen.length) {
-    const kept = new Set(chosen.map((i) => ({ id: i.id, key: sha256(`${seed}\0${i.id}`) })).sort((a, b) => (a.key < b.key ? -1 : 1)).slice(0, sample).map((x) => x.id));
+    const kept = new Set(
+      chosen
+        .map((i) => ({ id: i.id, key: sha256(`${seed}\0${i.id}`) }))
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
+        .slice(0, sample)
+        .map((x) => x.id),
+    );
     chosen = chosen.filter((i) => kept.has(i.id)); // still in the plan's order: upstream first
   }
   return chosen;
@@ -57,7 +70,9 @@ export async function verifyInstance(inst: PlannedInstance, entry: LockEntry, en
   const obs = await observe(inst, env.hasher);
   if (obs.fingerprint !== entry.fingerprint) {
     // Missing or edited outs do not matter here: they are what the re-run recreates.
-    const reasons = staleReasons(inst, obs, entry).filter((r) => r.kind !== 'out').map(describeReason);
+    const reasons = staleReasons(inst, obs, entry)
+      .filter((r) => r.kind !== 'out')
+      .map(describeReason);
     return { id: inst.id, state: 'stale', reasons: reasons.length > 0 ? reasons : ['its fingerprint differs from the recorded one'] };
   }
   const rules = env.rules.get(inst.stage) ?? [];

@@ -9,10 +9,34 @@ import { randomArray, relativeError } from './compare.ts';
 async function run(backend: 'wasm' | 'cpu'): Promise<Float32Array[]> {
   await initBackend(backend);
   const shapes = [[5, 5, 3, 4], [4], [37, 11]];
-  const params = new Map(shapes.map((s, i) => [`p${i}`, tf.variable(tf.tensor(randomArray(s.reduce((a, b) => a * b, 1), 10 + i), s))]));
+  const params = new Map(
+    shapes.map((s, i) => [
+      `p${i}`,
+      tf.variable(
+        tf.tensor(
+          randomArray(
+            s.reduce((a, b) => a * b, 1),
+            10 + i,
+          ),
+          s,
+        ),
+      ),
+    ]),
+  );
   const opt = new Optimizer({ name: 'adam', learningRate: 0.01 }, params);
   for (let step = 0; step < 5; step++) {
-    const grads = Object.fromEntries(shapes.map((s, i) => [`p${i}`, tf.tensor(randomArray(s.reduce((a, b) => a * b, 1), 100 * step + i).map((v) => v * 10 ** (i - 1)), s)]));
+    const grads = Object.fromEntries(
+      shapes.map((s, i) => [
+        `p${i}`,
+        tf.tensor(
+          randomArray(
+            s.reduce((a, b) => a * b, 1),
+            100 * step + i,
+          ).map((v) => v * 10 ** (i - 1)),
+          s,
+        ),
+      ]),
+    );
     opt.apply(grads);
     tf.dispose(Object.values(grads));
   }

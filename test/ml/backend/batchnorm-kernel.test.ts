@@ -5,7 +5,13 @@ import { batchNormTrain } from '../../../src/ml/model/ops.ts';
 import { checkRuns, fastBackends, randomArray, relativeError, runOn } from './compare.ts';
 
 // On wasm and native batchNormTrain runs the fused kernel; on cpu the composite of tfjs ops (the reference).
-const shapes: number[][] = [[8, 6, 5, 4], [3, 28, 28, 2], [16, 12], [2, 3, 3, 7], [5, 1, 1, 3]];
+const shapes: number[][] = [
+  [8, 6, 5, 4],
+  [3, 28, 28, 2],
+  [16, 12],
+  [2, 3, 3, 7],
+  [5, 1, 1, 3],
+];
 
 for (const { backend, skip } of fastBackends()) {
   for (const relu of [false, true]) {
@@ -21,12 +27,16 @@ for (const { backend, skip } of fastBackends()) {
         const f = (xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor, w: tf.Tensor) => {
           const forward = batchNormTrain(xt, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, relu);
           const [dx, dg, db] = tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
-            batchNormTrain(a, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5, relu).y.mul(w).sum())([xt, g, b]);
+            batchNormTrain(a, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5, relu)
+              .y.mul(w)
+              .sum(),
+          )([xt, g, b]);
           return tf.concat([forward.y.flatten(), forward.mean, forward.variance, dx!.flatten(), dg!, db!]);
         };
         const want = await runOn('cpu', [x, gamma, beta, weights], f);
         const got = await checkRuns(backend, 'FashionBatchNormTrainGrad', () =>
-          checkRuns(backend, 'FashionBatchNormTrain', () => runOn(backend, [x, gamma, beta, weights], f)));
+          checkRuns(backend, 'FashionBatchNormTrain', () => runOn(backend, [x, gamma, beta, weights], f)),
+        );
         const err = relativeError(got.values, want.values);
         assert.ok(err < 1e-5, `shape ${shape}: relative error ${err}`);
         // Each part on its own scale too (the gradients are much smaller than the outputs).

@@ -15,7 +15,10 @@ export type KernelBackend = 'wasm' | 'native' | 'cpu';
 export function fastBackends(): Array<{ backend: 'wasm' | 'native'; skip: string | false }> {
   const status = nativeStatus();
   const skip = status.ok || process.env['REQUIRE_NATIVE'] === '1' ? false : status.reason;
-  return [{ backend: 'wasm', skip: false }, { backend: 'native', skip }];
+  return [
+    { backend: 'wasm', skip: false },
+    { backend: 'native', skip },
+  ];
 }
 
 /**

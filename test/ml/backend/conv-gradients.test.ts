@@ -6,8 +6,15 @@ import { checkRuns, fastBackends, randomArray, relativeError, runOn } from './co
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 interface Case {
-  n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number;
-  stride: [number, number]; pad: Pad;
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  kh: number;
+  kw: number;
+  stride: [number, number];
+  pad: Pad;
 }
 
 // Hand-picked corners (the Table 2 layer, 1x1, stride 2 leaving unused rows, asymmetric explicit
@@ -17,9 +24,39 @@ const cases: Case[] = [
   { n: 2, h: 7, w: 7, ci: 3, co: 4, kh: 1, kw: 1, stride: [1, 1], pad: 'valid' },
   { n: 3, h: 9, w: 8, ci: 2, co: 3, kh: 3, kw: 2, stride: [2, 2], pad: 'valid' },
   { n: 2, h: 10, w: 9, ci: 2, co: 3, kh: 3, kw: 3, stride: [2, 3], pad: 'same' },
-  { n: 2, h: 8, w: 8, ci: 3, co: 2, kh: 3, kw: 3, stride: [1, 1], pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+  {
+    n: 2,
+    h: 8,
+    w: 8,
+    ci: 3,
+    co: 2,
+    kh: 3,
+    kw: 3,
+    stride: [1, 1],
+    pad: [
+      [0, 0],
+      [0, 2],
+      [1, 0],
+      [0, 0],
+    ],
+  },
   { n: 1, h: 6, w: 7, ci: 1, co: 5, kh: 2, kw: 4, stride: [1, 1], pad: 'same' },
-  { n: 2, h: 6, w: 6, ci: 2, co: 2, kh: 3, kw: 3, stride: [1, 1], pad: [[0, 0], [3, 1], [0, 3], [0, 0]] },
+  {
+    n: 2,
+    h: 6,
+    w: 6,
+    ci: 2,
+    co: 2,
+    kh: 3,
+    kw: 3,
+    stride: [1, 1],
+    pad: [
+      [0, 0],
+      [3, 1],
+      [0, 3],
+      [0, 0],
+    ],
+  },
   { n: 3, h: 11, w: 11, ci: 2, co: 3, kh: 4, kw: 4, stride: [3, 3], pad: 1 },
 ];
 let seed = 1;
@@ -30,8 +67,15 @@ for (let i = 0; i < 12; i++) {
   const s = pick([1, 1, 2, 3]);
   const pads: Pad[] = ['same', 'valid', 0, 1, 2];
   cases.push({
-    n: pick([1, 2, 5]), h: pick([5, 8, 13]), w: pick([6, 9]), ci: pick([1, 3, 4]), co: pick([1, 2, 6]),
-    kh, kw, stride: [s, pick([1, s])], pad: pads[Math.floor(((randomArray(1, seed++)[0]! + 1) / 2) * pads.length)]!,
+    n: pick([1, 2, 5]),
+    h: pick([5, 8, 13]),
+    w: pick([6, 9]),
+    ci: pick([1, 3, 4]),
+    co: pick([1, 2, 6]),
+    kh,
+    kw,
+    stride: [s, pick([1, s])],
+    pad: pads[Math.floor(((randomArray(1, seed++)[0]! + 1) / 2) * pads.length)]!,
   });
 }
 
@@ -57,10 +101,15 @@ for (const { backend, skip } of fastBackends()) {
     for (const [i, c] of cases.entries()) {
       const x = { values: randomArray(c.n * c.h * c.w * c.ci, 100 + i), shape: [c.n, c.h, c.w, c.ci] };
       const dyShape = outShape(c);
-      const dy = { values: randomArray(dyShape.reduce((a, b) => a * b, 1), 200 + i), shape: dyShape };
+      const dy = {
+        values: randomArray(
+          dyShape.reduce((a, b) => a * b, 1),
+          200 + i,
+        ),
+        shape: dyShape,
+      };
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: 'floor', filterShape: [c.kh, c.kw, c.ci, c.co] };
-      const f = (xt: tf.Tensor, dyt: tf.Tensor) =>
-        tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs as never) as tf.Tensor;
+      const f = (xt: tf.Tensor, dyt: tf.Tensor) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs as never) as tf.Tensor;
       const want = await runOn('cpu', [x, dy], f);
       const got = await checkRuns(backend, 'Conv2DBackpropFilter', () => runOn(backend, [x, dy], f), quirk(c));
       assert.deepEqual(got.shape, want.shape, describe(c));
@@ -73,10 +122,15 @@ for (const { backend, skip } of fastBackends()) {
     for (const [i, c] of cases.entries()) {
       const filter = { values: randomArray(c.kh * c.kw * c.ci * c.co, 300 + i), shape: [c.kh, c.kw, c.ci, c.co] };
       const dyShape = outShape(c);
-      const dy = { values: randomArray(dyShape.reduce((a, b) => a * b, 1), 400 + i), shape: dyShape };
+      const dy = {
+        values: randomArray(
+          dyShape.reduce((a, b) => a * b, 1),
+          400 + i,
+        ),
+        shape: dyShape,
+      };
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: 'floor', inputShape: [c.n, c.h, c.w, c.ci] };
-      const f = (dyt: tf.Tensor, w: tf.Tensor) =>
-        tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: w }, attrs as never) as tf.Tensor;
+      const f = (dyt: tf.Tensor, w: tf.Tensor) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: w }, attrs as never) as tf.Tensor;
       const want = await runOn('cpu', [dy, filter], f);
       const got = await checkRuns(backend, 'Conv2DBackpropInput', () => runOn(backend, [dy, filter], f), quirk(c));
       assert.deepEqual(got.shape, want.shape, describe(c));
@@ -94,14 +148,30 @@ for (const { backend, skip } of fastBackends()) {
     for (const [i, c] of [...cases, ...extra].entries()) {
       for (const dilation of [1, 2]) {
         if (dilation > 1 && (c.stride[0] > 1 || c.stride[1] > 1 || c.pad === 'same')) continue;
-        const explicit = typeof c.pad === 'number' ? [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]] : c.pad;
+        const explicit =
+          typeof c.pad === 'number'
+            ? [
+                [0, 0],
+                [c.pad, c.pad],
+                [c.pad, c.pad],
+                [0, 0],
+              ]
+            : c.pad;
         const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [c.kh, c.kw, c.ci, c.co], c.stride, dilation, explicit as never);
         if (info.outHeight < 1 || info.outWidth < 1) continue;
         const x = { values: randomArray(c.n * c.h * c.w * c.ci, 1100 + i), shape: [c.n, c.h, c.w, c.ci] };
         const filter = { values: randomArray(c.kh * c.kw * c.ci * c.co, 1200 + i), shape: [c.kh, c.kw, c.ci, c.co] };
         // A numeric pad makes tfjs size both output axes from the filter height (a tfjs quirk the
         // backends then disagree on for non-square filters); the model always pads explicitly.
-        const pad = typeof c.pad === 'number' ? [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]] : c.pad;
+        const pad =
+          typeof c.pad === 'number'
+            ? [
+                [0, 0],
+                [c.pad, c.pad],
+                [c.pad, c.pad],
+                [0, 0],
+              ]
+            : c.pad;
         const f = (xt: tf.Tensor, wt: tf.Tensor) => tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, c.stride, pad as never, 'NHWC', dilation);
         const want = await runOn('cpu', [x, filter], f);
         const got = await checkRuns(backend, 'Conv2D', () => runOn(backend, [x, filter], f));
@@ -117,7 +187,11 @@ for (const { backend, skip } of fastBackends()) {
     const w = { values: randomArray(5 * 5 * 4 * 6, 8), shape: [5, 5, 4, 6] };
     const f = (xt: tf.Tensor, wt: tf.Tensor) => {
       const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-        tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').square().sum())([xt, wt]);
+        tf
+          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')
+          .square()
+          .sum(),
+      )([xt, wt]);
       return tf.concat([dx!.flatten(), dw!.flatten()]);
     };
     const want = await runOn('cpu', [x, w], f);
@@ -128,14 +202,28 @@ for (const { backend, skip } of fastBackends()) {
   test(`FusedConv2D with bias and ReLU on ${backend} matches cpu`, { skip }, async () => {
     for (const [i, c] of cases.entries()) {
       if (c.stride[0] > 1 || c.stride[1] > 1) continue;
-      const pad = typeof c.pad === 'number' ? [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]] : c.pad;
+      const pad =
+        typeof c.pad === 'number'
+          ? [
+              [0, 0],
+              [c.pad, c.pad],
+              [c.pad, c.pad],
+              [0, 0],
+            ]
+          : c.pad;
       const x = { values: randomArray(c.n * c.h * c.w * c.ci, 1500 + i), shape: [c.n, c.h, c.w, c.ci] };
       const filter = { values: randomArray(c.kh * c.kw * c.ci * c.co, 1600 + i), shape: [c.kh, c.kw, c.ci, c.co] };
       const bias = { values: randomArray(c.co, 1700 + i), shape: [c.co] };
       for (const activation of ['linear', 'relu'] as const) {
-        const f = (xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) => tf.fused.conv2d({
-          x: xt as tf.Tensor4D, filter: wt as tf.Tensor4D, bias: bt, strides: 1, pad: pad as never, activation,
-        });
+        const f = (xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) =>
+          tf.fused.conv2d({
+            x: xt as tf.Tensor4D,
+            filter: wt as tf.Tensor4D,
+            bias: bt,
+            strides: 1,
+            pad: pad as never,
+            activation,
+          });
         const want = await runOn('cpu', [x, filter, bias], f);
         const got = await checkRuns(backend, 'FusedConv2D', () => runOn(backend, [x, filter, bias], f));
         assert.deepEqual(got.shape, want.shape, describe(c));

@@ -5,7 +5,10 @@ import { BackendNameSchema, initBackend } from '../../../src/ml/backend/index.ts
 import { nativeStatus } from '../../../src/ml/backend/native/addon.ts';
 import { isUserError } from '../../../src/pipeline/errors.ts';
 
-const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(
+  () => true,
+  () => false,
+);
 
 test('backend names are validated by the schema', () => {
   assert.equal(BackendNameSchema.parse('wasm'), 'wasm');

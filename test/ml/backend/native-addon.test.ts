@@ -10,7 +10,10 @@ import { fastBackends } from './compare.ts';
 
 const probe = fileURLToPath(new URL('../../fixtures/native-probe.ts', import.meta.url));
 const nativeSkip = fastBackends().find((b) => b.backend === 'native')!.skip;
-const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(
+  () => true,
+  () => false,
+);
 const fallback = hasTfjsNode ? 'tensorflow' : 'wasm';
 
 interface Probe {
@@ -22,7 +25,9 @@ interface Probe {
 /** The probe in a fresh process with FASHION_NATIVE_ADDON set; it must exit cleanly (no native crash). */
 function runProbe(addonFile: string): Probe {
   const out = execFileSync(process.execPath, ['--import', 'tsx', probe], {
-    env: { ...process.env, FASHION_NATIVE_ADDON: addonFile }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FASHION_NATIVE_ADDON: addonFile },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines = out.trim().split('\n');
   assert.equal(lines.length, 1, `the probe printed more than its result: ${out}`);

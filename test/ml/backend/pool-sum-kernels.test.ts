@@ -12,7 +12,17 @@ const poolCases: Array<{ shape: [number, number, number, number]; k: [number, nu
   { shape: [2, 7, 7, 3], k: [2, 2], s: [2, 2], pad: 0 },
   { shape: [2, 7, 6, 3], k: [3, 2], s: [1, 2], pad: 'same' },
   { shape: [1, 8, 8, 2], k: [3, 3], s: [2, 2], pad: 'valid' },
-  { shape: [2, 6, 7, 3], k: [3, 3], s: [2, 1], pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  {
+    shape: [2, 6, 7, 3],
+    k: [3, 3],
+    s: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { shape: [5, 5, 5, 1], k: [5, 5], s: [5, 5], pad: 0 },
 ];
 
@@ -28,11 +38,15 @@ for (const { backend, skip } of fastBackends()) {
         const rounding = typeof c.pad === 'number' ? 'floor' : undefined;
         const pool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.pad as never, rounding);
         // Distinct weights per output, so a gradient routed to the wrong window shows.
-        const grad = (xt: tf.Tensor) => tf.grad((a: tf.Tensor) => {
-          const p = pool(a);
-          return p.mul(tf.range(1, 1 + p.size).reshape(p.shape)).sum();
-        })(xt);
-        for (const [name, f] of [['MaxPool', pool], ['MaxPoolGrad', grad]] as const) {
+        const grad = (xt: tf.Tensor) =>
+          tf.grad((a: tf.Tensor) => {
+            const p = pool(a);
+            return p.mul(tf.range(1, 1 + p.size).reshape(p.shape)).sum();
+          })(xt);
+        for (const [name, f] of [
+          ['MaxPool', pool],
+          ['MaxPoolGrad', grad],
+        ] as const) {
           const want = await runOn('cpu', [x], f);
           const got = await checkRuns(backend, name, () => runOn(backend, [x], f));
           assert.deepEqual(got.shape, want.shape);
@@ -45,9 +59,21 @@ for (const { backend, skip } of fastBackends()) {
 }
 
 test('Sum over leading axes on wasm matches cpu (and other reductions still work)', async () => {
-  const shapes: number[][] = [[64, 7, 7, 16], [5, 3], [2, 3, 4], [10, 1], [3, 4, 5, 6]];
+  const shapes: number[][] = [
+    [64, 7, 7, 16],
+    [5, 3],
+    [2, 3, 4],
+    [10, 1],
+    [3, 4, 5, 6],
+  ];
   for (const [i, shape] of shapes.entries()) {
-    const x = { values: randomArray(shape.reduce((a, b) => a * b, 1), 600 + i), shape };
+    const x = {
+      values: randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        600 + i,
+      ),
+      shape,
+    };
     for (const axes of [[0], [0, 1], shape.length > 2 ? [0, 1, 2] : [1], [shape.length - 1], [1, 0]]) {
       if (axes.some((a) => a >= shape.length)) continue;
       for (const keepDims of [false, true]) {
@@ -71,8 +97,20 @@ test('BatchMatMul with transposed operands on wasm matches cpu', async () => {
     [[5, 3], [3, 4], false, false],
   ];
   for (const [i, [as, bs, ta, tb]] of cases.entries()) {
-    const a = { values: randomArray(as.reduce((x, y) => x * y, 1), 1300 + i), shape: as };
-    const b = { values: randomArray(bs.reduce((x, y) => x * y, 1), 1400 + i), shape: bs };
+    const a = {
+      values: randomArray(
+        as.reduce((x, y) => x * y, 1),
+        1300 + i,
+      ),
+      shape: as,
+    };
+    const b = {
+      values: randomArray(
+        bs.reduce((x, y) => x * y, 1),
+        1400 + i,
+      ),
+      shape: bs,
+    };
     const f = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb);
     const want = await runOn('cpu', [a, b], f);
     const got = await runOn('wasm', [a, b], f);

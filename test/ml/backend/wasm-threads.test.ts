@@ -11,7 +11,12 @@ test('the wasm backend starts with 2 threads under Node and computes what cpu do
   const x = { values: randomArray(8 * 14 * 14 * 8, 1), shape: [8, 14, 14, 8] };
   const w = { values: randomArray(5 * 5 * 8 * 16, 2), shape: [5, 5, 8, 16] };
   const f = (xt: tf.Tensor, wt: tf.Tensor) => {
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').square().sum())([xt, wt]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf
+        .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')
+        .square()
+        .sum(),
+    )([xt, wt]);
     return tf.concat([dx!.flatten(), dw!.flatten()]);
   };
   const want = await runOn('cpu', [x, w], f);

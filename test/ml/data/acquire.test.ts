@@ -99,7 +99,10 @@ test('HTTP: a 503 is retried with backoff and then succeeds', async () => {
   const cfg = fixtureConfig([http('flaky', 'flaky')], { retries: 2, backoff_ms: 20 });
   const d = await acquireDataset(cfg, { scratch: await scratch(), log: (l) => logs.push(l) });
   assert.equal(d.meta.source.name, 'flaky');
-  assert.ok(logs.some((l) => /HTTP 503.*retry 1 in 20 ms/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /HTTP 503.*retry 1 in 20 ms/.test(l)),
+    logs.join('\n'),
+  );
 });
 
 test('sources are tried in order; when all fail, one UserError lists each one and why', async () => {

@@ -27,9 +27,15 @@ export function validIdx(): Record<FileKey, Uint8Array> {
   const { train, test } = SHAPE;
   return {
     train_images: encodeIdx([train.count, train.rows, train.cols], pixels(train.count * train.rows * train.cols, 1)),
-    train_labels: encodeIdx([train.count], Uint8Array.from({ length: train.count }, (_, i) => i % 10)),
+    train_labels: encodeIdx(
+      [train.count],
+      Uint8Array.from({ length: train.count }, (_, i) => i % 10),
+    ),
     test_images: encodeIdx([test.count, test.rows, test.cols], pixels(test.count * test.rows * test.cols, 2)),
-    test_labels: encodeIdx([test.count], Uint8Array.from({ length: test.count }, (_, i) => (i * 3) % 10)),
+    test_labels: encodeIdx(
+      [test.count],
+      Uint8Array.from({ length: test.count }, (_, i) => (i * 3) % 10),
+    ),
   };
 }
 

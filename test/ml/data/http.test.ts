@@ -40,10 +40,7 @@ test('redirect loops stop at max_redirects', async () => {
 
 test('the total request timeout and the caller signal both stop a transfer', async () => {
   const dest = path.join(await mkdtemp(path.join(tmpdir(), 'http-')), 'f');
-  await assert.rejects(
-    fetchToFile(`${server.url}/stall`, dest, { ...opts, idle_timeout_ms: 5000, request_timeout_ms: 150 }),
-    /timed out after 150 ms/,
-  );
+  await assert.rejects(fetchToFile(`${server.url}/stall`, dest, { ...opts, idle_timeout_ms: 5000, request_timeout_ms: 150 }), /timed out after 150 ms/);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 50);
   await assert.rejects(fetchToFile(`${server.url}/stall`, dest, { ...opts, idle_timeout_ms: 5000 }, { signal: ac.signal }), /interrupted/);

@@ -32,6 +32,8 @@ export async function startServer(route: (path: string) => Handler | undefined):
   };
 }
 
-export const send = (body: Uint8Array): Handler => (_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
-};
+export const send =
+  (body: Uint8Array): Handler =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+  };

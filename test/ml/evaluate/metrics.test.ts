@@ -12,7 +12,11 @@ test('confusion matrix, accuracy and per-class accuracy on a hand-worked case', 
   const labels = [0, 0, 0, 0, 1, 1, 2, 2, 2, 2];
   const pred = [0, 0, 1, 2, 1, 1, 2, 0, 0, 2];
   const m = confusionMatrix(labels, pred, 3);
-  assert.deepEqual(m, [[2, 1, 1], [0, 2, 0], [2, 0, 2]]);
+  assert.deepEqual(m, [
+    [2, 1, 1],
+    [0, 2, 0],
+    [2, 0, 2],
+  ]);
   assert.equal(accuracy(m), 0.6);
   assert.deepEqual(perClassAccuracy(m, names), { a: 0.5, b: 1, c: 0.5 });
   assert.deepEqual(mostConfused(m, names, 2), [

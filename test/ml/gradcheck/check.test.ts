@@ -12,14 +12,20 @@ const small = (extra: object = {}) => GradcheckConfigSchema.parse({ hidden: 24, 
 test('runGradcheck passes, reports both conventions, and reproduces with its seed', async () => {
   const a = await runGradcheck(small());
   assert.equal(a.pass, true);
-  assert.deepEqual(a.conventions.map((c) => c.name), ['log-likelihood', 'bce']);
+  assert.deepEqual(
+    a.conventions.map((c) => c.name),
+    ['log-likelihood', 'bce'],
+  );
   assert.equal(a.conventions[0]!.loss, -a.conventions[1]!.loss);
-  assert.deepEqual(a.parameters.map((p) => [p.name, p.shape, p.entries_checked]), [
-    ['W1', [2, 24], 48],
-    ['b1', [24], 24],
-    ['W2', [24, 2], 48],
-    ['b2', [2], 2],
-  ]);
+  assert.deepEqual(
+    a.parameters.map((p) => [p.name, p.shape, p.entries_checked]),
+    [
+      ['W1', [2, 24], 48],
+      ['b1', [24], 24],
+      ['W2', [24, 2], 48],
+      ['b2', [2], 2],
+    ],
+  );
   for (const p of a.parameters) {
     assert.ok(p.max_rel_error_fd < 1e-6 && p.max_rel_error_autodiff < 1e-3, JSON.stringify(p));
   }
@@ -49,7 +55,10 @@ test('seeded generator and sampler are deterministic', () => {
   assert.deepEqual([a.next(), a.normal(), a.int(10)], [b.next(), b.normal(), b.int(10)]);
   const s = sampleIndices(createRng(1), 100, 20);
   assert.equal(new Set(s).size, 20);
-  assert.deepEqual(s, [...s].sort((x, y) => x - y));
+  assert.deepEqual(
+    s,
+    [...s].sort((x, y) => x - y),
+  );
   assert.ok(s.every((i) => i >= 0 && i < 100));
 });
 
@@ -57,7 +66,10 @@ test('progress counts checked entries, and an aborted signal stops the check', a
   const updates: number[] = [];
   await runGradcheck(small({ hidden: 30 }), { progress: (u) => updates.push(u.current ?? -1) });
   assert.equal(updates.at(-1), 60 + 30 + 60 + 2);
-  assert.deepEqual(updates, [...updates].sort((a, b) => a - b));
+  assert.deepEqual(
+    updates,
+    [...updates].sort((a, b) => a - b),
+  );
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(runGradcheck(small(), { signal: ac.signal }), { name: 'AbortError' });

@@ -42,7 +42,10 @@ test('hand-derived gradients match finite differences (both stencils, both conve
   // the two conventions differ exactly by sign
   const bce = backward(p, X, Y, f, dims, 'bce');
   const ll = backward(p, X, Y, f, dims, 'log-likelihood');
-  assert.deepEqual(Array.from(ll.W1), Array.from(bce.W1, (v) => -v));
+  assert.deepEqual(
+    Array.from(ll.W1),
+    Array.from(bce.W1, (v) => -v),
+  );
 });
 
 test('finite differences leave the parameters untouched and catch a wrong derivation', () => {

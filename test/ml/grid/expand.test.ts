@@ -29,7 +29,10 @@ test('the Figure 2 grid expands into 12 experiments with readable ids', () => {
   const ex = expandExperiments(input());
   assert.equal(ex.length, 12);
   assert.equal(new Set(ex.map((e) => e.id)).size, 12);
-  assert.deepEqual(ex.slice(0, 2).map((e) => e.id), ['pool2-2-0_drop0.1_bn', 'pool2-2-0_drop0.1_nobn']);
+  assert.deepEqual(
+    ex.slice(0, 2).map((e) => e.id),
+    ['pool2-2-0_drop0.1_bn', 'pool2-2-0_drop0.1_nobn'],
+  );
   assert.ok(ex.some((e) => e.id === 'pool4-3-1_drop0.5_nobn'));
   const e = ex.find((x) => x.id === 'pool2-2-0_drop0.3_bn')!;
   assert.deepEqual(e.architecture, { kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true });
@@ -41,22 +44,33 @@ test('the Figure 2 grid expands into 12 experiments with readable ids', () => {
 test('ids are stable: same params give the same id, and adding a value keeps the old ids', () => {
   const a = expandExperiments(input()).map((e) => e.id);
   const b = expandExperiments(input({ grid: { ...grid, dropout: [...grid.dropout, 0.25] } })).map((e) => e.id);
-  assert.deepEqual(a, expandExperiments(input()).map((e) => e.id));
+  assert.deepEqual(
+    a,
+    expandExperiments(input()).map((e) => e.id),
+  );
   assert.equal(b.length, 16);
   assert.ok(a.every((id) => b.includes(id)));
   assert.deepEqual(b.filter((id) => !a.includes(id)).sort(), [
-    'pool2-2-0_drop0.25_bn', 'pool2-2-0_drop0.25_nobn', 'pool4-3-1_drop0.25_bn', 'pool4-3-1_drop0.25_nobn',
+    'pool2-2-0_drop0.25_bn',
+    'pool2-2-0_drop0.25_nobn',
+    'pool4-3-1_drop0.25_bn',
+    'pool4-3-1_drop0.25_nobn',
   ]);
 });
 
 test('custom experiments come after the grid, sorted, with their train overrides merged', () => {
-  const ex = expandExperiments(input({
-    experiments: {
-      zeta: { description: 'z', architecture: net(10) },
-      alpha: { description: 'a', architecture: net(10), train: { epochs: 30 } },
-    },
-  }));
-  assert.deepEqual(ex.slice(12).map((e) => e.id), ['alpha', 'zeta']);
+  const ex = expandExperiments(
+    input({
+      experiments: {
+        zeta: { description: 'z', architecture: net(10) },
+        alpha: { description: 'a', architecture: net(10), train: { epochs: 30 } },
+      },
+    }),
+  );
+  assert.deepEqual(
+    ex.slice(12).map((e) => e.id),
+    ['alpha', 'zeta'],
+  );
   const alpha = ex[12]!;
   assert.equal(alpha.kind, 'custom');
   assert.equal(alpha.description, 'a');
@@ -76,16 +90,24 @@ test('a repeated grid value is a UserError naming the entry', () => {
 });
 
 test('a custom experiment named like a grid point is a UserError naming the file key', () => {
-  const msg = userError(() => expandExperiments(input({
-    experiments: { 'pool2-2-0_drop0.1_bn': { description: 'd', architecture: net(10) } },
-  })));
+  const msg = userError(() =>
+    expandExperiments(
+      input({
+        experiments: { 'pool2-2-0_drop0.1_bn': { description: 'd', architecture: net(10) } },
+      }),
+    ),
+  );
   assert.match(msg, /experiments\.pool2-2-0_drop0\.1_bn: experiment id "pool2-2-0_drop0\.1_bn" is already used by grid/);
 });
 
 test('a file name that cannot be a path segment is a UserError', () => {
-  const msg = userError(() => expandExperiments(input({
-    experiments: { 'my net': { description: 'd', architecture: net(10) } },
-  })));
+  const msg = userError(() =>
+    expandExperiments(
+      input({
+        experiments: { 'my net': { description: 'd', architecture: net(10) } },
+      }),
+    ),
+  );
   assert.match(msg, /experiments\.my net: the file name is the experiment id/);
 });
 
@@ -96,13 +118,21 @@ test('schema rejects unknown keys and out-of-range dropout', () => {
 });
 
 test('an impossible custom network is a UserError naming the experiment and the layer', () => {
-  const msg = userError(() => expandExperiments(input({
-    experiments: { bad: { description: 'd', architecture: net(7) } },
-  })));
+  const msg = userError(() =>
+    expandExperiments(
+      input({
+        experiments: { bad: { description: 'd', architecture: net(7) } },
+      }),
+    ),
+  );
   assert.match(msg, /experiments\.bad\.architecture\.layers\[1\] \(dense\): the network must end with a dense layer of 10 units/);
-  const typo = userError(() => expandExperiments(input({
-    experiments: { typo: { description: 'd', architecture: { kind: 'custom', layers: [{ type: 'dense', unit: 10 }] } } },
-  })));
+  const typo = userError(() =>
+    expandExperiments(
+      input({
+        experiments: { typo: { description: 'd', architecture: { kind: 'custom', layers: [{ type: 'dense', unit: 10 }] } } },
+      }),
+    ),
+  );
   assert.match(typo, /experiments\.typo\.architecture\.layers/);
 });
 

@@ -17,14 +17,20 @@ test('table2 with pool (2,2,0) and BatchNorm: shapes and PyTorch parameter count
   const pools = p.filter((l) => l.layer.type === 'maxpool').map((l) => l.output);
   assert.deepEqual(sizes(pools), ['14x14x32', '7x7x32', '3x3x64']);
   // conv 832 + bn 64 + conv 25632 + bn 64 + conv 51264 + bn 128 + dense 36928 + bn 128 + dense 650
-  assert.equal(p.reduce((s, l) => s + l.params, 0), 115690);
+  assert.equal(
+    p.reduce((s, l) => s + l.params, 0),
+    115690,
+  );
 });
 
 test('table2 with pool (4,3,1) goes 28 -> 9 -> 3 -> 1', () => {
   const p = plan({ kind: 'table2', pool: { kernel: 4, stride: 3, padding: 1 }, dropout: 0.5, batchnorm: false });
   const pools = p.filter((l) => l.layer.type === 'maxpool').map((l) => l.output);
   assert.deepEqual(sizes(pools), ['9x9x32', '3x3x32', '1x1x64']);
-  assert.equal(p.reduce((s, l) => s + l.params, 0), 832 + 25632 + 51264 + 4160 + 650);
+  assert.equal(
+    p.reduce((s, l) => s + l.params, 0),
+    832 + 25632 + 51264 + 4160 + 650,
+  );
 });
 
 test('a custom network with every layer kind plans', () => {
@@ -46,22 +52,45 @@ test('a custom network with every layer kind plans', () => {
 });
 
 function rejects(arch: unknown, pattern: RegExp): void {
-  assert.throws(() => plan(arch), (e: unknown) => {
-    assert.ok(isUserError(e), `expected a UserError, got ${String(e)}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => plan(arch),
+    (e: unknown) => {
+      assert.ok(isUserError(e), `expected a UserError, got ${String(e)}`);
+      assert.match(e.message, pattern);
+      return true;
+    },
+  );
 }
 
 test('impossible shapes are user errors naming the layer', () => {
-  rejects({ kind: 'custom', layers: [{ type: 'conv', filters: 4, kernel: 3 }, { type: 'dense', units: 10 }] },
-    /layers\[1\] \(dense\).*flatten/);
-  rejects({ kind: 'custom', layers: [
-    { type: 'maxpool', kernel: 4 }, { type: 'maxpool', kernel: 4 }, { type: 'maxpool', kernel: 4 },
-    { type: 'flatten' }, { type: 'dense', units: 10 }] }, /layers\[2\] \(maxpool\)/);
+  rejects(
+    {
+      kind: 'custom',
+      layers: [
+        { type: 'conv', filters: 4, kernel: 3 },
+        { type: 'dense', units: 10 },
+      ],
+    },
+    /layers\[1\] \(dense\).*flatten/,
+  );
+  rejects(
+    {
+      kind: 'custom',
+      layers: [
+        { type: 'maxpool', kernel: 4 },
+        { type: 'maxpool', kernel: 4 },
+        { type: 'maxpool', kernel: 4 },
+        { type: 'flatten' },
+        { type: 'dense', units: 10 },
+      ],
+    },
+    /layers\[2\] \(maxpool\)/,
+  );
   rejects({ kind: 'custom', layers: [{ type: 'flatten' }, { type: 'dense', units: 7 }] }, /dense layer of 10 units/);
-  rejects({ kind: 'custom', layers: [{ type: 'flatten' }, { type: 'conv', filters: 2, kernel: 1 }, { type: 'dense', units: 10 }] },
-    /layers\[1\] \(conv\).*vector/);
+  rejects(
+    { kind: 'custom', layers: [{ type: 'flatten' }, { type: 'conv', filters: 2, kernel: 1 }, { type: 'dense', units: 10 }] },
+    /layers\[1\] \(conv\).*vector/,
+  );
   rejects({ kind: 'table2', pool: { kernel: 2, stride: 2, padding: 2 }, dropout: 0.1, batchnorm: true }, /maxpool/);
 });
 

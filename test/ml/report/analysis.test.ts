@@ -2,9 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
-import {
-  chosenBaseline, customVerdicts, leaderboard, problematicClasses,
-} from '../../../src/ml/report/analysis.ts';
+import { chosenBaseline, customVerdicts, leaderboard, problematicClasses } from '../../../src/ml/report/analysis.ts';
 import { ReportConfigSchema } from '../../../src/ml/report/config.ts';
 import { reportFixture } from '../../fixtures/report-metrics.ts';
 
@@ -14,7 +12,10 @@ test('the leaderboard ranks by validation accuracy and marks best and baseline',
   const { summary } = reportFixture();
   const board = leaderboard(summary);
   assert.equal(board.length, 13);
-  assert.deepEqual(board.map((e) => e.rank), Array.from({ length: 13 }, (_, i) => i + 1));
+  assert.deepEqual(
+    board.map((e) => e.rank),
+    Array.from({ length: 13 }, (_, i) => i + 1),
+  );
   for (let i = 1; i < board.length; i++) assert.ok(board[i - 1]!.val_accuracy >= board[i]!.val_accuracy);
   assert.equal(board.find((e) => e.role === 'best')!.id, summary.best);
   assert.equal(board.find((e) => e.role === 'baseline')!.id, summary.best_baseline);
@@ -59,7 +60,10 @@ test('a pair across groups gets no group reason', () => {
   const confusion = Array.from({ length: n }, (_, t) => Array.from({ length: n }, (_, p): number => (t === p ? 900 : 0)));
   confusion[1]![8] = 100; // Trouser predicted as Bag: no look-alike group holds both
   const probs = problematicClasses(summary, { ...best, confusion }, params);
-  assert.deepEqual(probs.pairs.map((p) => [p.true_class, p.predicted_class, p.group]), [['Trouser', 'Bag', undefined]]);
+  assert.deepEqual(
+    probs.pairs.map((p) => [p.true_class, p.predicted_class, p.group]),
+    [['Trouser', 'Bag', undefined]],
+  );
 });
 
 test('leaderboard ties go to fewer parameters, never to the test set', () => {
@@ -71,7 +75,11 @@ test('leaderboard ties go to fewer parameters, never to the test set', () => {
       { ...a!, val_accuracy: 0.99, param_count: 2000, test_accuracy: 0.99 },
       { ...b!, val_accuracy: 0.99, param_count: 1000, test_accuracy: 0.5 },
     ],
-    best: b!.id, best_baseline: b!.id,
+    best: b!.id,
+    best_baseline: b!.id,
   };
-  assert.deepEqual(leaderboard(tied).map((e) => e.id), [b!.id, a!.id]);
+  assert.deepEqual(
+    leaderboard(tied).map((e) => e.id),
+    [b!.id, a!.id],
+  );
 });

@@ -14,26 +14,52 @@ import { GRADCHECK_FRAGMENT, THEORY_FRAGMENT, reportFixture } from '../../fixtur
 
 const config = ReportConfigSchema.parse(parseYaml(readFileSync(new URL('../../../configs/report.yaml', import.meta.url), 'utf8')));
 const provenance: Provenance = {
-  command: 'npm run pipeline', lockSha256: 'ab'.repeat(32), backends: ['wasm'],
-  packages: [{ name: 'vega', version: '6.2.0' }, { name: '@tensorflow/tfjs-node', version: undefined }],
-  node: 'v20.0.0', seeds: [{ what: 'gradcheck', seed: 7 }, { what: 'training', seed: 520 }],
-  cores: 2, cpu: 'Test CPU', platform: 'linux x64', generatedAt: '2026-01-02T03:04:05.000Z',
+  command: 'npm run pipeline',
+  lockSha256: 'ab'.repeat(32),
+  backends: ['wasm'],
+  packages: [
+    { name: 'vega', version: '6.2.0' },
+    { name: '@tensorflow/tfjs-node', version: undefined },
+  ],
+  node: 'v20.0.0',
+  seeds: [
+    { what: 'gradcheck', seed: 7 },
+    { what: 'training', seed: 520 },
+  ],
+  cores: 2,
+  cpu: 'Test CPU',
+  platform: 'linux x64',
+  generatedAt: '2026-01-02T03:04:05.000Z',
 };
 
 function inputs(overrides: Partial<ReportInputs> = {}): ReportInputs {
   const fx = reportFixture();
   return {
-    gradcheck: fx.gradcheck, theory: fx.theory, summary: fx.summary, histories: fx.histories, ignoredHistories: [],
-    fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: THEORY_FRAGMENT }, ...overrides,
+    gradcheck: fx.gradcheck,
+    theory: fx.theory,
+    summary: fx.summary,
+    histories: fx.histories,
+    ignoredHistories: [],
+    fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: THEORY_FRAGMENT },
+    ...overrides,
   };
 }
 
 test('report.md answers every part the homework asks', () => {
   const i = inputs();
   const md = renderMarkdown({ inputs: i, config, provenance });
-  for (const h of ['## Part 1: Backpropagation', '## Part 2.1: Theory',
-    '## Part 2.2.1', '## Part 2.2.2', '### Chosen baseline', '### Custom architecture', '### Table 3: Overall accuracy',
-    '### Table 4: Per-class accuracy', '### Problematic classes', '## Reproducibility']) {
+  for (const h of [
+    '## Part 1: Backpropagation',
+    '## Part 2.1: Theory',
+    '## Part 2.2.1',
+    '## Part 2.2.2',
+    '### Chosen baseline',
+    '### Custom architecture',
+    '### Table 3: Overall accuracy',
+    '### Table 4: Per-class accuracy',
+    '### Problematic classes',
+    '## Reproducibility',
+  ]) {
     assert.ok(md.includes(h), h);
   }
   // A fragment's own title gives way to the part heading; its sub-headings sit under it.
@@ -63,22 +89,29 @@ test('without the theory fragment, 2.1 and Table 1 are written from theory.json'
   assert.ok(md.includes('- Filter 2: [47, 66, 52] [44, 66, 37] [65, 40, 94]'));
 });
 
-test('successive halving\'s fragment becomes a section after 2.2.2; the full grid has none', async () => {
+test("successive halving's fragment becomes a section after 2.2.2; the full grid has none", async () => {
   const { searchMarkdown } = await import('../../../src/ml/search/collect.ts');
   const search = searchMarkdown({
-    strategy: 'successive-halving', eta: 3, min_epochs: 1, epochs: 2,
-    rungs: [{ rung: 0, to_epoch: 1, trained: 2 }, { rung: 1, to_epoch: 2, trained: 1 }],
+    strategy: 'successive-halving',
+    eta: 3,
+    min_epochs: 1,
+    epochs: 2,
+    rungs: [
+      { rung: 0, to_epoch: 1, trained: 2 },
+      { rung: 1, to_epoch: 2, trained: 1 },
+    ],
     experiments: [
       { id: 'a', stopped_at_rung: 0, epochs_trained: 1, val_accuracy: 0.8, reason: 'ranked 2 of 2 by validation accuracy after epoch 1; the best 1 continued' },
       { id: 'b', stopped_at_rung: 1, epochs_trained: 2, val_accuracy: 0.9, reason: 'trained all 2 epochs' },
     ],
-    epochs_trained: 3, full_grid_epochs: 4,
+    epochs_trained: 3,
+    full_grid_epochs: 4,
   });
   const md = renderMarkdown({ inputs: inputs({ fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: THEORY_FRAGMENT, search } }), config, provenance });
   const at = md.indexOf('### How the experiments were searched: successive halving');
   assert.ok(at > md.indexOf('## Part 2.2.2') && at < md.indexOf('## Part 2.2.3'));
   assert.ok(md.includes('| a | 0 | 1 | 80.00% | ranked 2 of 2 by validation accuracy after epoch 1; the best 1 continued |'));
-  assert.ok(md.includes('3 epochs were trained instead of the full grid\'s 4 (75.00%)'));
+  assert.ok(md.includes("3 epochs were trained instead of the full grid's 4 (75.00%)"));
   assert.ok(!renderMarkdown({ inputs: inputs(), config, provenance }).includes('successive halving'));
 });
 
@@ -132,7 +165,11 @@ test('the best model and the baseline are ranked among the published results of 
   const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Model') && !l.startsWith('| ---'));
   assert.equal(rows.length, config.published_results.length + 2);
   const accuracies = rows.map((r) => Number(r.split('|')[2]!.trim().replace('%', '')));
-  assert.deepEqual(accuracies, [...accuracies].sort((a, b) => b - a), 'sorted by test accuracy');
+  assert.deepEqual(
+    accuracies,
+    [...accuracies].sort((a, b) => b - a),
+    'sorted by test accuracy',
+  );
   const best = i.summary.experiments.find((e) => e.id === i.summary.best)!;
   const own = rows.find((r) => r.includes(`\`${best.id}\` (this run, best)`));
   assert.ok(own?.includes(`${(best.test_accuracy * 100).toFixed(1)}%`), own);
@@ -151,10 +188,18 @@ test('without published results in the config there is no such section', () => {
 /** A reference run built from the fixture: every grid experiment, `shift` below ours in test accuracy. */
 function referenceFrom(i: ReportInputs, epochs: number, shift: number): ReferenceRun {
   return {
-    experiments: i.summary.experiments.filter((e) => e.kind === 'grid').map((e, k) => ({
-      id: e.id, param_count: e.param_count, val_accuracy: e.val_accuracy - shift, test_accuracy: e.test_accuracy - shift * (k === 0 ? 2 : 1),
-      history: Array.from({ length: epochs }, (_, n) => ({ epoch: n + 1 })), train_seconds: 9, device: 'cuda', torch: '2.11.0',
-    })),
+    experiments: i.summary.experiments
+      .filter((e) => e.kind === 'grid')
+      .map((e, k) => ({
+        id: e.id,
+        param_count: e.param_count,
+        val_accuracy: e.val_accuracy - shift,
+        test_accuracy: e.test_accuracy - shift * (k === 0 ? 2 : 1),
+        history: Array.from({ length: epochs }, (_, n) => ({ epoch: n + 1 })),
+        train_seconds: 9,
+        device: 'cuda',
+        torch: '2.11.0',
+      })),
   };
 }
 
@@ -182,7 +227,7 @@ test('the experiments the PyTorch reference also trained are compared with it, r
   assert.ok(section.includes(`Not in the reference: ${custom.map((id) => `\`${id}\``).join(', ')}.`));
 });
 
-test('a profile\'s short run is not compared with the reference\'s full recipe', () => {
+test("a profile's short run is not compared with the reference's full recipe", () => {
   const base = inputs();
   const epochs = base.summary.experiments[0]!.epochs;
   const md = renderMarkdown({ inputs: { ...base, reference: referenceFrom(base, epochs + 4, 0) }, config, provenance });

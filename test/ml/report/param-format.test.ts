@@ -9,7 +9,10 @@ test('grid params read like Figure 2 and the column names the fields', () => {
   assert.equal(formatParam(true), 'true');
   const { summary } = reportFixture();
   // Columns come from the grid; the custom network's layer list is not a column.
-  assert.deepEqual(paramColumns(summary).map((c) => c.title), ['pool (kernel, stride, padding)', 'dropout', 'batchnorm']);
+  assert.deepEqual(
+    paramColumns(summary).map((c) => c.title),
+    ['pool (kernel, stride, padding)', 'dropout', 'batchnorm'],
+  );
   assert.deepEqual(allParamKeys(summary), ['pool', 'dropout', 'batchnorm', 'layers', 'train']);
 });
 

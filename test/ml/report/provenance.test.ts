@@ -9,7 +9,11 @@ import { GRADCHECK_FRAGMENT, reportFixture } from '../../fixtures/report-metrics
 
 const fx = reportFixture({ epochs: 2 });
 const inputs = {
-  gradcheck: fx.gradcheck, theory: fx.theory, summary: fx.summary, histories: fx.histories, ignoredHistories: [],
+  gradcheck: fx.gradcheck,
+  theory: fx.theory,
+  summary: fx.summary,
+  histories: fx.histories,
+  ignoredHistories: [],
   fragments: { gradcheck: GRADCHECK_FRAGMENT, theory: undefined },
 };
 

@@ -6,8 +6,7 @@ import { reportFixture } from '../../fixtures/report-metrics.ts';
 
 test('ids are renumbered per figure, references follow', () => {
   const svg = '<svg><clipPath id="clip7"><rect/></clipPath><g clip-path="url(#clip7)"/><use href="#clip7"/><g id="x"/></svg>';
-  assert.equal(scopeSvgIds(svg, 'fig'),
-    '<svg><clipPath id="fig-1"><rect/></clipPath><g clip-path="url(#fig-1)"/><use href="#fig-1"/><g id="fig-2"/></svg>');
+  assert.equal(scopeSvgIds(svg, 'fig'), '<svg><clipPath id="fig-1"><rect/></clipPath><g clip-path="url(#fig-1)"/><use href="#fig-1"/><g id="fig-2"/></svg>');
 });
 
 test('every figure renders to SVG without warnings, identically twice', async () => {

@@ -50,9 +50,11 @@ test('Event encoding matches hand-assembled protobuf bytes', () => {
   // summary (field 5) { value (field 1) { tag "a" (field 1), simple_value 0.5 (field 2, fixed32) } }
   const bytes = encodeEvent({ wallTime: 1.5, step: 300, values: [{ tag: 'a', simpleValue: 0.5 }] });
   const expected = Buffer.concat([
-    Buffer.from([0x09]), Buffer.from('000000000000f83f', 'hex'),
+    Buffer.from([0x09]),
+    Buffer.from('000000000000f83f', 'hex'),
     Buffer.from([0x10, 0xac, 0x02]),
-    Buffer.from([0x2a, 0x0a, 0x0a, 0x08, 0x0a, 0x01, 0x61, 0x15]), Buffer.from('0000003f', 'hex'),
+    Buffer.from([0x2a, 0x0a, 0x0a, 0x08, 0x0a, 0x01, 0x61, 0x15]),
+    Buffer.from('0000003f', 'hex'),
   ]);
   assert.equal(bytes.toString('hex'), expected.toString('hex'));
   assert.deepEqual(decodeEvent(bytes), { wallTime: 1.5, step: 300, values: [{ tag: 'a', simpleValue: 0.5 }] });

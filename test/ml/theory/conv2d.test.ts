@@ -10,8 +10,16 @@ const image = [
   [0, 3, 2, 8, 1],
   [8, 5, 6, 1, 8],
 ];
-const f1 = [[1, -4, 3], [3, -4, -3], [2, 0, 3]];
-const f2 = [[0, 2, 1], [-3, 4, -1], [3, 1, 4]];
+const f1 = [
+  [1, -4, 3],
+  [3, -4, -3],
+  [2, 0, 3],
+];
+const f2 = [
+  [0, 2, 1],
+  [-3, 4, -1],
+  [3, 1, 4],
+];
 
 test('the homework toy convolution, cells worked by hand', () => {
   const out = conv2d(image, [f1, f2]);
@@ -31,15 +39,52 @@ test('the homework toy convolution, cells worked by hand', () => {
 });
 
 test('stride and zero padding', () => {
-  const ones = [[1, 1], [1, 1]];
-  const img = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
+  const ones = [
+    [1, 1],
+    [1, 1],
+  ];
+  const img = [
+    [1, 2, 3],
+    [4, 5, 6],
+    [7, 8, 9],
+  ];
   // padding 1 -> 5x5 padded input, 2x2 window, stride 2 -> 2x2 output
-  assert.deepEqual(conv2d(img, [ones], 2, 1), [[[1, 5], [11, 28]]]);
-  assert.deepEqual(conv2d(img, [ones], 1, 0), [[[12, 16], [24, 28]]]);
+  assert.deepEqual(conv2d(img, [ones], 2, 1), [
+    [
+      [1, 5],
+      [11, 28],
+    ],
+  ]);
+  assert.deepEqual(conv2d(img, [ones], 1, 0), [
+    [
+      [12, 16],
+      [24, 28],
+    ],
+  ]);
 });
 
 test('bad inputs are UserErrors', () => {
   assert.throws(() => conv2d([[1, 2], [3]], [f1]), isUserError);
-  assert.throws(() => conv2d(image, [f1, [[1, 2], [3, 4]]]), (e: unknown) => isUserError(e) && /filter 2 is 2x2/.test(e.message));
-  assert.throws(() => conv2d([[1, 2], [3, 4]], [f1]), (e: unknown) => isUserError(e) && /larger than the padded input/.test(e.message));
+  assert.throws(
+    () =>
+      conv2d(image, [
+        f1,
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ]),
+    (e: unknown) => isUserError(e) && /filter 2 is 2x2/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      conv2d(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [f1],
+      ),
+    (e: unknown) => isUserError(e) && /larger than the padded input/.test(e.message),
+  );
 });

@@ -12,7 +12,10 @@ test('permutation is seeded and complete', () => {
   const a = permutation(100, 7);
   assert.deepEqual(a, permutation(100, 7));
   assert.notDeepEqual(a, permutation(100, 8));
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
 });
 
 test('the split is disjoint, seeded, honours max_train_images and never overlaps', () => {
@@ -22,7 +25,10 @@ test('the split is disjoint, seeded, honours max_train_images and never overlaps
   const all = new Set([...s.train, ...s.validation]);
   assert.equal(all.size, 400);
   assert.deepEqual(s, splitIndices(1000, { validation: 100, maxImages: 400, seed: 1 }));
-  assert.throws(() => splitIndices(1000, { validation: 400, maxImages: 400, seed: 1 }), (e) => isUserError(e) && /train\.validation_split/.test(e.message));
+  assert.throws(
+    () => splitIndices(1000, { validation: 400, maxImages: 400, seed: 1 }),
+    (e) => isUserError(e) && /train\.validation_split/.test(e.message),
+  );
 });
 
 test('each epoch has its own order over the same images, reproducible per (seed, epoch)', () => {
@@ -30,7 +36,10 @@ test('each epoch has its own order over the same images, reproducible per (seed,
   const e1 = epochOrder(train, 1, 1);
   assert.deepEqual(e1, epochOrder(train, 1, 1));
   assert.notDeepEqual(e1, epochOrder(train, 1, 2));
-  assert.deepEqual([...e1].sort((a, b) => a - b), [...train]);
+  assert.deepEqual(
+    [...e1].sort((a, b) => a - b),
+    [...train],
+  );
 });
 
 test('gatherBatch scales pixels to [0,1] and picks labels by index', () => {
@@ -43,10 +52,16 @@ test('gatherBatch scales pixels to [0,1] and picks labels by index', () => {
 test('augmentation flips and shifts with background fill, reproducibly', () => {
   const set = { images: Uint8Array.from([10, 20, 30, 40]), labels: Uint8Array.from([1]), count: 1, rows: 2, cols: 2 };
   const flip = gatherBatch(set, [0], 0, 1, undefined, { hflip: true, shift: 0, rand: () => 0 });
-  assert.deepEqual([...flip.x].map((v) => Math.round(v * 255)), [20, 10, 40, 30]);
+  assert.deepEqual(
+    [...flip.x].map((v) => Math.round(v * 255)),
+    [20, 10, 40, 30],
+  );
   // rand 0.99 -> no flip; dy = dx = +1 with shift 1: the top-left pixel moves to the bottom-right.
   const shifted = gatherBatch(set, [0], 0, 1, undefined, { hflip: true, shift: 1, rand: () => 0.99 });
-  assert.deepEqual([...shifted.x].map((v) => Math.round(v * 255)), [0, 0, 0, 10]);
+  assert.deepEqual(
+    [...shifted.x].map((v) => Math.round(v * 255)),
+    [0, 0, 0, 10],
+  );
 });
 
 test('cosine schedule starts at the rate and decays; constant stays', () => {
@@ -61,7 +76,10 @@ test('progress reports epoch, batch, rate, loss and ETA, throttled but never ski
   const seen: ProgressUpdate[] = [];
   const m = new ProgressMeter({ epochs: 2, batchesPerEpoch: 4, imagesPerEpoch: 40, emit: (u) => seen.push(u), now: () => t, intervalMs: 1000 });
   m.startEpoch(1);
-  for (let b = 1; b <= 4; b++) { t += 100; m.batch(b, 10, 0.5); }
+  for (let b = 1; b <= 4; b++) {
+    t += 100;
+    m.batch(b, 10, 0.5);
+  }
   assert.equal(seen.length, 2); // first batch and last batch
   assert.deepEqual(seen[1], { step: 'epoch 1/2', current: 4, total: 4, unit: 'batches', message: '100 img/s loss 0.500 ETA 0s' });
   assert.equal(formatDuration(80), '1m20s');

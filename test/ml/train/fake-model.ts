@@ -11,7 +11,11 @@ export class FakeModel implements TrainableModel {
   v: Float32Array;
   lr = 0.1;
   steps = 0;
-  constructor(readonly inputs: number, readonly classes: number, seed: number) {
+  constructor(
+    readonly inputs: number,
+    readonly classes: number,
+    seed: number,
+  ) {
     const r = mulberry32(seed);
     this.w = Float32Array.from({ length: inputs * classes }, () => (r() - 0.5) * 0.1);
     this.v = new Float32Array(inputs * classes);
@@ -28,7 +32,10 @@ export class FakeModel implements TrainableModel {
         max = Math.max(max, s);
       }
       let z = 0;
-      for (let c = 0; c < k; c++) { out[i * k + c] = Math.exp(out[i * k + c]! - max); z += out[i * k + c]!; }
+      for (let c = 0; c < k; c++) {
+        out[i * k + c] = Math.exp(out[i * k + c]! - max);
+        z += out[i * k + c]!;
+      }
       for (let c = 0; c < k; c++) out[i * k + c]! /= z;
     }
     return out;
@@ -58,9 +65,15 @@ export class FakeModel implements TrainableModel {
     }
     return { loss: loss / n, correct };
   }
-  async predict(x: Float32Array, n: number): Promise<Float32Array> { return this.probs(x, n); }
-  setLearningRate(lr: number): void { this.lr = lr; }
-  paramCount(): number { return this.w.length; }
+  async predict(x: Float32Array, n: number): Promise<Float32Array> {
+    return this.probs(x, n);
+  }
+  setLearningRate(lr: number): void {
+    this.lr = lr;
+  }
+  paramCount(): number {
+    return this.w.length;
+  }
   async getState(): Promise<SavedTensor[]> {
     return [
       { name: 'w', shape: [this.inputs, this.classes], dtype: 'float32', data: this.w.slice() },

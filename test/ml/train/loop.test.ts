@@ -15,7 +15,9 @@ const cfg = { epochs: 3, batch_size: 32, seed: 3, learning_rate: 0.5, lr_schedul
 async function opts(over: Partial<TrainLoopOptions> = {}): Promise<TrainLoopOptions> {
   return {
     model: new FakeModel(16, 4, 9),
-    data, split, cfg,
+    data,
+    split,
+    cfg,
     checkpointDir: await mkdtemp(path.join(tmpdir(), 'ckpt-')),
     checkpointKey: 'k1',
     signal: new AbortController().signal,
@@ -24,7 +26,6 @@ async function opts(over: Partial<TrainLoopOptions> = {}): Promise<TrainLoopOpti
     ...over,
   };
 }
-
 
 test('trains, records per-epoch history and learns the toy task', async () => {
   const seen: ProgressUpdate[] = [];
@@ -46,7 +47,9 @@ test('a run aborted in epoch 3 resumes from the epoch-2 checkpoint and ends with
   const ac = new AbortController();
   const first = await opts({
     signal: ac.signal,
-    progress: (u) => { if (u.step === 'epoch 3/3') ac.abort(new Error('killed')); },
+    progress: (u) => {
+      if (u.step === 'epoch 3/3') ac.abort(new Error('killed'));
+    },
   });
   await assert.rejects(trainLoop(first), /killed/);
 

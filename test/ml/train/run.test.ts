@@ -18,21 +18,32 @@ const experiment: Experiment = {
   params: { layers: 3 },
   architecture: { kind: 'custom', layers: [{ type: 'flatten' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 10 }] },
   train: {
-    epochs: 3, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: 'cosine', seed: 5,
-    validation_split: 40, max_train_images: null, backend: 'cpu', augment: { hflip: true, shift: 1 },
+    epochs: 3,
+    batch_size: 32,
+    optimizer: 'adam',
+    learning_rate: 0.01,
+    lr_schedule: 'cosine',
+    seed: 5,
+    validation_split: 40,
+    max_train_images: null,
+    backend: 'cpu',
+    augment: { hflip: true, shift: 1 },
   },
 };
 
 async function options(dataDir: string, over: Partial<TrainRunOptions> = {}): Promise<TrainRunOptions> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'train-'));
   return {
-    experiment, dataDir,
+    experiment,
+    dataDir,
     modelDir: path.join(tmp, 'model'),
     historyFile: path.join(tmp, 'history.json'),
     scratch: path.join(tmp, 'scratch'),
     threads: 1,
     signal: new AbortController().signal,
-    progress: () => {}, log: () => {}, measure: () => {},
+    progress: () => {},
+    log: () => {},
+    measure: () => {},
     ...over,
   };
 }
@@ -65,11 +76,19 @@ test('trains the real model, writes a tfjs model dir and a valid history; resume
 
   // Kill (abort) during epoch 3, then run again with the same scratch: it resumes after epoch 2.
   const ac = new AbortController();
-  const killed = await options(dataDir, { signal: ac.signal, progress: (u) => { if (u.step === 'epoch 3/3') ac.abort(new Error('killed')); } });
+  const killed = await options(dataDir, {
+    signal: ac.signal,
+    progress: (u) => {
+      if (u.step === 'epoch 3/3') ac.abort(new Error('killed'));
+    },
+  });
   await assert.rejects(runTraining(killed), /killed/);
   const logs: string[] = [];
   const resumed = await runTraining({ ...killed, signal: new AbortController().signal, progress: () => {}, log: (l) => logs.push(l) });
-  assert.ok(logs.some((l) => l.includes('resumed from the checkpoint after epoch 2/3')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('resumed from the checkpoint after epoch 2/3')),
+    logs.join('\n'),
+  );
   assert.deepEqual(resumed, h);
   // The same inputs give the same bytes, resumed or not: downstream stages stay fresh after a re-run.
   assert.deepEqual(await readFile(killed.historyFile), await readFile(ref.historyFile));
@@ -88,7 +107,10 @@ test('successive-halving rungs: 1 epoch, then from its checkpoint to 3, gives th
   const rung1 = await options(dataDir, { resumeFrom: rung0.scratch });
   const logs: string[] = [];
   const last = await runTraining({ ...rung1, log: (l) => logs.push(l) });
-  assert.ok(logs.some((l) => l.includes('resumed from the checkpoint after epoch 1/3')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('resumed from the checkpoint after epoch 1/3')),
+    logs.join('\n'),
+  );
   assert.deepEqual(last, h);
   assert.deepEqual(await readFile(rung1.historyFile), await readFile(full.historyFile));
   assert.deepEqual(await readFile(path.join(rung1.modelDir, 'weights.bin')), await readFile(path.join(full.modelDir, 'weights.bin')));

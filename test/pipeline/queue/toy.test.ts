@@ -29,10 +29,14 @@ const FILES: Record<string, string> = {
 async function untilQueueEmpty(cluster: QueueCluster): Promise<void> {
   const queue = new Queue('pipeline', { connection: { host: '127.0.0.1', port: cluster.redis.port } });
   try {
-    await until(async () => {
-      const counts = await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed');
-      return Object.values(counts).every((n) => n === 0);
-    }, 20_000, () => 'jobs left in the queue');
+    await until(
+      async () => {
+        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed');
+        return Object.values(counts).every((n) => n === 0);
+      },
+      20_000,
+      () => 'jobs left in the queue',
+    );
   } finally {
     await queue.close();
   }
@@ -123,7 +127,11 @@ describe('queue executor: toy pipeline on three workers', { concurrency: false }
     process.kill(run.proc.pid!, 'SIGINT');
     const r = await run.proc;
     assert.equal(r.exitCode, 130, run.output());
-    await until(() => workers.filter((w) => /cancelled by its coordinator/.test(w.output())).length >= 3, 10_000, () => workers.map((w) => w.output()).join('\n'));
+    await until(
+      () => workers.filter((w) => /cancelled by its coordinator/.test(w.output())).length >= 3,
+      10_000,
+      () => workers.map((w) => w.output()).join('\n'),
+    );
     await untilQueueEmpty(cluster);
     const after = await workerCalls();
     for (const id of ITEMS) assert.ok(sum(after, `x@${id}`) - sum(before, `x@${id}`) <= 1);
@@ -151,17 +159,26 @@ describe('queue executor: toy pipeline on three workers', { concurrency: false }
     // listing whose object on the remote holds other bytes.
     const coord3 = await cluster.clone('coord3', { name: 'liars' });
     const lie = sha256('what the worker claims');
-    const store = await openStore({ name: 'origin', spec: { url: `s3://${BUCKET}/${REMOTE_PREFIX}`, endpoint: cluster.s3.endpoint }, location: { kind: 's3', bucket: BUCKET, prefix: REMOTE_PREFIX }, scope: 'local' });
+    const store = await openStore({
+      name: 'origin',
+      spec: { url: `s3://${BUCKET}/${REMOTE_PREFIX}`, endpoint: cluster.s3.endpoint },
+      location: { kind: 's3', bucket: BUCKET, prefix: REMOTE_PREFIX },
+      scope: 'local',
+    });
     await uploadBytes(store, objectKey(lie), Buffer.from('other bytes'));
     store.close();
-    const liar = new Worker('liars', async () => ({
-      worker: 'liar',
-      outs: { 'out/prepared.txt': { type: 'file', hash: lie, size: 11 }, 'out/dir': { type: 'dir', files: [{ path: 'x', hash: lie, size: 11 }] } },
-      hashes: { 'out/prepared.txt': lie, 'out/dir': dirHash([{ path: 'x', hash: lie }]) },
-      peakRssMb: 0,
-      seconds: 0,
-      reused: false,
-    }), { connection: { host: '127.0.0.1', port: cluster.redis.port, maxRetriesPerRequest: null } });
+    const liar = new Worker(
+      'liars',
+      async () => ({
+        worker: 'liar',
+        outs: { 'out/prepared.txt': { type: 'file', hash: lie, size: 11 }, 'out/dir': { type: 'dir', files: [{ path: 'x', hash: lie, size: 11 }] } },
+        hashes: { 'out/prepared.txt': lie, 'out/dir': dirHash([{ path: 'x', hash: lie }]) },
+        peakRssMb: 0,
+        seconds: 0,
+        reused: false,
+      }),
+      { connection: { host: '127.0.0.1', port: cluster.redis.port, maxRetriesPerRequest: null } },
+    );
     try {
       const r = await coord3.run('prepare', '--executor', 'queue', '--set', 'prepare.scale=8');
       assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);

@@ -34,7 +34,11 @@ describe('queue executor: a tiny real training survives its worker', { concurren
   before(async () => {
     const data = await startDataServer(2, 5);
     server = data.server;
-    origin = await Project.fromRepo({ 'configs/dataset.yaml': data.datasetYaml(0), 'configs/train.yaml': TRAIN_YAML, 'configs/experiments/tiny.yaml': TINY_EXPERIMENT });
+    origin = await Project.fromRepo({
+      'configs/dataset.yaml': data.datasetYaml(0),
+      'configs/train.yaml': TRAIN_YAML,
+      'configs/experiments/tiny.yaml': TINY_EXPERIMENT,
+    });
     await origin.remove('configs/experiments/vgg-bn.yaml');
     cluster = await QueueCluster.start(origin);
     const clones = await Promise.all(['t1', 't2', 't3'].map((n) => cluster.clone(n)));
@@ -53,11 +57,15 @@ describe('queue executor: a tiny real training survives its worker', { concurren
 
     const run = cluster.startRun(origin, ['train@tiny', '--executor', 'queue']);
     let first: WorkerProcess | undefined;
-    await until(async () => {
-      const m = /⇢ train@tiny: running on worker (t\d)/.exec(run.output());
-      first = workers.find((w) => w.name === m?.[1]);
-      return first !== undefined && (await cluster.s3.objectCount(`${REMOTE_PREFIX}/scratch`)) > 0;
-    }, 60_000, run.output);
+    await until(
+      async () => {
+        const m = /⇢ train@tiny: running on worker (t\d)/.exec(run.output());
+        first = workers.find((w) => w.name === m?.[1]);
+        return first !== undefined && (await cluster.s3.objectCount(`${REMOTE_PREFIX}/scratch`)) > 0;
+      },
+      60_000,
+      run.output,
+    );
     cluster.killWorker(first!);
     const r = await run.proc;
     const out = run.output();

@@ -16,14 +16,24 @@ describe('remote configuration', { concurrency: false }, () => {
   after(() => p.dispose());
 
   it('adds to the untracked local config by default and to pipeline.yaml with --project, keeping its comments', async () => {
-    assert.equal((await p.cli('remote', 'add', '--project', '-d', 'team', 's3://team-bucket/fashion', '--endpoint', 'http://127.0.0.1:9000', '--region', 'eu-west-1')).code, 0);
+    assert.equal(
+      (await p.cli('remote', 'add', '--project', '-d', 'team', 's3://team-bucket/fashion', '--endpoint', 'http://127.0.0.1:9000', '--region', 'eu-west-1'))
+        .code,
+      0,
+    );
     assert.equal((await p.cli('remote', 'add', 'nas', '/mnt/nas/fashion')).code, 0);
     const yaml = await p.read('pipeline.yaml');
     assert.match(yaml, /^# the team's pipeline\n/);
-    assert.match(yaml, /remotes:\n {2}team:\n {4}url: s3:\/\/team-bucket\/fashion\n {4}default: true\n {4}endpoint: http:\/\/127\.0\.0\.1:9000\n {4}region: eu-west-1\n/);
+    assert.match(
+      yaml,
+      /remotes:\n {2}team:\n {4}url: s3:\/\/team-bucket\/fashion\n {4}default: true\n {4}endpoint: http:\/\/127\.0\.0\.1:9000\n {4}region: eu-west-1\n/,
+    );
     assert.match(await p.read('.pipeline/config.yaml'), /remotes:\n {2}nas:\n {4}url: \/mnt\/nas\/fashion\n/);
     const list = await p.cli('remote', 'list');
-    assert.equal(list.stdout, 'team\ts3://team-bucket/fashion\tendpoint http://127.0.0.1:9000, region eu-west-1\t(default, pipeline.yaml)\nnas\t/mnt/nas/fashion\t(.pipeline/config.yaml)');
+    assert.equal(
+      list.stdout,
+      'team\ts3://team-bucket/fashion\tendpoint http://127.0.0.1:9000, region eu-west-1\t(default, pipeline.yaml)\nnas\t/mnt/nas/fashion\t(.pipeline/config.yaml)',
+    );
     // The plan still loads with a remotes: section.
     assert.equal((await p.cli('status')).code, 0);
   });
@@ -32,7 +42,10 @@ describe('remote configuration', { concurrency: false }, () => {
     assert.equal((await p.cli('remote', 'add', '-d', 'mine', '/tmp/mine')).code, 0);
     assert.match((await p.cli('remote', 'list')).stdout, /^mine\t\/tmp\/mine\t\(default, \.pipeline\/config\.yaml\)$/m);
     assert.equal((await p.cli('remote', 'add', '-d', 'yours', '/tmp/yours')).code, 0, 'a second -d in one file moves the default');
-    assert.match((await p.cli('remote', 'list')).stdout, /^mine\t\/tmp\/mine\t\(\.pipeline\/config\.yaml\)\nyours\t\/tmp\/yours\t\(default, \.pipeline\/config\.yaml\)$/m);
+    assert.match(
+      (await p.cli('remote', 'list')).stdout,
+      /^mine\t\/tmp\/mine\t\(\.pipeline\/config\.yaml\)\nyours\t\/tmp\/yours\t\(default, \.pipeline\/config\.yaml\)$/m,
+    );
     assert.equal((await p.cli('remote', 'remove', 'yours')).code, 0);
     assert.equal((await p.cli('remote', 'remove', 'mine')).code, 0);
     assert.match((await p.cli('remote', 'list')).stdout, /^team\t.*\(default, pipeline\.yaml\)$/m);
@@ -48,10 +61,16 @@ describe('remote configuration', { concurrency: false }, () => {
   });
 
   it('mistakes are one located line with exit 2', async () => {
-    assert.equal(assertOneLine(await p.cli('remote', 'add', 'x', 'gs://bucket/p')), 'URL: must be s3://bucket[/prefix] (an S3-compatible store) or a directory path');
+    assert.equal(
+      assertOneLine(await p.cli('remote', 'add', 'x', 'gs://bucket/p')),
+      'URL: must be s3://bucket[/prefix] (an S3-compatible store) or a directory path',
+    );
     assert.equal(assertOneLine(await p.cli('remote', 'add', 'x', '/d', '--region', 'r')), '--region: applies only to an s3:// remote');
     assert.equal(assertOneLine(await p.cli('remote', 'add', '9x', '/d')), 'NAME: "9x": remote names start with a letter and hold letters, digits, "-" and "_"');
-    assert.equal(assertOneLine(await p.cli('remote', 'remove', 'team')), 'NAME: no remote "team" in .pipeline/config.yaml (it is in pipeline.yaml: add --project)');
+    assert.equal(
+      assertOneLine(await p.cli('remote', 'remove', 'team')),
+      'NAME: no remote "team" in .pipeline/config.yaml (it is in pipeline.yaml: add --project)',
+    );
     await p.write('.pipeline/config.yaml', 'remotes:\n  a:\n    url: /x\n    default: true\n  b:\n    url: s3://bucket-b\n    path_style: yes\n');
     assert.equal(assertOneLine(await p.cli('push')), '.pipeline/config.yaml:7:17: remotes.b.path_style: Invalid input: expected boolean, received string');
     await p.write('.pipeline/config.yaml', 'remotes:\n  a:\n    url: /x\n    default: true\n  b:\n    url: s3://bucket-b\n    default: true\n');
@@ -59,7 +78,10 @@ describe('remote configuration', { concurrency: false }, () => {
     await p.remove('.pipeline/config.yaml');
     const yaml = await p.read('pipeline.yaml');
     await p.write('pipeline.yaml', yaml.replace('url: s3://team-bucket/fashion', 'url: ftp://team/fashion'));
-    assert.equal(assertOneLine(await p.cli('remote', 'list')), 'pipeline.yaml:21:10: remotes.team.url: must be s3://bucket[/prefix] (an S3-compatible store) or a directory path');
+    assert.equal(
+      assertOneLine(await p.cli('remote', 'list')),
+      'pipeline.yaml:21:10: remotes.team.url: must be s3://bucket[/prefix] (an S3-compatible store) or a directory path',
+    );
     assert.equal((await p.cli('status')).code, 2, 'the plan rejects it too');
   });
 

@@ -20,7 +20,9 @@ Object.assign(process.env, S3_ENV);
 /** The remote key of the object holding `file` of clone `p` (its content address). */
 async function keyOf(p: Project, lockId: string, out: string, file?: string): Promise<string> {
   const lock = (await p.lock()) as unknown as { stages: Record<string, { fingerprint: string }> };
-  const rec = JSON.parse(await p.read(`artifacts/cache/runs/${lock.stages[lockId]!.fingerprint}.json`)) as { outs: Record<string, { hash?: string; files?: Array<{ path: string; hash: string }> }> };
+  const rec = JSON.parse(await p.read(`artifacts/cache/runs/${lock.stages[lockId]!.fingerprint}.json`)) as {
+    outs: Record<string, { hash?: string; files?: Array<{ path: string; hash: string }> }>;
+  };
   const outRecord = rec.outs[out]!;
   const hash = file ? outRecord.files!.find((f) => f.path === file)!.hash : outRecord.hash!;
   return `files/${hash.slice(0, 2)}/${hash.slice(2)}`;
@@ -37,7 +39,12 @@ describe('remote faults', { concurrency: false }, () => {
   before(async () => {
     server = await S3Server.start();
     remoteDir = await mkdtemp(path.join(tmpdir(), 'remote-dir-'));
-    s3 = new S3Client({ endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    s3 = new S3Client({
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     a = await Project.create(TOY_FILES);
     projects.push(a);
     assert.equal((await a.run()).code, 0);
@@ -69,7 +76,10 @@ describe('remote faults', { concurrency: false }, () => {
     const b = await clone();
     const pull = await b.cli('pull', '-r', 'dir');
     assert.equal(pull.code, 2);
-    assert.match(pull.stderr, new RegExp(`remote dir \\(.*\\): object ${key} is corrupt \\(its content hashes to [0-9a-f]{12}…\\); needed by train@a: out/models/a/part-a; not placed`));
+    assert.match(
+      pull.stderr,
+      new RegExp(`remote dir \\(.*\\): object ${key} is corrupt \\(its content hashes to [0-9a-f]{12}…\\); needed by train@a: out/models/a/part-a; not placed`),
+    );
     await assert.rejects(stat(path.join(b.root, 'out/models/a')), 'nothing of train@a is placed');
     assert.equal(await b.read('out/models/b/part-a'), await a.read('out/models/b/part-a'), 'the rest is placed');
     const plainPush = await a.cli('push', '-r', 'dir');
@@ -90,7 +100,10 @@ describe('remote faults', { concurrency: false }, () => {
     const b = await clone();
     const pull = await b.cli('pull', '-r', 's3');
     assert.equal(pull.code, 2);
-    assert.match(pull.stderr, new RegExp(`object ${key} is corrupt \\(truncated or padded: 5 bytes where ${content.length} were recorded\\); needed by prepare: out/prepared.txt`));
+    assert.match(
+      pull.stderr,
+      new RegExp(`object ${key} is corrupt \\(truncated or padded: 5 bytes where ${content.length} were recorded\\); needed by prepare: out/prepared.txt`),
+    );
     await assert.rejects(stat(path.join(b.root, 'out/prepared.txt')));
     const push = await a.cli('push', '-r', 's3');
     assert.match(push.stdout, /: 1 objects sent/);
@@ -151,7 +164,10 @@ describe('remote faults', { concurrency: false }, () => {
     try {
       assert.equal((await a.cli('remote', 'add', 'ro', ro)).code, 0);
       const line = assertOneLine(await a.cli('push', '-r', 'ro'));
-      assert.match(line, new RegExp(`^remote ro \\(${ro}\\): cannot write files/[0-9a-f]{2}/[0-9a-f]{62} in ${ro}: (permission denied|read-only file system)$`));
+      assert.match(
+        line,
+        new RegExp(`^remote ro \\(${ro}\\): cannot write files/[0-9a-f]{2}/[0-9a-f]{62} in ${ro}: (permission denied|read-only file system)$`),
+      );
       assert.deepEqual(await readdir(ro), []);
     } finally {
       if (process.getuid?.() === 0) await run('chattr', ['-i', ro]);

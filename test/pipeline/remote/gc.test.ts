@@ -15,7 +15,8 @@ async function ageAll(dir: string, days: number): Promise<void> {
   for (const rel of await readdir(dir, { recursive: true })) await utimes(path.join(dir, rel), t, t);
 }
 
-const count = async (dir: string, sub: string): Promise<number> => (await readdir(path.join(dir, sub), { recursive: true }).catch(() => [] as string[])).filter((f) => /\.(json|dir)$|\/[0-9a-f]{62}$/.test(f)).length;
+const count = async (dir: string, sub: string): Promise<number> =>
+  (await readdir(path.join(dir, sub), { recursive: true }).catch(() => [] as string[])).filter((f) => /\.(json|dir)$|\/[0-9a-f]{62}$/.test(f)).length;
 
 describe('gc --remote', { concurrency: false }, () => {
   let remote: string;
@@ -61,7 +62,10 @@ describe('gc --remote', { concurrency: false }, () => {
     const r = await a.cli('gc', '--remote', '--keep-days', '30');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /removed 4 run records, [1-9]\d* objects .*; kept 8 run records/);
-    for (const [p, files] of [[a, { ...TOY_FILES, 'configs/prepare.yaml': 'scale: 2\n' }], [other, { ...TOY_FILES, 'configs/prepare.yaml': 'scale: 3\n' }]] as const) {
+    for (const [p, files] of [
+      [a, { ...TOY_FILES, 'configs/prepare.yaml': 'scale: 2\n' }],
+      [other, { ...TOY_FILES, 'configs/prepare.yaml': 'scale: 3\n' }],
+    ] as const) {
       const b = await cloneOf(p, files);
       projects.push(b);
       assert.equal((await b.cli('remote', 'add', '-d', 'origin', remote)).code, 0);

@@ -62,9 +62,12 @@ for (const kind of ['dir', 's3'] as const) {
     });
 
     it('a put whose check fails leaves nothing at its key', async () => {
-      await assert.rejects(store.put('files/cd/bad', body('not what was meant'), 18, () => {
-        throw new Error('wrong content');
-      }), /wrong content/);
+      await assert.rejects(
+        store.put('files/cd/bad', body('not what was meant'), 18, () => {
+          throw new Error('wrong content');
+        }),
+        /wrong content/,
+      );
       assert.equal(await store.head('files/cd/bad'), undefined);
       if (kind === 'dir') assert.deepEqual(await readdir(path.join(work, 'remote/files/cd')), [], 'no temp file left behind');
     });
@@ -75,7 +78,10 @@ for (const kind of ['dir', 's3'] as const) {
       const hash = sha256('the real content');
       await uploadFile(store, 'files/ef/good', file, hash, 16, () => undefined);
       await writeFile(file, 'changed since!!!'); // same size, other bytes
-      await assert.rejects(uploadFile(store, 'files/ef/changed', file, hash, 16, () => undefined), LocalContentError);
+      await assert.rejects(
+        uploadFile(store, 'files/ef/changed', file, hash, 16, () => undefined),
+        LocalContentError,
+      );
       assert.equal(await store.head('files/ef/changed'), undefined);
 
       const dest = path.join(work, 'cache', 'obj');

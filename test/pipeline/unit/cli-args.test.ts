@@ -38,7 +38,10 @@ describe('command line', () => {
   });
 
   it('refuses an option the command does not take', () => {
-    assert.match(mistake(['status', '--force']), /^--force: pipeline status does not take this option \(it takes --json, --exit-code, --jobs, --remote, --remote-name, --set, --profile\)$/);
+    assert.match(
+      mistake(['status', '--force']),
+      /^--force: pipeline status does not take this option \(it takes --json, --exit-code, --jobs, --remote, --remote-name, --set, --profile\)$/,
+    );
     assert.match(mistake(['dag', '--force']), /^--force: pipeline dag does not take this option/);
   });
 
@@ -58,11 +61,17 @@ describe('command line', () => {
     const line = parseCommandLine(['worker', '--concurrency', '2', '--redis', 'redis://10.0.0.5:6379', '-r', 'origin', '--name', 'lab-3']);
     assert.equal(line.kind, 'command');
     if (line.kind !== 'command') return;
-    assert.deepEqual([line.values.concurrency, line.values.redis, line.values['remote-name'], line.values.name], ['2', 'redis://10.0.0.5:6379', 'origin', 'lab-3']);
+    assert.deepEqual(
+      [line.values.concurrency, line.values.redis, line.values['remote-name'], line.values.name],
+      ['2', 'redis://10.0.0.5:6379', 'origin', 'lab-3'],
+    );
     const run = parseCommandLine(['run', '--executor', 'queue', '--redis', 'redis://h:1']);
     assert.equal(run.kind === 'command' && run.values.executor, 'queue');
     assert.match(mistake(['run', '--concurrency', '2']), /^--concurrency: pipeline run does not take this option/);
-    assert.match(mistake(['worker', '--force']), /^--force: pipeline worker does not take this option \(it takes --concurrency, --redis, --remote-name, --name\)$/);
+    assert.match(
+      mistake(['worker', '--force']),
+      /^--force: pipeline worker does not take this option \(it takes --concurrency, --redis, --remote-name, --name\)$/,
+    );
     for (const flag of ['--executor local|queue', '--redis URL', '--concurrency N', '--name NAME']) assert.ok(usage().includes(flag), flag);
   });
 });

@@ -24,11 +24,18 @@ it("names every key this repository's pipeline.yaml uses, and no stage key it do
 it('schema/configs/ holds the schema of every config file the stages read, and each file points at its own', async () => {
   const schemas = await configSchemas(REPO);
   assert.ok(schemas.some((c) => c.key === 'train' && !c.perFile));
-  assert.ok(schemas.some((c) => c.key === 'experiments' && c.perFile), 'configs/experiments/*.yaml: one schema per file');
+  assert.ok(
+    schemas.some((c) => c.key === 'experiments' && c.perFile),
+    'configs/experiments/*.yaml: one schema per file',
+  );
   const committed = (await readdir(path.join(REPO, CONFIG_SCHEMA_DIR))).sort();
   assert.deepEqual(committed, schemas.map((c) => path.basename(configSchemaFile(c.key))).sort(), 'run npm run schema');
   for (const c of schemas) {
-    assert.equal(await readFile(path.join(REPO, configSchemaFile(c.key)), 'utf8'), `${JSON.stringify(c.schema, null, 2)}\n`, `${configSchemaFile(c.key)}: run npm run schema`);
+    assert.equal(
+      await readFile(path.join(REPO, configSchemaFile(c.key)), 'utf8'),
+      `${JSON.stringify(c.schema, null, 2)}\n`,
+      `${configSchemaFile(c.key)}: run npm run schema`,
+    );
     const files = c.perFile
       ? (await readdir(path.join(REPO, 'configs', c.key))).filter((f) => f.endsWith('.yaml')).map((f) => `configs/${c.key}/${f}`)
       : [`configs/${c.key}.yaml`];

@@ -40,7 +40,7 @@ it('renders each entry once and still writes exactly the whole document', async 
   assert.equal((await Lock.open(root)).get('s@item3')?.run.seconds, 33);
 });
 
-it("renders the committed pipeline.lock byte for byte", async () => {
+it('renders the committed pipeline.lock byte for byte', async () => {
   const lock = await Lock.open(REPO);
   assert.deepEqual(lock.problems, []);
   assert.equal(lock.render(), await readFile(path.join(REPO, 'pipeline.lock'), 'utf8'));

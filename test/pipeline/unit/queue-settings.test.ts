@@ -34,19 +34,34 @@ describe('queue settings', () => {
     await withLocalConfig('executor: queue\nqueue:\n  redis: redis://10.0.0.5:6379\n  attempts: 3\n', async (root) => {
       const local = await readLocalConfig(root);
       assert.equal(local.executor, 'queue');
-      assert.deepEqual(queueSettings(local.queue, undefined, 'run'), { redis: 'redis://10.0.0.5:6379', name: 'pipeline', attempts: 3, lock_seconds: 30, scratch_sync_seconds: 30 });
+      assert.deepEqual(queueSettings(local.queue, undefined, 'run'), {
+        redis: 'redis://10.0.0.5:6379',
+        name: 'pipeline',
+        attempts: 3,
+        lock_seconds: 30,
+        scratch_sync_seconds: 30,
+      });
       assert.equal(queueSettings(local.queue, 'redis://other:7000', 'run').redis, 'redis://other:7000');
     });
   });
 
   it('asks for a Redis server, and refuses one that is not a redis:// URL', () => {
-    assert.match(problems(() => queueSettings(undefined, undefined, 'worker')), /^--redis: pipeline worker needs a Redis server: give --redis redis:\/\/host:port or set queue.redis in .pipeline\/config.yaml$/);
-    assert.match(problems(() => queueSettings(undefined, 'http://h:1', 'run')), /^--redis: must be redis:\/\/host:port/);
+    assert.match(
+      problems(() => queueSettings(undefined, undefined, 'worker')),
+      /^--redis: pipeline worker needs a Redis server: give --redis redis:\/\/host:port or set queue.redis in .pipeline\/config.yaml$/,
+    );
+    assert.match(
+      problems(() => queueSettings(undefined, 'http://h:1', 'run')),
+      /^--redis: must be redis:\/\/host:port/,
+    );
   });
 
   it('locates a mistake in the queue section at its file, line and field', async () => {
     await withLocalConfig('queue:\n  redis: redis://h:1\n  atempts: 3\n', async (root) => {
-      await assert.rejects(readLocalConfig(root), (e) => isUserError(e) && /^\.pipeline\/config\.yaml:3:3: queue\.atempts: /.test(formatProblem(e.problems[0]!)));
+      await assert.rejects(
+        readLocalConfig(root),
+        (e) => isUserError(e) && /^\.pipeline\/config\.yaml:3:3: queue\.atempts: /.test(formatProblem(e.problems[0]!)),
+      );
     });
     await withLocalConfig('executor: cluster\n', async (root) => {
       await assert.rejects(readLocalConfig(root), (e) => isUserError(e) && /^\.pipeline\/config\.yaml:1:\d+: executor: /.test(formatProblem(e.problems[0]!)));

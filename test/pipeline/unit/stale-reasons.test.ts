@@ -7,10 +7,7 @@ test('key order inside a list of layers is not a change; a changed layer names i
   const reordered = { train: { epochs: 2 }, architecture: { layers: [{ type: 'conv', filters: 32 }, { type: 'relu' }] } };
   assert.deepEqual(paramChanges(before, reordered), ['params changed']);
   const widened = { train: { epochs: 10 }, architecture: { layers: [{ type: 'conv', filters: 64 }, { type: 'relu' }] } };
-  assert.deepEqual(paramChanges(before, widened), [
-    'params: architecture.layers[0].filters 32 -> 64',
-    'params: train.epochs 2 -> 10',
-  ]);
+  assert.deepEqual(paramChanges(before, widened), ['params: architecture.layers[0].filters 32 -> 64', 'params: train.epochs 2 -> 10']);
 });
 
 test('an added list element and an added key read as set from (unset); long values are shortened', () => {
@@ -32,10 +29,26 @@ test('more than five changes are summarised', () => {
 test('reasons are data with words beside them: a changed param, a changed dep, a missing out', async () => {
   const { staleReasons, describeReason } = await import('../../../src/pipeline/staleness.ts');
   const hash = (c: string) => ({ hash: c.repeat(64), size: 1, files: 1 });
-  const inst = { id: 's', stage: 's', instance: undefined, description: '', module: 'stages/s.ts', params: { lr: 0.2 }, deps: ['in.txt'], outs: ['out.txt'], outLocations: [], upstream: [], codeFiles: [] };
+  const inst = {
+    id: 's',
+    stage: 's',
+    instance: undefined,
+    description: '',
+    module: 'stages/s.ts',
+    params: { lr: 0.2 },
+    deps: ['in.txt'],
+    outs: ['out.txt'],
+    outLocations: [],
+    upstream: [],
+    codeFiles: [],
+  };
   const entry = {
-    fingerprint: 'f'.repeat(64), module: 'stages/s.ts', code: 'c', params: { lr: 0.1 },
-    deps: { 'in.txt': hash('a') }, outs: { 'out.txt': hash('b') },
+    fingerprint: 'f'.repeat(64),
+    module: 'stages/s.ts',
+    code: 'c',
+    params: { lr: 0.1 },
+    deps: { 'in.txt': hash('a') },
+    outs: { 'out.txt': hash('b') },
     run: { outcome: 'ran' as const, seconds: 1, peak_rss_mb: 1, finished_at: '' },
   };
   const reasons = staleReasons(inst, { code: 'c', deps: { 'in.txt': hash('d') }, outs: { 'out.txt': undefined }, fingerprint: 'e'.repeat(64) }, entry);

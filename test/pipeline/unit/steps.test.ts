@@ -78,7 +78,15 @@ async function produceAndCommit(r: Rig, text: string): Promise<void> {
   await mkdir(dir!.temp, { recursive: true });
   await writeFile(path.join(dir!.temp, 'part'), `${text}-part`);
   const place = { root: r.root, trash: stateDirs(r.root).trash, scratch: stateDirs(r.root).scratch(r.inst.id) };
-  await commitOutputs(r.inst, d.observed, depHashes(r.inst, d.observed), staging, { outcome: 'ran', peakRssMb: 1, measurements: { train_seconds: 12.5 }, startedAt: performance.now() }, place, r);
+  await commitOutputs(
+    r.inst,
+    d.observed,
+    depHashes(r.inst, d.observed),
+    staging,
+    { outcome: 'ran', peakRssMb: 1, measurements: { train_seconds: 12.5 }, startedAt: performance.now() },
+    place,
+    r,
+  );
   await staging.dispose();
 }
 

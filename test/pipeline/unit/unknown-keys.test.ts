@@ -11,14 +11,21 @@ test('keys a z.object() strips are found, nested and in lists; defaults and reco
     rec: z.record(z.string(), z.number()),
   });
   const input = { g: { tolerence: 2, fd: { stpe: 1, step: 1 } }, list: [{ a: 1 }, { a: 2, b: 3 }], rec: { anything: 1 } };
-  assert.deepEqual(droppedKeys(input, schema.parse(input)), [['g', 'tolerence'], ['g', 'fd', 'stpe'], ['list', 1, 'b']]);
+  assert.deepEqual(droppedKeys(input, schema.parse(input)), [
+    ['g', 'tolerence'],
+    ['g', 'fd', 'stpe'],
+    ['list', 1, 'b'],
+  ]);
   const clean = { g: {}, list: [], rec: {} };
   assert.deepEqual(droppedKeys(clean, schema.parse(clean)), []);
 });
 
 test('fields map to key paths, keeping keys with dots whole and reading zod-style indices', () => {
   const tree = { experiments: { 'net.v2': { architecture: { layers: [{ type: 'conv' }, { type: 'dense' }] } } }, grid: { pool: [{ kernel: 2 }] } };
-  assert.deepEqual(keyPathOf(tree, 'experiments.net.v2.architecture.layers.1.type'), { path: ['experiments', 'net.v2', 'architecture', 'layers', 1, 'type'], rest: '' });
+  assert.deepEqual(keyPathOf(tree, 'experiments.net.v2.architecture.layers.1.type'), {
+    path: ['experiments', 'net.v2', 'architecture', 'layers', 1, 'type'],
+    rest: '',
+  });
   assert.deepEqual(keyPathOf(tree, 'grid.pool[0] (maxpool)'), { path: ['grid', 'pool', 0], rest: ' (maxpool)' });
   assert.deepEqual(keyPathOf(tree, 'grid.dropout'), { path: ['grid'], rest: 'dropout' });
 });

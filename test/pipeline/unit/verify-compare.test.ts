@@ -12,9 +12,18 @@ describe('verify comparisons', () => {
     const rule = VerifyRuleSchema.parse({ files: 'x.json', json: { ignore: ['epochs.*.seconds'], atol: 1e-6, rtol: 1e-3 } });
     const recorded = json({ loss: 1.0, epochs: [{ seconds: 3, acc: 0.5 }], name: 'a' });
     assert.deepEqual(compareUnderRule(rule, recorded, json({ loss: 1.0009, epochs: [{ seconds: 99, acc: 0.5 }], name: 'a' })), { ok: true, value: undefined });
-    assert.deepEqual(compareUnderRule(rule, recorded, json({ loss: 1.002, epochs: [{ seconds: 3, acc: 0.5 }], name: 'a' })), { ok: false, problems: [{ message: 'loss: 1 recorded, 1.002 produced (atol 0.000001, rtol 0.001)' }] });
-    assert.deepEqual(compareUnderRule(rule, recorded, json({ loss: 1, epochs: [{ seconds: 3, acc: 0.5 }], name: 'b' })), { ok: false, problems: [{ message: 'name: "a" recorded, "b" produced' }] });
-    assert.deepEqual(compareUnderRule(rule, recorded, json({ loss: 1, epochs: [], name: 'a' })), { ok: false, problems: [{ message: 'epochs: 1 items recorded, 0 produced' }] });
+    assert.deepEqual(compareUnderRule(rule, recorded, json({ loss: 1.002, epochs: [{ seconds: 3, acc: 0.5 }], name: 'a' })), {
+      ok: false,
+      problems: [{ message: 'loss: 1 recorded, 1.002 produced (atol 0.000001, rtol 0.001)' }],
+    });
+    assert.deepEqual(compareUnderRule(rule, recorded, json({ loss: 1, epochs: [{ seconds: 3, acc: 0.5 }], name: 'b' })), {
+      ok: false,
+      problems: [{ message: 'name: "a" recorded, "b" produced' }],
+    });
+    assert.deepEqual(compareUnderRule(rule, recorded, json({ loss: 1, epochs: [], name: 'a' })), {
+      ok: false,
+      problems: [{ message: 'epochs: 1 items recorded, 0 produced' }],
+    });
   });
 
   it('float32 arrays element by element; the default tolerance is exact', () => {

@@ -17,7 +17,11 @@ export const ADAM_UPDATE = 'FashionAdamUpdate';
 const adamUpdate: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const backend = asWasm(anyBackend);
   const { lr, beta1, beta2, epsilon, step } = attrs as unknown as {
-    lr: number; beta1: number; beta2: number; epsilon: number; step: number;
+    lr: number;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+    step: number;
   };
   const pInfo = inputs['p'] as TensorInfo;
   const outP = alloc(backend, pInfo.shape.slice());

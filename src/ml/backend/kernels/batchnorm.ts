@@ -37,7 +37,13 @@ const forward: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   // Two passes (mean, then the mean square of x - mean) so the variance does not lose digits to
   // cancellation when the mean is large against the spread.
   const mean = channelSums(backend, x).map((s) => s / rows);
-  const centered = channelAffine(backend, x, new Float64Array(c).fill(1), mean.map((m) => -m), false);
+  const centered = channelAffine(
+    backend,
+    x,
+    new Float64Array(c).fill(1),
+    mean.map((m) => -m),
+    false,
+  );
   const squared = callKernel('Square', backend, { x: centered });
   release(backend, centered);
   const variance = channelSums(backend, squared).map((s) => s / rows);

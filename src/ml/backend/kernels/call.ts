@@ -7,12 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 
-export function callKernel(
-  kernelName: string,
-  backend: KernelBackend,
-  inputs: NamedTensorInfoMap,
-  attrs: NamedAttrMap = {},
-): TensorInfo {
+export function callKernel(kernelName: string, backend: KernelBackend, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
   // Inside a kernel the engine's current backend is the one running it.
   const config = tf.getKernel(kernelName, tf.getBackend());
   if (!config) throw new Error(`kernel ${kernelName} is not registered for this backend`);

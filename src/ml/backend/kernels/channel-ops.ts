@@ -31,18 +31,23 @@ export function constant(backend: BackendWasm, values: ArrayLike<number>, shape:
 export function channelSums(backend: BackendWasm, x: TensorInfo): Float64Array {
   const c = channels(x);
   const rows = x.shape.reduce((a, b) => a * b, 1) / c;
-  const mean = callKernel('AvgPool', backend, { x: relabel(x, [1, rows, 1, c]) }, {
-    filterSize: [rows, 1], strides: [1, 1], pad: 'valid',
-  });
+  const mean = callKernel(
+    'AvgPool',
+    backend,
+    { x: relabel(x, [1, rows, 1, c]) },
+    {
+      filterSize: [rows, 1],
+      strides: [1, 1],
+      pad: 'valid',
+    },
+  );
   const sums = Float64Array.from(f32(backend, mean), (v) => v * rows);
   release(backend, mean);
   return sums;
 }
 
 /** y = x * scale[c] + shift[c] (then ReLU if asked), for x of any rank >= 1 with C last. */
-export function channelAffine(
-  backend: BackendWasm, x: TensorInfo, scale: ArrayLike<number>, shift: ArrayLike<number> | null, relu: boolean,
-): TensorInfo {
+export function channelAffine(backend: BackendWasm, x: TensorInfo, scale: ArrayLike<number>, shift: ArrayLike<number> | null, relu: boolean): TensorInfo {
   const c = channels(x);
   const rows = x.shape.reduce((a, b) => a * b, 1) / c;
   // Depthwise conv wants NHWC; any [..., C] is [1, 1, rows, C] in the same memory.
@@ -51,7 +56,11 @@ export function channelAffine(
   const bias = shift ? constant(backend, shift, [c]) : null;
   const inputs = bias ? { x: x4, filter, bias } : { x: x4, filter };
   const y = callKernel('FusedDepthwiseConv2D', backend, inputs, {
-    strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC', activation: relu ? 'relu' : 'linear',
+    strides: [1, 1],
+    pad: 'valid',
+    dilations: [1, 1],
+    dataFormat: 'NHWC',
+    activation: relu ? 'relu' : 'linear',
   });
   release(backend, filter);
   if (bias) release(backend, bias);

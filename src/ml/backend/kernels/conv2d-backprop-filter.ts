@@ -30,35 +30,49 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend: anyBackend, attrs }
     filterShape: [number, number, number, number];
   };
   const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
   const channelsLast = format === 'channelsLast';
   const h = info.inHeight;
   const w = info.inWidth;
   // Extra rows/columns past the input that the conv must see to produce exactly kh x kw outputs.
-  const bottom = (kh - 1) + (oh - 1) * sh + 1 - h - top;
-  const right = (kw - 1) + (ow - 1) * sw + 1 - w - left;
+  const bottom = kh - 1 + (oh - 1) * sh + 1 - h - top;
+  const right = kw - 1 + (ow - 1) * sw + 1 - w - left;
 
   // x -> [Ci, H, W, N]; dy -> [OH, OW, N, Co]
   let xT = transpose(backend, x, channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0]);
   if (bottom < 0 || right < 0) {
-    const cropped = callKernel('Slice', backend, { x: xT }, {
-      begin: [0, 0, 0, 0],
-      size: [info.inChannels, h + Math.min(bottom, 0), w + Math.min(right, 0), info.batchSize],
-    });
+    const cropped = callKernel(
+      'Slice',
+      backend,
+      { x: xT },
+      {
+        begin: [0, 0, 0, 0],
+        size: [info.inChannels, h + Math.min(bottom, 0), w + Math.min(right, 0), info.batchSize],
+      },
+    );
     release(backend, xT);
     xT = cropped;
   }
   const dyT = transpose(backend, dy, channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1]);
-  const conv = callKernel('Conv2D', backend, { x: xT, filter: dyT }, {
-    strides: [1, 1],
-    dilations: [sh, sw],
-    pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
-    dataFormat: 'NHWC',
-    dimRoundingMode: 'floor',
-  });
+  const conv = callKernel(
+    'Conv2D',
+    backend,
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      dilations: [sh, sw],
+      pad: [
+        [0, 0],
+        [top, Math.max(bottom, 0)],
+        [left, Math.max(right, 0)],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dimRoundingMode: 'floor',
+    },
+  );
   release(backend, xT, dyT);
   // [Ci, KH, KW, Co] -> [KH, KW, Ci, Co]
   const dw = transpose(backend, conv, [1, 2, 0, 3]);

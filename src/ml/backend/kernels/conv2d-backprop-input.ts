@@ -34,7 +34,15 @@ export function makeConv2DBackpropInputConfig(shipped: KernelConfig): KernelConf
     };
     const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
     const info = tf.backend_util.computeConv2DInfo(
-      inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      format,
+    );
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const { top, bottom, left, right } = info.padInfo;
     const pads = [kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right];
@@ -46,13 +54,23 @@ export function makeConv2DBackpropInputConfig(shipped: KernelConfig): KernelConf
     release(backend, flipped);
     // The conv's natural output height is OH + padsH - KH + 1 = H when padBottom fits the filter;
     // any surplus is not produced because the padding above is derived from the forward padding.
-    const dx = callKernel('Conv2D', backend, { x: dy, filter: swapped }, {
-      strides: [1, 1],
-      dilations: [1, 1],
-      pad: [[0, 0], [pads[0]!, pads[1]!], [pads[2]!, pads[3]!], [0, 0]],
-      dataFormat: 'NHWC',
-      dimRoundingMode: 'floor',
-    });
+    const dx = callKernel(
+      'Conv2D',
+      backend,
+      { x: dy, filter: swapped },
+      {
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: [
+          [0, 0],
+          [pads[0]!, pads[1]!],
+          [pads[2]!, pads[3]!],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dimRoundingMode: 'floor',
+      },
+    );
     release(backend, swapped);
     if (dx.shape[1] !== info.inHeight || dx.shape[2] !== info.inWidth) {
       // Cannot happen for stride 1; guard so a wrong shape never leaks into training.

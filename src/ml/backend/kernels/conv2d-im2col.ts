@@ -28,8 +28,15 @@ export function makeConv2DConfig(shipped: KernelConfig): KernelConfig {
     const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
     if (format !== 'channelsLast' || x.dtype !== 'float32') return shipped.kernelFunc(args);
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-      strides, dilations, pad, dimRoundingMode, false, format);
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      format,
+    );
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
     const k = kh * kw * ci;

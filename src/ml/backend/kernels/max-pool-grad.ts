@@ -27,8 +27,7 @@ export function makeMaxPoolGradConfig(shipped: KernelConfig): KernelConfig {
     const dyInfo = args.inputs['dy'] as TensorInfo;
     if (xInfo.dtype !== 'float32' || xInfo.shape.length !== 4) return shipped.kernelFunc(args);
     const backend = asWasm(args.backend);
-    const info = tf.backend_util.computePool2DInfo(
-      xInfo.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+    const info = tf.backend_util.computePool2DInfo(xInfo.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
     const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const { top, left } = info.padInfo;

@@ -32,8 +32,15 @@ function shipped(name: string): KernelConfig {
 
 /** The kernels we provide or replace for wasm; each is tested against the cpu backend. */
 export const wasmKernelNames = [
-  'BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum',
-  batchNormTrainConfig.kernelName, batchNormTrainGradConfig.kernelName, adamUpdateConfig.kernelName,
+  'BatchMatMul',
+  'Conv2D',
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'MaxPoolGrad',
+  'Sum',
+  batchNormTrainConfig.kernelName,
+  batchNormTrainGradConfig.kernelName,
+  adamUpdateConfig.kernelName,
 ] as const;
 
 /**
@@ -43,7 +50,11 @@ export const wasmKernelNames = [
 export function registerWasmKernels(only?: readonly string[]): void {
   if (registered) return;
   const originals = {
-    matMul: shipped('BatchMatMul'), conv: shipped('Conv2D'), input: shipped('Conv2DBackpropInput'), maxPoolGrad: shipped('MaxPoolGrad'), sum: shipped('Sum'),
+    matMul: shipped('BatchMatMul'),
+    conv: shipped('Conv2D'),
+    input: shipped('Conv2DBackpropInput'),
+    maxPoolGrad: shipped('MaxPoolGrad'),
+    sum: shipped('Sum'),
   };
   const configs = [
     makeBatchMatMulConfig(originals.matMul),

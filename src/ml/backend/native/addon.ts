@@ -25,11 +25,28 @@ export interface NativeAddon {
   maxPoolForward(x: Float32Array, y: Float32Array, dims: Int32Array): boolean;
   maxPoolBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): boolean;
   batchNormForward(
-    x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array,
-    dims: Int32Array, epsilon: number): boolean;
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dims: Int32Array,
+    epsilon: number,
+  ): boolean;
   batchNormBackward(
-    x: Float32Array, dy: Float32Array, y: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array,
-    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, dims: Int32Array, epsilon: number): boolean;
+    x: Float32Array,
+    dy: Float32Array,
+    y: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    dims: Int32Array,
+    epsilon: number,
+  ): boolean;
 }
 
 export type NativeStatus = { ok: true; addon: NativeAddon; file: string } | { ok: false; reason: string };

@@ -23,8 +23,9 @@ export const batchNormTrain: NativeKernel = ({ inputs, attrs, backend }, addon) 
   const x = inputs['x'] as TensorInfo;
   const c = x.shape[x.shape.length - 1]!;
   const dims = bnDims(x, relu);
-  return withOutputs(backend, [x, inputs['gamma'] as TensorInfo, inputs['beta'] as TensorInfo], [x.shape.slice(), [c], [c]],
-    (v) => addon.batchNormForward(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, dims, epsilon));
+  return withOutputs(backend, [x, inputs['gamma'] as TensorInfo, inputs['beta'] as TensorInfo], [x.shape.slice(), [c], [c]], (v) =>
+    addon.batchNormForward(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, dims, epsilon),
+  );
 };
 
 export const batchNormTrainGrad: NativeKernel = ({ inputs, attrs, backend }, addon) => {
@@ -33,6 +34,7 @@ export const batchNormTrainGrad: NativeKernel = ({ inputs, attrs, backend }, add
   const c = x.shape[x.shape.length - 1]!;
   const dims = bnDims(x, relu);
   const ins = ['x', 'dy', 'y', 'gamma', 'mean', 'variance'].map((name) => inputs[name] as TensorInfo);
-  return withOutputs(backend, ins, [x.shape.slice(), [c], [c]],
-    (v) => addon.batchNormBackward(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, v[7]!, v[8]!, dims, epsilon));
+  return withOutputs(backend, ins, [x.shape.slice(), [c], [c]], (v) =>
+    addon.batchNormBackward(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, v[7]!, v[8]!, dims, epsilon),
+  );
 };

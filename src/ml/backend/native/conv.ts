@@ -25,27 +25,57 @@ interface ConvAttrs {
 function convDims(info: backend_util.Conv2DInfo): number[] {
   const { top, bottom, left, right } = info.padInfo;
   return [
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outChannels, info.filterHeight, info.filterWidth,
-    info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    top, bottom, left, right,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    top,
+    bottom,
+    left,
+    right,
   ];
 }
 
 function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs): backend_util.Conv2DInfo | null {
   if (a.dataFormat !== 'NHWC' || xShape.length !== 4 || filterShape.length !== 4) return null;
   return tf.backend_util.computeConv2DInfo(
-    xShape as Shape4, filterShape as Shape4, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+    xShape as Shape4,
+    filterShape as Shape4,
+    a.strides,
+    a.dilations ?? 1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
 }
 
-function forward(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, a: ConvAttrs,
-  backend: unknown, addon: NativeAddon): TensorInfo | null {
+function forward(
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  relu: boolean,
+  a: ConvAttrs,
+  backend: unknown,
+  addon: NativeAddon,
+): TensorInfo | null {
   const info = convInfo(x.shape, filter.shape, a);
   if (!info) return null;
   if (bias && bias.shape.reduce((p, q) => p * q, 1) !== info.outChannels) return null;
   const dims = Int32Array.from([...convDims(info), bias ? 1 : 0, relu ? 1 : 0]);
   const inputs = bias ? [x, filter, bias] : [x, filter];
   const out = withOutputs(backend, inputs, [info.outShape], (v) =>
-    bias ? addon.convForward(v[0]!, v[1]!, v[2]!, v[3]!, dims) : addon.convForward(v[0]!, v[1]!, null, v[2]!, dims));
+    bias ? addon.convForward(v[0]!, v[1]!, v[2]!, v[3]!, dims) : addon.convForward(v[0]!, v[1]!, null, v[2]!, dims),
+  );
   return out ? out[0]! : null;
 }
 

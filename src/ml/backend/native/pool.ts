@@ -19,13 +19,24 @@ interface PoolAttrs {
 /** The 14 integers native/src/pool.cc reads, in its order; null where the shape is not NHWC. */
 function poolDims(x: TensorInfo, a: PoolAttrs): { info: backend_util.Conv2DInfo; dims: Int32Array } | null {
   if (x.shape.length !== 4) return null;
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const { top, bottom, left, right } = info.padInfo;
   const dims = Int32Array.from([
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, top, bottom, left, right,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    top,
+    bottom,
+    left,
+    right,
   ]);
   return { info, dims };
 }
