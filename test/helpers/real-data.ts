@@ -9,6 +9,7 @@ import { encodeIdx } from '../../src/ml/data/idx.ts';
 import { sha256Hex } from '../../src/ml/data/verify.ts';
 import { startServer, type TestServer } from '../ml/data/server.ts';
 import { fakeImages } from '../ml/train/fake-model.ts';
+import { Project } from './project.ts';
 
 export const TRAIN_COUNT = 300;
 export const TEST_COUNT = 60;
@@ -92,3 +93,20 @@ architecture:
     - { type: relu }
     - { type: dense, units: 10 }
 `;
+
+/** A copy of this repository with the tiny experiment and a loopback data source: train@tiny trains in seconds. */
+export async function tinyTrainingProject(): Promise<{ p: Project; dispose(): Promise<void> }> {
+  const { server, datasetYaml } = await startDataServer(1, 0);
+  const p = await Project.fromRepo({
+    'configs/dataset.yaml': datasetYaml(0),
+    'configs/train.yaml': trainYaml(0),
+    'configs/experiments/tiny.yaml': TINY_EXPERIMENT,
+  });
+  return {
+    p,
+    dispose: async () => {
+      await p.dispose();
+      await server.close();
+    },
+  };
+}

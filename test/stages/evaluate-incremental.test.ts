@@ -6,15 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { acted, Project } from '../helpers/project.ts';
-import { startDataServer, TINY_EXPERIMENT, trainYaml } from '../helpers/real-data.ts';
+import { TINY_EXPERIMENT, tinyTrainingProject } from '../helpers/real-data.ts';
 
 test('a new experiment is evaluated alone; a forced re-training leaves its evaluation fresh', async () => {
-  const { server, datasetYaml } = await startDataServer(1, 0);
-  const p = await Project.fromRepo({
-    'configs/dataset.yaml': datasetYaml(0),
-    'configs/train.yaml': trainYaml(0),
-    'configs/experiments/tiny.yaml': TINY_EXPERIMENT,
-  });
+  const { p, dispose } = await tinyTrainingProject();
   try {
     const first = await p.run('evaluate@tiny');
     assert.equal(first.code, 0, first.stdout + first.stderr);
@@ -39,7 +34,6 @@ test('a new experiment is evaluated alone; a forced re-training leaves its evalu
     const history = JSON.parse(await p.read('artifacts/metrics/train/tiny.json')) as Record<string, unknown>;
     assert.equal('train_seconds' in history, false);
   } finally {
-    await p.dispose();
-    await server.close();
+    await dispose();
   }
 });

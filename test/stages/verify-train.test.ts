@@ -5,16 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Project } from '../helpers/project.ts';
-import { startDataServer, TINY_EXPERIMENT, trainYaml } from '../helpers/real-data.ts';
+import { tinyTrainingProject } from '../helpers/real-data.ts';
 
 test('a recorded training instance is reproduced by pipeline verify', async () => {
-  const { server, datasetYaml } = await startDataServer(1, 0);
-  const p = await Project.fromRepo({
-    'configs/dataset.yaml': datasetYaml(0),
-    'configs/train.yaml': trainYaml(0),
-    'configs/experiments/tiny.yaml': TINY_EXPERIMENT,
-  });
+  const { p, dispose } = await tinyTrainingProject();
   try {
     const run = await p.run('train@tiny');
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -23,7 +17,6 @@ test('a recorded training instance is reproduced by pipeline verify', async () =
     assert.match(v.stdout, /^ {4}artifacts\/models\/tiny: identical bytes$/m);
     assert.match(v.stdout, /^ {4}artifacts\/metrics\/train\/tiny\.json: identical bytes$/m);
   } finally {
-    await p.dispose();
-    await server.close();
+    await dispose();
   }
 });
