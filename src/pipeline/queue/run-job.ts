@@ -38,7 +38,6 @@ export interface WorkerContext {
   settings: QueueSettings;
   /** Planning and dep placement touch the shared checkout: one job at a time does them. */
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
-  print: (line: string) => void;
 }
 
 /** Progress at most this often per job: every message is a Redis write and a coordinator event. */

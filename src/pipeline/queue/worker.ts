@@ -48,7 +48,6 @@ export async function workerCommand(root: string, args: WorkerArgs, print: (line
       preparing = next.catch(() => {});
       return next;
     },
-    print,
   };
   // Loaded on demand: cli.ts bundles this module, and every other command would pay for BullMQ.
   const { QueueEvents, Worker } = await import('bullmq');
