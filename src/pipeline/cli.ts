@@ -90,18 +90,18 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
           parseJobs(values.jobs),
           values.quiet,
           path.relative(projectRoot, root),
-          await runLookup(root, plan.cacheDir, values['remote-name'], values['no-remote']),
+          await runLookup(projectRoot, plan.cacheDir, values['remote-name'], values['no-remote']),
           () => chooseExecutor(projectRoot, plan, hasher, executorArgs(values)),
         );
       case 'status':
-        if (values.remote) return await transferCommand('status', plan, hasher, selected, remoteArgs(values));
+        if (values.remote) return await transferCommand('status', plan, hasher, selected, remoteArgs(values, projectRoot));
         return await status(plan, hasher, selected, { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) });
       case 'push':
       case 'fetch':
       case 'pull':
-        return await transferCommand(command, plan, hasher, selected, remoteArgs(values));
+        return await transferCommand(command, plan, hasher, selected, remoteArgs(values, projectRoot));
       case 'gc':
-        if (values.remote) return await transferCommand('gc', plan, hasher, selected, remoteArgs(values));
+        if (values.remote) return await transferCommand('gc', plan, hasher, selected, remoteArgs(values, projectRoot));
         return await gc(plan, values['keep-days'], values['dry-run']);
       case 'dag':
         process.stdout.write(values.dot ? renderDot(plan) : renderDag(plan));
@@ -135,8 +135,17 @@ async function packageVersion(): Promise<string> {
   }
 }
 
-function remoteArgs(v: OptionValues) {
-  return { remoteName: v['remote-name'], jobs: v.jobs, verify: v.verify, quiet: v.quiet, json: v.json, keepDays: v['keep-days'], dryRun: v['dry-run'] };
+function remoteArgs(v: OptionValues, configRoot: string) {
+  return {
+    configRoot,
+    remoteName: v['remote-name'],
+    jobs: v.jobs,
+    verify: v.verify,
+    quiet: v.quiet,
+    json: v.json,
+    keepDays: v['keep-days'],
+    dryRun: v['dry-run'],
+  };
 }
 
 function executorArgs(v: OptionValues) {

@@ -26,7 +26,9 @@ export async function profileRoot(root: string, profile: string): Promise<string
   if (!/^[\w.-]+$/.test(profile) || !(await exists(overlay))) return root;
   const own = path.join(root, PROFILES_DIR, profile);
   const { outs, cache } = await outputLayout(root);
-  await mirror(root, own, '', outs);
+  // The cache is placed like an out (its folders real, the cache itself linked below), so the
+  // layout does not depend on whether the project's cache existed when the profile first ran.
+  await mirror(root, own, '', [...outs, cache]);
   // The run-cache is shared through a link, made even before the project's cache exists (then
   // it dangles until ensureSharedCache, once the plan is valid: a bad config creates nothing).
   if (!path.isAbsolute(cache) && !cache.split('/').includes('..') && !(await throughLink(own, path.posix.dirname(cache)))) {
@@ -70,6 +72,8 @@ export async function ensureSharedCache(cacheDir: string): Promise<void> {
  * down becomes a real directory whose other entries are linked in turn.
  */
 async function mirror(root: string, own: string, rel: string, outs: string[]): Promise<void> {
+  // A folder an earlier version linked whole, which must now hold outputs of its own.
+  if (rel && (await lstat(path.join(own, rel)).catch(() => undefined))?.isSymbolicLink()) await rm(path.join(own, rel));
   await mkdir(path.join(own, rel), { recursive: true });
   const shared = new Set<string>();
   for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {

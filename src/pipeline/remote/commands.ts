@@ -19,6 +19,11 @@ import { remoteStatus, renderRemoteStatus } from './status.ts';
 import { withRetry } from './transfer.ts';
 
 export interface RemoteArgs {
+  /**
+   * The project root, whose pipeline.yaml and .pipeline/config.yaml name the remotes: under
+   * --profile the plan's root is the profile's workspace, which has no config of its own.
+   */
+  configRoot: string;
   /** -r NAME; else $PIPELINE_REMOTE, else the default remote. */
   remoteName: string | undefined;
   jobs: string | undefined;
@@ -40,7 +45,7 @@ export async function transferCommand(
   args: RemoteArgs,
 ): Promise<number> {
   const keepDays = command === 'gc' ? parseKeepDays(args.keepDays) : 0;
-  const remote = chooseRemote(plan.root, await loadRemoteConfig(plan.root), args.remoteName, true)!;
+  const remote = chooseRemote(args.configRoot, await loadRemoteConfig(args.configRoot), args.remoteName, true)!;
   const store = await openStore(remote);
   const opts: TransferOptions = {
     jobs: parseTransferJobs(args.jobs),

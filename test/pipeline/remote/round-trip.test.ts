@@ -89,6 +89,23 @@ for (const kind of ['s3', 'dir'] as const) {
       assert.deepEqual(await contents(path.join(c.root, 'out')), await contents(path.join(a.root, 'out')));
     });
 
+    it("under --profile, push and the remote run-cache use the project's remotes (its local config is at the project root)", async () => {
+      const files = { ...TOY_FILES, 'configs/profiles/small.yaml': 'prepare:\n  scale: 2\n' };
+      const e = await Project.create(files);
+      projects.push(e);
+      assert.equal((await e.cli('remote', 'add', '-d', 'origin', ...addArgs)).code, 0); // this machine's .pipeline/config.yaml
+      assert.equal((await e.run('--profile', 'small')).code, 0);
+      const pushed = await e.cli('push', '--profile', 'small');
+      assert.equal(pushed.code, 0, pushed.stdout + pushed.stderr);
+      const f = await Project.create(files);
+      projects.push(f);
+      assert.equal((await f.cli('remote', 'add', '-d', 'origin', ...addArgs)).code, 0);
+      const run = await f.run('--profile', 'small');
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(Object.values(run.outcomes), ['restored', 'restored', 'restored', 'restored']);
+      assert.deepEqual(await f.calls(), {}, 'nothing was computed');
+    });
+
     it('--no-remote computes instead of restoring from the remote', async () => {
       const d = await Project.create(TOY_FILES);
       projects.push(d);
