@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acted, Project } from '../helpers/project.ts';
+import { acted } from '../helpers/project.ts';
 import { TINY_EXPERIMENT, tinyTrainingProject } from '../helpers/real-data.ts';
 
 test('a new experiment is evaluated alone; a forced re-training leaves its evaluation fresh', async () => {
