@@ -30,6 +30,11 @@ export type OutRecord = z.infer<typeof OutRecord>;
 
 export type RestoreResult = Result<void>;
 
+/** A run's record: its outs, and its measurements when it reported any. */
+export function runRecord(outs: Record<string, OutRecord>, measurements?: Measurements): RunRecord {
+  return measurements && Object.keys(measurements).length > 0 ? { outs, measurements } : { outs };
+}
+
 export class RunCache {
   constructor(readonly dir: string) {}
 
@@ -136,7 +141,7 @@ export class RunCache {
       const files = rec.type === 'file' ? [{ path: '', hash: rec.hash }] : rec.files;
       for (const f of files) await this.storeObject(path.join(root, out, f.path), f.hash);
     }
-    const record: RunRecord = measurements && Object.keys(measurements).length > 0 ? { outs, measurements } : { outs };
+    const record = runRecord(outs, measurements);
     await writeFileAtomic(this.runPath(fingerprint), JSON.stringify(record));
   }
 

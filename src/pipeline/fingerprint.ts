@@ -124,13 +124,7 @@ export class Hasher {
     const abs = path.join(this.root, rel);
     const st = statOrMissing(abs);
     if (!st || st.isDirectory()) return undefined;
-    const key = `${CODE_KEY}${rel}`;
-    const known = this.entries.get(key);
-    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return known.hash;
-    const hash = await codeDigest(await readFile(abs, 'utf8'), rel);
-    this.entries.set(key, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash });
-    this.dirty = true;
-    return hash;
+    return this.remembered(`${CODE_KEY}${rel}`, st, async () => codeDigest(await readFile(abs, 'utf8'), rel));
   }
 
   /** Lists a directory's files as (relative path, hash, size), sorted: the cache stores dirs this way. */
@@ -146,10 +140,14 @@ export class Hasher {
   }
 
   private async hashFileAt(abs: string, st: { size: number; mtimeMs: number; ino: number; isSymbolicLink(): boolean }): Promise<string> {
-    const key = path.relative(this.root, abs);
+    return this.remembered(path.relative(this.root, abs), st, () => hashFileContent(abs));
+  }
+
+  /** The hash under `key` while the file's (size, mtime, inode) are those it was computed for. */
+  private async remembered(key: string, st: { size: number; mtimeMs: number; ino: number }, compute: () => Promise<string>): Promise<string> {
     const known = this.entries.get(key);
     if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return known.hash;
-    const hash = await hashFileContent(abs);
+    const hash = await compute();
     this.entries.set(key, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash });
     this.dirty = true;
     return hash;

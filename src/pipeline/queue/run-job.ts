@@ -8,7 +8,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
-import { RunCache, type OutRecord } from '../cache.ts';
+import { RunCache, runRecord, type OutRecord } from '../cache.ts';
 import { formatProblem, isUserError } from '../errors.ts';
 import type { Reporter, RunEvent } from '../events.ts';
 import { Hasher } from '../fingerprint.ts';
@@ -82,7 +82,7 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
       const outs = await describeStaged(staging, inst.outs);
       // Into the local cache, then to the remote in its order: objects, manifests, the run record.
       await cache.set(data.fingerprint, staging.dir, outs, result.measurements);
-      const record = result.measurements && Object.keys(result.measurements).length > 0 ? { outs, measurements: result.measurements } : { outs };
+      const record = runRecord(outs, result.measurements);
       await uploadRecord(ctx.store, cache, record, { fingerprint: data.fingerprint });
       await deleteScratch(ctx.store, data.fingerprint).catch(() => {}); // only space: the run record is what counts
       await rm(scratch, { recursive: true, force: true });
