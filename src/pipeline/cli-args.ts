@@ -116,7 +116,7 @@ const VALUE_NAMES: Partial<Record<OptionName, string>> = {
 };
 
 /** Commands answered by their own modules (experiments/, verify/), before this table is read. */
-const DELEGATED = ['exp show', 'metrics diff', 'params diff', 'plots diff', 'verify'];
+const DELEGATED = ['exp show', 'metrics diff', 'params diff', 'plots diff', 'verify', 'ui'];
 
 /** `delegated`: the usage lines and help paragraphs of the delegated commands. */
 export function usage(delegatedUsage: string[] = [], delegatedHelp: string[] = []): string {

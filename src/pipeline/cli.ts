@@ -15,6 +15,7 @@ import { Hasher } from './fingerprint.ts';
 import { Lock } from './lock.ts';
 import { selectInstances, type Plan } from './plan.ts';
 import { plainReporter } from './reporters/plain.ts';
+import { eventLogReporter, withEventLog } from './event-log/writer.ts';
 import { quietReporter } from './reporters/quiet.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { loadPlan } from './spec/plan-cache.ts';
@@ -30,11 +31,13 @@ import { ensureSharedCache, profileLocks, profileRoot } from './profile-root.ts'
 
 import { EXPERIMENT_HELP, EXPERIMENT_USAGE, experimentCommand, isExperimentCommand } from './experiments/command.ts';
 import { VERIFY_HELP, VERIFY_USAGE, verifyCommand } from './verify/command.ts';
+import { UI_HELP, UI_USAGE } from '../ui/command.ts';
 
 export async function main(argv: string[], root = process.cwd()): Promise<number> {
   // Commands with their own options that never run the executor: comparing and verifying runs.
   if (isExperimentCommand(argv)) return experimentCommand(argv, root);
   if (argv[0] === 'verify') return verifyCommand(argv, root);
+  if (argv[0] === 'ui') return (await import('../ui/command.ts')).uiCommand(argv.slice(1), undefined, root);
   let line: CommandLine;
   try {
     line = parseCommandLine(argv);
@@ -48,7 +51,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     return 0;
   }
   if (line.kind === 'help') {
-    const text = usage([EXPERIMENT_USAGE, VERIFY_USAGE], [EXPERIMENT_HELP, VERIFY_HELP]);
+    const text = usage([EXPERIMENT_USAGE, VERIFY_USAGE, UI_USAGE], [EXPERIMENT_HELP, VERIFY_HELP, UI_HELP]);
     (line.exitCode === 0 ? process.stdout : process.stderr).write(`${text}\n`);
     return line.exitCode;
   }
@@ -170,11 +173,13 @@ async function run(
   remote: (RemoteRunLookup & { close(): void }) | undefined,
   openExecutor: () => Promise<StageExecutor | undefined>,
 ): Promise<number> {
-  const reporter: Reporter = quiet
+  const printing: Reporter = quiet
     ? quietReporter()
     : process.stdout.isTTY && !process.env.CI
       ? (await import('./reporters/listr.ts')).listrReporter()
       : plainReporter();
+  // Followers (`pipeline ui`) read the run from .pipeline/runs/ (docs/ui.md, "The run event log").
+  const reporter = withEventLog(printing, eventLogReporter(plan.root, process.argv.slice(2)));
   const notice = (line: string): void => reporter.event({ type: 'notice', line });
   const runLock = await acquireRunLock(stateDirs(plan.root).runLock, notice);
   const controller = new AbortController();
