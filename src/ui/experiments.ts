@@ -11,13 +11,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { isUserError, formatProblem } from '../pipeline/errors.ts';
-import { collectExperiments, readLockAt, RevisionFiles, valueAt, type ExperimentRow } from '../pipeline/experiments/collect.ts';
+import { collectExperiments, RevisionFiles, valueAt, type ExperimentRow } from '../pipeline/experiments/collect.ts';
 import type { Cell } from '../pipeline/experiments/flatten.ts';
 import { openRevision, WORKSPACE } from '../pipeline/experiments/revision.ts';
 import { showJson, showTable } from '../pipeline/experiments/show.ts';
 import { loadExperimentsSpec, type ExperimentsSpec } from '../pipeline/experiments/spec.ts';
 import { renderTable } from '../pipeline/experiments/table.ts';
-import { LOCK_FILE } from '../pipeline/lock.ts';
+import { Lock, LOCK_FILE, type LockEntry } from '../pipeline/lock.ts';
 
 /** The metric whose best row is marked: selection is by validation, never by test. */
 export const VALIDATION_METRIC = 'val_accuracy';
@@ -37,6 +37,8 @@ export interface ExperimentsView {
   /** Per revision, the experiment with the best validation accuracy. */
   best: Record<string, string>;
   total: number;
+  /** The stage whose instances are the experiments (their live runs are "<stage>@<id>"). */
+  stage: string;
   problem?: string;
 }
 
@@ -81,10 +83,11 @@ export class Experiments {
         rows: shown.map((r) => ({ rev: r.rev, id: r.experiment, cells: columns.map((c) => cell(r, c.name)) })),
         best: bestByValidation(rows),
         total: rows.length,
+        stage: spec.stage ?? 'train',
       };
     } catch (e) {
       if (!isUserError(e)) throw e;
-      return { revs: q.revs, columns: [], rows: [], best: {}, total: 0, problem: e.problems.map(formatProblem).join('; ') };
+      return { revs: q.revs, columns: [], rows: [], best: {}, total: 0, stage: 'train', problem: e.problems.map(formatProblem).join('; ') };
     }
   }
 
@@ -100,9 +103,15 @@ export class Experiments {
     return rows.filter((r) => ids.includes(r.id));
   }
 
+  /** The `experiments:` section, parsed again only when pipeline.yaml changed. */
   async spec(): Promise<ExperimentsSpec> {
-    return loadExperimentsSpec(await openRevision(this.root, WORKSPACE));
+    const st = await stat(path.join(this.root, 'pipeline.yaml')).catch(() => undefined);
+    const key = st ? `${st.size}:${st.mtimeMs}` : '-';
+    if (this.parsedSpec?.key !== key) this.parsedSpec = { key, spec: loadExperimentsSpec(await openRevision(this.root, WORKSPACE)) };
+    return this.parsedSpec.spec;
   }
+
+  private parsedSpec: { key: string; spec: Promise<ExperimentsSpec> } | undefined;
 
   private async rows(revs: string[]): Promise<{ rows: ExperimentRow[]; spec: ExperimentsSpec }> {
     const ws = await this.workspaceRows();
@@ -119,11 +128,22 @@ export class Experiments {
     const stamp = await this.stamp(spec);
     if (this.workspace?.stamp !== stamp) {
       const rev = await openRevision(this.root, WORKSPACE);
+      const lock = await this.workspaceLock();
       // No lock yet is no run yet, not a mistake: an empty table.
-      const rows = (await rev.read(LOCK_FILE)) === undefined ? [] : await collectExperiments(rev, spec);
+      const rows = lock.size === 0 ? [] : await collectExperiments(rev, spec, lock);
       this.workspace = { stamp, rows, spec };
     }
     return this.workspace;
+  }
+
+  /**
+   * The working tree's lock through the engine's reader, which keeps a JSON copy beside it
+   * (.pipeline/lock.json): parsing the YAML of thousands of entries takes minutes, the copy
+   * a fraction of a second. Entries it could not read are left out, as status leaves them.
+   */
+  private async workspaceLock(): Promise<Map<string, LockEntry>> {
+    const lock = await Lock.open(this.root);
+    return new Map(lock.ids().map((id) => [id, lock.get(id)!]));
   }
 
   /** Stats of what the workspace's rows are made from: changes when a run records anything. */
@@ -181,8 +201,7 @@ export class Experiments {
    */
   async confusions(ids: string[]): Promise<Record<string, { classes: string[]; matrix: number[][] }>> {
     const rev = await openRevision(this.root, WORKSPACE);
-    if ((await rev.read(LOCK_FILE)) === undefined) return {};
-    const lock = await readLockAt(rev);
+    const lock = await this.workspaceLock();
     const files = new RevisionFiles(rev);
     const out: Record<string, { classes: string[]; matrix: number[][] }> = {};
     for (const [lockId, entry] of lock) {

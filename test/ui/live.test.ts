@@ -33,23 +33,19 @@ test('a run in another process shows live: running, then fresh, and a curve that
     for (const { page } of [dag, curves]) page.on('load', () => loads++);
 
     // Every value the curve's point count takes, as the page shows it.
-    await curves.page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { seen: string[] }).seen = seen;
-      new MutationObserver(() => seen.push(document.querySelector('#charts')!.getAttribute('data-points') ?? '')).observe(document.querySelector('#charts')!, {
-        attributes: true,
-        attributeFilter: ['data-points'],
-      });
-    });
+    // (Browser code as text: this file is type-checked without the DOM's types.)
+    await curves.page.evaluate(`
+      window.seen = [];
+      new MutationObserver(() => window.seen.push(document.querySelector('#charts').getAttribute('data-points')))
+        .observe(document.querySelector('#charts'), { attributes: true, attributeFilter: ['data-points'] });
+    `);
 
     const run = p.start(['run', '--profile', 'ci', TRAIN]);
     await dag.page.waitForSelector(`#dag .node[data-id="${TRAIN}"][data-state="running"]`, { timeout: 300_000 });
     await dag.page.waitForFunction(
-      (id) => /epoch \d\/\d/.test(document.querySelector('#details')?.textContent ?? '') && document.querySelector('#details h2')?.textContent === id,
-      TRAIN,
-      {
-        timeout: 300_000,
-      },
+      `/epoch \\d\\/\\d/.test(document.querySelector('#details')?.textContent ?? '') && document.querySelector('#details h2')?.textContent === '${TRAIN}'`,
+      undefined,
+      { timeout: 300_000 },
     );
     await mkdir(SCREENSHOTS, { recursive: true });
     await dag.page.screenshot({ path: path.join(SCREENSHOTS, 'pipeline-running.png') });
@@ -57,8 +53,8 @@ test('a run in another process shows live: running, then fresh, and a curve that
     assert.equal(result.exitCode, 0, String(result.stderr));
     await dag.page.waitForSelector(`#dag .node[data-id="${TRAIN}"][data-state="fresh"]`, { timeout: 30_000 });
     assert.equal(await dag.page.getAttribute('#dag .node[data-id="download"]', 'data-state'), 'fresh');
-    await curves.page.waitForFunction((n) => document.querySelector('#charts')?.getAttribute('data-points') === String(n), 4 * EPOCHS, { timeout: 30_000 });
-    const seen = (await curves.page.evaluate(() => (window as unknown as { seen: string[] }).seen)).map(Number);
+    await curves.page.waitForFunction(`document.querySelector('#charts')?.getAttribute('data-points') === '${4 * EPOCHS}'`, undefined, { timeout: 30_000 });
+    const seen = ((await curves.page.evaluate('window.seen')) as string[]).map(Number);
     // 4 points an epoch (train and validation loss and accuracy): the curve had 1, then 2 epochs before the last.
     assert.ok(seen.includes(4) && seen.includes(8), `the curve grew an epoch at a time: ${seen.join(', ')}`);
     assert.ok(seen.indexOf(4) < seen.indexOf(8) && seen.indexOf(8) < seen.lastIndexOf(12), `in order: ${seen.join(', ')}`);

@@ -52,7 +52,7 @@ test(
       // Filter with exp show's conditions.
       await page.fill('#where', 'experiment~drop0.3 params.batchnorm=true');
       await page.click('#controls button[type=submit]');
-      await page.waitForFunction(() => document.querySelectorAll('#experiments tbody tr[data-id]').length === 2);
+      await page.waitForFunction(`document.querySelectorAll('#experiments tbody tr[data-id]').length === 2`);
       assert.deepEqual(await column(page, 'experiment'), ['pool2-2-0_drop0.3_bn', 'pool4-3-1_drop0.3_bn']);
       assert.equal(
         await page.textContent('#command'),
@@ -97,7 +97,7 @@ test(
       assert.equal(await page.inputValue('#split'), 'val');
       assert.equal(await page.$$eval('#charts svg', (s) => s.length), 2);
       await page.selectOption('#split', 'both');
-      await page.waitForFunction(() => document.querySelector('#charts')?.getAttribute('data-points') === '80');
+      await page.waitForFunction(`document.querySelector('#charts')?.getAttribute('data-points') === '80'`);
       assert.doesNotMatch(page.url(), /split=/);
       await page.screenshot({ path: path.join(SCREENSHOTS, 'curves.png') });
 

@@ -47,8 +47,9 @@ export async function readLockAt(rev: Revision): Promise<Map<string, LockEntry>>
   return entries;
 }
 
-export async function collectExperiments(rev: Revision, spec: ExperimentsSpec): Promise<ExperimentRow[]> {
-  const lock = await readLockAt(rev);
+/** `lock`: the revision's entries when the caller has them already (pipeline ui reads the workspace's through Lock). */
+export async function collectExperiments(rev: Revision, spec: ExperimentsSpec, lock?: Map<string, LockEntry>): Promise<ExperimentRow[]> {
+  lock ??= await readLockAt(rev);
   const files = new RevisionFiles(rev);
   const rows: ExperimentRow[] = [];
   for (const { id, entry } of experimentsOf(lock, spec, rev)) {

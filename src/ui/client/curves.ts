@@ -38,8 +38,9 @@ export async function curvesPage(main: HTMLElement): Promise<void> {
   main.replaceChildren(h('div', { class: 'controls' }, h('label', {}, 'Show ', splitSelect)), h('div', { class: 'side-by-side' }, list, charts));
 
   const view = await getJson<ExperimentsView>('/api/experiments');
+  const prefix = `${view.stage}@`;
   const known = new Set(view.rows.map((r) => r.id));
-  for (const [id] of live.run?.instances ?? []) if (id.startsWith('train@')) known.add(id.slice('train@'.length));
+  for (const [id] of live.run?.instances ?? []) if (id.startsWith(prefix)) known.add(id.slice(prefix.length));
   for (const s of selected) known.add(s);
   if (selected.size === 0) for (const id of [...known].slice(0, 13)) selected.add(id);
 
@@ -90,8 +91,8 @@ export async function curvesPage(main: HTMLElement): Promise<void> {
   const livePoints = (): Point[] => {
     const out: Point[] = [];
     for (const [id, inst] of live.run?.instances ?? []) {
-      if (!id.startsWith('train@')) continue;
-      const experiment = id.slice('train@'.length);
+      if (!id.startsWith(prefix)) continue;
+      const experiment = id.slice(prefix.length);
       for (const e of inst.epochs) {
         if ((drawn.get(experiment) ?? 0) >= e.epoch) continue;
         for (const series of ['train_loss', 'val_loss', 'train_accuracy', 'val_accuracy'] as const) {

@@ -137,7 +137,7 @@ export async function experimentsPage(main: HTMLElement): Promise<void> {
           links();
         });
         const tr = h('tr', { 'data-id': r.id, class: best ? 'best' : undefined }, h('td', { class: 'sel' }, box));
-        const running = live.run?.instances.get(`train@${r.id}`);
+        const running = live.run?.instances.get(`${view!.stage}@${r.id}`);
         for (const c of cols) {
           const v = r.cells[c.i];
           const td = h('td', { class: typeof v === 'number' ? 'num' : undefined }, formatCell(v));

@@ -24,6 +24,11 @@ export async function gridPage(main: HTMLElement): Promise<void> {
     const parts = under(prefix).map((i) => cells[i]);
     return parts.some((v) => v === undefined || v === null) ? undefined : parts.map(String).join('/');
   };
+  /** "params.pool (kernel/padding/stride)" when a prefix joins several columns. */
+  const axisTitle = (prefix: string): string => {
+    const cols = under(prefix).map((i) => names[i]!.slice(prefix.length + 1));
+    return cols.length > 1 ? `${prefix} (${cols.join('/')})` : prefix;
+  };
   const metric = names.indexOf(axes.metric);
   const points = view.rows.flatMap((r) => {
     const x = value(r.cells, axes.x);
@@ -64,8 +69,8 @@ export async function gridPage(main: HTMLElement): Promise<void> {
         width: { step: 70 },
         height: { step: 50 },
         encoding: {
-          x: { field: 'x', type: 'ordinal', title: axes.x },
-          y: { field: 'y', type: 'ordinal', title: axes.y },
+          x: { field: 'x', type: 'ordinal', title: axisTitle(axes.x) },
+          y: { field: 'y', type: 'ordinal', title: axisTitle(axes.y) },
         },
         layer: [
           {
