@@ -60,35 +60,46 @@ export class Experiments {
   async view(q: Query): Promise<ExperimentsView> {
     try {
       const { rows, spec } = await this.rows(q.revs);
-      const opts = { hide: spec.hide, sort: q.sort, where: q.where };
-      const shown = showJson(rows, { ...opts, all: false }) as Array<{
-        rev: string;
-        experiment: string;
-        params: ExperimentRow['params'];
-        metrics: ExperimentRow['metrics'];
-      }>;
-      const visible = showTable(rows, { ...opts, sort: undefined, all: false }).columns;
-      const withHidden = showTable(rows, { ...opts, sort: undefined, all: false, hide: [] }).columns;
-      const metricNames = new Set(rows.flatMap((r) => Object.keys(r.metrics)));
-      const columns: Column[] = withHidden.map((name) => ({
-        name,
-        kind: name === 'rev' ? 'rev' : name === 'experiment' ? 'experiment' : metricNames.has(name) ? 'metric' : 'param',
-        onDemand: !visible.includes(name),
-      }));
-      const cell = (r: (typeof shown)[number], c: string): Cell | undefined =>
-        c === 'rev' ? r.rev : c === 'experiment' ? r.experiment : c in r.metrics ? r.metrics[c] : r.params[c];
-      return {
-        revs: q.revs,
-        columns,
-        rows: shown.map((r) => ({ rev: r.rev, id: r.experiment, cells: columns.map((c) => cell(r, c.name)) })),
-        best: bestByValidation(rows),
-        total: rows.length,
-        stage: spec.stage ?? 'train',
-      };
+      // Sorting and filtering 10,000 rows again for every page load costs more than the page.
+      const key = JSON.stringify(q);
+      if (this.lastView?.rows === rows && this.lastView.key === key) return this.lastView.view;
+      const view = this.present(rows, spec, q);
+      this.lastView = { rows, key, view };
+      return view;
     } catch (e) {
       if (!isUserError(e)) throw e;
       return { revs: q.revs, columns: [], rows: [], best: {}, total: 0, stage: 'train', problem: e.problems.map(formatProblem).join('; ') };
     }
+  }
+
+  private lastView: { rows: ExperimentRow[]; key: string; view: ExperimentsView } | undefined;
+
+  private present(rows: ExperimentRow[], spec: ExperimentsSpec, q: Query): ExperimentsView {
+    const opts = { hide: spec.hide, sort: q.sort, where: q.where };
+    const shown = showJson(rows, { ...opts, all: false }) as Array<{
+      rev: string;
+      experiment: string;
+      params: ExperimentRow['params'];
+      metrics: ExperimentRow['metrics'];
+    }>;
+    const visible = showTable(rows, { ...opts, sort: undefined, all: false }).columns;
+    const withHidden = showTable(rows, { ...opts, sort: undefined, all: false, hide: [] }).columns;
+    const metricNames = new Set(rows.flatMap((r) => Object.keys(r.metrics)));
+    const columns: Column[] = withHidden.map((name) => ({
+      name,
+      kind: name === 'rev' ? 'rev' : name === 'experiment' ? 'experiment' : metricNames.has(name) ? 'metric' : 'param',
+      onDemand: !visible.includes(name),
+    }));
+    const cell = (r: (typeof shown)[number], c: string): Cell | undefined =>
+      c === 'rev' ? r.rev : c === 'experiment' ? r.experiment : c in r.metrics ? r.metrics[c] : r.params[c];
+    return {
+      revs: q.revs,
+      columns,
+      rows: shown.map((r) => ({ rev: r.rev, id: r.experiment, cells: columns.map((c) => cell(r, c.name)) })),
+      best: bestByValidation(rows),
+      total: rows.length,
+      stage: spec.stage ?? 'train',
+    };
   }
 
   /** `exp show --csv` of the same query; `onDemand` adds the per-class columns. */
@@ -115,6 +126,7 @@ export class Experiments {
 
   private async rows(revs: string[]): Promise<{ rows: ExperimentRow[]; spec: ExperimentsSpec }> {
     const ws = await this.workspaceRows();
+    if (revs.length === 1 && revs[0] === WORKSPACE) return ws; // the same array while nothing changed
     const rows: ExperimentRow[] = [];
     for (const rev of revs) {
       if (rev === WORKSPACE) rows.push(...ws.rows);

@@ -144,8 +144,13 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
-function json(res: ServerResponse, value: unknown): void {
-  send(res, 200, 'application/json; charset=utf-8', JSON.stringify(value), { 'cache-control': 'no-store' });
+/** Answers kept by their producer (the experiments view) are serialized once: 10,000 rows are megabytes. */
+const serialized = new WeakMap<object, string>();
+
+function json(res: ServerResponse, value: object): void {
+  let text = serialized.get(value);
+  if (text === undefined) serialized.set(value, (text = JSON.stringify(value)));
+  send(res, 200, 'application/json; charset=utf-8', text, { 'cache-control': 'no-store' });
 }
 
 function redirect(res: ServerResponse, to: string): void {
