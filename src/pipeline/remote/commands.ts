@@ -1,7 +1,8 @@
 /**
  * The CLI's remote commands (push, fetch, pull, status --remote) and the remote run-cache that
- * `pipeline run` consults. cli.ts only parses arguments and dispatches here.
+ * `pipeline run` consults. The handlers in commands/ parse nothing themselves and call these.
  */
+import type { Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import { Lock } from '../lock.ts';
@@ -43,6 +44,7 @@ export async function transferCommand(
   hasher: Hasher,
   selected: Set<string> | undefined,
   args: RemoteArgs,
+  io: Io,
 ): Promise<number> {
   const keepDays = command === 'gc' ? parseKeepDays(args.keepDays) : 0;
   const remote = chooseRemote(args.configRoot, await loadRemoteConfig(args.configRoot), args.remoteName, true)!;
@@ -50,8 +52,8 @@ export async function transferCommand(
   const opts: TransferOptions = {
     jobs: parseTransferJobs(args.jobs),
     progress: progressMode(args.quiet),
-    print: (line) => process.stdout.write(`${line}\n`),
-    warn: (line) => process.stderr.write(`${line}\n`),
+    print: (line) => io.out(`${line}\n`),
+    warn: (line) => io.err(`${line}\n`),
   };
   return userFacing(store, async () => {
     await withRetry(() => store.probe());
@@ -62,7 +64,7 @@ export async function transferCommand(
         return report(await push(plan, lock, hasher, store, selected, { ...opts, verify: args.verify }), opts);
       case 'status': {
         const rows = await remoteStatus(plan, lock, hasher, store, selected, opts.jobs);
-        process.stdout.write(args.json ? `${JSON.stringify({ remote: remote.name, instances: rows }, null, 2)}\n` : renderRemoteStatus(rows, store.label));
+        io.out(args.json ? `${JSON.stringify({ remote: remote.name, instances: rows }, null, 2)}\n` : renderRemoteStatus(rows, store.label));
         return 0;
       }
       case 'gc': {
