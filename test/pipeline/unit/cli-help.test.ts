@@ -109,7 +109,7 @@ describe('shell completion from the command table', () => {
     }
   });
 
-  it('pipeline completion bash|zsh prints the scripts; the zsh one parses', async () => {
+  it('pipeline completion bash|zsh prints the scripts; zsh loads its script and completes from the table', async () => {
     const bash = await cli('completion', 'bash');
     assert.equal(bash.code, 0);
     assert.equal(bash.out, completionScript('bash'));
@@ -121,6 +121,20 @@ describe('shell completion from the command table', () => {
       () => true,
       () => false,
     );
-    if (hasZsh) await run('zsh', ['-n', '-c', zsh.out]);
+    if (!hasZsh) return;
+    // zsh loads it as compinit would, and its candidates are the table's.
+    const zshCandidates = async (...words: string[]) =>
+      (
+        await run('zsh', ['-c', `autoload -Uz compinit && compinit -u -D; eval "$PIPELINE_ZSH"; _pipeline_candidates "$@"`, 'zsh', ...words], {
+          cwd: REPO,
+          env: { ...process.env, PIPELINE_ZSH: zsh.out },
+        })
+      ).stdout
+        .split(/\s+/)
+        .filter(Boolean)
+        .sort();
+    assert.deepEqual(await zshCandidates('', 'exp'), ['show']);
+    assert.deepEqual(await zshCandidates('--', 'metrics', 'diff'), ['--all', '--csv', '--help', '--json', '--md', '--profile']);
+    assert.ok((await zshCandidates('', 'run', '--profile')).includes('quick'));
   });
 });
