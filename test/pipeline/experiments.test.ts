@@ -55,6 +55,8 @@ export default {
 };
 `;
 
+const LAYERS = 'layers:\n  - { type: conv, filters: 8 }\n';
+
 interface JsonRow {
   rev: string;
   experiment: string;
@@ -88,7 +90,8 @@ describe('comparing runs across commits', { concurrency: false }, () => {
       'stages/exp.ts': EXP_STAGE,
       'configs/items/a.yaml': 'lr: 0.1\n',
       'configs/items/b.yaml': 'lr: 0.2\n',
-      'configs/summary.yaml': 'title: first\n',
+      // A list of objects whose keys are not in sorted order (the lock stores them sorted).
+      'configs/summary.yaml': `title: first\n${LAYERS}`,
       'configs/profiles/p.yaml': 'summary:\n  title: profiled\n',
       '.gitignore': 'node_modules\n.pipeline/\n.calls/\nartifacts/cache/\nprofiles/\n',
     });
@@ -99,7 +102,7 @@ describe('comparing runs across commits', { concurrency: false }, () => {
     await p.write('configs/items/a.yaml', 'lr: 0.3\n');
     await p.remove('configs/items/b.yaml');
     await p.write('configs/items/c.yaml', 'lr: 0.4\n');
-    await p.write('configs/summary.yaml', 'title: second\n');
+    await p.write('configs/summary.yaml', `title: second\n${LAYERS}`);
     assert.equal((await p.run()).code, 0);
     await commit('a changed, b removed, c added');
   });

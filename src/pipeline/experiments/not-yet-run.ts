@@ -4,7 +4,7 @@
  * runs, so a diff of locks alone would say "no params changed" right after the edit.
  */
 import { formatProblem, isUserError } from '../errors.ts';
-import { Hasher } from '../fingerprint.ts';
+import { canonicalJson, Hasher } from '../fingerprint.ts';
 import type { LockEntry } from '../lock.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import type { ConfigOptions } from '../spec/configs.ts';
@@ -28,7 +28,8 @@ export async function notYetRun(root: string, opts: ConfigOptions, lock: Map<str
     return { entries: [], problem: `${formatProblem(e.problems[0]!)}${e.problems.length > 1 ? ` (and ${e.problems.length - 1} more)` : ''}` };
   }
   const entries: PendingEntry[] = [];
-  const flat = (params: unknown) => flatten(params, { arrays: 'json', leaves: 'all' });
+  // Canonical first: the lock holds params with sorted keys, the plan in the order the configs wrote them.
+  const flat = (params: unknown) => flatten(JSON.parse(canonicalJson(params)), { arrays: 'json', leaves: 'all' });
   for (const inst of plan.instances) {
     const recorded = lock.get(inst.id);
     if (!recorded) {
