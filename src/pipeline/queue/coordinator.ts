@@ -23,7 +23,7 @@ import type { RunPlace, RunResult, StageExecutor } from '../steps/run.ts';
 import type { Staging } from '../steps/staging.ts';
 import { CANCEL_EVENT } from './cancel.ts';
 import { codeFileHashes } from './checkout-check.ts';
-import { JobProgressSchema, JobResultSchema, USER_FAILURE_PREFIX, type JobData, type JobResult } from './protocol.ts';
+import { JobProgressSchema, readJobResult, USER_FAILURE_PREFIX, type JobData, type JobResult } from './protocol.ts';
 import { redisOptions, redisUnreachable } from './redis.ts';
 import type { QueueSettings } from './settings.ts';
 
@@ -191,11 +191,11 @@ export class QueueExecutor implements StageExecutor {
         // Gone from Redis (a Redis restarted empty, a job another coordinator consumed): again.
         // A worker answers at once from the remote when the run finished meanwhile.
         if (outcome === 'vanished') continue;
-        const result = JobResultSchema.safeParse(outcome.returned);
-        if (!result.success) throw new Error(`job ${jobId.slice(0, 12)}… answered with a result this version cannot read: ${result.error.issues[0]?.message}`);
+        const result = readJobResult(outcome.returned);
+        if (!result.ok) throw new Error(`job ${jobId.slice(0, 12)}… ${result.problems[0]!.message}`);
         // Consumed: the next run of this fingerprint finds it in the run-cache, not in the queue.
         await job.remove().catch(() => {});
-        return result.data;
+        return result.value;
       }
     } finally {
       this.listeners.delete(jobId);
