@@ -83,11 +83,13 @@ export class QueueExecutor implements StageExecutor {
     queue.on('error', ignore);
     events.on('error', ignore);
     producer.on('error', ignore);
-    try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);
-    } catch (e) {
+    // All settled before any is closed: a connection closed while it still starts (Redis refusing
+    // the password) would report its failure later, to no listener, and crash the process.
+    const ready = await Promise.allSettled([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);
+    const failed = ready.find((r) => r.status === 'rejected');
+    if (failed) {
       await Promise.all([queue, events, producer].map((c) => closeQuickly(c)));
-      throw redisUnreachable(opts.settings.redis, (e as Error).message, 'the queue executor cannot start');
+      throw redisUnreachable(opts.settings.redis, (failed.reason as Error).message, 'the queue executor cannot start');
     }
     const executor = new QueueExecutor(opts, queue, events, producer);
     events.on('progress', ({ jobId, data }) => executor.listeners.get(jobId)?.(data));
