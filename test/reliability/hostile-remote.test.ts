@@ -271,9 +271,9 @@ for (const kind of ['dir', 's3'] as const) {
     it('an object far larger than its record: the transfer stops at once, it is named corrupt, the disk does not fill', async () => {
       const lock = parse(await a.read('pipeline.lock')) as { stages: Record<string, { outs: Record<string, { hash: string; size: number }> }> };
       const { hash, size } = lock.stages.prepare!.outs['out/prepared.txt']!;
-      const big = kind === 'dir' ? 16 * 2 ** 30 : 48 * 2 ** 20;
+      const big = kind === 'dir' ? 2 ** 40 : 48 * 2 ** 20;
       if (kind === 'dir') {
-        // A sparse file: 16 GiB to read, none of it on the disk.
+        // A sparse file: 1 TiB to read (hours, and more than the disk holds), none of it on the disk.
         const file = path.join(remoteDir!, objectKey(hash));
         await rm(file);
         const fh = await open(file, 'w');
@@ -294,7 +294,7 @@ for (const kind of ['dir', 's3'] as const) {
             `object ${objectKey(hash)} is corrupt \\(larger than the ${size} bytes recorded; the transfer stopped there\\); needed by prepare: out/prepared.txt`,
           ),
         );
-        assert.ok(seconds < 30, `pull took ${seconds.toFixed(1)} s`);
+        assert.ok(seconds < 120, `pull took ${seconds.toFixed(1)} s`); // generous: the machine may be busy
         assert.ok((await diskBytes(path.join(b.root, 'artifacts'))) < 2 ** 20, 'the local cache holds no part of it');
         await assert.rejects(b.read('out/prepared.txt'));
       } finally {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { execa, type ResultPromise } from 'execa';
 import { killTree, startCli, waitUntilWaiting, type CliProcess } from '../../../bench/lib/cli-process.ts';
@@ -240,6 +240,46 @@ describe('a queue closed to strangers', { concurrency: false }, () => {
     } finally {
       await liar.close();
       await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('a worker refuses a job that would place a dep its instance does not read, or a path that climbs out', async () => {
+    // A real job, as a coordinator writes it, caught on a queue no worker serves.
+    const connection = { host: '127.0.0.1', port: redis.port, password: PASSWORD, tls: { ca: await readFile(redis.cert) }, maxRetriesPerRequest: null };
+    const coord = await cluster.clone('catch');
+    await configure(coord, 'caught');
+    const caught = new Queue('caught', { connection });
+    const queue = new Queue('pipeline', { connection });
+    const c = startCli(coord.root, ['run', 'prepare', '--executor', 'queue', '--set', 'prepare.scale=11'], env);
+    try {
+      let data: Record<string, unknown> | undefined;
+      for (let i = 0; i < 600 && !data; i++) {
+        data = (await caught.getJobs(['prioritized', 'waiting']))[0]?.data as Record<string, unknown> | undefined;
+        if (!data) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(data, c.output());
+      const upstream = (p: string) => ({ [p]: { type: 'file', hash: sha256('x'), size: 1 } });
+      const cases: Array<[Record<string, unknown>, RegExp]> = [
+        [upstream('src/evil.ts'), /refused prepare: the job would place "src\/evil\.ts", which the instance does not read/],
+        [upstream('../../evil'), /job [0-9a-f]{12}… refused: upstream: unsafe path "\.\.\/\.\.\/evil": it has a "\.\." segment/],
+      ];
+      for (const [extra, expected] of cases) {
+        const job = await queue.add('run', { ...data, upstream: extra }, { jobId: sha256(JSON.stringify(extra)), attempts: 1 });
+        let reason: string | undefined;
+        for (let i = 0; i < 600 && !reason; i++) {
+          reason = (await queue.getJob(job.id!))?.failedReason || undefined;
+          if (!reason) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.match(reason ?? '', expected);
+      }
+      await assert.rejects(readFile(path.join(workerRoot, 'src/evil.ts')));
+      await assert.rejects(readFile(path.join(workerRoot, '../../evil')));
+    } finally {
+      killTree(c.proc.pid!);
+      await c.proc.catch(() => {});
+      outputs.push(c.output());
+      await caught.obliterate({ force: true }).catch(() => {});
+      await Promise.all([caught.close(), queue.close()]);
     }
   });
 
