@@ -59,6 +59,8 @@ export async function transferCommand(
     await withRetry(() => store.probe());
     const lock = await Lock.open(plan.root);
     for (const p of lock.problems) opts.warn(`pipeline: ${p}`);
+    // An entry refused for an unsafe path was not fetched or placed: the command did not do its job.
+    const refused = lock.problems.some((p) => p.includes('unsafe path')) ? 2 : 0;
     switch (command) {
       case 'push':
         return report(await push(plan, lock, hasher, store, selected, { ...opts, verify: args.verify }), opts);
@@ -77,7 +79,7 @@ export async function transferCommand(
       }
       case 'fetch': {
         const fetched = await fetchInto(plan, lock, store, selected, opts);
-        return report(fetched.problems, opts);
+        return Math.max(report(fetched.problems, opts), refused);
       }
       case 'pull': {
         // Placing outputs while a run replaces them would mix two states; the run lock orders them.
@@ -85,7 +87,7 @@ export async function transferCommand(
         try {
           const fetched = await fetchInto(plan, lock, store, selected, opts);
           const placing = await placeFetched(plan, hasher, fetched, opts.print);
-          return report([...fetched.problems, ...placing], opts);
+          return Math.max(report([...fetched.problems, ...placing], opts), refused);
         } finally {
           await runLock.release();
         }
