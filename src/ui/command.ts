@@ -5,51 +5,33 @@
  */
 import { spawn } from 'node:child_process';
 import { isIP } from 'node:net';
-import { exitCodeOf, parseCommandArgs } from '../pipeline/command-kit.ts';
+import { exitCodeOf, type CommandArgs, type Io } from '../pipeline/command-kit.ts';
+import { locate } from '../pipeline/commands/workspace.ts';
 import { UserError } from '../pipeline/errors.ts';
 import { profileRoot } from '../pipeline/profile-root.ts';
 
-export const UI_USAGE = '  pipeline ui [--port N] [--host ADDR] [--expose] [--open] [--profile NAME]';
-export const UI_HELP = `ui serves a live dashboard (experiments, curves, compare, grid, pipeline, report) at
-http://127.0.0.1:8520/ until Ctrl-C; --port 0 picks a free port. A --host other than a loopback
-address needs --expose (anyone who reaches it reads the project's results). See docs/ui.md.`;
-
 export const DEFAULT_PORT = 8520;
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-
-/**
- * The command: resolves when the server has stopped. `stop` (tests) replaces waiting for Ctrl-C;
- * `root` is the project (the current directory).
- */
-export function uiCommand(args: string[], io: Io = stdio, root = process.cwd(), stop?: AbortSignal): Promise<number> {
+/** The command (its options: cli-args.ts); resolves when the server has stopped. `stop` (tests) replaces waiting for Ctrl-C. */
+export function uiCommand(args: CommandArgs, io: Io, stop?: AbortSignal): Promise<number> {
   return exitCodeOf(async () => {
-    const { values, positionals } = parseCommandArgs(args, {
-      port: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
-      expose: { type: 'boolean', default: false },
-      open: { type: 'boolean', default: false },
-      profile: { type: 'string' },
-    });
+    const { values, positionals } = args;
     if (positionals.length > 0) throw new UserError(`pipeline ui takes no arguments, got "${positionals.join(' ')}"`);
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError([{ field: '--port', message: `must be 0-65535, got "${values.port}"` }]);
-    const host = values.host;
+    const host = values.host ?? '127.0.0.1';
     if (!isLoopback(host) && !values.expose) {
       throw new UserError([
         { field: '--host', message: `${host} is not a loopback address: anyone who can reach it would read this project; add --expose to serve there anyway` },
       ]);
     }
-    const ws = values.profile === undefined ? root : await profileRoot(root, values.profile);
+    const place = await locate(args.cwd, values.profile);
+    const root = place.projectRoot;
+    const ws = place.profile === undefined ? root : await profileRoot(root, place.profile);
     const [{ loadAssets }, { startUiServer }] = await Promise.all([import('./assets.ts'), import('./server.ts')]);
     let server;
     try {
-      server = await startUiServer({ root: ws, projectRoot: root, profile: values.profile, host, port, assets: await loadAssets() });
+      server = await startUiServer({ root: ws, projectRoot: root, profile: place.profile, host, port, assets: await loadAssets() });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE')
@@ -59,7 +41,7 @@ export function uiCommand(args: string[], io: Io = stdio, root = process.cwd(), 
     }
     if (!isLoopback(host))
       io.err(`pipeline ui: warning: serving on ${host}, not loopback: anyone who can reach this address can read this project's results\n`);
-    io.out(`pipeline ui: serving ${ws === root ? 'this project' : `profile ${values.profile}`} at ${server.url} (Ctrl-C to stop)\n`);
+    io.out(`pipeline ui: serving ${ws === root ? 'this project' : `profile ${place.profile}`} at ${server.url} (Ctrl-C to stop)\n`);
     if (values.open) openBrowser(server.url, io);
     await untilStopped(stop);
     await server.close();
