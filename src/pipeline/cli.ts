@@ -26,7 +26,8 @@ import type { StageExecutor } from './steps/run.ts';
 import type { RemoteRunLookup } from './remote/run-cache.ts';
 import { computeStatus, type StatusReport } from './status.ts';
 import { trackedOutProblems } from './tracked-outs.ts';
-import { ensureSharedCache, profileLocks, profileRoot } from './profile-root.ts';
+import { ensureSharedCache, notRunYetStatus, profileLocks, profileNotRunYet, profileRoot } from './profile-root.ts';
+import { analyze } from './spec/analyze.ts';
 
 import { EXPERIMENT_HELP, EXPERIMENT_USAGE, experimentCommand, isExperimentCommand } from './experiments/command.ts';
 import { VERIFY_HELP, VERIFY_USAGE, verifyCommand } from './verify/command.ts';
@@ -71,6 +72,13 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     }
     // gc serves every workspace that shares the run-cache, so it starts from the project's.
     const projectRoot = root;
+    if (values.profile !== undefined && (command === 'status' || command === 'dag') && (await profileNotRunYet(root, values.profile))) {
+      // Reading must not make the workspace: answer from the project's files, caching nothing.
+      const plan = await analyze(root, { profile: values.profile, sets: values.set });
+      if (command === 'dag') process.stdout.write(values.dot ? renderDot(plan) : renderDag(plan));
+      else process.stdout.write(notRunYetStatus(values.profile, plan.instances.length, values.json));
+      return command === 'status' && values['exit-code'] ? 1 : 0;
+    }
     if (values.profile !== undefined && command !== 'gc') root = await profileRoot(root, values.profile);
     const hasher = await Hasher.open(root, stateDirs(root).hashes);
     const plan = await loadPlan(root, { profile: values.profile, sets: values.set }, hasher);

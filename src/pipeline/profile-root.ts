@@ -38,6 +38,25 @@ export async function profileRoot(root: string, profile: string): Promise<string
   return own;
 }
 
+/**
+ * Whether `profile` exists (its configs/profiles file) but has no workspace yet: a command that
+ * only reads (status, dag) then answers from the project without making profiles/NAME/.
+ */
+export async function profileNotRunYet(root: string, profile: string): Promise<boolean> {
+  if (!/^[\w.-]+$/.test(profile) || !(await exists(path.join(root, 'configs', 'profiles', `${profile}.yaml`)))) return false;
+  return !(await exists(path.join(root, PROFILES_DIR, profile)));
+}
+
+/** What status says of a profile that never ran here (see profileNotRunYet). */
+export function notRunYetStatus(profile: string, instances: number, json: boolean): string {
+  const where = `${PROFILES_DIR}/${profile}/`;
+  if (json) return `${JSON.stringify({ profile, workspace: null, instances, stale: instances }, null, 2)}\n`;
+  return (
+    `profile ${profile} has not run here (${where} does not exist): all ${instances} instances are stale\n` +
+    `  \`pipeline run --profile ${profile}\` makes ${where} and restores what the shared run-cache has\n`
+  );
+}
+
 /** Whether `rel` (or a folder above it) is a link in the workspace: what lies below is shared already. */
 async function throughLink(own: string, rel: string): Promise<boolean> {
   let at = own;

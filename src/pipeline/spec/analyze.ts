@@ -20,6 +20,7 @@ import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-sc
 import { readYaml, type KeyPath } from './yaml-file.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
 import { enabledStages } from './when.ts';
+import { nearest, schemaKeysAt } from './near-miss.ts';
 import { fieldName, zodProblems } from './zod-problems.ts';
 
 const INSTANCE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -114,10 +115,10 @@ async function expandStage(
     if (!params) return [];
     const checked = stage.params.safeParse(params);
     if (!checked.success) {
-      problems.push(...configZodProblems(checked.error, tree, field('params')));
+      problems.push(...configZodProblems(checked.error, tree, field('params'), stage.params));
       return [];
     }
-    if (unknownConfigKeys(params, checked.data, tree, field('params'), problems)) return [];
+    if (unknownConfigKeys(params, checked.data, tree, field('params'), problems, stage.params)) return [];
     return [{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs, outLocations: [] }];
   }
 
@@ -125,10 +126,10 @@ async function expandStage(
   if (!input) return [];
   const checkedInput = stage.matrix.input.safeParse(input);
   if (!checkedInput.success) {
-    problems.push(...configZodProblems(checkedInput.error, tree, field('foreach')));
+    problems.push(...configZodProblems(checkedInput.error, tree, field('foreach'), stage.matrix.input));
     return [];
   }
-  if (unknownConfigKeys(input, checkedInput.data, tree, field('foreach'), problems)) return [];
+  if (unknownConfigKeys(input, checkedInput.data, tree, field('foreach'), problems, stage.matrix.input)) return [];
   let items: Array<{ id: string; params: unknown }>;
   try {
     items = stage.matrix.instances(checkedInput.data);
@@ -277,14 +278,19 @@ function selectConfig(
 }
 
 /** Params objects mirror the config tree, so an issue's path is a config key path. */
-function configZodProblems(error: z.ZodError, tree: ConfigTree, fallback: { location: SourceLocation; field: string }): Problem[] {
-  return zodProblems(error, (p) => {
-    for (let n = p.length; n > 0; n--) {
-      const loc = tree.locate(p.slice(0, n));
-      if (loc) return loc;
-    }
-    return fallback.location;
-  });
+function configZodProblems(error: z.ZodError, tree: ConfigTree, fallback: { location: SourceLocation; field: string }, schema?: z.ZodType): Problem[] {
+  return zodProblems(
+    error,
+    (p, atKey) => {
+      for (let n = p.length; n > 0; n--) {
+        const loc = tree.locate(p.slice(0, n), n === p.length && atKey);
+        if (loc) return loc;
+      }
+      return fallback.location;
+    },
+    [],
+    schema,
+  );
 }
 
 /** Reports config keys the schema dropped as unknown (see unknown-keys.ts); true if any. */
@@ -294,10 +300,14 @@ function unknownConfigKeys(
   tree: ConfigTree,
   fallback: { location: SourceLocation; field: string },
   problems: Problem[],
+  schema: z.ZodType,
 ): boolean {
   const dropped = droppedKeys(input, parsed);
   for (const p of dropped) {
-    problems.push({ location: tree.locate(p) ?? fallback.location, field: fieldName(p), message: `unknown key "${String(p[p.length - 1])}"` });
+    const key = String(p[p.length - 1]);
+    const meant = nearest(key, schemaKeysAt(schema, p.slice(0, -1)));
+    const message = `unknown key "${key}"${meant === undefined ? '' : ` (did you mean ${meant}?)`}`;
+    problems.push({ location: tree.locate(p, true) ?? fallback.location, field: fieldName(p), message });
   }
   return dropped.length > 0;
 }

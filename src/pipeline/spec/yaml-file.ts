@@ -24,7 +24,7 @@ export function parseYaml(file: string, text: string): Result<YamlFile> {
     return { file, line, column: col };
   };
   if (doc.errors.length > 0) {
-    return fail(doc.errors.map((e) => ({ location: at(e.pos[0]), message: `YAML syntax: ${firstLine(e.message)}` })));
+    return fail(doc.errors.map((e) => ({ location: at(withinText(text, e.pos[0])), message: `YAML syntax: ${firstLine(e.message)}` })));
   }
   return succeed({ file, value: doc.toJS() ?? undefined, locate: (path, atKey) => at(offsetOf(doc, path, atKey ?? false)) });
 }
@@ -56,6 +56,16 @@ function cannotRead(shownAs: string, e: unknown, dangling: string | undefined): 
 async function danglingTarget(absPath: string, e: unknown): Promise<string | undefined> {
   if (!isErrno(e, 'ENOENT')) return undefined;
   return readlink(absPath).catch(() => undefined);
+}
+
+/**
+ * The parser reports what was left open (a quote, a flow list) at the end of the input, a line
+ * past the file's last; the user looks for it on the last line that has text.
+ */
+function withinText(text: string, offset: number): number {
+  if (text.slice(offset).trim() !== '') return offset;
+  const end = text.trimEnd().length;
+  return text.lastIndexOf('\n', end - 1) + 1;
 }
 
 function firstLine(s: string): string {
