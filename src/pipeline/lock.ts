@@ -11,6 +11,7 @@ import { fail, succeed, UserError, type Result } from './errors.ts';
 import { canonicalize, sha256 } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { isMissing } from './fs-missing.ts';
+import { SafeRelPath, schemaProblem } from './safe-path.ts';
 import { stateDirs } from './state-dirs.ts';
 
 export const LOCK_FILE = 'pipeline.lock';
@@ -27,7 +28,8 @@ export const LockEntrySchema = z.strictObject({
   code: z.string(),
   params: z.unknown(),
   deps: z.record(z.string(), PathHashSchema),
-  outs: z.record(z.string(), PathHashSchema),
+  /** Out paths are written to by pull: a lock from git passes the rule for outside paths. */
+  outs: z.record(SafeRelPath, PathHashSchema),
   run: z.strictObject({
     outcome: z.enum(['ran', 'restored']),
     seconds: z.number().nonnegative(),
@@ -75,8 +77,8 @@ export function parseLock(
   for (const [id, value] of Object.entries(file.data.stages)) {
     const entry = LockEntrySchema.safeParse(value);
     if (entry.success) entries.set(id, entry.data);
-    else if (opts.strict) return fail({ message: `${at}: the entry of ${id} is malformed (${firstIssue(entry.error)})` });
-    else problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${firstIssue(entry.error)}): it is treated as never run`);
+    else if (opts.strict) return fail({ message: `${at}: the entry of ${id} is malformed (${schemaProblem(entry.error)})` });
+    else problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${schemaProblem(entry.error)}): it is treated as never run`);
   }
   return opts.strict ? succeed(entries) : { entries, problems };
 }
