@@ -3,33 +3,15 @@
  * schema accepts at a key path (to offer as those names). Used where a config key is unknown.
  */
 import type { z } from 'zod';
+import { closest } from '../commands/did-you-mean.ts';
 import type { KeyPath } from './yaml-file.ts';
 
-/** The closest candidate within 2 edits (1 for names of up to 4 letters), or undefined. */
+/** The known name `word` most likely misspells (the CLI's own "did you mean" rule), or undefined. */
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {
-  const limit = word.length <= 4 ? 1 : 2;
-  let best: { name: string; d: number } | undefined;
-  for (const c of candidates) {
-    if (c === word) continue;
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d <= limit && (!best || d < best.d)) best = { name: c, d };
-  }
-  return best?.name;
-}
-
-/** Levenshtein distance with adjacent transpositions counted as one edit. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
+  return closest(
+    word,
+    [...candidates].filter((c) => c !== word),
+  );
 }
 
 /** Internals of zod 4 schemas this walk reads: each kind's def names its inner schemas. */
