@@ -4,10 +4,8 @@
  * from the revision's metrics files, then the measurements of the run that made it (train_seconds,
  * images_per_second: the lock's run record, since outputs hold only what the inputs reproduce).
  */
-import { parse } from 'yaml';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { LOCK_FILE, LockEntrySchema, type LockEntry } from '../lock.ts';
+import { LOCK_FILE, parseLock, type LockEntry } from '../lock.ts';
 import { flatten, keepPrefixes, type Flat } from './flatten.ts';
 import { WORKSPACE, type Revision } from './revision.ts';
 import type { ExperimentsSpec, MetricsSource } from './spec.ts';
@@ -20,31 +18,14 @@ export interface ExperimentRow {
   metrics: Flat;
 }
 
-const LockLayout = z.object({ schema: z.literal(1), stages: z.record(z.string(), z.unknown()).default({}) });
-
 /** Every entry of the revision's lock; a revision without one is the user's mistake (exit 2). */
 export async function readLockAt(rev: Revision): Promise<Map<string, LockEntry>> {
   const where = rev.label === WORKSPACE ? `the working tree` : `revision "${rev.label}"`;
   const text = await rev.read(LOCK_FILE);
   if (text === undefined) throw new UserError(`${where} has no ${LOCK_FILE}: nothing was run and recorded there`);
-  let layout;
-  try {
-    layout = LockLayout.safeParse(parse(text) ?? { schema: 1 });
-  } catch (e) {
-    throw new UserError(`${LOCK_FILE} at ${where}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (!layout.success)
-    throw new UserError(`${LOCK_FILE} at ${where}: unknown layout (${layout.error.issues[0]?.path.join('.')}: ${layout.error.issues[0]?.message})`);
-  const entries = new Map<string, LockEntry>();
-  for (const [id, value] of Object.entries(layout.data.stages)) {
-    const entry = LockEntrySchema.safeParse(value);
-    if (!entry.success)
-      throw new UserError(
-        `${LOCK_FILE} at ${where}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message})`,
-      );
-    entries.set(id, entry.data);
-  }
-  return entries;
+  const parsed = parseLock(text, { strict: true, where });
+  if (!parsed.ok) throw new UserError(parsed.problems);
+  return parsed.value;
 }
 
 /** `lock`: the revision's entries when the caller has them already (pipeline ui reads the workspace's through Lock). */
