@@ -82,17 +82,17 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     switch (command) {
       case 'run':
         if (values['dry-run']) return await status(plan, hasher, selected, { json: false, dryRun: true, exitCode: false, jobs: parseJobs(values.jobs) });
-        return await run(
+        return await run({
           plan,
           hasher,
           selected,
-          values.force,
-          parseJobs(values.jobs),
-          values.quiet,
-          path.relative(projectRoot, root),
-          await runLookup(projectRoot, plan.cacheDir, values['remote-name'], values['no-remote']),
-          () => chooseExecutor(projectRoot, plan, hasher, executorArgs(values)),
-        );
+          force: values.force,
+          jobs: parseJobs(values.jobs),
+          quiet: values.quiet,
+          workspace: path.relative(projectRoot, root),
+          remote: await runLookup(projectRoot, plan.cacheDir, values['remote-name'], values['no-remote']),
+          openExecutor: () => chooseExecutor(projectRoot, plan, hasher, executorArgs(values)),
+        });
       case 'status':
         if (values.remote) return await transferCommand('status', plan, hasher, selected, remoteArgs(values, projectRoot));
         return await status(plan, hasher, selected, { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) });
@@ -159,17 +159,23 @@ function parseJobs(value: string | undefined): number {
   return n;
 }
 
-async function run(
-  plan: Plan,
-  hasher: Hasher,
-  selected: Set<string> | undefined,
-  force: boolean,
-  jobs: number,
-  quiet: boolean,
-  workspace: string,
-  remote: (RemoteRunLookup & { close(): void }) | undefined,
-  openExecutor: () => Promise<StageExecutor | undefined>,
-): Promise<number> {
+/** What `pipeline run` was asked to do, resolved from the command line. */
+interface RunOptions {
+  plan: Plan;
+  hasher: Hasher;
+  /** The instances the targets select; undefined: every instance. */
+  selected: Set<string> | undefined;
+  force: boolean;
+  jobs: number;
+  quiet: boolean;
+  /** A profile's workspace, relative to the project ('' for the project's own). */
+  workspace: string;
+  remote: (RemoteRunLookup & { close(): void }) | undefined;
+  /** Opened under the run lock; undefined: the local executor. */
+  openExecutor: () => Promise<StageExecutor | undefined>;
+}
+
+async function run({ plan, hasher, selected, force, jobs, quiet, workspace, remote, openExecutor }: RunOptions): Promise<number> {
   const reporter: Reporter = quiet
     ? quietReporter()
     : process.stdout.isTTY && !process.env.CI
