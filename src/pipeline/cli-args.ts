@@ -66,6 +66,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'fetch, then place the recorded outputs in the workspace (each verified)',
     options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS],
   },
+  logs: { args: 'INSTANCE', summary: "print the log of an instance's latest run (.pipeline/logs/INSTANCE.log)", options: ['profile'] },
   remote: { args: 'add NAME URL | list | remove NAME', summary: 'manage remotes', options: ['project', 'default', 'endpoint', 'path-style', 'region'] },
   worker: {
     args: '',

@@ -9,12 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { RunCache } from './cache.ts';
 import { parseCommandLine, usage, type CommandLine, type OptionValues } from './cli-args.ts';
 import { execute } from './execution.ts';
+import { workspaceEstimates } from './estimate.ts';
 import { formatProblem, isUserError, UserError } from './errors.ts';
 import { formatSeconds, type Reporter } from './events.ts';
 import { Hasher } from './fingerprint.ts';
 import { Lock } from './lock.ts';
 import { selectInstances, type Plan } from './plan.ts';
 import { plainReporter } from './reporters/plain.ts';
+import { instanceLogs, logsCommand, teeReporter } from './reporters/instance-logs.ts';
 import { quietReporter } from './reporters/quiet.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { loadPlan } from './spec/plan-cache.ts';
@@ -72,6 +74,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     // gc serves every workspace that shares the run-cache, so it starts from the project's.
     const projectRoot = root;
     if (values.profile !== undefined && command !== 'gc') root = await profileRoot(root, values.profile);
+    if (command === 'logs') return await logsCommand(root, targets, (text) => process.stdout.write(text));
     const hasher = await Hasher.open(root, stateDirs(root).hashes);
     const plan = await loadPlan(root, { profile: values.profile, sets: values.set }, hasher);
     if (root !== projectRoot) await ensureSharedCache(plan.cacheDir);
@@ -81,7 +84,8 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     }
     switch (command) {
       case 'run':
-        if (values['dry-run']) return await status(plan, hasher, selected, { json: false, dryRun: true, exitCode: false, jobs: parseJobs(values.jobs) });
+        if (values['dry-run'])
+          return await status(plan, hasher, selected, { json: false, dryRun: true, exitCode: false, jobs: parseJobs(values.jobs), projectRoot });
         return await run({
           plan,
           hasher,
@@ -89,13 +93,20 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
           force: values.force,
           jobs: parseJobs(values.jobs),
           quiet: values.quiet,
+          projectRoot,
           workspace: path.relative(projectRoot, root),
           remote: await runLookup(projectRoot, plan.cacheDir, values['remote-name'], values['no-remote']),
           openExecutor: () => chooseExecutor(projectRoot, plan, hasher, executorArgs(values)),
         });
       case 'status':
         if (values.remote) return await transferCommand('status', plan, hasher, selected, remoteArgs(values, projectRoot));
-        return await status(plan, hasher, selected, { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) });
+        return await status(plan, hasher, selected, {
+          json: values.json,
+          dryRun: false,
+          exitCode: values['exit-code'],
+          jobs: parseJobs(values.jobs),
+          projectRoot,
+        });
       case 'push':
       case 'fetch':
       case 'pull':
@@ -168,6 +179,7 @@ interface RunOptions {
   force: boolean;
   jobs: number;
   quiet: boolean;
+  projectRoot: string;
   /** A profile's workspace, relative to the project ('' for the project's own). */
   workspace: string;
   remote: (RemoteRunLookup & { close(): void }) | undefined;
@@ -175,12 +187,13 @@ interface RunOptions {
   openExecutor: () => Promise<StageExecutor | undefined>;
 }
 
-async function run({ plan, hasher, selected, force, jobs, quiet, workspace, remote, openExecutor }: RunOptions): Promise<number> {
-  const reporter: Reporter = quiet
+async function run({ plan, hasher, selected, force, jobs, quiet, projectRoot, workspace, remote, openExecutor }: RunOptions): Promise<number> {
+  const shown: Reporter = quiet
     ? quietReporter()
     : process.stdout.isTTY && !process.env.CI
       ? (await import('./reporters/listr.ts')).listrReporter()
       : plainReporter();
+  const reporter = teeReporter(shown, instanceLogs(plan.root));
   const notice = (line: string): void => reporter.event({ type: 'notice', line });
   const runLock = await acquireRunLock(stateDirs(plan.root).runLock, notice);
   const controller = new AbortController();
@@ -207,7 +220,8 @@ async function run({ plan, hasher, selected, force, jobs, quiet, workspace, remo
     for (const p of lock.problems) notice(p);
     const tracked = await trackedOutProblems(plan, lock);
     if (tracked.length > 0) throw new UserError(tracked);
-    const result = await execute(plan, lock, hasher, { selected, force, jobs, reporter, signal: controller.signal, remote, executor });
+    const estimates = await workspaceEstimates(projectRoot, plan.root, lock);
+    const result = await execute(plan, lock, hasher, { selected, estimates, force, jobs, reporter, signal: controller.signal, remote, executor });
     const counts: Record<string, number> = {};
     for (const o of result.outcomes.values()) counts[o] = (counts[o] ?? 0) + 1;
     reporter.event({ type: 'finished', counts, departed: result.departed, workspace, failures: result.failures });
@@ -263,11 +277,14 @@ interface StatusOptions {
   dryRun: boolean;
   exitCode: boolean;
   jobs: number;
+  /** Where the other workspaces' locks are (estimates for never-run instances). */
+  projectRoot: string;
 }
 
 async function status(plan: Plan, hasher: Hasher, selected: Set<string> | undefined, options: StatusOptions): Promise<number> {
   const lock = await Lock.open(plan.root);
-  const report = await computeStatus(plan, lock, hasher, selected, options.jobs);
+  const estimates = await workspaceEstimates(options.projectRoot, plan.root, lock);
+  const report = await computeStatus(plan, lock, hasher, selected, options.jobs, estimates);
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, options.dryRun));
   return options.exitCode && report.stale > 0 ? 1 : 0;
 }

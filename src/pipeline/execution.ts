@@ -6,7 +6,7 @@
  * into a temporary directory; then commit its outputs and record it. A failure skips what depends
  * on it; independent instances go on (their work is not thrown away).
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { RunCache } from './cache.ts';
@@ -14,6 +14,7 @@ import { isUserError } from './errors.ts';
 import type { Outcome, Reporter } from './events.ts';
 import type { StageExecutor } from './executors/executor.ts';
 import { LocalExecutor } from './executors/local.ts';
+import { Estimates } from './estimate.ts';
 import type { Hasher } from './fingerprint.ts';
 import type { Lock } from './lock.ts';
 import type { Plan, PlannedInstance } from './plan.ts';
@@ -28,6 +29,7 @@ import { Staging } from './steps/staging.ts';
 
 /** Checks of many instances at once would open thousands of files; a few dozen keep the disk busy. */
 const OBSERVE_CONCURRENCY = 32;
+const SAVE_HASHES_EVERY_MS = 10_000;
 
 export interface ExecuteOptions {
   /** The instances to bring up to date (plan.ts `selectInstances`); undefined: all of them. */
@@ -40,6 +42,8 @@ export interface ExecuteOptions {
   remote?: RemoteRunLookup;
   /** Where stale instances run; by default here, `jobs` at a time (a given one is its giver's to close). */
   executor?: StageExecutor;
+  /** Expected run times (longest first); by default each instance's last recorded run in `lock`. */
+  estimates?: Estimates;
 }
 
 export interface ExecuteResult {
@@ -50,6 +54,33 @@ export interface ExecuteResult {
 
 export async function execute(plan: Plan, lock: Lock, hasher: Hasher, opts: ExecuteOptions): Promise<ExecuteResult> {
   return new Execution(plan, lock, hasher, opts).run();
+}
+
+/**
+ * Instances between becoming ready and being known to need a run (decided, looked up in the local
+ * run-cache). Jobs go to the executor only when none is left in between, so that instances that
+ * became ready together (every train@* when grid finishes) reach it together and the longest
+ * starts first, however long each one's checks took.
+ */
+class Handoff {
+  private pending = 0;
+  private waiters: Array<() => void> = [];
+
+  enter(): void {
+    this.pending++;
+  }
+
+  leave(): void {
+    if (--this.pending > 0) return;
+    // On a later turn: an instance whose upstream just finished enters in this one.
+    setImmediate(() => {
+      if (this.pending === 0) for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  settled(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
 }
 
 /** When an instance started (performance.now()), once it did: a failure's time counts from there. */
@@ -70,6 +101,8 @@ export class Execution {
   private readonly restoring: LimitFunction;
   /** Each job's share of the cores. */
   private readonly threads: number;
+  private readonly estimates: Estimates;
+  private readonly handoff = new Handoff();
 
   constructor(
     private readonly plan: Plan,
@@ -83,6 +116,7 @@ export class Execution {
     this.selected = opts.selected ?? new Set(plan.instances.map((i) => i.id));
     this.restoring = pLimit(opts.jobs);
     this.threads = Math.max(1, Math.floor(availableParallelism() / opts.jobs));
+    this.estimates = opts.estimates ?? new Estimates(lock);
   }
 
   private get reporter(): Reporter {
@@ -104,9 +138,23 @@ export class Execution {
       return { outcomes: this.outcomes, failures: this.failures, departed };
     } finally {
       if (!this.opts.executor) await this.executor.close();
+      await this.lock.fold();
       await this.hasher.save();
     }
   }
+
+  /**
+   * The stat cache is only a cache (lost, it costs re-hashing), and saving it writes every entry:
+   * after each instance, that made recording thousands of them quadratic. Every few seconds keeps
+   * what a killed run hashed.
+   */
+  private async saveHashesNowAndThen(): Promise<void> {
+    if (performance.now() - this.savedHashesAt < SAVE_HASHES_EVERY_MS) return;
+    this.savedHashesAt = performance.now();
+    await this.hasher.save();
+  }
+
+  private savedHashesAt = performance.now();
 
   /** One instance, once its upstream instances are settled: fresh, restored, ran, failed or skipped. */
   private async runOne(inst: PlannedInstance, order: number): Promise<Outcome> {
@@ -115,19 +163,31 @@ export class Execution {
     if (this.opts.signal.aborted) return this.done(inst.id, 'skipped', 0, 'interrupted');
     // Decided before it waits for a slot: a fresh instance is reported at once and never holds
     // a slot, so an up-to-date run of thousands of instances costs their checks, nothing more.
+    this.handoff.enter();
+    let left = false;
+    const leave = (): void => {
+      if (!left) this.handoff.leave();
+      left = true;
+    };
     let decision: Decision;
     try {
       decision = await this.observing(() => decide(inst, this.hasher, this.lock, this.opts.force));
     } catch (e) {
+      leave();
       return this.failed(inst.id, e, {});
     }
-    if (decision.kind === 'fresh') return this.done(inst.id, 'fresh');
+    if (decision.kind === 'fresh') {
+      leave();
+      return this.done(inst.id, 'fresh');
+    }
     const clock: Clock = {};
     try {
-      const { outcome, worker, startedAt } = await this.produce(inst, order, decision, clock);
+      const { outcome, worker, startedAt } = await this.produce(inst, order, decision, clock, leave);
       return this.done(inst.id, outcome, (performance.now() - Math.max(clock.started ?? startedAt, startedAt)) / 1000, undefined, worker);
     } catch (e) {
       return this.failed(inst.id, e, clock);
+    } finally {
+      leave(); // when it failed before its lookup was answered
     }
   }
 
@@ -137,10 +197,16 @@ export class Execution {
     order: number,
     decision: Extract<Decision, { kind: 'stale' }>,
     clock: Clock,
+    looked: () => void,
   ): Promise<{ outcome: Outcome; worker?: string; startedAt: number }> {
     const { observed } = decision;
     const reasons = decision.reasons.map(describeReason);
-    const deps = depHashes(inst, observed);
+    let deps;
+    try {
+      deps = depHashes(inst, observed);
+    } finally {
+      if (this.opts.force) looked();
+    }
     this.reporter.event({ type: 'queued', id: inst.id, reasons });
     const start = (): void => {
       clock.started = performance.now();
@@ -155,11 +221,21 @@ export class Execution {
       const restored = this.opts.force
         ? undefined
         : await this.restoring(() =>
-            restoreFromRunCache(inst, observed.fingerprint, staging, { cache: this.cache, reporter: this.reporter, remote: this.opts.remote, onFound: start }),
+            restoreFromRunCache(inst, observed.fingerprint, staging, {
+              cache: this.cache,
+              reporter: this.reporter,
+              remote: this.opts.remote,
+              onFound: start,
+              onLocalAnswer: looked,
+            }),
           );
       if (restored) {
         produced = { outcome: 'restored', peakRssMb: 0, measurements: restored.measurements, startedAt: restoreFrom };
       } else {
+        looked(); // a lookup that failed before the cache answered
+        const leftover = await filesIn(this.dirs.scratch(inst.id));
+        await this.handoff.settled();
+        await this.lock.foldBeforeJob();
         const result = await this.executor.run({
           inst,
           observed,
@@ -167,18 +243,27 @@ export class Execution {
           root: this.plan.root,
           scratch: this.dirs.scratch(inst.id),
           resources: { threads: this.threads },
-          // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
-          expectedSeconds: this.lock.get(inst.id)?.run.seconds,
+          expectedSeconds: this.estimates.seconds(inst),
           order,
           reporter: this.reporter,
           signal: this.opts.signal,
-          started: start,
+          started: () => {
+            start();
+            // Said by the engine for every stage: a training resumes from its checkpoint there.
+            if (leftover > 0)
+              this.reporter.event({
+                type: 'log',
+                id: inst.id,
+                line: `resuming: an interrupted run left ${leftover} file(s) in its scratch space (checkpoints)`,
+              });
+          },
         });
         produced = { outcome: 'ran', peakRssMb: result.peakRssMb, measurements: result.measurements, startedAt: result.startedAt };
         worker = result.worker;
       }
       const place = { root: this.plan.root, trash: this.dirs.trash, scratch: this.dirs.scratch(inst.id) };
       await commitOutputs(inst, observed, deps, staging, produced, place, { lock: this.lock, hasher: this.hasher, cache: this.cache, reporter: this.reporter });
+      await this.saveHashesNowAndThen();
       return { outcome: produced.outcome, worker, startedAt: produced.startedAt };
     } finally {
       await staging.dispose();
@@ -199,5 +284,14 @@ export class Execution {
     const message = (e as Error).message;
     this.failures.push({ id, message, userError: isUserError(e) });
     return this.done(id, 'failed', seconds, message);
+  }
+}
+
+/** Files under `dir` (none when it does not exist). */
+async function filesIn(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+  } catch {
+    return 0;
   }
 }

@@ -18,6 +18,8 @@ export interface RestoreServices {
   remote?: RemoteRunLookup;
   /** Called once a run is found, before its outputs are copied (the instance starts here). */
   onFound?: () => void;
+  /** Called once the local run-cache has answered, found or not, before the remote is asked. */
+  onLocalAnswer?: () => void;
 }
 
 /**
@@ -28,10 +30,11 @@ export async function restoreFromRunCache(
   inst: { id: string; outs: string[] },
   fingerprint: string,
   staging: Staging,
-  { cache, reporter, remote, onFound }: RestoreServices,
+  { cache, reporter, remote, onFound, onLocalAnswer }: RestoreServices,
 ): Promise<RunRecord | undefined> {
   const { id } = inst;
   let found = await cache.inspect(fingerprint);
+  onLocalAnswer?.();
   if (found.ok && !found.value && remote) {
     await remote(fingerprint, id, inst.outs, reporter);
     found = await cache.inspect(fingerprint);
