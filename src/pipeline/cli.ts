@@ -224,7 +224,7 @@ async function run({ plan, hasher, selected, force, jobs, quiet, projectRoot, wo
     const result = await execute(plan, lock, hasher, { selected, estimates, force, jobs, reporter, signal: controller.signal, remote, executor });
     const counts: Record<string, number> = {};
     for (const o of result.outcomes.values()) counts[o] = (counts[o] ?? 0) + 1;
-    reporter.event({ type: 'finished', counts, departed: result.departed, workspace, failures: result.failures });
+    reporter.event({ type: 'finished', counts, departed: result.departed, workspace, failures: result.failures, interrupted: controller.signal.aborted });
     await reporter.close();
     if (controller.signal.aborted) return 130;
     if (result.failures.length === 0) return 0;

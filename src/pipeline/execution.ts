@@ -132,7 +132,7 @@ export class Execution {
       // run-cache and out of the workspace, so that no directory dep read in this run still holds them.
       const departed = await pruneDeparted(this.plan, this.lock, this.hasher, this.cache);
       const todo = this.plan.instances.filter((i) => this.selected.has(i.id));
-      this.reporter.event({ type: 'planned', instances: todo.map((i) => ({ id: i.id, description: i.description })) });
+      this.reporter.event({ type: 'planned', instances: todo.map((i) => ({ id: i.id, description: i.description })), jobs: this.opts.jobs });
       todo.forEach((inst, order) => this.tasks.set(inst.id, this.runOne(inst, order)));
       await Promise.all(this.tasks.values());
       return { outcomes: this.outcomes, failures: this.failures, departed };
@@ -207,7 +207,8 @@ export class Execution {
     } finally {
       if (this.opts.force) looked();
     }
-    this.reporter.event({ type: 'queued', id: inst.id, reasons });
+    const expectedSeconds = this.estimates.seconds(inst);
+    this.reporter.event({ type: 'queued', id: inst.id, reasons, expectedSeconds });
     const start = (): void => {
       clock.started = performance.now();
       this.reporter.event({ type: 'start', id: inst.id, reasons });
@@ -243,7 +244,7 @@ export class Execution {
           root: this.plan.root,
           scratch: this.dirs.scratch(inst.id),
           resources: { threads: this.threads },
-          expectedSeconds: this.estimates.seconds(inst),
+          expectedSeconds,
           order,
           reporter: this.reporter,
           signal: this.opts.signal,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Estimates, workOf, workRatio } from '../../../src/pipeline/estimate.ts';
 import { Lock, type LockEntry } from '../../../src/pipeline/lock.ts';
+import { remainingSeconds } from '../../../src/pipeline/reporters/listr.ts';
 
 const roots: string[] = [];
 after(async () => {
@@ -60,5 +61,13 @@ describe('estimates', () => {
     assert.equal(estimates.seconds({ id: 'train@small', params: trainParams(1, 2000, 0) }), 7, 'its own run');
     assert.equal(estimates.seconds({ id: 'train@big', params: trainParams(1, 2000, 0) }), 10, '1000 s at 1/100 of the work');
     assert.equal(estimates.seconds({ id: 'train@new', params: trainParams(1, 2000, 0) }), undefined);
+  });
+});
+
+describe("the live view's ETA", () => {
+  it('spreads what is left over the slots, never below the longest single instance', () => {
+    assert.equal(remainingSeconds([10], [30, 20], 2), 30);
+    assert.equal(remainingSeconds([100], [1, 1], 2), 100);
+    assert.equal(remainingSeconds([], [], 2), 0);
   });
 });
