@@ -7,6 +7,8 @@
 import { createWriteStream, renameSync, mkdirSync, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CommandArgs, Io } from '../command-kit.ts';
+import { existingWorkspace, locate } from '../commands/workspace.ts';
 import { UserError } from '../errors.ts';
 import { formatProgress, formatSeconds, type Reporter, type RunEvent } from '../events.ts';
 import { isMissing } from '../fs-missing.ts';
@@ -94,8 +96,14 @@ export function teeReporter(...reporters: Reporter[]): Reporter {
   };
 }
 
-/** `pipeline logs INSTANCE`: the log of its latest run, as written. */
-export async function logsCommand(root: string, targets: string[], out: (text: string) => void): Promise<number> {
+/** `pipeline logs INSTANCE` (with --profile, or inside profiles/NAME/: that workspace's). */
+export async function logsCommand(args: CommandArgs, io: Io): Promise<number> {
+  const root = await existingWorkspace(await locate(args.cwd, args.values.profile));
+  return printLog(root, args.positionals, io.out);
+}
+
+/** The log of an instance's latest run, as written. */
+export async function printLog(root: string, targets: string[], out: (text: string) => void): Promise<number> {
   if (targets.length !== 1) throw new UserError([{ field: 'logs', message: 'name one instance, e.g. `pipeline logs train@vgg-bn`' }]);
   const id = targets[0]!;
   try {
