@@ -105,6 +105,7 @@ for (const n of sizes) {
       }),
     ),
   );
+  await lock.fold(); // the journal into pipeline.lock, as the end of a run does
   await hasher.save();
   const recording = performance.now() - t0;
 

@@ -54,7 +54,13 @@ export async function runInChild(job: ChildJob, handlers: ChildHandlers, signal:
 
   let result: Extract<ChildMessage, { type: 'done' | 'failed' }> | undefined;
   const onAbort = (): void => {
-    void child.sendMessage({ type: 'abort' }).catch(() => {});
+    // A child already gone (Ctrl-C on a terminal reaches the whole process group) cannot be told:
+    // execa throws at once then, rather than rejecting.
+    try {
+      void child.sendMessage({ type: 'abort' }).catch(() => {});
+    } catch {
+      // nothing left to stop
+    }
     setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
   };
   if (signal.aborted) onAbort();

@@ -187,6 +187,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     examples: ['pipeline remote remove lab'],
     run: async (a, io) => (await import('./commands/remote.ts')).remoteConfigCommand(a, io),
   },
+  logs: {
+    args: 'INSTANCE',
+    summary: "print the log of an instance's latest run (.pipeline/logs/INSTANCE.log; the two before are INSTANCE.1.log, INSTANCE.2.log)",
+    options: ['profile'],
+    examples: ['pipeline logs train@vgg-bn'],
+    run: async (a, io) => (await import('./reporters/instance-logs.ts')).logsCommand(a, io),
+  },
   worker: {
     args: '',
     summary: 'run queue jobs from coordinators (`run --executor queue`) in this checkout until stopped',

@@ -4,9 +4,10 @@ import type { ProgressUpdate } from './stage.ts';
 export type Outcome = 'fresh' | 'restored' | 'ran' | 'failed' | 'skipped';
 
 export type RunEvent =
-  | { type: 'planned'; instances: Array<{ id: string; description: string }> }
-  /** Stale, waiting for a free slot. */
-  | { type: 'queued'; id: string; reasons: string[] }
+  /** `jobs`: how many run at once here (the live view's ETA spreads the work over them). */
+  | { type: 'planned'; instances: Array<{ id: string; description: string }>; jobs?: number }
+  /** Stale, waiting for a free slot; `expectedSeconds`: its estimate (undefined: never timed). */
+  | { type: 'queued'; id: string; reasons: string[]; expectedSeconds?: number }
   | { type: 'start'; id: string; reasons: string[] }
   | { type: 'restoring'; id: string }
   | { type: 'progress'; id: string; update: ProgressUpdate }
@@ -24,6 +25,8 @@ export type RunEvent =
       /** A profile's workspace, relative to the project ('' for the project's own). */
       workspace: string;
       failures: Array<{ id: string; message: string }>;
+      /** Stopped by Ctrl-C: what did not finish is skipped. */
+      interrupted?: boolean;
     };
 
 export interface Reporter {

@@ -1,7 +1,12 @@
 /**
  * pipeline.lock: what each stage instance was last run with and what it wrote. The only module
- * that writes it. YAML with sorted keys (diffs cleanly in git), rewritten whole and atomically
- * after every completed instance, so a crash leaves either the old lock or the new one.
+ * that writes it. YAML with sorted keys (diffs cleanly in git), always rewritten whole and
+ * atomically, so a crash leaves either the old lock or the new one. During a run, new records go
+ * to an append-only journal beside it (lock-journal.ts), folded into the file at the end, so that
+ * recording an instance costs the same in a lock of ten entries or ten thousand. One rule keeps
+ * the file itself never wrongly fresh for readers that do not know the journal (git, a report's
+ * provenance, `exp show`): a record the file holds is dropped from the file before its outputs
+ * are replaced.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +16,7 @@ import { fail, succeed, UserError, type Result } from './errors.ts';
 import { canonicalize, sha256 } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { isMissing } from './fs-missing.ts';
+import { LockJournal, type JournalChange } from './lock-journal.ts';
 import { SafeRelPath, schemaProblem } from './safe-path.ts';
 import { stateDirs } from './state-dirs.ts';
 
@@ -87,6 +93,11 @@ function firstIssue(error: z.ZodError): string {
   return `${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message}`;
 }
 
+/** The journal is folded once it holds this many changes, or as many as the lock has entries. */
+const FOLD_AFTER_CHANGES = 1024;
+/** Up to this size the lock is folded before each stage runs, so stage code reads it current. */
+const FOLD_BEFORE_JOB_ENTRIES = 2000;
+
 export class Lock {
   private readonly entries = new Map<string, LockEntry>();
   /** Why parts of the file were ignored (corrupt YAML, a hand-edited entry); shown by status. */
@@ -100,37 +111,71 @@ export class Lock {
    */
   private readonly mirror: string;
 
+  private readonly journal: LockJournal;
+  /** The digest of pipeline.lock's text as it is on disk (of '' when there is none). */
+  private fileDigest = sha256('');
+  /** The ids pipeline.lock itself records: dropping one of them rewrites the file. */
+  private inFile = new Set<string>();
+  /** Changes journaled since the file was last written. */
+  private unfolded = 0;
+  /** Changes waiting for the next write. */
+  private pending: JournalChange[] = [];
+  /** A change that must reach the file itself, not only the journal, is pending. */
+  private foldPending = false;
+
   private constructor(
     private readonly file: string,
     root: string,
   ) {
     this.mirror = path.join(stateDirs(root).base, 'lock.json');
+    this.journal = new LockJournal(path.join(stateDirs(root).base, 'lock.journal'));
   }
 
   static async open(root: string): Promise<Lock> {
     const lock = new Lock(path.join(root, LOCK_FILE), root);
-    let text: string;
+    let text: string | undefined;
     try {
       text = await readFile(lock.file, 'utf8');
     } catch (e) {
-      if (isMissing(e)) return lock; // no lock yet: everything is stale
       // Out of reach is not absent: treating it so would re-run everything and overwrite it.
-      throw new UserError(`${LOCK_FILE} cannot be read: ${(e as Error).message}`);
+      if (!isMissing(e)) throw new UserError(`${LOCK_FILE} cannot be read: ${(e as Error).message}`);
     }
+    if (text !== undefined) await lock.load(text);
+    lock.inFile = new Set(lock.entries.keys());
+    await lock.replay();
+    return lock;
+  }
+
+  private async load(text: string): Promise<void> {
     const digest = sha256(text);
+    this.fileDigest = digest;
     try {
-      const copy = JSON.parse(await readFile(lock.mirror, 'utf8')) as { digest: string; stages: Record<string, LockEntry>; problems: string[] };
+      const copy = JSON.parse(await readFile(this.mirror, 'utf8')) as { digest: string; stages: Record<string, LockEntry>; problems: string[] };
       if (copy.digest === digest) {
-        for (const [id, entry] of Object.entries(copy.stages)) lock.entries.set(id, entry);
-        lock.problems.push(...copy.problems);
-        return lock;
+        for (const [id, entry] of Object.entries(copy.stages)) this.entries.set(id, entry);
+        this.problems.push(...copy.problems);
+        return;
       }
     } catch {
       // no copy, or a torn one: parse the YAML
     }
-    lock.parse(text);
-    await lock.writeMirror(digest);
-    return lock;
+    this.parse(text);
+    await this.writeMirror(digest);
+  }
+
+  /** A killed run's journal: its changes count (a reader sees them), and the next write folds them. */
+  private async replay(): Promise<void> {
+    const changes = await LockJournal.read(this.journal.file, this.fileDigest);
+    for (const c of changes) {
+      if (c.op === 'delete') {
+        this.entries.delete(c.id);
+        continue;
+      }
+      const entry = LockEntrySchema.safeParse(c.entry);
+      if (entry.success) this.entries.set(c.id, entry.data);
+      else this.entries.delete(c.id); // unreadable: never run, as a malformed entry in the file
+    }
+    if (changes.length > 0) this.foldPending = true;
   }
 
   private parse(text: string): void {
@@ -152,46 +197,68 @@ export class Lock {
     return [...this.entries.keys()];
   }
 
-  /** Records an instance and writes the file; writes are serialized in call order. */
+  /** Records an instance; resolves once the record is on disk. Writes are serialized in call order. */
   set(id: string, entry: LockEntry): Promise<void> {
     this.entries.set(id, entry);
     this.rendered.delete(id);
-    return this.write();
+    return this.change({ op: 'set', id, entry });
   }
 
-  /** Drops an instance's record (before its outputs are replaced) and writes the file. */
+  /** Drops an instance's record (before its outputs are replaced); resolves once that is on disk. */
   delete(id: string): Promise<void> {
     this.rendered.delete(id);
     if (!this.entries.delete(id)) return this.writing;
-    return this.write();
+    return this.change({ op: 'delete', id });
   }
 
   /** Forgets instances that are no longer in the pipeline. */
   retainOnly(ids: Set<string>): Promise<void> {
-    let changed = false;
-    for (const id of [...this.entries.keys()]) {
-      if (!ids.has(id)) {
-        this.entries.delete(id);
-        this.rendered.delete(id);
-        changed = true;
-      }
-    }
-    return changed ? this.write() : this.writing;
+    for (const id of [...this.entries.keys()]) if (!ids.has(id)) void this.delete(id);
+    return this.writing;
+  }
+
+  /**
+   * Writes pipeline.lock with every change made so far and removes the journal; at the end of a
+   * run, and before a stage runs while the lock is small (stage code may read it: the report
+   * records its digest). A no-op when the file is current.
+   */
+  fold(): Promise<void> {
+    if (this.pending.length === 0 && this.unfolded === 0 && !this.foldPending) return this.writing;
+    this.foldPending = true;
+    return this.flush();
+  }
+
+  /** Before a job: fold while folding is cheap; a lock of thousands folds only every so often. */
+  foldBeforeJob(): Promise<void> {
+    return this.entries.size <= FOLD_BEFORE_JOB_ENTRIES ? this.fold() : this.writing;
+  }
+
+  private change(c: JournalChange): Promise<void> {
+    // The file's own record of it must go before its outputs change (the rule in the header).
+    if (c.op === 'delete' && this.inFile.has(c.id)) this.foldPending = true;
+    this.pending.push(c);
+    return this.flush();
   }
 
   /**
    * Resolves once a write that began after this call is on disk, so a caller that awaits it
    * (commit drops an entry before it replaces outputs) knows its change is durable. Changes made
    * while a write is in flight share the next one: a grid of thousands of instances finishing
-   * together rewrites the file a few times, not once per instance.
+   * together appends (or rewrites the file) a few times, not once per instance.
    */
-  private write(): Promise<void> {
+  private flush(): Promise<void> {
     if (!this.next) {
       const next = this.writing.then(async () => {
         this.next = undefined;
-        const snapshot = this.render();
-        await writeFileAtomic(this.file, snapshot);
-        await this.writeMirror(sha256(snapshot), []);
+        const changes = this.pending.splice(0);
+        if (this.foldPending || this.unfolded + changes.length > Math.max(FOLD_AFTER_CHANGES, this.entries.size)) {
+          await this.writeWhole();
+          return;
+        }
+        if (changes.length === 0) return;
+        if (!this.journal.open) await this.journal.begin(this.fileDigest);
+        await this.journal.append(changes);
+        this.unfolded += changes.length;
       });
       this.next = next;
       this.writing = next;
@@ -200,6 +267,20 @@ export class Lock {
   }
 
   private next: Promise<void> | undefined;
+
+  /** The file rewritten from the entries in memory; the journal, now folded into it, goes. */
+  private async writeWhole(): Promise<void> {
+    this.foldPending = false;
+    // What the file will hold, taken with the text: a record dropped while it is written is seen
+    // as in the file, and rewrites it again.
+    this.inFile = new Set(this.entries.keys());
+    const snapshot = this.render();
+    await writeFileAtomic(this.file, snapshot);
+    this.fileDigest = sha256(snapshot);
+    await this.writeMirror(this.fileDigest, []);
+    await this.journal.remove();
+    this.unfolded = 0;
+  }
 
   /**
    * The file's text. Each entry's YAML is made once and kept until the entry changes: a grid of

@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import { RunCache } from './cache.ts';
 import { formatProblems } from './errors.ts';
 import type { Hasher } from './fingerprint.ts';
+import type { Estimates } from './estimate.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
 import { describeReason, observe, staleReasons, type StaleReason } from './staleness.ts';
@@ -26,7 +27,7 @@ export interface InstanceStatus {
   causes: StaleReason[];
   /** A stale instance whose new fingerprint is in the run-cache: restoring it costs no compute. */
   restorable: boolean;
-  /** Recorded (or estimated from siblings) wall time of a run, in seconds. */
+  /** Recorded wall time of a run, in seconds; or estimated from another workspace's run (scaled by its work) or siblings'. */
   estimate_seconds: number | null;
   last_run: { seconds: number; peak_rss_mb: number; finished_at: string } | null;
 }
@@ -48,7 +49,7 @@ export interface StatusReport {
   departed: Array<{ id: string; outs: string[] }>;
 }
 
-export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, selected?: Set<string>, jobs = 1): Promise<StatusReport> {
+export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, selected?: Set<string>, jobs = 1, estimates?: Estimates): Promise<StatusReport> {
   const cache = new RunCache(plan.cacheDir);
   const states = new Map<string, InstanceState>();
   const instances: InstanceStatus[] = [];
@@ -74,7 +75,8 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
       causes.push({ kind: 'upstream', ids: staleUp });
     }
     states.set(inst.id, state);
-    const recorded = entry?.run.outcome === 'ran' ? entry.run.seconds : median(ranSeconds.get(inst.stage) ?? []);
+    // Its own run; never run here, the same instance's run in another workspace scaled by its work; else its siblings'.
+    const recorded = entry?.run.outcome === 'ran' ? entry.run.seconds : (!entry && estimates?.seconds(inst)) || median(ranSeconds.get(inst.stage) ?? []);
     instances.push({
       id: inst.id,
       stage: inst.stage,

@@ -12,6 +12,7 @@ import { Hasher } from '../pipeline/fingerprint.ts';
 import { Lock } from '../pipeline/lock.ts';
 import { loadPlan } from '../pipeline/spec/plan-cache.ts';
 import { stateDirs } from '../pipeline/state-dirs.ts';
+import { instanceLogFile } from '../pipeline/reporters/instance-logs.ts';
 import { computeStatus, type InstanceStatus } from '../pipeline/status.ts';
 
 export interface InstanceView extends Omit<InstanceStatus, 'causes'> {
@@ -75,8 +76,8 @@ export class PipelineState {
 
   /** The end of `.pipeline/logs/<id>.log` (written by the runner per instance), or undefined. */
   async logTail(id: string): Promise<string | undefined> {
-    if (!/^[\w.@-]+$/.test(id)) return undefined;
-    const file = path.join(stateDirs(this.root).base, 'logs', `${id}.log`);
+    // The runner's own naming: an id's unusual characters (a '/' among them) become '_'.
+    const file = instanceLogFile(this.root, id);
     let handle;
     try {
       handle = await open(file, 'r');

@@ -4,15 +4,9 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { Project } from '../helpers/project.ts';
+import { TOY_MATRIX } from '../helpers/pipelines.ts';
 
-const PIPELINE = `
-stages:
-  train:
-    module: stages/toy-matrix.ts
-    foreach: [items]
-    outs:
-      - out/\${id}.txt
-`;
+const PIPELINE = TOY_MATRIX;
 
 /** The instances in the order the plain reporter announced their start. */
 function startOrder(stdout: string): string[] {
@@ -57,6 +51,34 @@ describe('scheduling', { concurrency: false }, () => {
     const r = await p.run('--jobs', '2', '--force');
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(startOrder(r.stdout).slice(0, 2).sort(), ['train@a', 'train@d']);
+  });
+});
+
+describe('a never-run profile', () => {
+  it("starts longest first by the default workspace's times scaled by each instance's work", async () => {
+    const p = await Project.create({
+      'pipeline.yaml': PIPELINE,
+      ...Object.fromEntries(['a', 'b', 'c', 'd'].map((id) => [`configs/items/${id}.yaml`, 'sleep_ms: 10\nepochs: 10\n'])),
+      // Other params everywhere (nothing comes from the shared run-cache); c trains a tenth of its
+      // epochs here: 300 s there is 30 s here, behind d's 200 s.
+      'configs/profiles/short.yaml': 'items:\n  a: { sleep_ms: 11 }\n  b: { sleep_ms: 11 }\n  c: { sleep_ms: 11, epochs: 1 }\n  d: { sleep_ms: 11 }\n',
+    });
+    try {
+      assert.equal((await p.run('--jobs', '1')).code, 0);
+      const lock = parse(await p.read('pipeline.lock')) as { stages: Record<string, { run: { seconds: number } }> };
+      for (const [id, s] of Object.entries({ a: 1, b: 2, c: 300, d: 200 })) lock.stages[`train@${id}`]!.run.seconds = s;
+      await p.write('pipeline.lock', stringify(lock));
+      const status = await p.cli('status', '--profile', 'short', '--json');
+      const estimates = Object.fromEntries(
+        (JSON.parse(status.stdout) as { instances: Array<{ id: string; estimate_seconds: number | null }> }).instances.map((i) => [i.id, i.estimate_seconds]),
+      );
+      assert.deepEqual(estimates, { 'train@a': 1, 'train@b': 2, 'train@c': 30, 'train@d': 200 });
+      const r = await p.run('--profile', 'short', '--jobs', '1');
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(startOrder(r.stdout), ['train@d', 'train@c', 'train@b', 'train@a']);
+    } finally {
+      await p.dispose();
+    }
   });
 });
 

@@ -31,37 +31,45 @@ stages:
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
+/** `pipeline run` in `p` on a pseudo-terminal: the listr2 reporter draws. */
+function onTerminal(p: Project) {
+  // A pseudo-terminal starts with no size: listr2 would wrap every character.
+  return execa('script', ['-qfec', `stty cols 120 rows 60; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run`, '/dev/null'], {
+    cwd: p.root,
+    reject: false,
+    // CI set would select the plain reporter even on a terminal.
+    env: { CI: '', TERM: 'xterm-256color', COLUMNS: '120' },
+  });
+}
+
 describe('a run on a terminal', () => {
   const projects: Project[] = [];
   after(async () => {
     for (const p of projects) await p.dispose();
   });
+  const project = async (first: string): Promise<Project> => {
+    const p = await Project.create({ 'pipeline.yaml': PIPELINE, 'configs/zero.yaml': 'v: 1\n', 'configs/first.yaml': first, 'configs/second.yaml': 'v: 1\n' });
+    projects.push(p);
+    return p;
+  };
 
   it('Ctrl-C skips unfinished instances, keeps fresh ones fresh, prints the summary, exits 130 and releases the run lock', async () => {
-    const p = await Project.create({
-      'pipeline.yaml': PIPELINE,
-      'configs/zero.yaml': 'v: 1\n',
-      'configs/first.yaml': 'v: 1\n',
-      'configs/second.yaml': 'v: 1\n',
-    });
-    projects.push(p);
+    const p = await project('v: 1\n');
     assert.equal((await p.run()).code, 0);
     const firstBefore = await p.read('out/first.txt');
     await p.write('configs/first.yaml', 'v: 2\ngate: first\n');
     const gate = await p.gate('first');
 
-    const child = execa('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run`, '/dev/null'], {
-      cwd: p.root,
-      reject: false,
-      // CI set would select the plain reporter even on a terminal.
-      env: { CI: '', TERM: 'xterm-256color', COLUMNS: '120' },
-    });
+    const child = onTerminal(p);
     await gate.reached();
     child.stdin!.write('\x03');
     const r = await child;
     const out = stripAnsi(String(r.stdout));
     assert.equal(r.exitCode, 130, out);
     assert.match(out, /^pipeline: 1 fresh, 2 skipped$/m, out);
+    // One line says what was skipped; no row each.
+    assert.match(out, /pipeline: interrupted: 3\/3 done \(1 fresh, 2 skipped\)/, out);
+    assert.doesNotMatch(out, /skipped \(interrupted\)|skipped \(an upstream/, out);
     assert.doesNotMatch(out, /zero.*fail/i, 'an up-to-date instance is not marked failed');
     await assert.rejects(stat(path.join(p.root, '.pipeline/run.lock')), 'the run lock is released');
     assert.equal(await p.read('out/first.txt'), firstBefore, 'the interrupted stage replaced nothing');
@@ -69,5 +77,16 @@ describe('a run on a terminal', () => {
     const again = await p.run();
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /took over the run lock/);
+  });
+
+  it('keeps each epoch line under its instance after it finishes, and counts blocked instances in the header', async () => {
+    const p = await project('v: 1\nlog: ["epoch 1/2: val acc 0.5", "epoch 2/2: val acc 0.6", "writing the model"]\n');
+    const r = await onTerminal(p);
+    const out = stripAnsi(String(r.stdout));
+    assert.equal(r.exitCode, 0, out);
+    assert.match(out, /\d+ running, \d+ waiting, 1 blocked/, 'second waits for first');
+    const last = out.slice(out.lastIndexOf('first (ran in'));
+    assert.match(last, /^first \(ran in [^\n]*\r?\n.*epoch 1\/2: val acc 0\.5\r?\n.*epoch 2\/2: val acc 0\.6\r?\n/, last);
+    assert.doesNotMatch(last.split('second')[0]!, /writing the model/, 'other lines go when it finishes');
   });
 });

@@ -5,7 +5,8 @@ import { lineOf, type CommandArgs, type Io } from '../command-kit.ts';
 import type { OptionValues } from '../cli-args.ts';
 import { UserError } from '../errors.ts';
 import type { Reporter } from '../events.ts';
-import { execute } from '../executor.ts';
+import { workspaceEstimates } from '../estimate.ts';
+import { execute } from '../execution.ts';
 import { Lock } from '../lock.ts';
 import { chooseExecutor } from '../queue/choose.ts';
 import { runLookup } from '../remote/commands.ts';
@@ -14,7 +15,8 @@ import { quietReporter } from '../reporters/quiet.ts';
 import { eventLogReporter, withEventLog } from '../event-log/writer.ts';
 import { acquireRunLock } from '../run-lock.ts';
 import { stateDirs } from '../state-dirs.ts';
-import type { StageExecutor } from '../steps/run.ts';
+import type { StageExecutor } from '../executors/executor.ts';
+import { instanceLogs, teeReporter } from '../reporters/instance-logs.ts';
 import { trackedOutProblems } from '../tracked-outs.ts';
 import { printStatus } from './status.ts';
 import { openProject } from './workspace.ts';
@@ -24,14 +26,15 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
   const project = await openProject(args);
   const { plan, hasher, projectRoot, root } = project;
   const jobs = parseJobs(values.jobs);
-  if (values['dry-run']) return printStatus(plan, hasher, project.selected, { json: false, dryRun: true, exitCode: false, jobs }, io);
-  const printing: Reporter = values.quiet
+  if (values['dry-run']) return printStatus(plan, hasher, project.selected, { json: false, dryRun: true, exitCode: false, jobs, projectRoot }, io);
+  const shown: Reporter = values.quiet
     ? quietReporter()
     : process.stdout.isTTY && !process.env.CI
       ? (await import('../reporters/listr.ts')).listrReporter()
       : plainReporter(lineOf(io.out));
-  // Followers (`pipeline ui`) read the run from .pipeline/runs/ (docs/ui.md, "The run event log").
-  const reporter = withEventLog(printing, eventLogReporter(plan.root, process.argv.slice(2)));
+  // Followers (`pipeline ui`) read the run from .pipeline/runs/ (docs/ui.md, "The run event log");
+  // every instance's output also goes to .pipeline/logs/ (`pipeline logs ID`).
+  const reporter = withEventLog(teeReporter(shown, instanceLogs(plan.root)), eventLogReporter(plan.root, process.argv.slice(2)));
   const notice = (line: string): void => reporter.event({ type: 'notice', line });
   const remote = await runLookup(projectRoot, plan.cacheDir, values['remote-name'], values['no-remote']);
   const runLock = await acquireRunLock(stateDirs(plan.root).runLock, notice);
@@ -59,11 +62,19 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
     for (const p of lock.problems) notice(p);
     const tracked = await trackedOutProblems(plan, lock);
     if (tracked.length > 0) throw new UserError(tracked);
-    const targets = args.positionals;
-    const result = await execute(plan, lock, hasher, { targets, force: values.force, jobs, reporter, signal: controller.signal, remote, executor });
+    const estimates = await workspaceEstimates(projectRoot, plan.root, lock);
+    const { selected } = project;
+    const result = await execute(plan, lock, hasher, { selected, estimates, force: values.force, jobs, reporter, signal: controller.signal, remote, executor });
     const counts: Record<string, number> = {};
     for (const o of result.outcomes.values()) counts[o] = (counts[o] ?? 0) + 1;
-    reporter.event({ type: 'finished', counts, departed: result.departed, workspace: path.relative(projectRoot, root), failures: result.failures });
+    reporter.event({
+      type: 'finished',
+      counts,
+      departed: result.departed,
+      workspace: path.relative(projectRoot, root),
+      failures: result.failures,
+      interrupted: controller.signal.aborted,
+    });
     await reporter.close();
     if (controller.signal.aborted) return 130;
     if (result.failures.length === 0) return 0;

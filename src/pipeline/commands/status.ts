@@ -1,6 +1,7 @@
 /** `pipeline status`: what is stale and why, with an estimate; `--remote`: what the remote holds. */
 import path from 'node:path';
 import type { CommandArgs, Io } from '../command-kit.ts';
+import { workspaceEstimates } from '../estimate.ts';
 import { formatSeconds } from '../events.ts';
 import type { Hasher } from '../fingerprint.ts';
 import { Lock } from '../lock.ts';
@@ -27,7 +28,7 @@ export async function statusCommand(args: CommandArgs, io: Io): Promise<number> 
     project.plan,
     project.hasher,
     project.selected,
-    { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) },
+    { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs), projectRoot: project.projectRoot },
     io,
   );
 }
@@ -37,11 +38,14 @@ interface StatusOptions {
   dryRun: boolean;
   exitCode: boolean;
   jobs: number;
+  /** Where the other workspaces' locks are (estimates for never-run instances). */
+  projectRoot: string;
 }
 
 export async function printStatus(plan: Plan, hasher: Hasher, selected: Set<string> | undefined, options: StatusOptions, io: Io): Promise<number> {
   const lock = await Lock.open(plan.root);
-  const report = await computeStatus(plan, lock, hasher, selected, options.jobs);
+  const estimates = await workspaceEstimates(options.projectRoot, plan.root, lock);
+  const report = await computeStatus(plan, lock, hasher, selected, options.jobs, estimates);
   io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, options.dryRun));
   return options.exitCode && report.stale > 0 ? 1 : 0;
 }

@@ -86,7 +86,6 @@ export async function commitOutputs(
     },
   };
   await lock.set(inst.id, entry);
-  await hasher.save();
   await rm(place.scratch, { recursive: true, force: true });
   return entry;
 }
