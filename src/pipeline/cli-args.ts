@@ -26,7 +26,10 @@ const OPTIONS = {
   endpoint: { type: 'string', help: 'remote add: URL of an S3-compatible server' },
   'path-style': { type: 'boolean', help: 'remote add: path-style S3 addressing' },
   region: { type: 'string', help: 'remote add: the S3 region' },
-  executor: { type: 'string', help: 'local|queue: run stale instances here (default) or on queue workers (also `executor:` in .pipeline/config.yaml)' },
+  executor: {
+    type: 'string',
+    help: 'local|queue|slurm: run stale instances here (default), on queue workers or as SLURM jobs (also `executor:` in .pipeline/config.yaml)',
+  },
   redis: { type: 'string', help: 'URL: the Redis server of the queue, redis://host:port (default: queue.redis in .pipeline/config.yaml)' },
   concurrency: { type: 'string', help: 'worker: N jobs at once, each with its share of the cores (default 1)' },
   name: { type: 'string', help: 'worker: NAME shown to coordinators (default: host-pid)' },
@@ -110,7 +113,7 @@ const VALUE_NAMES: Partial<Record<OptionName, string>> = {
   'remote-name': 'NAME',
   endpoint: 'URL',
   region: 'R',
-  executor: 'local|queue',
+  executor: 'local|queue|slurm',
   redis: 'URL',
   name: 'NAME',
 };

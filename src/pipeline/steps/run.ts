@@ -35,7 +35,7 @@ export interface RunResult {
 
 /** Where stale instances run: `local` (child processes here, the default) or `queue` (workers). */
 export interface StageExecutor {
-  readonly kind: 'local' | 'queue';
+  readonly kind: 'local' | 'queue' | 'slurm';
   /**
    * Room to run one more instance, expected to take `expectedSeconds` (undefined: never timed).
    * Local: a slot and its cores, longest first; queue: BullMQ orders the jobs by priority.

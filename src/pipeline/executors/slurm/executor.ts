@@ -1,0 +1,274 @@
+/**
+ * The slurm executor: `pipeline run --executor slurm`. The run is unchanged (plan, staleness, the
+ * commit step, the run lock); only the run step differs: each stale instance becomes one batch
+ * job in the same checkout on the cluster's shared file system. Every job of this workspace
+ * shares one job name, so one squeue per cycle tracks them all and a coordinator started again
+ * after a SIGKILL finds its jobs (by name, each keyed by its instance's fingerprint in --comment)
+ * and adopts them instead of submitting twice. A job writes its outputs into its own folder;
+ * only what the instance declares is moved into staging, and the engine's commit step re-hashes
+ * it and records it in the lock, as for a local run.
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../../errors.ts';
+import type { Reporter } from '../../events.ts';
+import { sha256, type Hasher } from '../../fingerprint.ts';
+import { filesUnder } from '../../fs-walk.ts';
+import type { Plan, PlannedInstance } from '../../plan.ts';
+import { isInside } from '../../project-paths.ts';
+import type { Slot } from '../../slots.ts';
+import type { Observed } from '../../staleness.ts';
+import type { RunPlace, RunResult, StageExecutor } from '../../steps/run.ts';
+import type { Staging } from '../../steps/staging.ts';
+import { codeFileHashes } from '../../queue/checkout-check.ts';
+import { SlurmClient } from './client.ts';
+import { jobPaths, readResult, writeJson, type JobSpec } from './job-files.ts';
+import { LogFollower } from './log-follower.ts';
+import { resourceArgs, resourcesFor, type SlurmSettings } from './settings.ts';
+import { describeEnd, verdict } from './states.ts';
+import { SubmitOrder } from './submit-order.ts';
+import { JobTracker } from './tracker.ts';
+
+// Bundled (dist/cli.mjs), the job's entry is dist/slurm-job.mjs beside it; from source, the .ts under tsx.
+const BUNDLED = import.meta.url.endsWith('.mjs');
+const JOB_ENTRY = fileURLToPath(new URL(BUNDLED ? './slurm-job.mjs' : './job-entry.ts', import.meta.url));
+const JOB_NODE_ARGS = BUNDLED ? [JOB_ENTRY] : ['--import', import.meta.resolve('tsx'), JOB_ENTRY];
+const COMMENT_PREFIX = 'pipeline:';
+
+/** No slot to wait for here: the cluster bounds the parallelism, and submissions go longest first. */
+const NO_SLOT: Slot = { threads: 1, cores: undefined, release: () => {} };
+
+export interface SlurmExecutorOptions {
+  plan: Plan;
+  hasher: Hasher;
+  settings: SlurmSettings;
+}
+
+export class SlurmExecutor implements StageExecutor {
+  readonly kind = 'slurm';
+  private readonly tracker: JobTracker;
+  private readonly order = new SubmitOrder();
+  /** Jobs of this run not yet ended: what Ctrl-C cancels. */
+  private readonly live = new Set<string>();
+  private readonly cancelled = new Set<string>();
+  /** Jobs an earlier run left queued or running, by fingerprint: adopted when this run wants them. */
+  private readonly adoptable: Map<string, string>;
+  /** scancel calls in flight: close() lets them reach the controller before the process ends. */
+  private readonly cancelling = new Set<Promise<void>>();
+
+  private constructor(
+    private readonly opts: SlurmExecutorOptions,
+    private readonly client: SlurmClient,
+    adoptable: Map<string, string>,
+  ) {
+    this.tracker = new JobTracker(client, opts.settings);
+    this.adoptable = adoptable;
+  }
+
+  /** One job name per workspace: every run of it shares it, so a rerun finds an earlier run's jobs. */
+  static jobName(root: string): string {
+    return `pipeline-${sha256(root).slice(0, 12)}`;
+  }
+
+  /**
+   * Asks the controller for this workspace's jobs (proving sbatch's side is there and answers),
+   * or fails with one line (exit 2): client commands missing, controller down.
+   */
+  static async open(opts: SlurmExecutorOptions): Promise<SlurmExecutor> {
+    const client = new SlurmClient(SlurmExecutor.jobName(opts.plan.root));
+    let jobs;
+    try {
+      jobs = await client.queue();
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError([{ field: '--executor slurm', message: `the SLURM controller cannot be reached: ${(e as Error).message}` }]);
+    }
+    const adoptable = new Map<string, string>();
+    for (const j of jobs.values()) {
+      if (j.comment.startsWith(COMMENT_PREFIX) && verdict(j.state) === 'waiting') adoptable.set(j.comment.slice(COMMENT_PREFIX.length), j.id);
+    }
+    return new SlurmExecutor(opts, client, adoptable);
+  }
+
+  acquire(): Promise<Slot> {
+    return Promise.resolve(NO_SLOT);
+  }
+
+  async run(
+    inst: PlannedInstance,
+    observed: Observed,
+    staging: Staging,
+    place: RunPlace,
+    reporter: Reporter,
+    signal: AbortSignal,
+    expectedSeconds: number | undefined,
+  ): Promise<RunResult> {
+    const fingerprint = observed.fingerprint;
+    const paths = jobPaths(place.root, inst.id, fingerprint);
+    const resources = resourcesFor(this.opts.settings, inst);
+    const say = (line: string): void => reporter.event({ type: 'log', id: inst.id, line });
+    const follower = new LogFollower('', say, (update) => reporter.event({ type: 'progress', id: inst.id, update }));
+    const onAbort = (): void => void this.cancelAll();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      let jobId = this.adoptable.get(fingerprint);
+      if (jobId) {
+        this.adoptable.delete(fingerprint);
+        say(`adopted SLURM job ${jobId}, submitted by an earlier run that stopped before it ended`);
+      } else {
+        const earlier = await readResult(paths.result);
+        if (earlier !== undefined && typeof earlier !== 'string' && earlier.ok) {
+          // An earlier run's job finished after that run was killed: its outputs are waiting.
+          say(`taking the outputs of an earlier run's SLURM job, which finished after that run stopped`);
+          return await this.collect(inst, 'earlier', paths, staging, follower);
+        }
+      }
+      for (let attempt = 1; ; attempt++) {
+        if (signal.aborted) throw new Error('interrupted');
+        jobId ??= await this.order.submit(expectedSeconds, () => this.submit(inst, fingerprint, paths, resources, signal));
+        this.live.add(jobId);
+        // Submitted while Ctrl-C was being handled: cancelled like the rest.
+        if (signal.aborted) void this.cancelAll();
+        follower.switchTo(paths.log(jobId));
+        reporter.event({ type: 'progress', id: inst.id, update: { step: `SLURM job ${jobId} submitted` } });
+        const id = jobId;
+        const aborted = new Promise<never>((_, reject) => {
+          const stop = (): void => reject(new Error('interrupted'));
+          if (signal.aborted) stop();
+          else signal.addEventListener('abort', stop, { once: true });
+        });
+        aborted.catch(() => {});
+        let state: string;
+        try {
+          state = await Promise.race([
+            this.tracker.watch(id, {
+              resultFile: paths.result,
+              onState: (s, reason) => {
+                if (s === 'RUNNING') reporter.event({ type: 'worker', id: inst.id, worker: `slurm job ${id}` });
+                else if (s === 'PENDING')
+                  reporter.event({
+                    type: 'progress',
+                    id: inst.id,
+                    update: { step: `SLURM job ${id} pending${reason && reason !== 'None' ? ` (${reason})` : ''}` },
+                  });
+              },
+              onPoll: () => follower.read().catch(() => {}),
+            }),
+            aborted,
+          ]);
+        } finally {
+          this.tracker.forget(id);
+        }
+        this.live.delete(id);
+        await follower.read().catch(() => {});
+        const end = verdict(state);
+        if (end === 'completed') return await this.collect(inst, id, paths, staging, follower);
+        const line = describeEnd(state, id, resources);
+        if (end === 'resubmit' && attempt < this.opts.settings.attempts) {
+          say(`${line}; submitting it again (attempt ${attempt + 1} of ${this.opts.settings.attempts}), to resume from its checkpoint`);
+          jobId = undefined;
+          await staging.reset();
+          continue;
+        }
+        throw await this.failure(line, id, paths, follower, end === 'resubmit' ? `after ${attempt} attempt(s)` : undefined);
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.tracker.stop();
+    await Promise.all(this.cancelling);
+  }
+
+  /** Writes the job's description and submits it; returns the job id. */
+  private async submit(
+    inst: PlannedInstance,
+    fingerprint: string,
+    paths: ReturnType<typeof jobPaths>,
+    resources: ReturnType<typeof resourcesFor>,
+    signal: AbortSignal,
+  ): Promise<string> {
+    if (signal.aborted) throw new Error('interrupted');
+    await rm(paths.dir, { recursive: true, force: true });
+    await mkdir(paths.dir, { recursive: true });
+    await mkdir(paths.logs, { recursive: true });
+    const spec: JobSpec = {
+      version: 1,
+      id: inst.id,
+      fingerprint,
+      root: this.opts.plan.root,
+      module: inst.module,
+      ...(inst.instance !== undefined ? { instance: inst.instance } : {}),
+      params: inst.params,
+      deps: inst.deps,
+      outs: inst.outs,
+      code: await codeFileHashes(inst, this.opts.hasher),
+      threads: resources.cpus,
+    };
+    await writeJson(paths.spec, spec);
+    const command = [process.execPath, ...JOB_NODE_ARGS, paths.dir].map(shellQuote).join(' ');
+    return this.client.submit(
+      [
+        ...resourceArgs(resources),
+        `--comment=${COMMENT_PREFIX}${fingerprint}`,
+        `--output=${paths.logPattern}`,
+        `--chdir=${this.opts.plan.root}`,
+        // The job must not requeue itself behind the coordinator's back: a resubmission is its call.
+        '--no-requeue',
+        `--wrap=exec ${command}`,
+      ],
+      inst.id,
+    );
+  }
+
+  /** The job's outputs into staging: exactly the declared ones, or nothing. */
+  private async collect(inst: PlannedInstance, jobId: string, paths: ReturnType<typeof jobPaths>, staging: Staging, follower: LogFollower): Promise<RunResult> {
+    const job = jobId === 'earlier' ? "an earlier run's SLURM job" : `SLURM job ${jobId}`;
+    const result = await readResult(paths.result);
+    if (result === undefined) throw await this.failure(`${job} COMPLETED but wrote no result file`, jobId, paths, follower);
+    if (typeof result === 'string') throw await this.failure(`${job}: ${result}`, jobId, paths, follower);
+    if (!result.ok) {
+      if (result.userProblems) throw new UserError(result.userProblems.map((p) => ({ ...p, message: `on ${job}: ${p.message}` })));
+      throw await this.failure(`${job} on ${result.host}: ${result.message}`, jobId, paths, follower);
+    }
+    const written = await filesUnder(paths.outs);
+    const undeclared = written.filter((f) => !inst.outs.some((o) => isInside(f, o)));
+    if (undeclared.length > 0) {
+      const shown = undeclared.slice(0, 5).join(', ') + (undeclared.length > 5 ? `, and ${undeclared.length - 5} more` : '');
+      throw new Error(`${job} wrote ${shown}, which ${inst.id} does not declare; not recorded`);
+    }
+    const missing = inst.outs.filter((o) => !written.some((f) => isInside(f, o)));
+    if (missing.length > 0) throw new Error(`${job} finished without writing ${missing.join(', ')}; not recorded`);
+    for (const o of staging.outs) {
+      await mkdir(path.dirname(o.temp), { recursive: true });
+      await rename(path.join(paths.outs, o.declared), o.temp);
+    }
+    await rm(paths.dir, { recursive: true, force: true });
+    return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: `slurm job ${jobId} (${result.host})`, seconds: result.seconds };
+  }
+
+  /** A failure's message: the line, then the last lines of the job's log and where the log is. */
+  private async failure(line: string, jobId: string, paths: ReturnType<typeof jobPaths>, follower: LogFollower, note?: string): Promise<Error> {
+    const tail = follower.lastLines();
+    const log = jobId === 'earlier' ? '' : `; log: ${paths.log(jobId)}`;
+    const message = `${line}${note ? ` (${note})` : ''}${log}${tail.length > 0 ? `; last output:\n${tail.join('\n')}` : ''}`;
+    return new Error(message);
+  }
+
+  /** Ctrl-C or SIGTERM: scancel every job of this run (each instance's abort handler asks; one call cancels all). */
+  private cancelAll(): Promise<void> {
+    const ids = [...this.live].filter((id) => !this.cancelled.has(id));
+    if (ids.length === 0) return Promise.resolve();
+    for (const id of ids) this.cancelled.add(id);
+    const call = this.client.cancel(ids);
+    this.cancelling.add(call);
+    return call;
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
