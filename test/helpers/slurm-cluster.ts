@@ -133,9 +133,12 @@ export class SlurmCluster {
       });
   }
 
-  /** Stops the controller (for the "controller down" case); `stop` ends the rest. */
-  async stopController(): Promise<void> {
-    await killByPidFile(path.join(this.dir, 'slurmctld.pid'));
+  /** An environment whose slurm.conf names a controller port where nothing listens (a controller that is down). */
+  async unreachableEnv(): Promise<Record<string, string>> {
+    const conf = await readFile(this.env.SLURM_CONF!, 'utf8');
+    const down = path.join(this.dir, 'slurm-down.conf');
+    await writeFile(down, conf.replace(/^SlurmctldPort=\d+$/m, `SlurmctldPort=${await freePort()}`));
+    return { SLURM_CONF: down };
   }
 
   async stop(): Promise<void> {

@@ -23,7 +23,7 @@ import type { RunPlace, RunResult, StageExecutor } from '../../steps/run.ts';
 import type { Staging } from '../../steps/staging.ts';
 import { codeFileHashes } from '../../queue/checkout-check.ts';
 import { SlurmClient } from './client.ts';
-import { jobPaths, readResult, writeJson, type JobSpec } from './job-files.ts';
+import { jobPaths, readResult, writeJson, type JobResult, type JobSpec } from './job-files.ts';
 import { LogFollower } from './log-follower.ts';
 import { resourceArgs, resourcesFor, type SlurmSettings } from './settings.ts';
 import { describeEnd, verdict } from './states.ts';
@@ -165,6 +165,9 @@ export class SlurmExecutor implements StageExecutor {
         const end = verdict(state);
         if (end === 'completed') return await this.collect(inst, id, paths, staging, follower);
         const line = describeEnd(state, id, resources);
+        // A stage that failed says why in its result file: its own error, as a local run shows it.
+        const result = state === 'FAILED' ? await readResult(paths.result) : undefined;
+        if (result !== undefined && typeof result !== 'string' && !result.ok) throw await this.stageFailure(result, `SLURM job ${id}`, id, paths, follower);
         if (end === 'resubmit' && attempt < this.opts.settings.attempts) {
           say(`${line}; submitting it again (attempt ${attempt + 1} of ${this.opts.settings.attempts}), to resume from its checkpoint`);
           jobId = undefined;
@@ -230,10 +233,7 @@ export class SlurmExecutor implements StageExecutor {
     const result = await readResult(paths.result);
     if (result === undefined) throw await this.failure(`${job} COMPLETED but wrote no result file`, jobId, paths, follower);
     if (typeof result === 'string') throw await this.failure(`${job}: ${result}`, jobId, paths, follower);
-    if (!result.ok) {
-      if (result.userProblems) throw new UserError(result.userProblems.map((p) => ({ ...p, message: `on ${job}: ${p.message}` })));
-      throw await this.failure(`${job} on ${result.host}: ${result.message}`, jobId, paths, follower);
-    }
+    if (!result.ok) throw await this.stageFailure(result, job, jobId, paths, follower);
     const written = await filesUnder(paths.outs);
     const undeclared = written.filter((f) => !inst.outs.some((o) => isInside(f, o)));
     if (undeclared.length > 0) {
@@ -248,6 +248,18 @@ export class SlurmExecutor implements StageExecutor {
     }
     await rm(paths.dir, { recursive: true, force: true });
     return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: `slurm job ${jobId} (${result.host})`, seconds: result.seconds };
+  }
+
+  /** The stage's own failure: its UserError as one (exit 2), else its message with the log's tail. */
+  private async stageFailure(
+    result: Extract<JobResult, { ok: false }>,
+    job: string,
+    jobId: string,
+    paths: ReturnType<typeof jobPaths>,
+    follower: LogFollower,
+  ): Promise<Error> {
+    if (result.userProblems) return new UserError(result.userProblems.map((p) => ({ ...p, message: `${p.message} (on ${job})` })));
+    return this.failure(`${job} on ${result.host}: ${result.message}`, jobId, paths, follower);
   }
 
   /** A failure's message: the line, then the last lines of the job's log and where the log is. */
