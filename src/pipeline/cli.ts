@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { RunCache } from './cache.ts';
 import { parseCommandLine, usage, type CommandLine, type OptionValues } from './cli-args.ts';
-import { execute } from './executor.ts';
+import { execute } from './execution.ts';
 import { formatProblem, isUserError, UserError } from './errors.ts';
 import { formatSeconds, type Reporter } from './events.ts';
 import { Hasher } from './fingerprint.ts';
@@ -22,7 +22,7 @@ import { stateDirs } from './state-dirs.ts';
 import { runLookup, transferCommand } from './remote/commands.ts';
 import { remoteCommand } from './remote/config-commands.ts';
 import { chooseExecutor } from './queue/choose.ts';
-import type { StageExecutor } from './steps/run.ts';
+import type { StageExecutor } from './executors/executor.ts';
 import type { RemoteRunLookup } from './remote/run-cache.ts';
 import { computeStatus, type StatusReport } from './status.ts';
 import { trackedOutProblems } from './tracked-outs.ts';
@@ -85,7 +85,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
         return await run(
           plan,
           hasher,
-          targets,
+          selected,
           values.force,
           parseJobs(values.jobs),
           values.quiet,
@@ -162,7 +162,7 @@ function parseJobs(value: string | undefined): number {
 async function run(
   plan: Plan,
   hasher: Hasher,
-  targets: string[],
+  selected: Set<string> | undefined,
   force: boolean,
   jobs: number,
   quiet: boolean,
@@ -201,7 +201,7 @@ async function run(
     for (const p of lock.problems) notice(p);
     const tracked = await trackedOutProblems(plan, lock);
     if (tracked.length > 0) throw new UserError(tracked);
-    const result = await execute(plan, lock, hasher, { targets, force, jobs, reporter, signal: controller.signal, remote, executor });
+    const result = await execute(plan, lock, hasher, { selected, force, jobs, reporter, signal: controller.signal, remote, executor });
     const counts: Record<string, number> = {};
     for (const o of result.outcomes.values()) counts[o] = (counts[o] ?? 0) + 1;
     reporter.event({ type: 'finished', counts, departed: result.departed, workspace, failures: result.failures });

@@ -35,10 +35,14 @@ export class Slots {
     this.threads = Math.max(1, Math.floor(cores / jobs));
   }
 
-  /** `expectedSeconds`: how long the instance is expected to hold the slot; undefined = unknown. */
-  async acquire(expectedSeconds?: number): Promise<Slot> {
+  /**
+   * `expectedSeconds`: how long the instance is expected to hold the slot; undefined = unknown.
+   * `order`: the tie-break (its place in the plan); by default, the order of arrival.
+   */
+  async acquire(expectedSeconds?: number, order?: number): Promise<Slot> {
+    const arrival = this.arrivals++;
     const index = await new Promise<number>((grant) => {
-      this.waiting.push({ expectedSeconds: expectedSeconds ?? Number.MAX_VALUE, order: this.arrivals++, grant });
+      this.waiting.push({ expectedSeconds: expectedSeconds ?? Number.MAX_VALUE, order: order ?? arrival, grant });
       this.queueDispatch();
     });
     const pin = this.jobs > 1 && this.jobs <= this.cores;

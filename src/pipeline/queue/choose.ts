@@ -9,7 +9,7 @@ import { readLocalConfig } from '../local-config.ts';
 import type { Plan } from '../plan.ts';
 import { chooseRemote, loadRemoteConfig } from '../remote/config.ts';
 import { openUsableStore } from '../remote/open.ts';
-import type { StageExecutor } from '../steps/run.ts';
+import type { StageExecutor } from '../executors/executor.ts';
 import { queueSettings } from './settings.ts';
 
 export interface ExecutorArgs {

@@ -17,9 +17,8 @@ import { isInside } from '../project-paths.ts';
 import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects, uploadRecord } from '../remote/record-transfer.ts';
 import { StoreError, type RemoteStore } from '../remote/store.ts';
-import type { Slot } from '../slots.ts';
 import type { Observed } from '../staleness.ts';
-import type { RunPlace, RunResult, StageExecutor } from '../steps/run.ts';
+import type { Job as StageJob, JobResult as StageJobResult, StageExecutor } from '../executors/executor.ts';
 import type { Staging } from '../steps/staging.ts';
 import { CANCEL_EVENT } from './cancel.ts';
 import { codeFileHashes } from './checkout-check.ts';
@@ -45,9 +44,6 @@ const HEALTH_EVERY_MS = 1000;
 const KEEP_FINISHED_SECONDS = 24 * 3600;
 /** BullMQ's lowest priority number (most urgent) is 1; the range ends at 2^21 - 1. */
 const MAX_PRIORITY = 2_097_151;
-
-/** No slot to wait for here: workers bound the parallelism, and BullMQ's priorities order it. */
-const NO_SLOT: Slot = { threads: 1, cores: undefined, release: () => {} };
 
 export class QueueExecutor implements StageExecutor {
   readonly kind = 'queue';
@@ -95,25 +91,18 @@ export class QueueExecutor implements StageExecutor {
     return executor;
   }
 
-  acquire(): Promise<Slot> {
-    return Promise.resolve(NO_SLOT);
-  }
-
-  async run(
-    inst: PlannedInstance,
-    observed: Observed,
-    staging: Staging,
-    _place: RunPlace,
-    reporter: Reporter,
-    signal: AbortSignal,
-    expectedSeconds: number | undefined,
-  ): Promise<RunResult> {
+  /** No slot to wait for here: workers bound the parallelism, and BullMQ's priorities order the jobs. */
+  async run(job: StageJob): Promise<StageJobResult> {
+    const { inst, observed, staging, reporter, signal, expectedSeconds } = job;
     if (this.lost) throw this.lost;
+    job.started();
     try {
       const data = await this.jobData(inst, observed);
       const result = await this.submitAndWait(data, inst, reporter, signal, expectedSeconds);
       await this.receive(inst, observed.fingerprint, result, staging, reporter);
-      return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: result.worker, seconds: result.seconds };
+      // The instance's time is the worker's: later runs order by it (longest first).
+      const startedAt = performance.now() - result.seconds * 1000;
+      return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: result.worker, startedAt };
     } catch (e) {
       // The remote failing for good (credentials, a bucket gone) is the user's to fix: one line, exit 2.
       if (e instanceof StoreError) throw new UserError(`${this.opts.store.label}: ${e.message}`);

@@ -1,17 +1,14 @@
 /**
  * Step 3, run: the stage's own code makes the outputs in staging. Where it runs is the one thing
- * the executors differ in: here, in a child process of its own (pinned to its share of the cores,
- * reporting progress over IPC), or on a queue worker (queue/coordinator.ts). What each hands back
- * is the same: complete outputs in staging, or an error.
+ * the executors differ in (executors/executor.ts); this is how it runs wherever it does: in a
+ * child process of its own (pinned to its share of the cores, reporting progress over IPC). The
+ * local executor calls it here, a queue worker on its machine.
  */
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { runInChild } from '../child-process.ts';
 import type { Reporter } from '../events.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { missingOuts } from '../promote.ts';
-import { Slots, type Slot } from '../slots.ts';
-import type { Observed } from '../staleness.ts';
 import type { Staging } from './staging.ts';
 import type { Measurements } from '../stage.ts';
 
@@ -23,47 +20,14 @@ export interface RunPlace {
   cores: number[] | undefined;
 }
 
+/** What the stage's process reports besides its outputs. */
 export interface RunResult {
   peakRssMb: number;
   /** What the stage measured of its run (ctx.measure), for the lock's run record. */
   measurements?: Measurements;
-  /** The queue worker that ran it; undefined when it ran here. */
-  worker?: string;
-  /** The worker's own time, when it ran elsewhere: the time the job waited in the queue is not the instance's. */
-  seconds?: number;
 }
 
-/** Where stale instances run: `local` (child processes here, the default) or `queue` (workers). */
-export interface StageExecutor {
-  readonly kind: 'local' | 'queue' | 'slurm';
-  /**
-   * Room to run one more instance, expected to take `expectedSeconds` (undefined: never timed).
-   * Local: a slot and its cores, longest first; queue: BullMQ orders the jobs by priority.
-   */
-  acquire(expectedSeconds: number | undefined): Promise<Slot>;
-  run(
-    inst: PlannedInstance,
-    observed: Observed,
-    staging: Staging,
-    place: RunPlace,
-    reporter: Reporter,
-    signal: AbortSignal,
-    expectedSeconds: number | undefined,
-  ): Promise<RunResult>;
-  close(): Promise<void>;
-}
-
-/** Today's executor: at most `jobs` child processes on this machine. */
-export function localExecutor(jobs: number): StageExecutor {
-  const slots = new Slots(jobs, availableParallelism());
-  return {
-    kind: 'local',
-    acquire: (expectedSeconds) => slots.acquire(expectedSeconds),
-    run: (inst, _observed, staging, place, reporter, signal) => runStage(inst, staging, place, reporter, signal),
-    close: async () => {},
-  };
-}
-
+/** Runs one instance's stage code in a child process here (the local executor's and a queue worker's run). */
 export async function runStage(inst: PlannedInstance, staging: Staging, place: RunPlace, reporter: Reporter, signal: AbortSignal): Promise<RunResult> {
   const result = await runInChild(
     {

@@ -169,7 +169,7 @@ describe('restore', () => {
 
   it('stages the recorded outputs of a fingerprint seen before', async () => {
     const staging = await staged();
-    const restored = await restoreFromRunCache('s', r.lock.get('s')!.fingerprint, r.cache, staging, r.reporter);
+    const restored = await restoreFromRunCache(r.inst, r.lock.get('s')!.fingerprint, staging, r);
     assert.equal(await readFile(staging.outs[0]!.temp, 'utf8'), 'one');
     // The measurements of the run that made the outputs travel with them (never inside them).
     assert.deepEqual(restored?.measurements, { train_seconds: 12.5 });
@@ -179,14 +179,14 @@ describe('restore', () => {
   });
 
   it('does not restore an unknown fingerprint', async () => {
-    assert.equal(await restoreFromRunCache('s', '0'.repeat(64), r.cache, await staged(), r.reporter), undefined);
+    assert.equal(await restoreFromRunCache(r.inst, '0'.repeat(64), await staged(), r), undefined);
   });
 
   it('refuses a corrupt object, says why, and leaves staging empty for a run', async () => {
     const hash = r.lock.get('s')!.outs['out/file.txt']!.hash;
     await writeFile(path.join(r.cache.dir, 'files', hash.slice(0, 2), hash.slice(2)), 'tampered');
     const staging = await staged();
-    assert.equal(await restoreFromRunCache('s', r.lock.get('s')!.fingerprint, r.cache, staging, r.reporter), undefined);
+    assert.equal(await restoreFromRunCache(r.inst, r.lock.get('s')!.fingerprint, staging, r), undefined);
     assert.ok(r.events.some((e) => e.type === 'log' && /run-cache not used: cache object for out\/file\.txt is corrupt/.test(e.line)));
     await assert.rejects(stat(staging.outs[0]!.temp));
   });
