@@ -44,21 +44,25 @@ describe('slurm resources', () => {
   });
 
   it('merges the defaults, the stage and the instance, the instance winning', () => {
-    assert.deepEqual(resourcesFor(settings, { id: 'select', stage: 'select' }), {
+    assert.deepEqual(resourcesFor(settings, { id: 'select', stage: 'select' }, 1), {
       time: '1:00:00',
       mem: '4G',
       partition: 'short',
       extra: ['--gres=gpu:1'],
       cpus: 1,
     });
-    assert.deepEqual(resourceArgs(resourcesFor(settings, { id: 'train@vgg-bn', stage: 'train' })), [
+    assert.deepEqual(resourceArgs(resourcesFor(settings, { id: 'train@vgg-bn', stage: 'train' }, 1)), [
       '--cpus-per-task=4',
       '--time=4:00:00',
       '--mem=16G',
       '--partition=long',
       '--gres=gpu:1',
     ]);
-    assert.deepEqual(resourceArgs(resourcesFor(SlurmSectionSchema.parse({}), { id: 'x', stage: 'x' })), ['--cpus-per-task=1']);
+    assert.deepEqual(
+      resourceArgs(resourcesFor(SlurmSectionSchema.parse({}), { id: 'x', stage: 'x' }, 2)),
+      ['--cpus-per-task=2'],
+      'the local share of the cores without cpus',
+    );
   });
 
   it('refuses what sbatch would misread, by field', () => {

@@ -12,15 +12,12 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.ts';
-import type { Reporter } from '../../events.ts';
 import { sha256, type Hasher } from '../../fingerprint.ts';
 import { filesUnder } from '../../fs-walk.ts';
 import type { Plan, PlannedInstance } from '../../plan.ts';
 import { isInside } from '../../project-paths.ts';
-import type { Slot } from '../../slots.ts';
-import type { Observed } from '../../staleness.ts';
-import type { RunPlace, RunResult, StageExecutor } from '../../steps/run.ts';
 import type { Staging } from '../../steps/staging.ts';
+import type { Job, JobResult as StageJobResult, StageExecutor } from '../executor.ts';
 import { codeFileHashes } from '../../queue/checkout-check.ts';
 import { SlurmClient } from './client.ts';
 import { jobPaths, readResult, writeJson, type JobResult, type JobSpec } from './job-files.ts';
@@ -35,9 +32,6 @@ const BUNDLED = import.meta.url.endsWith('.mjs');
 const JOB_ENTRY = fileURLToPath(new URL(BUNDLED ? './slurm-job.mjs' : './job-entry.ts', import.meta.url));
 const JOB_NODE_ARGS = BUNDLED ? [JOB_ENTRY] : ['--import', import.meta.resolve('tsx'), JOB_ENTRY];
 const COMMENT_PREFIX = 'pipeline:';
-
-/** No slot to wait for here: the cluster bounds the parallelism, and submissions go longest first. */
-const NO_SLOT: Slot = { threads: 1, cores: undefined, release: () => {} };
 
 export interface SlurmExecutorOptions {
   plan: Plan;
@@ -91,22 +85,18 @@ export class SlurmExecutor implements StageExecutor {
     return new SlurmExecutor(opts, client, adoptable);
   }
 
-  acquire(): Promise<Slot> {
-    return Promise.resolve(NO_SLOT);
-  }
-
-  async run(
-    inst: PlannedInstance,
-    observed: Observed,
-    staging: Staging,
-    place: RunPlace,
-    reporter: Reporter,
-    signal: AbortSignal,
-    expectedSeconds: number | undefined,
-  ): Promise<RunResult> {
-    const fingerprint = observed.fingerprint;
-    const paths = jobPaths(place.root, inst.id, fingerprint);
-    const resources = resourcesFor(this.opts.settings, inst);
+  /** No slot to wait for here: the cluster bounds the parallelism, and submissions go longest first. */
+  async run(job: Job): Promise<StageJobResult> {
+    const { inst, staging, reporter, signal, expectedSeconds } = job;
+    const fingerprint = job.observed.fingerprint;
+    const paths = jobPaths(job.root, inst.id, fingerprint);
+    // --cpus-per-task: the configured cpus, else the instance's threads as a local run gives them.
+    const resources = resourcesFor(this.opts.settings, inst, job.resources.threads);
+    let started = false;
+    const start = (): void => {
+      if (!started) job.started();
+      started = true;
+    };
     const say = (line: string): void => reporter.event({ type: 'log', id: inst.id, line });
     const follower = new LogFollower('', say, (update) => reporter.event({ type: 'progress', id: inst.id, update }));
     const onAbort = (): void => void this.cancelAll();
@@ -121,12 +111,13 @@ export class SlurmExecutor implements StageExecutor {
         if (earlier !== undefined && typeof earlier !== 'string' && earlier.ok) {
           // An earlier run's job finished after that run was killed: its outputs are waiting.
           say(`taking the outputs of an earlier run's SLURM job, which finished after that run stopped`);
+          start();
           return await this.collect(inst, 'earlier', paths, staging, follower);
         }
       }
       for (let attempt = 1; ; attempt++) {
         if (signal.aborted) throw new Error('interrupted');
-        jobId ??= await this.order.submit(expectedSeconds, () => this.submit(inst, fingerprint, paths, resources, signal));
+        jobId ??= await this.order.submit(expectedSeconds, () => this.submit(job, paths, resources));
         this.live.add(jobId);
         // Submitted while Ctrl-C was being handled: cancelled like the rest.
         if (signal.aborted) void this.cancelAll();
@@ -145,8 +136,10 @@ export class SlurmExecutor implements StageExecutor {
             this.tracker.watch(id, {
               resultFile: paths.result,
               onState: (s, reason) => {
-                if (s === 'RUNNING') reporter.event({ type: 'worker', id: inst.id, worker: `slurm job ${id}` });
-                else if (s === 'PENDING')
+                if (s === 'RUNNING') {
+                  start();
+                  reporter.event({ type: 'worker', id: inst.id, worker: `slurm job ${id}` });
+                } else if (s === 'PENDING')
                   reporter.event({
                     type: 'progress',
                     id: inst.id,
@@ -163,7 +156,10 @@ export class SlurmExecutor implements StageExecutor {
         this.live.delete(id);
         await follower.read().catch(() => {});
         const end = verdict(state);
-        if (end === 'completed') return await this.collect(inst, id, paths, staging, follower);
+        if (end === 'completed') {
+          start(); // a job that ran between two polls was never seen RUNNING
+          return await this.collect(inst, id, paths, staging, follower);
+        }
         const line = describeEnd(state, id, resources);
         // A stage that failed says why in its result file: its own error, as a local run shows it.
         const result = state === 'FAILED' ? await readResult(paths.result) : undefined;
@@ -187,14 +183,10 @@ export class SlurmExecutor implements StageExecutor {
   }
 
   /** Writes the job's description and submits it; returns the job id. */
-  private async submit(
-    inst: PlannedInstance,
-    fingerprint: string,
-    paths: ReturnType<typeof jobPaths>,
-    resources: ReturnType<typeof resourcesFor>,
-    signal: AbortSignal,
-  ): Promise<string> {
-    if (signal.aborted) throw new Error('interrupted');
+  private async submit(job: Job, paths: ReturnType<typeof jobPaths>, resources: ReturnType<typeof resourcesFor>): Promise<string> {
+    const { inst } = job;
+    const fingerprint = job.observed.fingerprint;
+    if (job.signal.aborted) throw new Error('interrupted');
     await rm(paths.dir, { recursive: true, force: true });
     await mkdir(paths.dir, { recursive: true });
     await mkdir(paths.logs, { recursive: true });
@@ -202,7 +194,7 @@ export class SlurmExecutor implements StageExecutor {
       version: 1,
       id: inst.id,
       fingerprint,
-      root: this.opts.plan.root,
+      root: job.root,
       module: inst.module,
       ...(inst.instance !== undefined ? { instance: inst.instance } : {}),
       params: inst.params,
@@ -218,7 +210,7 @@ export class SlurmExecutor implements StageExecutor {
         ...resourceArgs(resources),
         `--comment=${COMMENT_PREFIX}${fingerprint}`,
         `--output=${paths.logPattern}`,
-        `--chdir=${this.opts.plan.root}`,
+        `--chdir=${job.root}`,
         // The job must not requeue itself behind the coordinator's back: a resubmission is its call.
         '--no-requeue',
         `--wrap=exec ${command}`,
@@ -228,7 +220,13 @@ export class SlurmExecutor implements StageExecutor {
   }
 
   /** The job's outputs into staging: exactly the declared ones, or nothing. */
-  private async collect(inst: PlannedInstance, jobId: string, paths: ReturnType<typeof jobPaths>, staging: Staging, follower: LogFollower): Promise<RunResult> {
+  private async collect(
+    inst: PlannedInstance,
+    jobId: string,
+    paths: ReturnType<typeof jobPaths>,
+    staging: Staging,
+    follower: LogFollower,
+  ): Promise<StageJobResult> {
     const job = jobId === 'earlier' ? "an earlier run's SLURM job" : `SLURM job ${jobId}`;
     const result = await readResult(paths.result);
     if (result === undefined) throw await this.failure(`${job} COMPLETED but wrote no result file`, jobId, paths, follower);
@@ -247,7 +245,9 @@ export class SlurmExecutor implements StageExecutor {
       await rename(path.join(paths.outs, o.declared), o.temp);
     }
     await rm(paths.dir, { recursive: true, force: true });
-    return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: `slurm job ${jobId} (${result.host})`, seconds: result.seconds };
+    // The instance's time is the job's own (the time it waited in the queue is not): later runs order by it.
+    const startedAt = performance.now() - result.seconds * 1000;
+    return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: `slurm job ${jobId} (${result.host})`, startedAt };
   }
 
   /** The stage's own failure: its UserError as one (exit 2), else its message with the log's tail. */

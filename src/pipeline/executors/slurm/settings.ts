@@ -48,10 +48,14 @@ export type SlurmSettings = z.infer<typeof SlurmSectionSchema>;
 
 export const DEFAULT_SLURM_SETTINGS: SlurmSettings = SlurmSectionSchema.parse({});
 
-/** What one instance's job asks for: the defaults, its stage's, then its own. */
-export function resourcesFor(settings: SlurmSettings, inst: Pick<PlannedInstance, 'id' | 'stage'>): Resources & { cpus: number } {
+/**
+ * What one instance's job asks for: the defaults, its stage's, then its own. Without a configured
+ * `cpus`, the threads the instance would get in a local run (`threads`), so a cluster run computes
+ * what a local one does.
+ */
+export function resourcesFor(settings: SlurmSettings, inst: Pick<PlannedInstance, 'id' | 'stage'>, threads: number): Resources & { cpus: number } {
   const merged = { ...settings.resources, ...settings.stages[inst.stage], ...settings.stages[inst.id] };
-  return { ...merged, cpus: merged.cpus ?? 1 };
+  return { ...merged, cpus: merged.cpus ?? threads };
 }
 
 /** The sbatch options for these resources (not the job name, log or command). */
