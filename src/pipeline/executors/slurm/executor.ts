@@ -117,7 +117,12 @@ export class SlurmExecutor implements StageExecutor {
       }
       for (let attempt = 1; ; attempt++) {
         if (signal.aborted) throw new Error('interrupted');
-        jobId ??= await this.order.submit(expectedSeconds, () => this.submit(job, paths, resources));
+        // Unknown for an adopted job: an earlier run submitted it.
+        let submittedAt: number | undefined;
+        if (jobId === undefined) {
+          jobId = await this.order.submit(expectedSeconds, () => this.submit(job, paths, resources));
+          submittedAt = Date.now();
+        }
         this.live.add(jobId);
         // Submitted while Ctrl-C was being handled: cancelled like the rest.
         if (signal.aborted) void this.cancelAll();
@@ -158,7 +163,7 @@ export class SlurmExecutor implements StageExecutor {
         const end = verdict(state);
         if (end === 'completed') {
           start(); // a job that ran between two polls was never seen RUNNING
-          return await this.collect(inst, id, paths, staging, follower);
+          return await this.collect(inst, id, paths, staging, follower, submittedAt);
         }
         const line = describeEnd(state, id, resources);
         // A stage that failed says why in its result file: its own error, as a local run shows it.
@@ -226,6 +231,7 @@ export class SlurmExecutor implements StageExecutor {
     paths: ReturnType<typeof jobPaths>,
     staging: Staging,
     follower: LogFollower,
+    submittedAt?: number,
   ): Promise<StageJobResult> {
     const job = jobId === 'earlier' ? "an earlier run's SLURM job" : `SLURM job ${jobId}`;
     const result = await readResult(paths.result);
@@ -245,6 +251,9 @@ export class SlurmExecutor implements StageExecutor {
       await rename(path.join(paths.outs, o.declared), o.temp);
     }
     await rm(paths.dir, { recursive: true, force: true });
+    // What the cluster added: the wait in its queue (the job's start is its own clock; one node here, synchronised clocks on a cluster).
+    if (submittedAt !== undefined)
+      follower.say(`${job}: started ${((result.startedAt - submittedAt) / 1000).toFixed(2)}s after its submission, ran ${result.seconds.toFixed(2)}s`);
     // The instance's time is the job's own (the time it waited in the queue is not): later runs order by it.
     const startedAt = performance.now() - result.seconds * 1000;
     return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: `slurm job ${jobId} (${result.host})`, startedAt };

@@ -50,6 +50,11 @@ export class LogFollower {
     }
   }
 
+  /** A line of the executor's own among the job's (what the cluster did with it). */
+  say(line: string): void {
+    this.onLine(line);
+  }
+
   /** The last lines the job printed (progress lines left out), for a failure message. */
   lastLines(): string[] {
     return this.partial ? [...this.tail, this.partial].slice(-TAIL_LINES) : [...this.tail];
