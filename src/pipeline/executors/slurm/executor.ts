@@ -8,20 +8,18 @@
  * only what the instance declares is moved into staging, and the engine's commit step re-hashes
  * it and records it in the lock, as for a local run.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.ts';
 import { sha256, type Hasher } from '../../fingerprint.ts';
-import { filesUnder } from '../../fs-walk.ts';
 import type { Plan, PlannedInstance } from '../../plan.ts';
-import { isInside } from '../../project-paths.ts';
 import type { Staging } from '../../steps/staging.ts';
 import type { Job, JobResult as StageJobResult, StageExecutor } from '../executor.ts';
 import { codeFileHashes } from '../../queue/checkout-check.ts';
 import { SlurmClient } from './client.ts';
 import { jobPaths, readResult, writeJson, type JobResult, type JobSpec } from './job-files.ts';
 import { LogFollower } from './log-follower.ts';
+import { takeOutputs } from './outputs.ts';
 import { resourceArgs, resourcesFor, type SlurmSettings } from './settings.ts';
 import { describeEnd, verdict } from './states.ts';
 import { SubmitOrder } from './submit-order.ts';
@@ -129,35 +127,7 @@ export class SlurmExecutor implements StageExecutor {
         follower.switchTo(paths.log(jobId));
         reporter.event({ type: 'progress', id: inst.id, update: { step: `SLURM job ${jobId} submitted` } });
         const id = jobId;
-        const aborted = new Promise<never>((_, reject) => {
-          const stop = (): void => reject(new Error('interrupted'));
-          if (signal.aborted) stop();
-          else signal.addEventListener('abort', stop, { once: true });
-        });
-        aborted.catch(() => {});
-        let state: string;
-        try {
-          state = await Promise.race([
-            this.tracker.watch(id, {
-              resultFile: paths.result,
-              onState: (s, reason) => {
-                if (s === 'RUNNING') {
-                  start();
-                  reporter.event({ type: 'worker', id: inst.id, worker: `slurm job ${id}` });
-                } else if (s === 'PENDING')
-                  reporter.event({
-                    type: 'progress',
-                    id: inst.id,
-                    update: { step: `SLURM job ${id} pending${reason && reason !== 'None' ? ` (${reason})` : ''}` },
-                  });
-              },
-              onPoll: () => follower.read().catch(() => {}),
-            }),
-            aborted,
-          ]);
-        } finally {
-          this.tracker.forget(id);
-        }
+        const state = await this.ended(id, job, paths.result, follower, start);
         this.live.delete(id);
         await follower.read().catch(() => {});
         const end = verdict(state);
@@ -179,6 +149,37 @@ export class SlurmExecutor implements StageExecutor {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The job's final state, watched with the run's other jobs; throws 'interrupted' on Ctrl-C. */
+  private async ended(id: string, job: Job, resultFile: string, follower: LogFollower, start: () => void): Promise<string> {
+    const { inst, reporter, signal } = job;
+    let stop = (): void => {};
+    const aborted = new Promise<never>((_, reject) => (stop = () => reject(new Error('interrupted'))));
+    aborted.catch(() => {});
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await Promise.race([
+        this.tracker.watch(id, {
+          resultFile,
+          onState: (s, reason) => {
+            if (s === 'RUNNING') {
+              start();
+              reporter.event({ type: 'worker', id: inst.id, worker: `slurm job ${id}` });
+            } else if (s === 'PENDING') {
+              const why = reason && reason !== 'None' ? ` (${reason})` : '';
+              reporter.event({ type: 'progress', id: inst.id, update: { step: `SLURM job ${id} pending${why}` } });
+            }
+          },
+          onPoll: () => follower.read().catch(() => {}),
+        }),
+        aborted,
+      ]);
+    } finally {
+      signal.removeEventListener('abort', stop);
+      this.tracker.forget(id);
     }
   }
 
@@ -238,18 +239,7 @@ export class SlurmExecutor implements StageExecutor {
     if (result === undefined) throw await this.failure(`${job} COMPLETED but wrote no result file`, jobId, paths, follower);
     if (typeof result === 'string') throw await this.failure(`${job}: ${result}`, jobId, paths, follower);
     if (!result.ok) throw await this.stageFailure(result, job, jobId, paths, follower);
-    const written = await filesUnder(paths.outs);
-    const undeclared = written.filter((f) => !inst.outs.some((o) => isInside(f, o)));
-    if (undeclared.length > 0) {
-      const shown = undeclared.slice(0, 5).join(', ') + (undeclared.length > 5 ? `, and ${undeclared.length - 5} more` : '');
-      throw new Error(`${job} wrote ${shown}, which ${inst.id} does not declare; not recorded`);
-    }
-    const missing = inst.outs.filter((o) => !written.some((f) => isInside(f, o)));
-    if (missing.length > 0) throw new Error(`${job} finished without writing ${missing.join(', ')}; not recorded`);
-    for (const o of staging.outs) {
-      await mkdir(path.dirname(o.temp), { recursive: true });
-      await rename(path.join(paths.outs, o.declared), o.temp);
-    }
+    await takeOutputs(inst, paths.outs, staging, job);
     await rm(paths.dir, { recursive: true, force: true });
     // What the cluster added: the wait in its queue (the job's start is its own clock; one node here, synchronised clocks on a cluster).
     if (submittedAt !== undefined)
