@@ -84,16 +84,22 @@ describe('slurm submission order', () => {
     const order = new SubmitOrder();
     const submitted: string[] = [];
     let inFlight = 0;
-    const submit = (name: string, expected: number | undefined): Promise<void> =>
-      order.submit(expected, async () => {
+    const submit = (name: string, expected: number | undefined, planned: number): Promise<void> =>
+      order.submit(expected, planned, async () => {
         inFlight++;
         assert.equal(inFlight, 1, 'one sbatch at a time');
         await new Promise((r) => setTimeout(r, 5));
         submitted.push(name);
         inFlight--;
       });
-    await Promise.all([submit('short', 10), submit('long', 600), submit('never-timed', undefined), submit('middle', 60)]);
-    assert.deepEqual(submitted, ['never-timed', 'long', 'middle', 'short']);
+    await Promise.all([
+      submit('short', 10, 0),
+      submit('long', 600, 1),
+      submit('never-timed', undefined, 2),
+      submit('middle', 60, 3),
+      submit('middle-first', 60, 0),
+    ]);
+    assert.deepEqual(submitted, ['never-timed', 'long', 'middle-first', 'middle', 'short'], 'equal times in plan order');
   });
 });
 

@@ -118,7 +118,7 @@ export class SlurmExecutor implements StageExecutor {
         // Unknown for an adopted job: an earlier run submitted it.
         let submittedAt: number | undefined;
         if (jobId === undefined) {
-          jobId = await this.order.submit(expectedSeconds, () => this.submit(job, paths, resources));
+          jobId = await this.order.submit(expectedSeconds, job.order, () => this.submit(job, paths, resources));
           submittedAt = Date.now();
         }
         this.live.add(jobId);

@@ -17,14 +17,13 @@ interface Pending {
 
 export class SubmitOrder {
   private readonly pending: Pending[] = [];
-  private arrivals = 0;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
-  /** Runs `submit` in its turn; resolves with what it returns. */
-  async submit<T>(expectedSeconds: number | undefined, submit: () => Promise<T>): Promise<T> {
+  /** Runs `submit` in its turn (`order`, the plan's, breaks ties); resolves with what it returns. */
+  async submit<T>(expectedSeconds: number | undefined, order: number, submit: () => Promise<T>): Promise<T> {
     await new Promise<void>((go) => {
-      this.pending.push({ expected: expectedSeconds ?? Number.MAX_VALUE, order: this.arrivals++, go });
+      this.pending.push({ expected: expectedSeconds ?? Number.MAX_VALUE, order, go });
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.next(), GATHER_MS);
     });
