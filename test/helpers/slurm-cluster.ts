@@ -141,6 +141,11 @@ export class SlurmCluster {
     return { SLURM_CONF: down };
   }
 
+  /** Stops the controller, as one that dies mid-run; `stop` ends the rest. */
+  async stopController(): Promise<void> {
+    await killByPidFile(path.join(this.dir, 'slurmctld.pid'));
+  }
+
   async stop(): Promise<void> {
     await killByPidFile(path.join(this.dir, 'slurmd.pid'));
     await killByPidFile(path.join(this.dir, 'slurmctld.pid'));

@@ -191,4 +191,26 @@ export default {
     assert.equal(down.out.trim().split('\n').length, 1, down.out);
     assert.match(down.out, /^--executor slurm: the SLURM controller cannot be reached: .*Unable to contact slurm controller/);
   });
+
+  // Last: it stops this file's controller.
+  it(
+    'a controller that stops answering mid-run is borne for controller_patience_seconds, then the run stops with one line, exit 2',
+    { timeout: CASE_TIMEOUT_MS },
+    async () => {
+      const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n' }, { '.pipeline/config.yaml': `${SLURM_CONFIG}  controller_patience_seconds: 3\n` }));
+      const gate = await p.gate('held');
+      const r = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+      running.push(r);
+      await gate.reached();
+      await cluster.stopController();
+      const done = await r.proc;
+      gate.release();
+      assert.equal(done.exitCode, 2, r.output());
+      assert.match(
+        r.output(),
+        /squeue: the SLURM controller did not answer for \d+s \(.*Unable to contact slurm controller.*\); the run stopped \(its jobs may still run: squeue --me\)/,
+      );
+      assert.deepEqual(Object.keys((await p.lock()).stages), ['prepare'], 'nothing recorded for the job it lost sight of');
+    },
+  );
 });
