@@ -7,7 +7,7 @@
  * `stop` ends the daemons by the pids in their pid files and removes the folder.
  */
 import { execa } from 'execa';
-import { chmod, chown, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -146,10 +146,29 @@ export class SlurmCluster {
     await killByPidFile(path.join(this.dir, 'slurmctld.pid'));
   }
 
+  /**
+   * Ends every job (scancel while the controller is up; then, as slurmd leaves running jobs alone
+   * when it stops, any job step of this cluster still there), then the daemons.
+   */
   async stop(): Promise<void> {
+    const ids = (await this.jobs().catch(() => [])).filter((j) => !['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT'].includes(j.state)).map((j) => j.id);
+    if (ids.length > 0) {
+      await this.client('scancel', ids);
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && (await this.jobs().catch(() => [])).some((j) => ids.includes(j.id) && j.state !== 'CANCELLED')) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     await killByPidFile(path.join(this.dir, 'slurmd.pid'));
     await killByPidFile(path.join(this.dir, 'slurmctld.pid'));
     await killByPidFile(path.join(this.dir, 'munge', 'munged.pid'));
+    for (const pid of await jobProcesses(this.env.SLURM_CONF!)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
     await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -191,4 +210,21 @@ async function alive(pid: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Job steps of the cluster whose config is `conf` (slurmstepd and the job's own processes: both carry its SLURM_CONF). */
+async function jobProcesses(conf: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const env = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (env.includes(`SLURM_CONF=${conf}`) && (cmd.startsWith('slurmstepd') || env.some((e) => e.startsWith('SLURM_JOB_ID=')))) pids.push(pid);
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return pids;
 }
