@@ -1,7 +1,7 @@
 // Bundles the runner (src/pipeline/) into dist/ with esbuild, and rebuilds it whenever one of its
 // sources changed. A bundle loads in a fraction of the time of ~30 TypeScript modules compiled on
 // the fly, which is most of the cost of an up-to-date `pipeline run`. Plain JS: it runs first.
-import { readdirSync, statSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { readdirSync, statSync, readFileSync, writeFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +24,20 @@ function sourceStamp() {
     }
   };
   walk(SOURCES);
+  // How it is bundled is an input too.
+  const self = statSync(fileURLToPath(import.meta.url));
+  stamp['bin/engine-bundle.js'] = `${self.size}:${self.mtimeMs}`;
   return JSON.stringify(stamp);
+}
+
+const isChunk = (name) => name.startsWith('chunk-') && name.endsWith('.mjs');
+
+/** Chunks of earlier builds, once no process started a day ago can still be loading them. */
+function pruneChunks(current) {
+  for (const name of readdirSync(DIST).filter(isChunk)) {
+    const abs = path.join(DIST, name);
+    if (!current.has(abs) && Date.now() - statSync(abs).mtimeMs > 24 * 3600 * 1000) rmSync(abs, { force: true });
+  }
 }
 
 /** Returns the absolute path of dist/cli.mjs, rebuilding the bundle first if it is out of date. */
@@ -46,6 +59,13 @@ export async function ensureEngineBundle() {
       format: 'esm',
       target: 'node20',
       packages: 'external',
+      // Each command's handler is a dynamic import in the command table: its own chunk, so
+      // `pipeline --version` or `help` does not load the packages of every command (zod, yaml,
+      // the S3 client...). Chunks are named by content: a process still running an older bundle
+      // keeps finding its own. They sit beside the entries: modules resolve files next to
+      // themselves through import.meta.url (child-process.ts finds child.mjs so).
+      splitting: true,
+      chunkNames: 'chunk-[name]-[hash]',
       outdir: DIST,
       outExtension: { '.js': '.mjs' },
       write: false,
@@ -53,11 +73,14 @@ export async function ensureEngineBundle() {
     });
     mkdirSync(DIST, { recursive: true });
     // Atomic writes: two runs starting at once may both rebuild; each reader sees a whole file.
-    for (const file of result.outputFiles) {
+    // Chunks first, so an entry is never in place before what it imports.
+    const entryLast = (f) => (isChunk(path.basename(f.path)) ? 0 : 1);
+    for (const file of [...result.outputFiles].sort((a, b) => entryLast(a) - entryLast(b))) {
       const tmp = `${file.path}.${process.pid}.tmp`;
       writeFileSync(tmp, file.contents);
       renameSync(tmp, file.path);
     }
+    pruneChunks(new Set(result.outputFiles.map((f) => f.path)));
     const tmp = `${MANIFEST}.${process.pid}.tmp`;
     writeFileSync(tmp, stamp);
     renameSync(tmp, MANIFEST);

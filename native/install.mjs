@@ -3,8 +3,11 @@
 // install still succeeds: native is an optional speed-up, training falls back to wasm, and this
 // prints one line saying why. `npm run build:native` runs it again by hand (with --required, a
 // failure is an error there). The full compiler output goes to native/build.log.
+// When the addon in native/build was built from the same sources, compiler and Node, and still
+// loads, nothing is rebuilt: `npx pipeline`, `npm link` and a second `npm ci` re-run this script.
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const addonFile = path.join(here, 'build', 'Release', 'fashion_native.node');
 const logFile = path.join(here, 'build.log');
+const stampFile = path.join(here, 'build', 'inputs.sha256');
 const required = process.argv.includes('--required');
 const HOW = 'to enable it: apt-get install g++ libdnnl-dev, then npm run build:native';
 
@@ -20,13 +24,46 @@ function finish(ok, line) {
   process.exit(ok || !required ? 0 : 1);
 }
 
+/** The oneDNN version the built addon reports in a fresh process, or undefined when it does not load. */
+function probeAddon() {
+  // A fresh process proves the shared libraries resolve (a crash stays in the child).
+  const probe = spawnSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(addonFile)}).version())`], { encoding: 'utf8' });
+  return probe.status === 0 ? { version: probe.stdout } : { error: probe.stderr };
+}
+
+/** Everything the build depends on: its sources, this script, the compiler, Node and the machine. */
+function inputsDigest(cxx) {
+  const hash = createHash('sha256');
+  const files = [
+    'binding.gyp',
+    'install.mjs',
+    ...readdirSync(path.join(here, 'src'))
+      .sort()
+      .map((f) => `src/${f}`),
+  ];
+  for (const f of files)
+    hash
+      .update(`${f}\0`)
+      .update(readFileSync(path.join(here, f)))
+      .update('\0');
+  const compiler = spawnSync(cxx, ['--version'], { encoding: 'utf8' });
+  hash.update(`${cxx}\0${compiler.stdout ?? ''}\0${process.version}\0${process.platform}-${process.arch}\0${process.env.CXXFLAGS ?? ''}`);
+  return hash.digest('hex');
+}
+
+const cxx = process.env.CXX || 'g++';
+const force = process.argv.includes('--force');
+if (!force && process.env.FASHION_NATIVE !== '0' && existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === inputsDigest(cxx)) {
+  const current = probeAddon();
+  if (current.version !== undefined) finish(true, `up to date (oneDNN ${current.version}; npm run build:native -- --force rebuilds it)`);
+}
+
 // An install that does not build must not leave an older addon behind that no longer matches
 // the sources (or the machine).
 rmSync(path.join(here, 'build'), { recursive: true, force: true });
 
 if (process.env.FASHION_NATIVE === '0') finish(true, 'not built (FASHION_NATIVE=0); training uses wasm');
 
-const cxx = process.env.CXX || 'g++';
 const compiler = spawnSync(cxx, ['--version'], { encoding: 'utf8' });
 if (compiler.error || compiler.status !== 0) finish(false, `not built (no C++ compiler: ${cxx}); training uses wasm; ${HOW}`);
 
@@ -53,14 +90,14 @@ if (build.status !== 0 || !existsSync(addonFile)) {
   finish(false, `not built (${firstError}; see native/build.log); training uses wasm; ${HOW}`);
 }
 
-// Loading it in a fresh process proves the shared libraries resolve (a crash stays in the child).
-const probe = spawnSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(addonFile)}).version())`], { encoding: 'utf8' });
-if (probe.status !== 0) {
+const probe = probeAddon();
+if (probe.version === undefined) {
   const why =
-    `${probe.stderr}`
+    `${probe.error}`
       .split('\n')
       .find((l) => /Error:/.test(l))
       ?.trim() ?? 'it does not load';
   finish(false, `built but unusable (${why}); training uses wasm; ${HOW}`);
 }
-finish(true, `built (oneDNN ${probe.stdout})`);
+writeFileSync(stampFile, inputsDigest(cxx));
+finish(true, `built (oneDNN ${probe.version})`);

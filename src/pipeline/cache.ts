@@ -5,23 +5,33 @@
  * running. Restores verify every byte against its address, so a corrupted entry is never used.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { access, copyFile, constants, mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, copyFile, constants, mkdir, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { fail, isErrno, succeed, type Result } from './errors.ts';
 import { replaceAtomically, writeFileAtomic } from './fs-atomic.ts';
 import { unlessMissing } from './fs-missing.ts';
+import { dirFilesSchema, SafeRelPath, safeDestination, schemaProblem, WRITE_NO_FOLLOW } from './safe-path.ts';
 import type { Measurements } from './stage.ts';
 
-const FileRecord = z.strictObject({ path: z.string(), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() });
+/**
+ * The largest run record read (a directory's listing is inline: about 150 bytes a file, so some
+ * 400,000 files): a record from elsewhere is never read whole into memory without a bound.
+ */
+export const MAX_RECORD_BYTES = 64 * 2 ** 20;
+
+// Paths come from remotes, workers and hand edits as well as from this process: the one rule
+// for outside paths (safe-path.ts) applies to every out name and file path.
+const FileRecord = z.strictObject({ path: SafeRelPath, hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() });
+export const DirFilesSchema = dirFilesSchema(FileRecord);
 const OutRecord = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file'), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }),
-  z.strictObject({ type: z.literal('dir'), files: z.array(FileRecord) }),
+  z.strictObject({ type: z.literal('dir'), files: DirFilesSchema }),
 ]);
 export const RunRecordSchema = z.strictObject({
-  outs: z.record(z.string(), OutRecord),
+  outs: z.record(SafeRelPath, OutRecord),
   /** The producing run's measurements, so that an instance restored from here still reports them. */
   measurements: z.record(z.string(), z.number()).optional(),
 });
@@ -73,6 +83,8 @@ export class RunCache {
     const shown = path.relative(process.cwd(), this.runPath(fingerprint));
     let text: string;
     try {
+      const st = await stat(this.runPath(fingerprint));
+      if (st.size > MAX_RECORD_BYTES) return fail(`record ${shown} is larger than ${MAX_RECORD_BYTES} bytes`);
       text = await readFile(this.runPath(fingerprint), 'utf8');
     } catch (e) {
       if (isErrno(e, 'ENOENT')) return succeed(undefined);
@@ -86,7 +98,10 @@ export class RunCache {
       return fail(`record ${shown} is not valid JSON`);
     }
     const parsed = RunRecordSchema.safeParse(raw);
-    return parsed.success ? succeed(parsed.data) : fail(`record ${shown} has an unknown layout`);
+    if (parsed.success) return succeed(parsed.data);
+    // A hand-edited or planted record: refused whole, with the offending field (and path) named.
+    const problem = schemaProblem(parsed.error);
+    return fail(problem.includes('unsafe path') ? `record ${shown} refused: ${problem}` : `record ${shown} has an unknown layout`);
   }
 
   /**
@@ -98,13 +113,13 @@ export class RunCache {
     for (const out of outs) {
       const rec = record.outs[out];
       if (!rec) return fail(`record lacks ${out}`);
-      const files = rec.type === 'file' ? [{ path: '', hash: rec.hash }] : rec.files;
+      const files = rec.type === 'file' ? [{ path: '', hash: rec.hash, size: rec.size }] : rec.files;
       for (const f of files) {
         const src = this.objectPath(f.hash);
         const shown = `object ${path.relative(process.cwd(), src)} (${f.path ? `${out}/${f.path}` : out})`;
         const h = createHash('sha256');
         try {
-          for await (const c of createReadStream(src)) h.update(c as Buffer);
+          for await (const c of createReadStream(src, { end: f.size })) h.update(c as Buffer); // size + 1 bytes at most
         } catch (e) {
           if (isErrno(e, 'ENOENT')) return fail(`${shown} is missing`);
           return fail(`${shown} cannot be read (${(e as Error).message})`);
@@ -123,12 +138,14 @@ export class RunCache {
     for (const [out, target] of targets) {
       const rec = record.outs[out];
       if (!rec) return fail(`cache record lacks ${out}`);
-      const files = rec.type === 'file' ? [{ path: '', hash: rec.hash }] : rec.files;
+      const files = rec.type === 'file' ? [{ path: '', hash: rec.hash, size: rec.size }] : rec.files;
       if (rec.type === 'dir') await mkdir(target, { recursive: true });
+      else await mkdir(path.dirname(target), { recursive: true });
       for (const f of files) {
-        const dest = f.path ? path.join(target, f.path) : target;
-        await mkdir(path.dirname(dest), { recursive: true });
-        const copied = await this.copyVerified(f.hash, dest);
+        // Checked again where bytes are written: inside the out, no symlink on the way.
+        const placed = f.path ? await safeDestination(target, f.path) : succeed(target);
+        if (!placed.ok) return fail(`cache record for ${out} ${placed.problems[0]!.message}`);
+        const copied = await this.copyVerified(f.hash, f.size, placed.value);
         if (!copied.ok) return fail(`cache object for ${f.path ? `${out}/${f.path}` : out} ${copied.problems[0]!.message}`);
       }
     }
@@ -161,20 +178,23 @@ export class RunCache {
     await replaceAtomically(dest, (tmp) => copyFile(src, tmp, constants.COPYFILE_FICLONE));
   }
 
-  /** Copies object `hash` to `dest`, hashing it on the way; deletes it when it turns out corrupt. */
-  private async copyVerified(hash: string, dest: string): Promise<Result<void>> {
+  /**
+   * Copies object `hash` to `dest`, hashing it on the way; deletes it when it turns out corrupt.
+   * Reading stops one byte past `size`: an object larger than its record never fills the disk.
+   */
+  private async copyVerified(hash: string, size: number, dest: string): Promise<Result<void>> {
     const src = this.objectPath(hash);
     const h = createHash('sha256');
     try {
       await pipeline(
-        createReadStream(src),
+        createReadStream(src, { end: size }), // `end` is inclusive: size + 1 bytes at most
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const c of chunks) {
             h.update(c);
             yield c;
           }
         },
-        createWriteStream(dest),
+        (await open(dest, WRITE_NO_FOLLOW)).createWriteStream(),
       );
     } catch (e) {
       // Only an object that is not there is missing; any other error says what it is.

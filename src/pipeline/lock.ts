@@ -11,6 +11,7 @@ import { UserError } from './errors.ts';
 import { canonicalize, sha256 } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { isMissing } from './fs-missing.ts';
+import { SafeRelPath, schemaProblem } from './safe-path.ts';
 import { stateDirs } from './state-dirs.ts';
 
 export const LOCK_FILE = 'pipeline.lock';
@@ -27,7 +28,8 @@ export const LockEntrySchema = z.strictObject({
   code: z.string(),
   params: z.unknown(),
   deps: z.record(z.string(), PathHashSchema),
-  outs: z.record(z.string(), PathHashSchema),
+  /** Out paths are written to by pull: a lock from git passes the rule for outside paths. */
+  outs: z.record(SafeRelPath, PathHashSchema),
   run: z.strictObject({
     outcome: z.enum(['ran', 'restored']),
     seconds: z.number().nonnegative(),
@@ -106,10 +108,7 @@ export class Lock {
     for (const [id, value] of Object.entries(file.data.stages)) {
       const entry = LockEntrySchema.safeParse(value);
       if (entry.success) this.entries.set(id, entry.data);
-      else
-        this.problems.push(
-          `${LOCK_FILE}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message}): it is treated as never run`,
-        );
+      else this.problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${schemaProblem(entry.error)}): it is treated as never run`);
     }
   }
 

@@ -2,11 +2,13 @@
  * exp show, metrics diff and params diff on a temp git repository holding three commits of a toy
  * pipeline: one before anything ran (no lock), one with experiments a and b, and one where a's
  * param changed, b was removed and c added. Revisions are read with git show, never checked out.
+ * Then the same commands under a profile, and from inside the profile's workspace.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import path from 'node:path';
 import { execa } from 'execa';
-import { Project } from '../helpers/project.ts';
+import { CLI, Project } from '../helpers/project.ts';
 
 const PIPELINE = `
 stages:
@@ -21,6 +23,7 @@ stages:
     deps: [out/metrics]
     outs: [out/summary.txt]
 experiments:
+  hide: [per_class]
   plots:
     - kind: lines
       title: Loss per step
@@ -51,6 +54,8 @@ export default {
   },
 };
 `;
+
+const LAYERS = 'layers:\n  - { type: conv, filters: 8 }\n';
 
 interface JsonRow {
   rev: string;
@@ -85,8 +90,10 @@ describe('comparing runs across commits', { concurrency: false }, () => {
       'stages/exp.ts': EXP_STAGE,
       'configs/items/a.yaml': 'lr: 0.1\n',
       'configs/items/b.yaml': 'lr: 0.2\n',
-      'configs/summary.yaml': 'title: first\n',
-      '.gitignore': 'node_modules\n.pipeline/\n.calls/\nartifacts/cache/\n',
+      // A list of objects whose keys are not in sorted order (the lock stores them sorted).
+      'configs/summary.yaml': `title: first\n${LAYERS}`,
+      'configs/profiles/p.yaml': 'summary:\n  title: profiled\n',
+      '.gitignore': 'node_modules\n.pipeline/\n.calls/\nartifacts/cache/\nprofiles/\n',
     });
     await git('init', '-q');
     await commit('the pipeline, never run');
@@ -95,7 +102,7 @@ describe('comparing runs across commits', { concurrency: false }, () => {
     await p.write('configs/items/a.yaml', 'lr: 0.3\n');
     await p.remove('configs/items/b.yaml');
     await p.write('configs/items/c.yaml', 'lr: 0.4\n');
-    await p.write('configs/summary.yaml', 'title: second\n');
+    await p.write('configs/summary.yaml', `title: second\n${LAYERS}`);
     assert.equal((await p.run()).code, 0);
     await commit('a changed, b removed, c added');
   });
@@ -117,18 +124,20 @@ describe('comparing runs across commits', { concurrency: false }, () => {
     const text = await p.cli('exp', 'show', 'HEAD~1', 'HEAD', '--sort', 'accuracy:desc', '--where', 'loss<0.85');
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^rev\s+experiment\s+item\.lr\s+accuracy\s+loss\s+per_class\.cat\s+per_class\.dog$/);
+    // What it shows first; then metrics before params, per-class columns hidden (pipeline.yaml's hide:).
+    assert.equal(lines[0], 'experiments of HEAD~1 (pipeline.lock at HEAD~1), HEAD (pipeline.lock at HEAD)');
+    assert.match(lines[1]!, /^rev\s+experiment\s+accuracy\s+loss\s+item\.lr$/);
     // b (loss 0.8) passes the filter, a at HEAD~1 (loss 0.9) does not; best accuracy first.
     assert.deepEqual(
-      lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+      lines.slice(2).map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
       ['HEAD c', 'HEAD a', 'HEAD~1 b'],
     );
     // item.lr stays a column: it differs between HEAD's experiments, though the filter shows one.
     const csv = await p.cli('exp', 'show', 'HEAD', '--csv', '--where', 'experiment=c');
-    assert.equal(csv.stdout, 'experiment,item.lr,accuracy,loss,per_class.cat,per_class.dog\nc,0.4,0.8,0.6,0.4,0.2');
-    const md = await p.cli('exp', 'show', 'HEAD', '--md', '--sort', 'experiment');
-    assert.match(md.stdout, /^\| experiment \| item\.lr \| accuracy \|/);
-    assert.match(md.stdout, /\| a \| 0\.3 \| 0\.6 \| 0\.7 \|/);
+    assert.equal(csv.stdout, 'experiment,accuracy,loss,item.lr\nc,0.8,0.6,0.4');
+    const md = await p.cli('exp', 'show', 'HEAD', '--md', '--sort', 'experiment', '--all');
+    assert.match(md.stdout, /^\| experiment \| accuracy \| loss \| per_class\.cat \| per_class\.dog \| item\.lr \|/);
+    assert.match(md.stdout, /\| a \| 0\.6 \| 0\.7 \| 0\.3 \| 0\.15 \| 0\.3 \|/);
   });
 
   it('metrics diff shows changed, added and removed experiments with old, new and change', async () => {
@@ -139,7 +148,16 @@ describe('comparing runs across commits', { concurrency: false }, () => {
     assert.deepEqual(get('c', 'accuracy'), { row: 'c', key: 'accuracy', old: null, new: 0.8, change: null });
     const text = await p.cli('metrics', 'diff', 'HEAD~1', 'HEAD');
     assert.equal(text.code, 0);
+    assert.equal(text.stdout.split('\n')[0], 'metrics diff: HEAD~1 (pipeline.lock at HEAD~1) against HEAD (pipeline.lock at HEAD)');
     assert.match(text.stdout, /^a\s+accuracy\s+0\.2\s+0\.6\s+\+0\.4$/m);
+    // Per-class values are hidden as in exp show, unless --all.
+    assert.doesNotMatch(text.stdout, /per_class/);
+    assert.ok(!diff.some((d) => d.key.startsWith('per_class')));
+    const all = await json<JsonDiff[]>('metrics', 'diff', 'HEAD~1', 'HEAD', '--all');
+    assert.deepEqual(
+      all.find((d) => d.row === 'a' && d.key === 'per_class.cat'),
+      { row: 'a', key: 'per_class.cat', old: 0.1, new: 0.3, change: 0.2 },
+    );
   });
 
   it('params diff covers every stage, and the default compares HEAD with the workspace', async () => {
@@ -155,6 +173,55 @@ describe('comparing runs across commits', { concurrency: false }, () => {
     assert.equal((await p.run()).code, 0);
     const changed = await p.cli('params', 'diff');
     assert.match(changed.stdout, /^exp@c\s+item\.lr\s+0\.4\s+0\.5\s+\+0\.1$/m);
+    assert.doesNotMatch(changed.stdout, /not yet run/);
+  });
+
+  it('params diff lists configs edited or added since the workspace last ran', async () => {
+    await p.write('configs/items/a.yaml', 'lr: 0.9\n');
+    await p.write('configs/items/d.yaml', 'lr: 0.7\n');
+    try {
+      const r = await p.cli('params', 'diff', 'HEAD', 'workspace');
+      assert.equal(r.code, 0, r.stderr);
+      const [, pending] = r.stdout.split('\nnot yet run: ');
+      assert.ok(pending, r.stdout);
+      assert.match(pending, /^the configs differ from pipeline\.lock \(`pipeline run` records them\)$/m);
+      assert.match(pending, /^exp@a\s+item\.lr\s+0\.3\s+0\.9\s+\+0\.6$/m);
+      assert.match(pending, /^exp@d\s+\(added\)\s+-\s+-\s+-$/m);
+      const diff = await json<Array<JsonDiff & { not_run?: string }>>('params', 'diff');
+      assert.deepEqual(
+        diff.filter((d) => d.not_run).map((d) => `${d.not_run} ${d.row} ${d.key}`),
+        ['changed exp@a item.lr', 'added exp@d (added)'],
+      );
+      // Between two commits there is no workspace to be ahead of.
+      assert.doesNotMatch((await p.cli('params', 'diff', 'HEAD~1', 'HEAD')).stdout, /not yet run/);
+    } finally {
+      await p.write('configs/items/a.yaml', 'lr: 0.3\n');
+      await p.remove('configs/items/d.yaml');
+    }
+  });
+
+  it("under --profile, and inside the profile's workspace, the read commands compare its lock with HEAD's", async () => {
+    const before = await p.cli('metrics', 'diff', '--profile', 'p');
+    assert.equal(before.code, 2);
+    assert.equal(before.stderr, 'pipeline: --profile: profile "p" has not run here (no profiles/p/); run `pipeline run --profile p`');
+    assert.equal((await p.run('--profile', 'p')).code, 0);
+    const inside = (...args: string[]) => execa(process.execPath, [CLI, ...args], { cwd: path.join(p.root, 'profiles/p'), reject: false, env: { CI: '1' } });
+    for (const args of [['metrics', 'diff'], ['params', 'diff'], ['exp', 'show'], ['status']]) {
+      const given = await p.cli(...args, '--profile', 'p');
+      assert.equal(given.code, 0, `${args.join(' ')}: ${given.stderr}`);
+      const there = await inside(...args);
+      assert.equal(there.exitCode, 0, `${args.join(' ')} inside profiles/p: ${String(there.stderr)}`);
+      assert.equal(String(there.stdout), given.stdout, args.join(' '));
+    }
+    const params = await p.cli('params', 'diff', '--profile', 'p');
+    // The profile's summary title against HEAD's: what the profile changes, read from the right locks.
+    assert.equal(params.stdout.split('\n')[0], 'params diff: HEAD (pipeline.lock at HEAD) against workspace (profiles/p/pipeline.lock)');
+    assert.match(params.stdout, /^summary\s+summary\.title\s+second\s+profiled\s+-$/m);
+    const shown = await p.cli('exp', 'show', '--profile', 'p');
+    assert.equal(shown.stdout.split('\n')[0], 'experiments of workspace (profiles/p/pipeline.lock)');
+    assert.equal((await p.cli('status', '--profile', 'p')).stdout.split('\n')[0], 'profile p: profiles/p/ against profiles/p/pipeline.lock');
+    const wrong = await inside('exp', 'show', '--profile', 'other');
+    assert.equal(wrong.exitCode, 2);
   });
 
   it('a revision without a lock, or an unknown one, is one clear line and exit 2', async () => {
@@ -203,5 +270,17 @@ describe('comparing runs across commits', { concurrency: false }, () => {
     // Both revisions in the legends, the loss facet, both classes and each revision's experiments.
     for (const t of ['HEAD~1', 'HEAD', 'loss', 'step', 'cat', 'dog', 'a', 'b', 'c']) assert.ok(texts.has(t), `no "${t}" in the figures`);
     assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/);
+    // A tooltip on every line and point, naming experiment and revision; each line ends in its name.
+    for (const t of ['a at HEAD~1', 'b at HEAD~1', 'a at HEAD', 'c at HEAD', 'c at HEAD: cat 0.4']) assert.ok(html.includes(`<title>${t}</title>`), t);
+    assert.equal(html.match(/<text[^>]*aria-roledescription="text mark"[^>]*>a<\/text>/g)?.length, 2, 'a label at the end of each line of a');
+    // One legend order in every figure: A, then B.
+    for (const svg of html.split('<svg').slice(1)) {
+      const legend = [...svg.matchAll(/<text[^>]*>(HEAD~1|HEAD)<\/text>/g)].map((m) => m[1]);
+      assert.deepEqual(legend.slice(0, 2), ['HEAD~1', 'HEAD']);
+    }
+    assert.doesNotMatch(html, /identical/);
+    const same = await p.cli('plots', 'diff', 'HEAD', 'HEAD', '--out', 'same.html');
+    assert.equal(same.stdout, 'plots diff: 2 figure(s) identical in HEAD and HEAD written to same.html');
+    assert.match(await p.read('same.html'), /<h1>plots diff: HEAD and HEAD are identical<\/h1>/);
   });
 });

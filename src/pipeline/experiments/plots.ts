@@ -1,6 +1,8 @@
 /**
  * `pipeline plots diff A B`: the figures pipeline.yaml's experiments: section declares, each with
- * the experiments of both revisions overlaid (A blue, B orange), as one self-contained HTML page.
+ * the experiments of both revisions overlaid (A blue, B orange, in that order in every legend), as
+ * one self-contained HTML page. Each line ends in its experiment's name and carries a tooltip
+ * (experiment and revision); a figure whose data is the same in A and B says so.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../errors.ts';
@@ -20,21 +22,35 @@ const CONFIG = {
 export interface Figure {
   title: string;
   spec: TopLevelSpec | undefined; // undefined: neither revision has data for it
+  /** A and B hold the same data for it (nothing to compare). */
+  identical: boolean;
 }
 
 export async function plotFigures(revs: [Revision, Revision], spec: ExperimentsSpec, only: string[]): Promise<Figure[]> {
   if (spec.plots.length === 0)
     throw new UserError([{ field: 'pipeline.yaml: experiments.plots', message: 'declares no figure to draw (see README, "Comparing runs")' }]);
-  const data: Datum[][] = spec.plots.map(() => []);
-  for (const rev of revs) {
+  // Per figure, per side.
+  const data: Datum[][][] = spec.plots.map(() => revs.map(() => []));
+  for (const [side, rev] of revs.entries()) {
     const files = new RevisionFiles(rev);
     for (const { id } of experimentsOf(await readLockAt(rev), spec, rev)) {
       if (only.length > 0 && !only.includes(id)) continue;
-      for (const [i, plot] of spec.plots.entries()) data[i]!.push(...pointsOf(plot, await files.experimentObject(plot, id), rev.label, id));
+      for (const [i, plot] of spec.plots.entries()) data[i]![side]!.push(...pointsOf(plot, await files.experimentObject(plot, id), rev.label, id));
     }
   }
   const domain = revs.map((r) => r.label);
-  return spec.plots.map((plot, i) => ({ title: plot.title, spec: data[i]!.length === 0 ? undefined : figureSpec(plot, data[i]!, domain) }));
+  return spec.plots.map((plot, i) => {
+    const [a, b] = data[i]! as [Datum[], Datum[]];
+    const all = [...a, ...b];
+    return { title: plot.title, spec: all.length === 0 ? undefined : figureSpec(plot, all, domain), identical: all.length > 0 && sameData(a, b) };
+  });
+}
+
+/** The same points on both sides, whatever the revisions are called. */
+function sameData(a: Datum[], b: Datum[]): boolean {
+  const key = (d: Datum): string => JSON.stringify({ ...d, rev: undefined, label: undefined });
+  const keys = (ds: Datum[]): string => ds.map(key).sort().join('\n');
+  return keys(a) === keys(b);
 }
 
 function pointsOf(plot: PlotSpec, obj: unknown, rev: string, experiment: string): Datum[] {
@@ -46,13 +62,15 @@ function pointsOf(plot: PlotSpec, obj: unknown, rev: string, experiment: string)
       if (typeof x !== 'number') return [];
       return plot.y.flatMap((y) => {
         const value = valueAt(p, y);
-        return typeof value === 'number' ? [{ rev, experiment, series: y, x, value }] : [];
+        return typeof value === 'number' ? [{ rev, experiment, series: y, x, value, label: `${experiment} at ${rev}` }] : [];
       });
     });
   }
   const field = valueAt(obj, plot.field);
   if (field === null || typeof field !== 'object') return [];
-  return Object.entries(field).flatMap(([category, value]) => (typeof value === 'number' ? [{ rev, experiment, category, value }] : []));
+  return Object.entries(field).flatMap(([category, value]) =>
+    typeof value === 'number' ? [{ rev, experiment, category, value, label: `${experiment} at ${rev}: ${category} ${value}` }] : [],
+  );
 }
 
 function figureSpec(plot: PlotSpec, values: Datum[], domain: string[]): TopLevelSpec {
@@ -68,13 +86,22 @@ function figureSpec(plot: PlotSpec, values: Datum[], domain: string[]): TopLevel
       spec: {
         width: 330,
         height: 200,
-        mark: { type: 'line', strokeWidth: 1.4, opacity: 0.8, point: { size: 12 } },
         encoding: {
           x: { field: 'x', type: 'quantitative', title: plot.x, axis: { tickMinStep: 1 } },
           y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-          detail: { field: 'experiment', type: 'nominal' },
+          detail: { field: 'label', type: 'nominal' },
           color,
         },
+        layer: [
+          // The description becomes each line's tooltip (see withTooltips).
+          { mark: { type: 'line', strokeWidth: 1.4, opacity: 0.8, point: { size: 12 } }, encoding: { description: { field: 'label' } } },
+          // Each line's experiment written at its last point.
+          {
+            transform: [{ joinaggregate: [{ op: 'max', field: 'x', as: 'last' }], groupby: ['label'] }, { filter: 'datum.x === datum.last' }],
+            mark: { type: 'text', align: 'left', dx: 4, fontSize: 9 },
+            encoding: { text: { field: 'experiment' } },
+          },
+        ],
       },
     } as TopLevelSpec;
   }
@@ -90,7 +117,8 @@ function figureSpec(plot: PlotSpec, values: Datum[], domain: string[]): TopLevel
         x: { field: 'category', type: 'nominal', title: null, sort: null, axis: { labelAngle: -40 } },
         y: { field: 'value', type: 'quantitative', title: plot.field, scale: { zero: false } },
         color,
-        shape: { field: 'rev', type: 'nominal', title: null, legend: null },
+        shape: { field: 'rev', type: 'nominal', title: null, legend: null, scale: { domain: [...new Set(domain)] } },
+        description: { field: 'label' },
       },
     },
   } as TopLevelSpec;
@@ -110,22 +138,31 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
 
+/** A browser shows an SVG element's <title> on hover: each line and point gets its description as one. */
+function withTooltips(svg: string): string {
+  return svg.replace(/<path([^>]*?) aria-label="([^"]*)"([^>]*?)\/>/g, '<path$1 aria-label="$2"$3><title>$2</title></path>');
+}
+
 /** One file with no external reference (its Content-Security-Policy forbids every fetch), so it opens from disk. */
 export async function plotsPage(figures: Figure[], a: string, b: string): Promise<string> {
   const parts: string[] = [];
   for (const [i, f] of figures.entries()) {
     // Vega numbers clip paths from a process-wide counter: prefix them per figure so that ids stay unique on the page.
-    const svg = f.spec ? (await renderSvg(f.spec)).replace(/\b(id="|url\(#|href="#)/g, `$1f${i}-`) : '<p>Neither revision has data for this figure.</p>';
-    parts.push(`<figure><figcaption>${escape(f.title)}</figcaption>${svg}</figure>`);
+    const svg = f.spec
+      ? withTooltips((await renderSvg(f.spec)).replace(/\b(id="|url\(#|href="#)/g, `$1f${i}-`))
+      : '<p>Neither revision has data for this figure.</p>';
+    const same = f.identical ? ` <span class="same">(identical in ${escape(a)} and ${escape(b)})</span>` : '';
+    parts.push(`<figure><figcaption>${escape(f.title)}${same}</figcaption>${svg}</figure>`);
   }
-  const title = `${escape(a)} (blue) against ${escape(b)} (orange)`;
+  const identical = figures.length > 0 && figures.every((f) => f.identical);
+  const title = identical ? `${escape(a)} and ${escape(b)} are identical` : `${escape(a)} (blue) against ${escape(b)} (orange)`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>plots diff: ${title}</title>
-<style>body { font: 15px/1.5 system-ui, Helvetica, Arial, sans-serif; margin: 24px 32px; } figure { margin: 2em 0; } figcaption { font-size: 1.15em; font-weight: 600; margin-bottom: .5em; } svg { max-width: 100%; height: auto; }</style>
+<style>body { font: 15px/1.5 system-ui, Helvetica, Arial, sans-serif; margin: 24px 32px; } figure { margin: 2em 0; } figcaption { font-size: 1.15em; font-weight: 600; margin-bottom: .5em; } .same { font-weight: normal; color: #555; } svg { max-width: 100%; height: auto; }</style>
 </head>
 <body>
 <h1>plots diff: ${title}</h1>

@@ -17,17 +17,24 @@ export const WORKSPACE = 'workspace';
 export interface Revision {
   /** As the user wrote it ("HEAD~1", "workspace"), for row labels and messages. */
   label: string;
+  /** Where its runs are recorded, in words: "pipeline.lock at HEAD", "profiles/quick/pipeline.lock". */
+  where: string;
   /** The text of a project-relative file, or undefined when the revision has no such file. */
   read(rel: string): Promise<string | undefined>;
 }
 
-export async function openRevision(root: string, rev: string): Promise<Revision> {
-  if (rev === WORKSPACE) return workspace(root);
+/**
+ * `workspace`: the folder "workspace" means, when it is not `root` (a profile's workspace, whose
+ * runs are its own while git revisions are the project's).
+ */
+export async function openRevision(root: string, rev: string, workspace: string = root): Promise<Revision> {
+  if (rev === WORKSPACE) return workingTree(workspace, path.relative(root, workspace));
   const commit = await resolveCommit(root, rev);
   // Paths in `git show REV:path` are relative to the repository's top, which may lie above root.
   const prefix = await git(root, ['rev-parse', '--show-prefix']);
   return {
     label: rev,
+    where: `pipeline.lock at ${rev}`,
     async read(rel) {
       try {
         return await git(root, ['show', `${commit}:${prefix.trim()}${rel}`]);
@@ -38,9 +45,10 @@ export async function openRevision(root: string, rev: string): Promise<Revision>
   };
 }
 
-function workspace(root: string): Revision {
+function workingTree(root: string, fromProject: string): Revision {
   return {
     label: WORKSPACE,
+    where: fromProject ? `${fromProject}/pipeline.lock` : 'pipeline.lock',
     async read(rel) {
       try {
         return await readFile(path.join(root, rel), 'utf8');

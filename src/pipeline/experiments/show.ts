@@ -31,13 +31,31 @@ export function showTable(rows: ExperimentRow[], opts: ShowOptions): Table {
   if (opts.sort !== undefined) shown = sorted(shown, opts.sort, known);
 
   const visible = (c: string): boolean => opts.all || !opts.hide.some((p) => underPrefix(c, p));
-  // Judged on the rows shown: a param they all share (or none has) says nothing about their
+  // Judged on the rows shown: a value they all share (or none has) says nothing about their
   // differences; --all shows it.
-  const varies = (c: string): boolean =>
-    opts.all || shown.length < 2 || new Set(shown.map((r) => (c in r.params ? JSON.stringify(r.params[c]) : 'absent'))).size > 1;
+  const varies = (c: string): boolean => opts.all || shown.length < 2 || new Set(shown.map((r) => JSON.stringify(cell(r, c)) ?? 'absent')).size > 1;
   const multiRev = new Set(rows.map((r) => r.rev)).size > 1;
-  const columns = [...(multiRev ? ['rev'] : []), 'experiment', ...paramCols.filter((c) => visible(c) && varies(c)), ...metricCols.filter(visible)];
-  return { columns, rows: shown.map((r) => columns.map((c) => cell(r, c))) };
+  const keys = [...(multiRev ? ['rev'] : []), 'experiment'];
+  // Metrics first: they are what a comparison is read for; the params after them say why.
+  const columns = [
+    ...keys,
+    ...metricCols.filter((c) => visible(c) && varies(c)),
+    ...(opts.all ? paramCols : withoutEchoes(paramCols, shown)).filter((c) => visible(c) && varies(c)),
+  ];
+  return { columns, keys: keys.length, rows: shown.map((r) => columns.map((c) => cell(r, c))) };
+}
+
+/**
+ * Drops a param column that only repeats another: `params.train.augment.hflip` (an experiment
+ * file's own setting) beside `train.augment.hflip` (the setting in effect), equal in every row.
+ */
+function withoutEchoes(columns: string[], rows: ExperimentRow[]): string[] {
+  const names = new Set(columns);
+  return columns.filter((c) => {
+    const inner = c.slice(c.indexOf('.') + 1);
+    if (!c.includes('.') || !names.has(inner)) return true;
+    return rows.some((r) => c in r.params && JSON.stringify(r.params[c]) !== JSON.stringify(r.params[inner]));
+  });
 }
 
 /** For --json: every param and metric, whatever the column options say. */

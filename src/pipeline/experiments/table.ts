@@ -9,6 +9,8 @@ import type { Cell } from './flatten.ts';
 
 export interface Table {
   columns: string[];
+  /** How many leading columns name a row (rev, experiment): repeated in each block of a wide table. */
+  keys?: number;
   /** undefined: the row has no such value (shown "-"); null is a value (shown "null"). */
   rows: Array<Array<Cell | undefined>>;
 }
@@ -26,19 +28,8 @@ export function renderTable(t: Table, format: TextFormat): string {
       for (const r of t.rows) lines.push(`| ${r.map((c) => esc(formatCell(c))).join(' | ')} |`);
       return `${lines.join('\n')}\n`;
     }
-    case 'text': {
-      const cells = [t.columns, ...t.rows.map((r) => r.map((c) => clip(formatCell(c))))];
-      const widths = t.columns.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-      const right = t.columns.map((_, i) => numericColumn(t, i));
-      return `${cells
-        .map((r) =>
-          r
-            .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-            .join('  ')
-            .trimEnd(),
-        )
-        .join('\n')}\n`;
-    }
+    case 'text':
+      return renderText(t, undefined);
     default:
       return unreachable(format);
   }
@@ -53,9 +44,52 @@ export function formatCell(c: Cell | undefined): string {
   return String(Number(c.toPrecision(4)));
 }
 
-/** A cell of compact JSON (a list of layers) would push every other column off the screen. */
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
+/** Longer cells (a list of layers as JSON) become a footnote below the table, whole. */
+const LONGEST_CELL = 40;
+
+/**
+ * An aligned text table no wider than `width` (when given): columns that do not fit go to
+ * further blocks below, each repeating the row's key columns, so no value is cut off.
+ */
+export function renderText(t: Table, width: number | undefined): string {
+  const notes: string[] = [];
+  const keys = Math.min(t.keys ?? 1, t.columns.length);
+  const body = t.rows.map((r) =>
+    r.map((c, i) => {
+      const text = formatCell(c);
+      if (text.length <= LONGEST_CELL) return text;
+      notes.push(`[${notes.length + 1}] ${r.slice(0, keys).map(formatCell).join(' ')} ${t.columns[i]}: ${text}`);
+      return `[${notes.length}]`;
+    }),
+  );
+  const cells = [t.columns, ...body];
+  const widths = t.columns.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const right = t.columns.map((_, i) => numericColumn(t, i));
+  const blocks: number[][] = [];
+  let block: number[] = [];
+  let used = 0;
+  for (let i = keys; i < t.columns.length; i++) {
+    if (block.length > 0 && width !== undefined && used + 2 + widths[i]! > width) {
+      blocks.push(block);
+      block = [];
+    }
+    if (block.length === 0) used = [...Array(keys).keys()].reduce((sum, k) => sum + widths[k]! + 2, -2);
+    block.push(i);
+    used += 2 + widths[i]!;
+  }
+  blocks.push(block);
+  const render = (cols: number[]): string =>
+    cells
+      .map((r) =>
+        cols
+          .map((i) => (right[i] ? r[i]!.padStart(widths[i]!) : r[i]!.padEnd(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n');
+  const keyCols = [...Array(keys).keys()];
+  const text = blocks.map((b) => render([...keyCols, ...b])).join('\n\n');
+  return `${text}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`;
 }
 
 function numericColumn(t: Table, i: number): boolean {

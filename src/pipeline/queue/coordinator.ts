@@ -22,7 +22,7 @@ import type { Job as StageJob, JobResult as StageJobResult, StageExecutor } from
 import type { Staging } from '../steps/staging.ts';
 import { CANCEL_EVENT } from './cancel.ts';
 import { codeFileHashes } from './checkout-check.ts';
-import { JobProgressSchema, JobResultSchema, USER_FAILURE_PREFIX, type JobData, type JobResult } from './protocol.ts';
+import { JobProgressSchema, readJobResult, USER_FAILURE_PREFIX, type JobData, type JobResult } from './protocol.ts';
 import { redisOptions, redisUnreachable } from './redis.ts';
 import type { QueueSettings } from './settings.ts';
 
@@ -79,11 +79,13 @@ export class QueueExecutor implements StageExecutor {
     queue.on('error', ignore);
     events.on('error', ignore);
     producer.on('error', ignore);
-    try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);
-    } catch (e) {
+    // All settled before any is closed: a connection closed while it still starts (Redis refusing
+    // the password) would report its failure later, to no listener, and crash the process.
+    const ready = await Promise.allSettled([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);
+    const failed = ready.find((r) => r.status === 'rejected');
+    if (failed) {
       await Promise.all([queue, events, producer].map((c) => closeQuickly(c)));
-      throw redisUnreachable(opts.settings.redis, (e as Error).message, 'the queue executor cannot start');
+      throw redisUnreachable(opts.settings.redis, (failed.reason as Error).message, 'the queue executor cannot start');
     }
     const executor = new QueueExecutor(opts, queue, events, producer);
     events.on('progress', ({ jobId, data }) => executor.listeners.get(jobId)?.(data));
@@ -180,11 +182,11 @@ export class QueueExecutor implements StageExecutor {
         // Gone from Redis (a Redis restarted empty, a job another coordinator consumed): again.
         // A worker answers at once from the remote when the run finished meanwhile.
         if (outcome === 'vanished') continue;
-        const result = JobResultSchema.safeParse(outcome.returned);
-        if (!result.success) throw new Error(`job ${jobId.slice(0, 12)}… answered with a result this version cannot read: ${result.error.issues[0]?.message}`);
+        const result = readJobResult(outcome.returned);
+        if (!result.ok) throw new Error(`job ${jobId.slice(0, 12)}… ${result.problems[0]!.message}`);
         // Consumed: the next run of this fingerprint finds it in the run-cache, not in the queue.
         await job.remove().catch(() => {});
-        return result.data;
+        return result.value;
       }
     } finally {
       this.listeners.delete(jobId);

@@ -10,6 +10,7 @@ import type { OutRecord, RunCache } from '../cache.ts';
 import { formatProblems } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import { moveIntoPlace } from '../promote.ts';
+import { workspacePlaceProblem } from '../safe-path.ts';
 import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';
@@ -27,6 +28,8 @@ export async function placeDeps(
   const placed: string[] = [];
   for (const [dep, rec] of Object.entries(deps)) {
     if ((await hasher.hashPath(dep))?.hash === outHash(rec)) continue;
+    const unsafe = await workspacePlaceProblem(root, dep);
+    if (unsafe) throw new Error(`dep ${unsafe}`);
     const record = { outs: { [dep]: rec } };
     const bad = await fetchRecordObjects(store, cache, record, () => {});
     if (bad.length > 0) throw new Error(`dep ${dep} could not be fetched from ${store.label}: ${bad.join('; ')}`);

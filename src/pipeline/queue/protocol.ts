@@ -5,7 +5,12 @@
  * rather than guessing.
  */
 import { z } from 'zod';
-import { RunRecordSchema } from '../cache.ts';
+import { MAX_RECORD_BYTES, RunRecordSchema } from '../cache.ts';
+import { fail, succeed, type Result } from '../errors.ts';
+import { schemaProblem } from '../safe-path.ts';
+
+/** The largest job or result either side reads: each may carry directory listings, as a run record does. */
+export const MAX_QUEUE_MESSAGE_BYTES = MAX_RECORD_BYTES;
 
 const hash = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -65,3 +70,31 @@ export type JobProgress = z.infer<typeof JobProgressSchema>;
 
 /** A failed reason with this prefix is the user's to fix (another checkout, a bad config): no retry, exit 2. */
 export const USER_FAILURE_PREFIX = '[user] ';
+
+/**
+ * Reads a job's result as the coordinator receives it from Redis, whoever wrote it: an oversized
+ * one, or one naming an unsafe path, is refused whole with the worker (as it calls itself) named.
+ */
+export function readJobResult(returned: unknown): Result<JobResult> {
+  const claimed = (returned as { worker?: unknown } | null)?.worker;
+  const from = typeof claimed === 'string' ? `worker ${JSON.stringify(claimed).slice(1, 41).replace(/"$/, '')}` : 'a worker';
+  if (messageBytes(returned) > MAX_QUEUE_MESSAGE_BYTES)
+    return fail(`${from} answered with a result larger than ${MAX_QUEUE_MESSAGE_BYTES} bytes; not recorded`);
+  const parsed = JobResultSchema.safeParse(returned);
+  if (parsed.success) return succeed(parsed.data);
+  const problem = schemaProblem(parsed.error);
+  return fail(
+    problem.includes('unsafe path')
+      ? `${from} answered with a result that was refused: ${problem}; not recorded`
+      : `answered with a result this version cannot read: ${parsed.error.issues[0]?.message}`,
+  );
+}
+
+/** The size of a message as JSON (what Redis held). */
+export function messageBytes(message: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(message) ?? '');
+  } catch {
+    return Infinity;
+  }
+}

@@ -5,6 +5,10 @@
  */
 import type { RedisOptions } from 'bullmq';
 import { UserError } from '../errors.ts';
+import { withoutPassword } from './settings.ts';
+
+/** The Redis password, for a URL (from --redis or the local config) that holds none. */
+export const REDIS_PASSWORD_ENV = 'REDIS_PASSWORD';
 
 /** How long a coordinator waits for an unreachable Redis before it stops the run. */
 export const COORDINATOR_PATIENCE_MS = 5000;
@@ -15,7 +19,8 @@ export function redisOptions(url: string, role: 'coordinator' | 'worker'): Redis
     host: u.hostname,
     port: u.port ? Number(u.port) : 6379,
     username: u.username ? decodeURIComponent(u.username) : undefined,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
+    // The environment's password serves a URL without one: it never has to be on a command line.
+    password: u.password ? decodeURIComponent(u.password) : process.env[REDIS_PASSWORD_ENV] || undefined,
     db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
     tls: u.protocol === 'rediss:' ? {} : undefined,
     // BullMQ's blocking connections require it; a lost connection is handled by retryStrategy.
@@ -35,9 +40,13 @@ export function redisOptions(url: string, role: 'coordinator' | 'worker'): Redis
 
 /** The URL without its password, for messages. */
 export function shownRedis(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString().replace(/\/$/, '');
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return withoutPassword(url);
+  }
 }
 
 export function redisUnreachable(url: string, why: string, during: string): UserError {

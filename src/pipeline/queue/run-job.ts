@@ -14,10 +14,11 @@ import type { Reporter, RunEvent } from '../events.ts';
 import { Hasher } from '../fingerprint.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { ensureSharedCache, profileRoot } from '../profile-root.ts';
-import { outHash, parseRecord, runKey } from '../remote/layout.ts';
+import { outHash, readRecord, recordForOuts, runKey } from '../remote/layout.ts';
 import { uploadRecord } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';
-import { downloadBytes } from '../remote/transfer.ts';
+import { boundedBytes } from '../remote/transfer.ts';
+import { schemaProblem } from '../safe-path.ts';
 import type { Slots } from '../slots.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import { observe } from '../staleness.ts';
@@ -26,7 +27,7 @@ import { runStage } from '../steps/run.ts';
 import { Staging } from '../steps/staging.ts';
 import { definitionDifferences, depDifferences } from './checkout-check.ts';
 import { placeDeps } from './place-deps.ts';
-import { JobDataSchema, USER_FAILURE_PREFIX, type JobData, type JobProgress, type JobResult } from './protocol.ts';
+import { JobDataSchema, MAX_QUEUE_MESSAGE_BYTES, messageBytes, USER_FAILURE_PREFIX, type JobData, type JobProgress, type JobResult } from './protocol.ts';
 import { deleteScratch, downloadScratch, ScratchUploader } from './scratch-sync.ts';
 import type { QueueSettings } from './settings.ts';
 
@@ -48,9 +49,17 @@ const TAIL_LINES = 20;
 export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal): Promise<JobResult> {
   // BullMQ is loaded on demand (cli.ts bundles this module), and is loaded by now: no cost here.
   const { UnrecoverableError } = await import('bullmq');
+  if (messageBytes(job.data) > MAX_QUEUE_MESSAGE_BYTES)
+    throw new UnrecoverableError(`worker ${ctx.name}: a job larger than ${MAX_QUEUE_MESSAGE_BYTES} bytes; refused`);
   const parsed = JobDataSchema.safeParse(job.data);
-  if (!parsed.success)
-    throw new UnrecoverableError(`worker ${ctx.name}: a job it cannot read (another version of pipeline?): ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success) {
+    const problem = schemaProblem(parsed.error);
+    throw new UnrecoverableError(
+      problem.includes('unsafe path')
+        ? `worker ${ctx.name}: job ${String(job.id).slice(0, 12)}… refused: ${problem}`
+        : `worker ${ctx.name}: a job it cannot read (another version of pipeline?): ${parsed.error.issues[0]?.message}`,
+    );
+  }
   const data = parsed.data;
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
@@ -142,6 +151,10 @@ async function prepare(data: JobData, ctx: WorkerContext, UnrecoverableError: ty
   if (!inst) return refuse(`its pipeline has no instance ${data.id}`);
   const before = await definitionDifferences(inst, data, hasher);
   if (before.length > 0) return refuse(before.join('; '));
+  // Whoever can write to Redis writes jobs: only the instance's own deps are placed in this checkout.
+  const foreign = Object.keys(data.upstream).filter((d) => !inst.deps.includes(d));
+  if (foreign.length > 0)
+    return refuse(`the job would place ${foreign.map((d) => JSON.stringify(d).slice(0, 80)).join(', ')}, which the instance does not read`);
   const cache = new RunCache(cacheDir);
   await placeDeps(data.upstream, root, stateDirs(root), hasher, cache, ctx.store);
   const observed = await observe(inst, hasher);
@@ -154,9 +167,10 @@ async function prepare(data: JobData, ctx: WorkerContext, UnrecoverableError: ty
 
 /** The remote's run record for `fingerprint` when it covers every out, else undefined. */
 async function remoteRun(store: RemoteStore, fingerprint: string, outs: string[]): Promise<Record<string, OutRecord> | undefined> {
-  const bytes = await downloadBytes(store, runKey(fingerprint));
-  const record = bytes && parseRecord(bytes);
-  return record && outs.every((o) => record.outs[o]) ? record.outs : undefined;
+  const bytes = await boundedBytes(store, runKey(fingerprint));
+  const read = bytes instanceof Buffer ? readRecord(bytes) : undefined;
+  const record = read?.ok ? recordForOuts(read.value, outs) : undefined;
+  return record?.ok ? record.value.outs : undefined; // a refused one is run again here
 }
 
 async function describeStaged(staging: Staging, outs: string[]): Promise<Record<string, OutRecord>> {

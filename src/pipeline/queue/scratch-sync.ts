@@ -7,8 +7,12 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs-atomic.ts';
+import { safeDestination } from '../safe-path.ts';
 import type { RemoteStore } from '../remote/store.ts';
 import { downloadBytes, parallel, uploadBytes, withRetry } from '../remote/transfer.ts';
+
+/** A checkpoint is read whole into memory: this bounds what a remote can make a worker hold. */
+const MAX_SCRATCH_FILE_BYTES = 2 ** 30;
 
 export const scratchPrefix = (fingerprint: string): string => `scratch/${fingerprint}/`;
 
@@ -24,11 +28,13 @@ export async function downloadScratch(store: RemoteStore, fingerprint: string, d
     for await (const o of store.list(prefix)) keys.push(o.key);
   });
   await parallel(keys, 4, async (key) => {
-    const bytes = await downloadBytes(store, key);
+    // A key is a name the remote chose: it passes the rule for outside paths before it is a file here.
+    await mkdir(dir, { recursive: true });
+    const dest = await safeDestination(dir, key.slice(prefix.length));
+    if (!dest.ok) throw new Error(`${store.label}: scratch file refused: ${dest.problems[0]!.message}`);
+    const bytes = await downloadBytes(store, key, MAX_SCRATCH_FILE_BYTES);
     if (!bytes) return; // deleted meanwhile: the job finished elsewhere
-    const dest = path.join(dir, key.slice(prefix.length));
-    await mkdir(path.dirname(dest), { recursive: true });
-    await writeFileAtomic(dest, bytes);
+    await writeFileAtomic(dest.value, bytes);
   });
   return keys.length;
 }

@@ -35,17 +35,38 @@ export interface QueueSettings extends Omit<QueueSection, 'redis'> {
 /** The defaults, for a machine whose local config has no queue section. */
 export const DEFAULT_QUEUE_SECTION: QueueSection = QueueSectionSchema.parse({});
 
-/** The settings in force: `--redis` over the local config; a URL is required. */
+/** Where a Redis URL (with its password, if any) comes from when neither --redis nor the local config names one. */
+export const REDIS_URL_ENV = 'REDIS_URL';
+
+/**
+ * The settings in force: `--redis` over the local config over $REDIS_URL; a URL is required. A
+ * password belongs in the environment ($REDIS_URL, or $REDIS_PASSWORD beside a URL without one):
+ * on a command line every user of the machine sees it (ps), so one there is warned about.
+ */
 export function queueSettings(section: QueueSection | undefined, redisFlag: string | undefined, command: string): QueueSettings {
   const s = section ?? DEFAULT_QUEUE_SECTION;
   if (redisFlag !== undefined && !REDIS_URL_RE.test(redisFlag)) {
-    throw new UserError([{ field: '--redis', message: `must be redis://host:port (or rediss://), got "${redisFlag}"` }]);
+    throw new UserError([{ field: '--redis', message: `must be redis://host:port (or rediss://), got "${withoutPassword(redisFlag)}"` }]);
   }
-  const redis = redisFlag ?? s.redis;
+  if (redisFlag !== undefined && /^rediss?:\/\/[^@/]*:[^@/]*@/.test(redisFlag)) {
+    process.stderr.write(
+      `pipeline: warning: --redis holds a password, which every user of this machine can read (ps); set ${REDIS_URL_ENV} or REDIS_PASSWORD in the environment instead\n`,
+    );
+  }
+  const fromEnv = process.env[REDIS_URL_ENV]?.trim() || undefined;
+  if (redisFlag === undefined && s.redis === undefined && fromEnv !== undefined && !REDIS_URL_RE.test(fromEnv)) {
+    throw new UserError([{ field: REDIS_URL_ENV, message: `must be redis://host:port (or rediss://), got "${withoutPassword(fromEnv)}"` }]);
+  }
+  const redis = redisFlag ?? s.redis ?? fromEnv;
   if (!redis) {
     throw new UserError([
       { field: '--redis', message: `pipeline ${command} needs a Redis server: give --redis redis://host:port or set queue.redis in .pipeline/config.yaml` },
     ]);
   }
   return { ...s, redis };
+}
+
+/** A URL as a message may show it: whatever stands between "//" and "@" is credentials. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1***@');
 }

@@ -1,7 +1,8 @@
 /**
  * The CLI's remote commands (push, fetch, pull, status --remote) and the remote run-cache that
- * `pipeline run` consults. cli.ts only parses arguments and dispatches here.
+ * `pipeline run` consults. The handlers in commands/ parse nothing themselves and call these.
  */
+import type { Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import { Lock } from '../lock.ts';
@@ -43,6 +44,7 @@ export async function transferCommand(
   hasher: Hasher,
   selected: Set<string> | undefined,
   args: RemoteArgs,
+  io: Io,
 ): Promise<number> {
   const keepDays = command === 'gc' ? parseKeepDays(args.keepDays) : 0;
   const remote = chooseRemote(args.configRoot, await loadRemoteConfig(args.configRoot), args.remoteName, true)!;
@@ -50,19 +52,21 @@ export async function transferCommand(
   const opts: TransferOptions = {
     jobs: parseTransferJobs(args.jobs),
     progress: progressMode(args.quiet),
-    print: (line) => process.stdout.write(`${line}\n`),
-    warn: (line) => process.stderr.write(`${line}\n`),
+    print: (line) => io.out(`${line}\n`),
+    warn: (line) => io.err(`${line}\n`),
   };
   return userFacing(store, async () => {
     await withRetry(() => store.probe());
     const lock = await Lock.open(plan.root);
     for (const p of lock.problems) opts.warn(`pipeline: ${p}`);
+    // An entry refused for an unsafe path was not fetched or placed: the command did not do its job.
+    const refused = lock.problems.some((p) => p.includes('unsafe path')) ? 2 : 0;
     switch (command) {
       case 'push':
         return report(await push(plan, lock, hasher, store, selected, { ...opts, verify: args.verify }), opts);
       case 'status': {
         const rows = await remoteStatus(plan, lock, hasher, store, selected, opts.jobs);
-        process.stdout.write(args.json ? `${JSON.stringify({ remote: remote.name, instances: rows }, null, 2)}\n` : renderRemoteStatus(rows, store.label));
+        io.out(args.json ? `${JSON.stringify({ remote: remote.name, instances: rows }, null, 2)}\n` : renderRemoteStatus(rows, store.label));
         return 0;
       }
       case 'gc': {
@@ -75,7 +79,7 @@ export async function transferCommand(
       }
       case 'fetch': {
         const fetched = await fetchInto(plan, lock, store, selected, opts);
-        return report(fetched.problems, opts);
+        return Math.max(report(fetched.problems, opts), refused);
       }
       case 'pull': {
         // Placing outputs while a run replaces them would mix two states; the run lock orders them.
@@ -83,7 +87,7 @@ export async function transferCommand(
         try {
           const fetched = await fetchInto(plan, lock, store, selected, opts);
           const placing = await placeFetched(plan, hasher, fetched, opts.print);
-          return report([...fetched.problems, ...placing], opts);
+          return Math.max(report([...fetched.problems, ...placing], opts), refused);
         } finally {
           await runLock.release();
         }

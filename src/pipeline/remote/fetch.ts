@@ -15,6 +15,7 @@ import type { Hasher } from '../fingerprint.ts';
 import type { Lock, LockEntry } from '../lock.ts';
 import type { Plan } from '../plan.ts';
 import { moveIntoPlace } from '../promote.ts';
+import { workspacePlaceProblem } from '../safe-path.ts';
 import { stateDirs } from '../state-dirs.ts';
 import { objectKey, outFiles } from './layout.ts';
 import type { TransferOptions } from './push.ts';
@@ -39,6 +40,12 @@ export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, sele
   const todo = plan.instances.filter((i) => (!selected || selected.has(i.id)) && lock.get(i.id));
   await parallel(todo, opts.jobs, async (inst) => {
     const entry = lock.get(inst.id)!;
+    // The lock comes from git, which anyone with push access writes: only declared outs are placed.
+    const undeclared = Object.keys(entry.outs).filter((o) => !inst.outs.includes(o));
+    if (undeclared.length > 0) {
+      problems.push(`${inst.id}: pipeline.lock records outs the stage does not declare (${undeclared.map((o) => JSON.stringify(o)).join(', ')}); not placed`);
+      return;
+    }
     const local = await localRecord(cache, entry);
     const record = local ?? (await remoteRecord(store, entry, problems, inst.id));
     if (record) wanted.push({ id: inst.id, entry, record, local: local !== undefined, missing: await missingLocally(cache, record) });
@@ -98,6 +105,12 @@ export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched,
     const outs = await outOfPlace(hasher, entry);
     inPlace += Object.keys(entry.outs).length - outs.length;
     if (outs.length === 0) continue;
+    // A symlinked parent leading out of the project would carry the rename outside: not placed.
+    const unsafe = (await Promise.all(outs.map((o) => workspacePlaceProblem(plan.root, o)))).filter((p) => p !== undefined);
+    if (unsafe.length > 0) {
+      problems.push(`${id}: ${unsafe.join('; ')}`);
+      continue;
+    }
     await mkdir(dirs.tmp, { recursive: true });
     const tmp = await mkdtemp(path.join(dirs.tmp, `pull-${id.replace(/[^\w.@+-]/g, '_')}-`));
     try {

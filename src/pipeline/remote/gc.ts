@@ -9,7 +9,7 @@ import { formatBytes } from '../events.ts';
 import type { Lock } from '../lock.ts';
 import { manifestKey, objectKey, outFiles, outHash, parseManifest, parseRecord, runKey } from './layout.ts';
 import type { ListedObject, RemoteStore } from './store.ts';
-import { downloadBytes, parallel, withRetry } from './transfer.ts';
+import { boundedBytes, parallel, withRetry } from './transfer.ts';
 
 const DAY_MS = 86_400_000;
 /** An object younger than this may belong to a push still under way, whose record is not up yet. */
@@ -49,7 +49,8 @@ export async function gcRemote(
       await remove(o.key);
       return;
     }
-    const record = parseRecord((await downloadBytes(store, o.key)) ?? Buffer.alloc(0));
+    const bytes = await boundedBytes(store, o.key);
+    const record = bytes instanceof Buffer ? parseRecord(bytes) : undefined;
     if (!record) return; // unreadable: left for `push --verify` to replace, not taken as a licence to delete
     report.records.kept++;
     for (const rec of Object.values(record.outs)) {
@@ -67,7 +68,8 @@ export async function gcRemote(
         .slice('files/'.length)
         .replace('/', '')
         .replace(/\.dir$/, '');
-      const listing = parseManifest((await downloadBytes(store, o.key)) ?? Buffer.alloc(0), hash);
+      const bytes = await boundedBytes(store, o.key);
+      const listing = bytes instanceof Buffer ? parseManifest(bytes, hash) : undefined;
       for (const f of listing ?? []) referenced.add(objectKey(f.hash));
     },
   );

@@ -9,10 +9,14 @@
  *                            whose content is missing
  */
 import type { OutRecord, RunRecord } from '../cache.ts';
-import { RunRecordSchema } from '../cache.ts';
+import { DirFilesSchema, MAX_RECORD_BYTES, RunRecordSchema } from '../cache.ts';
+import { fail, succeed, type Result } from '../errors.ts';
 import { dirHash, type DirListing } from '../fingerprint.ts';
 import type { LockEntry } from '../lock.ts';
-import { z } from 'zod';
+import { schemaProblem } from '../safe-path.ts';
+
+/** Run records and manifests are read from a remote up to this size, never more (see MAX_RECORD_BYTES). */
+export const MAX_DOCUMENT_BYTES = MAX_RECORD_BYTES;
 
 export const objectKey = (hash: string): string => `files/${hash.slice(0, 2)}/${hash.slice(2)}`;
 export const manifestKey = (hash: string): string => `${objectKey(hash)}.dir`;
@@ -37,15 +41,34 @@ export function matchesLock(record: RunRecord, entry: LockEntry): boolean {
 }
 
 export function parseRecord(bytes: Buffer): RunRecord | undefined {
-  try {
-    const parsed = RunRecordSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  const r = readRecord(bytes);
+  return r.ok ? r.value : undefined;
 }
 
-const ManifestSchema = z.array(z.strictObject({ path: z.string().min(1), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }));
+/** A run record from elsewhere, or why it is refused (invalid JSON, a field, an unsafe path named). */
+export function readRecord(bytes: Buffer): Result<RunRecord> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return fail('it is not valid JSON');
+  }
+  const parsed = RunRecordSchema.safeParse(raw);
+  return parsed.success ? succeed(parsed.data) : fail(schemaProblem(parsed.error));
+}
+
+/**
+ * A record usable for an instance that declares exactly `outs`: one naming an out the stage does
+ * not declare is refused, as is one lacking a declared out (the fingerprint covers the outs, so
+ * an honest record has exactly these).
+ */
+export function recordForOuts(record: RunRecord, outs: string[]): Result<RunRecord> {
+  const extra = Object.keys(record.outs).filter((o) => !outs.includes(o));
+  if (extra.length > 0) return fail(`it names outs the stage does not declare (${extra.map((o) => JSON.stringify(o)).join(', ')})`);
+  const lacking = outs.filter((o) => !record.outs[o]);
+  if (lacking.length > 0) return fail(`it lacks ${lacking.join(', ')}`);
+  return succeed(record);
+}
 
 export function manifestBytes(listing: DirListing): Buffer {
   return Buffer.from(JSON.stringify(listing));
@@ -53,10 +76,22 @@ export function manifestBytes(listing: DirListing): Buffer {
 
 /** A manifest is verified like an object: its listing must hash to the name it is stored under. */
 export function parseManifest(bytes: Buffer, hash: string): DirListing | undefined {
+  const r = readManifest(bytes, hash);
+  return r.ok ? r.value : undefined;
+}
+
+/**
+ * A manifest, or why it is refused. Its paths pass the same rule as a record's, even when the
+ * listing hashes right: whoever could write the remote could also hash a listing of their own.
+ */
+export function readManifest(bytes: Buffer, hash: string): Result<DirListing> {
+  let raw: unknown;
   try {
-    const parsed = ManifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-    return parsed.success && dirHash(parsed.data) === hash ? parsed.data : undefined;
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch {
-    return undefined;
+    return fail('it is not valid JSON');
   }
+  const parsed = DirFilesSchema.safeParse(raw);
+  if (!parsed.success) return fail(schemaProblem(parsed.error));
+  return dirHash(parsed.data) === hash ? succeed(parsed.data) : fail('its listing does not hash to its name');
 }

@@ -2,6 +2,7 @@
 import { UserError } from '../errors.ts';
 import type { ConfiguredRemote } from './config.ts';
 import { DirStore } from './dir-store.ts';
+import { HttpStore } from './http-store.ts';
 import { openS3Store } from './s3-store.ts';
 import { StoreError, type RemoteStore } from './store.ts';
 import { withRetry } from './transfer.ts';
@@ -10,6 +11,7 @@ export async function openStore(remote: ConfiguredRemote): Promise<RemoteStore> 
   const label = `remote ${remote.name} (${remote.spec.url})`;
   const loc = remote.location;
   if (loc.kind === 'dir') return new DirStore(label, loc.path);
+  if (loc.kind === 'http') return new HttpStore(label, loc.url);
   return openS3Store(label, loc.bucket, loc.prefix, remote.spec);
 }
 

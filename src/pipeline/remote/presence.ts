@@ -14,7 +14,7 @@ const HEAD_AT_MOST = 64;
 export async function presentKeys(store: RemoteStore, keys: Iterable<string>, jobs: number): Promise<Map<string, number>> {
   const wanted = new Set(keys);
   const present = new Map<string, number>();
-  if (wanted.size <= HEAD_AT_MOST) {
+  if (wanted.size <= HEAD_AT_MOST || store.listable === false) {
     await parallel([...wanted], jobs, async (key) => {
       const size = await withRetry(() => store.head(key));
       if (size !== undefined) present.set(key, size);

@@ -17,7 +17,7 @@ import { presentKeys } from './presence.ts';
 import { TransferProgress, type ProgressMode } from './progress.ts';
 import { describeFile, exists, localRecord, workspaceRecord } from './resolve.ts';
 import type { RemoteStore } from './store.ts';
-import { downloadBytes, LocalContentError, parallel, remoteHash, uploadBytes, uploadFile } from './transfer.ts';
+import { boundedBytes, LocalContentError, parallel, remoteHash, uploadBytes, uploadFile } from './transfer.ts';
 
 export interface TransferOptions {
   jobs: number;
@@ -84,7 +84,7 @@ export async function push(
       [...objects.keys()].filter((h) => good(objectKey(h), objects.get(h)!.size)),
       opts.jobs,
       async (hash) => {
-        if ((await remoteHash(store, objectKey(hash))) !== hash) suspects.push(hash);
+        if ((await remoteHash(store, objectKey(hash), objects.get(hash)!.size)) !== hash) suspects.push(hash);
       },
     );
     for (const hash of suspects) opts.warn(`${store.label}: object ${objectKey(hash)} (${objects.get(hash)!.neededBy[0]}) is corrupt; sending it again`);
@@ -121,8 +121,8 @@ export async function push(
     const listing = parseManifest(bytes, hash)!;
     if (listing.some((f) => failed.has(f.hash))) return;
     if (present.has(manifestKey(hash))) {
-      const there = await downloadBytes(store, manifestKey(hash));
-      if (there && parseManifest(there, hash)) return;
+      const there = await boundedBytes(store, manifestKey(hash));
+      if (there instanceof Buffer && parseManifest(there, hash)) return;
       repaired++;
     }
     await uploadBytes(store, manifestKey(hash), bytes);
@@ -134,8 +134,8 @@ export async function push(
     if (!complete(s.record)) return;
     if (present.has(key)) {
       if (!opts.verify) return;
-      const there = await downloadBytes(store, key);
-      if (there && parseRecord(there)) return;
+      const there = await boundedBytes(store, key);
+      if (there instanceof Buffer && parseRecord(there)) return;
       repaired++;
     }
     await uploadBytes(store, key, Buffer.from(JSON.stringify(s.record)));

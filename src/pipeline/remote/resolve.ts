@@ -8,9 +8,10 @@ import path from 'node:path';
 import type { OutRecord, RunCache, RunRecord } from '../cache.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { LockEntry } from '../lock.ts';
-import { manifestKey, matchesLock, outFiles, parseManifest, parseRecord, runKey } from './layout.ts';
+import { fail } from '../errors.ts';
+import { manifestKey, matchesLock, outFiles, readManifest, readRecord, recordForOuts, runKey } from './layout.ts';
 import type { RemoteStore } from './store.ts';
-import { downloadBytes } from './transfer.ts';
+import { boundedBytes, OversizedError } from './transfer.ts';
 
 export async function exists(file: string): Promise<boolean> {
   return access(file).then(
@@ -57,24 +58,42 @@ export async function outOfPlace(hasher: Hasher, entry: LockEntry): Promise<stri
  * a file object. Undefined when a manifest is corrupt (named in `problems`).
  */
 export async function remoteRecord(store: RemoteStore, entry: LockEntry, problems: string[], id: string): Promise<RunRecord | undefined> {
-  const bytes = await downloadBytes(store, runKey(entry.fingerprint));
-  const rec = bytes && parseRecord(bytes);
-  if (rec && matchesLock(rec, entry)) return rec;
+  const bytes = await boundedBytes(store, runKey(entry.fingerprint));
+  if (bytes instanceof OversizedError) {
+    problems.push(`${store.label}: record ${runKey(entry.fingerprint)} (needed by ${id}) refused: ${bytes.message}; not used`);
+    return undefined;
+  }
+  const parsed = bytes && readRecord(bytes);
+  const read = parsed && parsed.ok ? recordForOuts(parsed.value, Object.keys(entry.outs)) : parsed;
+  if (read && read.ok && matchesLock(read.value, entry)) return read.value;
+  // A record that breaks the path rule, or names outs the stage does not declare, is hostile or
+  // broken: refused whole, and said so (pull exits 2).
+  if (read && !read.ok && (isUnsafe(read) || read.problems[0]!.message.includes('does not declare'))) {
+    problems.push(`${store.label}: record ${runKey(entry.fingerprint)} (needed by ${id}) refused: ${read.problems[0]!.message}; not used`);
+    return undefined;
+  }
   const outs: Record<string, OutRecord> = {};
   for (const [out, locked] of Object.entries(entry.outs)) {
-    const manifest = await downloadBytes(store, manifestKey(locked.hash));
+    const manifest = await boundedBytes(store, manifestKey(locked.hash));
     if (!manifest) {
       outs[out] = { type: 'file', hash: locked.hash, size: locked.size };
       continue;
     }
-    const listing = parseManifest(manifest, locked.hash);
-    if (!listing) {
-      problems.push(`${store.label}: manifest ${manifestKey(locked.hash)} (${out}, needed by ${id}) is corrupt; not used`);
+    const listing = manifest instanceof OversizedError ? fail(manifest.message) : readManifest(manifest, locked.hash);
+    if (!listing.ok) {
+      const why = listing.problems[0]!.message;
+      problems.push(
+        `${store.label}: manifest ${manifestKey(locked.hash)} (${out}, needed by ${id}) ${isUnsafe(listing) ? `refused: ${why}` : `is corrupt (${why})`}; not used`,
+      );
       return undefined;
     }
-    outs[out] = { type: 'dir', files: listing };
+    outs[out] = { type: 'dir', files: listing.value };
   }
   return { outs };
+}
+
+function isUnsafe(r: { ok: false; problems: Array<{ message: string }> }): boolean {
+  return r.problems.some((p) => p.message.includes('unsafe path'));
 }
 
 export function describeFile(out: string, filePath: string): string {

@@ -9,15 +9,30 @@ import { z } from 'zod';
 export const REMOTE_NAME_RE = /^[A-Za-z][\w-]*$/;
 
 /** What a remote URL points at: an S3-compatible bucket (and key prefix), or a directory. */
-export type RemoteLocation = { kind: 's3'; bucket: string; prefix: string } | { kind: 'dir'; path: string };
+export type RemoteLocation = { kind: 's3'; bucket: string; prefix: string } | { kind: 'dir'; path: string } | { kind: 'http'; url: string };
 
-/** undefined for a URL of a kind we do not speak (gs://, http://, ...). */
+/** undefined for a URL of a kind we do not speak (gs://, ftp://, ...). */
 export function parseRemoteUrl(url: string): RemoteLocation | undefined {
   const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
   if (s3) return { kind: 's3', bucket: s3[1]!, prefix: (s3[2] ?? '').replace(/^\/+|\/+$/g, '') };
+  if (/^https?:\/\//i.test(url)) return httpLocation(url);
   if (url.startsWith('file://')) return { kind: 'dir', path: decodeURIComponent(url.slice('file://'.length)) };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return undefined;
   return { kind: 'dir', path: url };
+}
+
+/**
+ * A read-only web remote: credentials have no place in its URL (it sits in pipeline.yaml, in git,
+ * and in every message that names the remote), nor a query or fragment the layout would lose.
+ */
+function httpLocation(url: string): RemoteLocation | undefined {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password || u.search || u.hash) return undefined;
+    return { kind: 'http', url: u.toString() };
+  } catch {
+    return undefined;
+  }
 }
 
 export const RemoteSpecSchema = z
@@ -25,7 +40,10 @@ export const RemoteSpecSchema = z
     url: z
       .string()
       .min(1, 'must not be empty')
-      .refine((u) => parseRemoteUrl(u) !== undefined, 'must be s3://bucket[/prefix] (an S3-compatible store) or a directory path'),
+      .refine(
+        (u) => parseRemoteUrl(u) !== undefined,
+        'must be s3://bucket[/prefix] (an S3-compatible store), http(s)://host/path (read-only, no credentials) or a directory path',
+      ),
     /** The remote push, fetch, pull and run use when none is named. */
     default: z.boolean().optional(),
     /** S3 only: the endpoint of a non-AWS store (MinIO, Ceph, R2), e.g. http://127.0.0.1:9000. */
@@ -37,7 +55,7 @@ export const RemoteSpecSchema = z
   })
   .superRefine((r, ctx) => {
     const kind = parseRemoteUrl(r.url)?.kind;
-    if (kind !== 'dir') return; // s3 takes them; a bad URL is reported on its own
+    if (kind === 's3' || kind === undefined) return; // s3 takes them; a bad URL is reported on its own
     for (const key of ['endpoint', 'path_style', 'region'] as const) {
       if (r[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'applies only to an s3:// remote' });
     }

@@ -16,6 +16,8 @@ export interface ListedObject {
 export interface RemoteStore {
   /** "origin (s3://bucket/prefix)", for messages. */
   readonly label: string;
+  /** False for a store that cannot list its keys (a web server): presence is then asked key by key. */
+  readonly listable?: boolean;
   /** Every object below `prefix` (a key prefix ending in '/'), in no particular order. */
   list(prefix: string): AsyncIterable<ListedObject>;
   /** The size of `key`, or undefined when it is absent. */

@@ -9,6 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { replaceAtomically } from '../fs-atomic.ts';
+import { MAX_DOCUMENT_BYTES } from './layout.ts';
 import { StoreError, type RemoteStore } from './store.ts';
 
 /** Runs `fn` over `items`, at most `limit` at a time; the first error stops new starts and is thrown. */
@@ -50,12 +51,27 @@ export async function withRetry<T>(op: () => Promise<T>, policy: RetryPolicy = D
   }
 }
 
-/** Counts and hashes what flows through it. */
-function meter(onBytes: (n: number) => void): Transform & { digest(): { hash: string; size: number } } {
+/** More bytes arrived than were expected: the transfer stopped there. */
+export class OversizedError extends StoreError {
+  constructor(
+    readonly key: string,
+    readonly limit: number,
+  ) {
+    super(`${key} is larger than ${limit} bytes; reading stopped there`, false);
+    this.name = 'OversizedError';
+  }
+}
+
+/** Counts and hashes what flows through it; fails (stopping the transfer) past `limit` bytes. */
+function meter(onBytes: (n: number) => void, limit = Infinity, key = ''): Transform & { digest(): { hash: string; size: number } } {
   const h = createHash('sha256');
   let size = 0;
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      if (size + chunk.length > limit) {
+        cb(new OversizedError(key, limit));
+        return;
+      }
       h.update(chunk);
       size += chunk.length;
       onBytes(chunk.length);
@@ -128,14 +144,26 @@ export async function downloadVerified(
     const body = await store.get(key);
     if (!body) return { state: 'missing' } as const;
     let got = 0;
-    const m = meter((n) => {
-      got += n;
-      onBytes(n);
-    });
+    // One byte more than recorded proves the object wrong: the transfer stops there, so an
+    // object far larger than its record neither takes the time nor fills the disk.
+    const m = meter(
+      (n) => {
+        got += n;
+        onBytes(n);
+      },
+      size === undefined ? Infinity : size + 1,
+      key,
+    );
     let corrupt: string | undefined;
     try {
       await replaceAtomically(dest, async (tmp) => {
-        await pipeline(body, m, createWriteStream(tmp));
+        try {
+          await pipeline(body, m, createWriteStream(tmp));
+        } catch (e) {
+          if (!(e instanceof OversizedError)) throw e;
+          corrupt = `larger than the ${size} bytes recorded; the transfer stopped there`;
+          return false;
+        }
         const d = m.digest();
         if (d.hash === hash) return true;
         corrupt =
@@ -148,18 +176,30 @@ export async function downloadVerified(
       onBytes(-got);
       throw asStoreError(e, key);
     }
+    if (corrupt !== undefined) onBytes(-got);
     return corrupt === undefined ? ({ state: 'ok' } as const) : ({ state: 'corrupt', why: corrupt } as const);
   });
 }
 
-/** The SHA-256 of what the remote holds at `key` (undefined when absent), for `push --verify`. */
-export async function remoteHash(store: RemoteStore, key: string): Promise<string | undefined> {
+/**
+ * The SHA-256 of what the remote holds at `key` (undefined when absent), for `push --verify`;
+ * 'oversized' when it holds more than the `size` bytes it should (reading stops there).
+ */
+export async function remoteHash(store: RemoteStore, key: string, size: number): Promise<string | undefined> {
   return withRetry(async () => {
     const body = await store.get(key);
     if (!body) return undefined;
     const h = createHash('sha256');
+    let got = 0;
     try {
-      for await (const c of body) h.update(c as Buffer);
+      for await (const c of body) {
+        got += (c as Buffer).length;
+        if (got > size) {
+          body.destroy();
+          return 'oversized';
+        }
+        h.update(c as Buffer);
+      }
     } catch (e) {
       throw asStoreError(e, key);
     }
@@ -167,18 +207,37 @@ export async function remoteHash(store: RemoteStore, key: string): Promise<strin
   });
 }
 
-/** A small object (record, manifest) read whole; undefined when absent. */
-export async function downloadBytes(store: RemoteStore, key: string): Promise<Buffer | undefined> {
+/**
+ * A small object (record, manifest, scratch file) read whole; undefined when absent. Reading stops
+ * past `maxBytes` with an OversizedError: a remote cannot make this process hold an endless body.
+ */
+export async function downloadBytes(store: RemoteStore, key: string, maxBytes: number = MAX_DOCUMENT_BYTES): Promise<Buffer | undefined> {
   return withRetry(async () => {
     const body = await store.get(key);
     if (!body) return undefined;
     try {
       const chunks: Buffer[] = [];
-      for await (const c of body) chunks.push(c as Buffer);
+      let got = 0;
+      for await (const c of body) {
+        got += (c as Buffer).length;
+        if (got > maxBytes) {
+          body.destroy();
+          throw new OversizedError(key, maxBytes);
+        }
+        chunks.push(c as Buffer);
+      }
       return Buffer.concat(chunks);
     } catch (e) {
       throw asStoreError(e, key);
     }
+  });
+}
+
+/** A record or manifest, read up to its size cap: an oversized one is returned as its error, to be named. */
+export async function boundedBytes(store: RemoteStore, key: string): Promise<Buffer | OversizedError | undefined> {
+  return downloadBytes(store, key).catch((e) => {
+    if (e instanceof OversizedError) return e;
+    throw e;
   });
 }
 

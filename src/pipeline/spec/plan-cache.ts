@@ -45,7 +45,10 @@ async function planKey(root: string, opts: ConfigOptions, hasher: Hasher, codeFi
   for (const rel of [PIPELINE_FILE, ...(await filesUnder(path.join(root, CONFIG_DIR))).map((f) => `${CONFIG_DIR}/${f}`), ...codeFiles]) {
     files[rel] = (await hasher.hashPath(rel))?.hash ?? 'missing';
   }
-  const self = fileURLToPath(import.meta.url);
+  // Bundled (dist/), the build's manifest is rewritten whenever any engine source changed; the
+  // chunk holding this module changes only with the modules bundled into it.
+  const here = fileURLToPath(import.meta.url);
+  const self = here.endsWith('.mjs') ? path.join(path.dirname(here), 'engine-manifest.json') : here;
   const st = await stat(self);
   return sha256(
     canonicalJson({

@@ -1,10 +1,11 @@
-/** `pipeline verify [targets] [--sample N] [--seed S] [--json]`: argument handling and the report. */
-import { exitCodeOf, parseCommandArgs } from '../command-kit.ts';
+/** `pipeline verify [stage...]`: re-runs recorded instances and reports what reproduced (options: cli-args.ts). */
+import { exitCodeOf, type CommandArgs, type Io } from '../command-kit.ts';
 import { unreachable, UserError } from '../errors.ts';
 import { formatSeconds } from '../events.ts';
 import { Hasher } from '../fingerprint.ts';
 import { readLockAt } from '../experiments/collect.ts';
 import { openRevision, WORKSPACE } from '../experiments/revision.ts';
+import { locate } from '../commands/workspace.ts';
 import { profileRoot } from '../profile-root.ts';
 import { plainReporter } from '../reporters/plain.ts';
 import { analyze } from '../spec/analyze.ts';
@@ -12,23 +13,21 @@ import { stateDirs } from '../state-dirs.ts';
 import { declaredRules } from './declared.ts';
 import { chooseInstances, verifyInstance, type Verdict } from './verify.ts';
 
-export const VERIFY_USAGE = '  pipeline verify [stage...] [--sample N] [--seed S] [--json] [--set key=value]... [--profile NAME]';
-export const VERIFY_HELP = `verify re-runs recorded instances in a temp directory (never the workspace, the lock or the
-run-cache) and compares their outputs with pipeline.lock: exit 0 when all match, 1 on a mismatch.`;
-
-export function verifyCommand(argv: string[], root: string, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export function verifyCommand(args: CommandArgs, io: Io): Promise<number> {
+  const write = io.out;
   return exitCodeOf(async () => {
-    const args = parseOptions(argv.slice(1));
-    const sample = args.values.sample === undefined ? undefined : Number(args.values.sample);
+    const values = args.values;
+    const sample = values.sample === undefined ? undefined : Number(values.sample);
     if (sample !== undefined && (!Number.isInteger(sample) || sample < 1))
-      throw new UserError([{ field: '--sample', message: `must be a positive integer, got "${args.values.sample}"` }]);
+      throw new UserError([{ field: '--sample', message: `must be a positive integer, got "${values.sample}"` }]);
     // A profile's runs are recorded in its own workspace (profiles/NAME/): verify those.
-    if (args.values.profile !== undefined) root = await profileRoot(root, args.values.profile);
-    const plan = await analyze(root, { profile: args.values.profile, sets: args.values.set });
+    const { projectRoot, profile } = await locate(args.cwd, values.profile);
+    const root = profile !== undefined ? await profileRoot(projectRoot, profile) : projectRoot;
+    const plan = await analyze(root, { profile, sets: values.set });
     const lock = await readLockAt(await openRevision(root, WORKSPACE));
-    const chosen = chooseInstances(plan.instances, lock, args.positionals, sample, args.values.seed);
+    const chosen = chooseInstances(plan.instances, lock, args.positionals, sample, values.seed ?? '0');
     if (chosen.length === 0) throw new UserError([{ field: 'pipeline.lock', message: 'records no instance of this pipeline: there is nothing to verify' }]);
-    const json = args.values.json;
+    const json = values.json;
     // The runner's plain reporter shows the re-runs' progress and logs as `pipeline run` would.
     const reporter = json ? undefined : plainReporter((l) => write(`${l}\n`));
     if (!json) write(`verify: ${chosen.length} instance(s): ${chosen.map((i) => i.id).join(', ')}\n`);
@@ -55,7 +54,7 @@ export function verifyCommand(argv: string[], root: string, write: (text: string
     else write(`${summary(verdicts)}\n`);
     if (verdicts.some((v) => v.state === 'mismatch' || v.state === 'failed')) return 1;
     return verdicts.some((v) => v.state === 'stale') ? 2 : 0;
-  });
+  }, io.err);
 }
 
 /** One instance after another (each re-run gets every core); Ctrl-C stops the current one. */
@@ -101,14 +100,4 @@ export function renderVerdict(v: Verdict): string {
 function summary(verdicts: Verdict[]): string {
   const count = (s: Verdict['state']): number => verdicts.filter((v) => v.state === s).length;
   return `verify: ${count('match')} reproduced, ${count('mismatch')} mismatched, ${count('failed')} failed, ${count('stale')} not verifiable`;
-}
-
-function parseOptions(argv: string[]) {
-  return parseCommandArgs(argv, {
-    sample: { type: 'string' },
-    seed: { type: 'string', default: '0' },
-    json: { type: 'boolean', default: false },
-    set: { type: 'string', multiple: true, default: [] },
-    profile: { type: 'string' },
-  });
 }

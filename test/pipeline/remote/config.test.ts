@@ -63,7 +63,7 @@ describe('remote configuration', { concurrency: false }, () => {
   it('mistakes are one located line with exit 2', async () => {
     assert.equal(
       assertOneLine(await p.cli('remote', 'add', 'x', 'gs://bucket/p')),
-      'URL: must be s3://bucket[/prefix] (an S3-compatible store) or a directory path',
+      'URL: must be s3://bucket[/prefix] (an S3-compatible store), http(s)://host/path (read-only, no credentials) or a directory path',
     );
     assert.equal(assertOneLine(await p.cli('remote', 'add', 'x', '/d', '--region', 'r')), '--region: applies only to an s3:// remote');
     assert.equal(assertOneLine(await p.cli('remote', 'add', '9x', '/d')), 'NAME: "9x": remote names start with a letter and hold letters, digits, "-" and "_"');
@@ -80,7 +80,7 @@ describe('remote configuration', { concurrency: false }, () => {
     await p.write('pipeline.yaml', yaml.replace('url: s3://team-bucket/fashion', 'url: ftp://team/fashion'));
     assert.equal(
       assertOneLine(await p.cli('remote', 'list')),
-      'pipeline.yaml:21:10: remotes.team.url: must be s3://bucket[/prefix] (an S3-compatible store) or a directory path',
+      'pipeline.yaml:21:10: remotes.team.url: must be s3://bucket[/prefix] (an S3-compatible store), http(s)://host/path (read-only, no credentials) or a directory path',
     );
     assert.equal((await p.cli('status')).code, 2, 'the plan rejects it too');
   });

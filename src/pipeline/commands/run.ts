@@ -1,0 +1,86 @@
+/** `pipeline run`: the stale instances of the selection, run or restored, and the lock written. */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { lineOf, type CommandArgs, type Io } from '../command-kit.ts';
+import type { OptionValues } from '../cli-args.ts';
+import { UserError } from '../errors.ts';
+import type { Reporter } from '../events.ts';
+import { execute } from '../executor.ts';
+import { Lock } from '../lock.ts';
+import { chooseExecutor } from '../queue/choose.ts';
+import { runLookup } from '../remote/commands.ts';
+import { plainReporter } from '../reporters/plain.ts';
+import { quietReporter } from '../reporters/quiet.ts';
+import { acquireRunLock } from '../run-lock.ts';
+import { stateDirs } from '../state-dirs.ts';
+import type { StageExecutor } from '../steps/run.ts';
+import { trackedOutProblems } from '../tracked-outs.ts';
+import { printStatus } from './status.ts';
+import { openProject } from './workspace.ts';
+
+export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
+  const { values } = args;
+  const project = await openProject(args);
+  const { plan, hasher, projectRoot, root } = project;
+  const jobs = parseJobs(values.jobs);
+  if (values['dry-run']) return printStatus(plan, hasher, project.selected, { json: false, dryRun: true, exitCode: false, jobs }, io);
+  const reporter: Reporter = values.quiet
+    ? quietReporter()
+    : process.stdout.isTTY && !process.env.CI
+      ? (await import('../reporters/listr.ts')).listrReporter()
+      : plainReporter(lineOf(io.out));
+  const notice = (line: string): void => reporter.event({ type: 'notice', line });
+  const remote = await runLookup(projectRoot, plan.cacheDir, values['remote-name'], values['no-remote']);
+  const runLock = await acquireRunLock(stateDirs(plan.root).runLock, notice);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      // Straight away: the user pressed the key and must see the answer now.
+      io.err('\npipeline: interrupted; stopping running stages (press Ctrl-C again to force)\n');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let executor: StageExecutor | undefined;
+  try {
+    executor = await chooseExecutor(projectRoot, plan, hasher, executorArgs({ ...values, profile: project.profile }));
+    if (runLock.tookOverFrom) {
+      notice(`took over the run lock of pid ${runLock.tookOverFrom.pid} (started ${runLock.tookOverFrom.started_at}), which is no longer running`);
+    }
+    const lock = await Lock.open(plan.root);
+    for (const p of lock.problems) notice(p);
+    const tracked = await trackedOutProblems(plan, lock);
+    if (tracked.length > 0) throw new UserError(tracked);
+    const targets = args.positionals;
+    const result = await execute(plan, lock, hasher, { targets, force: values.force, jobs, reporter, signal: controller.signal, remote, executor });
+    const counts: Record<string, number> = {};
+    for (const o of result.outcomes.values()) counts[o] = (counts[o] ?? 0) + 1;
+    reporter.event({ type: 'finished', counts, departed: result.departed, workspace: path.relative(projectRoot, root), failures: result.failures });
+    await reporter.close();
+    if (controller.signal.aborted) return 130;
+    if (result.failures.length === 0) return 0;
+    return result.failures.some((f) => f.userError) ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    remote?.close();
+    await executor?.close();
+    await runLock.release();
+  }
+}
+
+function executorArgs(v: OptionValues) {
+  return { executor: v.executor, redis: v.redis, remoteName: v['remote-name'], noRemote: v['no-remote'], force: v.force, profile: v.profile, sets: v.set };
+}
+
+export function parseJobs(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError([{ field: '--jobs', message: `must be a positive integer, got "${value}"` }]);
+  return n;
+}

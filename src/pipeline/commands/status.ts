@@ -1,0 +1,76 @@
+/** `pipeline status`: what is stale and why, with an estimate; `--remote`: what the remote holds. */
+import path from 'node:path';
+import type { CommandArgs, Io } from '../command-kit.ts';
+import { formatSeconds } from '../events.ts';
+import type { Hasher } from '../fingerprint.ts';
+import { Lock } from '../lock.ts';
+import type { Plan } from '../plan.ts';
+import { computeStatus, type StatusReport } from '../status.ts';
+import { parseJobs } from './run.ts';
+import { remoteVerb } from './transfer.ts';
+import { openProject } from './workspace.ts';
+
+export async function statusCommand(args: CommandArgs, io: Io): Promise<number> {
+  const project = await openProject(args);
+  if (args.values.remote) return remoteVerb('status', project, args, io);
+  const { values } = args;
+  // Under a profile, say which workspace and which lock are compared (the default needs no words).
+  const where = path.relative(project.projectRoot, project.root);
+  if (where && !values.json) io.out(`profile ${project.profile}: ${where}/ against ${where}/pipeline.lock\n`);
+  return printStatus(
+    project.plan,
+    project.hasher,
+    project.selected,
+    { json: values.json, dryRun: false, exitCode: values['exit-code'], jobs: parseJobs(values.jobs) },
+    io,
+  );
+}
+
+interface StatusOptions {
+  json: boolean;
+  dryRun: boolean;
+  exitCode: boolean;
+  jobs: number;
+}
+
+export async function printStatus(plan: Plan, hasher: Hasher, selected: Set<string> | undefined, options: StatusOptions, io: Io): Promise<number> {
+  const lock = await Lock.open(plan.root);
+  const report = await computeStatus(plan, lock, hasher, selected, options.jobs);
+  io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, options.dryRun));
+  return options.exitCode && report.stale > 0 ? 1 : 0;
+}
+
+export function renderStatus(r: StatusReport, dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const p of r.lock_problems) lines.push(`warning: ${p}`);
+  const width = Math.min(48, Math.max(...r.instances.map((i) => i.id.length), 8));
+  for (const s of r.instances) {
+    const label =
+      s.state === 'fresh'
+        ? 'up to date'
+        : s.state === 'downstream'
+          ? 'may re-run'
+          : s.restorable
+            ? 'stale (restorable from run-cache)'
+            : dryRun
+              ? 'would run'
+              : 'stale';
+    lines.push(`${s.id.padEnd(width)}  ${label}`);
+    for (const reason of s.reasons) lines.push(`${''.padEnd(width)}    ${reason}`);
+  }
+  for (const d of r.departed) {
+    lines.push(`${d.id.padEnd(width)}  left the pipeline`);
+    if (d.outs.length > 0) lines.push(`${''.padEnd(width)}    the next run takes ${d.outs.join(', ')} out of the workspace (restorable from the run-cache)`);
+  }
+  lines.push(`${r.stale} of ${r.instances.length} stale${estimateWords(r)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** What the estimate is, and what it rests on, in words. */
+function estimateWords(r: StatusReport): string {
+  if (r.timed === 0) return r.unknown_estimates > 0 ? `; no estimate (${r.unknown_estimates} never timed)` : '';
+  const basis = [`${formatSeconds(r.estimate_seconds)} of run time recorded for ${r.timed} of them`];
+  if (r.params_changed > 0) basis.push(`${r.params_changed} of those with other params then, so theirs may differ`);
+  if (r.unknown_estimates > 0) basis.push(`+${r.unknown_estimates} never timed`);
+  return `; about ${formatSeconds(r.wall_seconds)} with ${r.jobs} job${r.jobs === 1 ? '' : 's'} (${basis.join('; ')})`;
+}

@@ -1,0 +1,84 @@
+/**
+ * Where a command works: the project root, and the profile whose workspace it reads or runs in.
+ * A command started inside profiles/NAME/ works on that profile as if given --profile NAME, so a
+ * newcomer who changed into the profile's folder gets the profile's answers, not the default
+ * configuration planned in the wrong place.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandArgs } from '../command-kit.ts';
+import { UserError } from '../errors.ts';
+import { Hasher } from '../fingerprint.ts';
+import { unlessMissing } from '../fs-missing.ts';
+import { selectInstances, type Plan } from '../plan.ts';
+import { ensureSharedCache, PROFILES_DIR, profileRoot } from '../profile-root.ts';
+import { loadPlan } from '../spec/plan-cache.ts';
+import { stateDirs } from '../state-dirs.ts';
+
+export interface Place {
+  projectRoot: string;
+  profile: string | undefined;
+}
+
+export async function locate(cwd: string, profileOption: string | undefined): Promise<Place> {
+  const parent = path.dirname(cwd);
+  const name = path.basename(cwd);
+  if (path.basename(parent) === PROFILES_DIR) {
+    const projectRoot = path.dirname(parent);
+    if (await exists(path.join(projectRoot, 'configs', 'profiles', `${name}.yaml`))) {
+      if (profileOption !== undefined && profileOption !== name)
+        throw new UserError([{ field: '--profile', message: `"${profileOption}" given inside ${PROFILES_DIR}/${name}/, the workspace of profile "${name}"` }]);
+      return { projectRoot, profile: name };
+    }
+  }
+  return { projectRoot: cwd, profile: profileOption };
+}
+
+/** The workspace a profile's runs are recorded in, without creating it (read commands). */
+export async function existingWorkspace(place: Place): Promise<string> {
+  if (place.profile === undefined) return place.projectRoot;
+  const own = path.join(place.projectRoot, PROFILES_DIR, place.profile);
+  if (!(await exists(path.join(place.projectRoot, 'configs', 'profiles', `${place.profile}.yaml`))))
+    throw new UserError([{ field: '--profile', message: `no profile "${place.profile}" (configs/profiles/${place.profile}.yaml does not exist)` }]);
+  if (!(await exists(own)))
+    throw new UserError([
+      {
+        field: '--profile',
+        message: `profile "${place.profile}" has not run here (no ${PROFILES_DIR}/${place.profile}/); run \`pipeline run --profile ${place.profile}\``,
+      },
+    ]);
+  return own;
+}
+
+export interface OpenProject extends Place {
+  /** Where the plan runs: the project root, or the profile's workspace. */
+  root: string;
+  plan: Plan;
+  hasher: Hasher;
+  /** The instances the positionals name, with what they depend on; undefined: all. */
+  selected: Set<string> | undefined;
+}
+
+/** The plan of the workspace the command works on, and the instances its arguments select. */
+export async function openProject(args: CommandArgs, opts: { sharedRoot?: boolean } = {}): Promise<OpenProject> {
+  const place = await locate(args.cwd, args.values.profile);
+  // gc serves every workspace that shares the run-cache, so it starts from the project's.
+  const profile = opts.sharedRoot ? undefined : place.profile;
+  const root = profile !== undefined ? await profileRoot(place.projectRoot, profile) : place.projectRoot;
+  const hasher = await Hasher.open(root, stateDirs(root).hashes);
+  const plan = await loadPlan(root, { profile, sets: args.values.set }, hasher);
+  if (root !== place.projectRoot) await ensureSharedCache(plan.cacheDir);
+  const targets = args.positionals;
+  const { selected, unknown } = targets.length > 0 ? selectInstances(plan, targets) : { selected: undefined, unknown: [] };
+  if (unknown.length > 0) {
+    throw new UserError(unknown.map((t) => ({ field: 'stage', message: `no stage or instance "${t}" (see \`pipeline dag\`)` })));
+  }
+  return { ...place, root, plan, hasher, selected };
+}
+
+function exists(p: string): Promise<boolean> {
+  return unlessMissing(
+    stat(p).then(() => true),
+    false,
+  );
+}

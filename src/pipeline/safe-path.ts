@@ -1,0 +1,149 @@
+/**
+ * The one rule for a path that arrives from outside this process: a run record or manifest from
+ * a remote (or a hand-edited local one), a pipeline.lock entry read from git, a queue job or a
+ * worker's answer. Such a path names a file inside a declared out, so it must be a plain relative
+ * POSIX path that cannot climb out of it. The rule is checked twice: when the text is parsed (the
+ * zod schemas below, so a bad record is refused whole with the offending path named) and where
+ * bytes are written (safeDestination: the resolved file lies inside its out, and no directory on
+ * the way is a symlink), so that a schema someone forgets cannot open a hole by itself.
+ */
+import { constants } from 'node:fs';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { fail, succeed, type Result } from './errors.ts';
+
+/** Linux's PATH_MAX and NAME_MAX: anything longer could not be written here anyway. */
+export const MAX_PATH_BYTES = 4096;
+export const MAX_SEGMENT_BYTES = 255;
+
+/** Opens a file for writing without following a symlink planted at its name. */
+export const WRITE_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
+/** Why `p` is not a safe relative path, or undefined when it is. */
+export function unsafePathReason(p: string): string | undefined {
+  if (p.length === 0) return 'it is empty';
+  if (Buffer.byteLength(p) > MAX_PATH_BYTES) return `it is longer than ${MAX_PATH_BYTES} bytes`;
+  if (p.startsWith('/')) return 'it is absolute';
+  if (p.includes('\\')) return 'it holds a backslash';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(p)) return 'it holds a NUL or control character';
+  for (const segment of p.split('/')) {
+    if (segment === '') return 'it has an empty segment';
+    if (segment === '.' || segment === '..') return `it has a "${segment}" segment`;
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return `a segment is longer than ${MAX_SEGMENT_BYTES} bytes`;
+  }
+  return undefined;
+}
+
+/** A path as a message shows it: quoted with control characters escaped, and cut when very long. */
+export function shownPath(p: string): string {
+  const quoted = JSON.stringify(p);
+  return quoted.length > 90 ? `${quoted.slice(0, 60)}…" (${p.length} characters)` : quoted;
+}
+
+const UNSAFE = 'unsafe path';
+
+/** A relative path inside an out (or an out inside the project), as every schema of outside data takes it. */
+export const SafeRelPath = z.string().superRefine((p, ctx) => {
+  const why = unsafePathReason(p);
+  if (why) ctx.addIssue({ code: 'custom', message: `${UNSAFE} ${shownPath(p)}: ${why}` });
+});
+
+/**
+ * A directory's files: safe paths, none twice, none inside another (a file "a" and a file "a/b"
+ * cannot both exist; the second write would fail or, worse, replace the first).
+ */
+export function dirFilesSchema<T extends z.ZodObject<{ path: z.ZodType<string> }>>(file: T) {
+  return z.array(file).superRefine((files, ctx) => {
+    const seen = new Set<string>();
+    for (const f of files as Array<{ path: string }>) {
+      if (seen.has(f.path)) ctx.addIssue({ code: 'custom', message: `${UNSAFE} ${shownPath(f.path)}: it is listed twice` });
+      seen.add(f.path);
+    }
+    for (const p of seen) {
+      const segments = p.split('/');
+      for (let i = 1; i < segments.length; i++) {
+        const parent = segments.slice(0, i).join('/');
+        if (seen.has(parent)) {
+          ctx.addIssue({ code: 'custom', message: `${UNSAFE} ${shownPath(p)}: it lies inside ${shownPath(parent)}, which is listed as a file` });
+          return;
+        }
+      }
+    }
+  });
+}
+
+/**
+ * One line for a schema failure: where in the document, and what. An unsafe path is named, so the
+ * user sees which record tried to climb out of which out.
+ */
+export function schemaProblem(error: z.ZodError): string {
+  const issues = error.issues;
+  const issue = issues.find((i) => issueMessage(i).startsWith(UNSAFE)) ?? issues[0];
+  if (!issue) return 'it does not match its schema';
+  const where = issue.code === 'invalid_key' ? issue.path.slice(0, -1) : issue.path;
+  const field = where.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+  return `${field ? `${field}: ` : ''}${issueMessage(issue)}`;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key' && issue.issues[0]) return issue.issues[0].message;
+  return issue.message;
+}
+
+/** Does `p` lie inside `dir` (both absolute and resolved)? */
+export function isWithin(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+/**
+ * Where the file `rel` of an out rooted at `outRoot` is written, with its parent directories made:
+ * only when the destination lies inside `outRoot` and no directory between them is a symlink (or
+ * a file, which a colliding listing would make). Open the result with WRITE_NO_FOLLOW, so that a
+ * symlink at the file's own name is not followed either.
+ */
+export async function safeDestination(outRoot: string, rel: string): Promise<Result<string>> {
+  const why = unsafePathReason(rel);
+  if (why) return fail(`${UNSAFE} ${shownPath(rel)}: ${why}`);
+  const dest = path.resolve(outRoot, ...rel.split('/'));
+  if (!isWithin(dest, outRoot) || dest === outRoot) return fail(`${UNSAFE} ${shownPath(rel)}: it resolves outside its out`);
+  let dir = outRoot;
+  for (const segment of [...path.relative(outRoot, path.dirname(dest)).split(path.sep)].filter(Boolean)) {
+    dir = path.join(dir, segment);
+    const st = await lstat(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (!st) {
+      await mkdir(dir);
+      continue;
+    }
+    if (st.isSymbolicLink()) return fail(`${UNSAFE} ${shownPath(rel)}: ${path.relative(outRoot, dir)} on its way is a symlink`);
+    if (!st.isDirectory()) return fail(`${UNSAFE} ${shownPath(rel)}: ${path.relative(outRoot, dir)} on its way is a file`);
+  }
+  return succeed(dest);
+}
+
+/**
+ * Why placing `declared` in the workspace at `root` would write outside it: a directory on its
+ * way that is a symlink leading out of the project. Undefined when the place is safe.
+ */
+export async function workspacePlaceProblem(root: string, declared: string): Promise<string | undefined> {
+  const why = unsafePathReason(declared);
+  if (why) return `${UNSAFE} ${shownPath(declared)}: ${why}`;
+  const realRoot = await realpath(root);
+  let dir = root;
+  for (const segment of declared.split('/').slice(0, -1)) {
+    dir = path.join(dir, segment);
+    const st = await lstat(dir).catch(() => undefined);
+    if (!st) return undefined; // made fresh by the move, below a checked parent
+    if (!st.isSymbolicLink()) continue;
+    const target = await realpath(dir).catch(() => undefined);
+    if (!target || !isWithin(target, realRoot)) {
+      return `${declared}: ${path.relative(root, dir)} is a symlink that leads outside the project${target ? ` (to ${target})` : ''}; nothing placed there`;
+    }
+  }
+  return undefined;
+}
