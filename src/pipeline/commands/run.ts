@@ -5,7 +5,7 @@ import { lineOf, type CommandArgs, type Io } from '../command-kit.ts';
 import type { OptionValues } from '../cli-args.ts';
 import { UserError } from '../errors.ts';
 import type { Reporter } from '../events.ts';
-import { execute } from '../executor.ts';
+import { execute } from '../execution.ts';
 import { Lock } from '../lock.ts';
 import { chooseExecutor } from '../queue/choose.ts';
 import { runLookup } from '../remote/commands.ts';
@@ -13,7 +13,7 @@ import { plainReporter } from '../reporters/plain.ts';
 import { quietReporter } from '../reporters/quiet.ts';
 import { acquireRunLock } from '../run-lock.ts';
 import { stateDirs } from '../state-dirs.ts';
-import type { StageExecutor } from '../steps/run.ts';
+import type { StageExecutor } from '../executors/executor.ts';
 import { trackedOutProblems } from '../tracked-outs.ts';
 import { printStatus } from './status.ts';
 import { openProject } from './workspace.ts';
@@ -56,8 +56,15 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
     for (const p of lock.problems) notice(p);
     const tracked = await trackedOutProblems(plan, lock);
     if (tracked.length > 0) throw new UserError(tracked);
-    const targets = args.positionals;
-    const result = await execute(plan, lock, hasher, { targets, force: values.force, jobs, reporter, signal: controller.signal, remote, executor });
+    const result = await execute(plan, lock, hasher, {
+      selected: project.selected,
+      force: values.force,
+      jobs,
+      reporter,
+      signal: controller.signal,
+      remote,
+      executor,
+    });
     const counts: Record<string, number> = {};
     for (const o of result.outcomes.values()) counts[o] = (counts[o] ?? 0) + 1;
     reporter.event({ type: 'finished', counts, departed: result.departed, workspace: path.relative(projectRoot, root), failures: result.failures });
