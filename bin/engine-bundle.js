@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const SOURCES = path.join(REPO, 'src/pipeline');
+// The runner and the modules it bundles from outside src/pipeline (pipeline ui's server).
+const SOURCES = [path.join(REPO, 'src/pipeline'), path.join(REPO, 'src/ui')];
 const DIST = path.join(REPO, 'dist');
 const MANIFEST = path.join(DIST, 'engine-manifest.json');
 const ENTRIES = { cli: 'src/pipeline/cli.ts', child: 'src/pipeline/child.ts', 'slurm-job': 'src/pipeline/executors/slurm/job-entry.ts' };
@@ -23,7 +24,7 @@ function sourceStamp() {
       }
     }
   };
-  walk(SOURCES);
+  for (const dir of SOURCES) walk(dir);
   // How it is bundled is an input too.
   const self = statSync(fileURLToPath(import.meta.url));
   stamp['bin/engine-bundle.js'] = `${self.size}:${self.mtimeMs}`;

@@ -60,6 +60,10 @@ export const OPTIONS = {
   experiment: { type: 'string', multiple: true, value: 'ID', help: 'draw only this experiment (repeatable)' },
   sample: { type: 'string', value: 'N', help: 'verify N instances chosen at random (from the seed) instead of all' },
   seed: { type: 'string', value: 'S', help: 'the seed of --sample (default 0)' },
+  port: { type: 'string', value: 'N', help: 'the port to serve on (default 8520; 0: a free one)' },
+  host: { type: 'string', value: 'ADDR', help: 'the address to serve on (default 127.0.0.1, loopback)' },
+  expose: { type: 'boolean', help: 'allow a --host that is not loopback (anyone who reaches it reads the results)' },
+  open: { type: 'boolean', help: "open the page in the desktop's browser" },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -232,6 +236,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: ['sample', 'seed', 'json', ...CONFIG_OPTIONS],
     examples: ['pipeline verify train@pool2-2-0_drop0.3_bn', 'pipeline verify --sample 2 --seed 7'],
     run: async (a, io) => (await import('./verify/command.ts')).verifyCommand(a, io),
+  },
+  ui: {
+    args: '',
+    summary: 'serve a live dashboard: experiments, curves, compare, grid, the pipeline with its states, the report',
+    details:
+      'Serves http://127.0.0.1:8520/ until Ctrl-C and follows a run going on in another terminal (its event log in .pipeline/runs/). A --host that is not loopback needs --expose. See docs/ui.md.',
+    options: ['port', 'host', 'expose', 'open', 'profile'],
+    examples: ['pipeline ui --open', 'pipeline ui --profile quick --port 0'],
+    run: async (a, io) => (await import('../ui/command.ts')).uiCommand(a, io),
   },
   help: {
     args: '[COMMAND]',

@@ -44,12 +44,20 @@ export function formatProblem(p: Problem): string {
   return `${where}${field}${p.message}`;
 }
 
+const USER_ERROR = Symbol.for('fashion-pipeline.UserError');
+
 /**
  * A mistake the user can fix (bad YAML, a failed download, a checksum mismatch). The CLI prints
  * each problem on one line, without a stack trace, and exits with code 2. Bugs throw plain Errors.
  */
 export class UserError extends Error {
   readonly problems: Problem[];
+  /**
+   * The brand isUserError tests. A stage module loaded through tsx, the bundled runner and a
+   * child process each have their own copy of this class, so instanceof fails across them; a
+   * registered symbol is the same in every copy, and unlike the class name no other error has it.
+   */
+  readonly [USER_ERROR] = true;
   constructor(problems: Problem[] | string) {
     const list = typeof problems === 'string' ? [{ message: problems }] : problems;
     super(formatProblems(list));
@@ -59,7 +67,7 @@ export class UserError extends Error {
 }
 
 export function isUserError(e: unknown): e is UserError {
-  return e instanceof Error && e.name === 'UserError' && Array.isArray((e as UserError).problems);
+  return e instanceof Error && (e as Partial<Record<typeof USER_ERROR, unknown>>)[USER_ERROR] === true && Array.isArray((e as UserError).problems);
 }
 
 export function unreachable(x: never): never {

@@ -2,11 +2,13 @@
  * The one hasher. Files are hashed by content (SHA-256), directories by the sorted list of their
  * files' paths and hashes, and a stage instance by the canonical JSON of everything that decides
  * its outputs. File hashes are remembered by (path, size, mtime, inode), so an up-to-date run
- * re-reads no large file.
+ * re-reads no large file. For a symbolic link (a profile's pipeline.yaml, package.json, ...) these
+ * are the stat of the file it leads to, plus where it leads: the link's own stat never changes
+ * when its target is edited, so a hash remembered by it would never be computed again.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, type Stats } from 'node:fs';
-import { lstat, readFile } from 'node:fs/promises';
+import { createReadStream, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { codeDigest } from './code-digest.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
@@ -19,10 +21,16 @@ export interface PathHash {
   files: number;
 }
 
-interface StatEntry {
+/** What a remembered hash is keyed on: all of it changes whenever the content can. */
+interface FileStat {
   size: number;
   mtimeMs: number;
   ino: number;
+  /** For a path through a link: the real path of the file it leads to. */
+  target?: string;
+}
+
+interface StatEntry extends FileStat {
   hash: string;
 }
 
@@ -133,35 +141,40 @@ export class Hasher {
     for await (const { rel, entry } of walk(abs)) {
       if (entry.isDirectory()) continue;
       const file = path.join(abs, rel);
-      const st = await lstat(file);
+      const st = statOrMissing(file);
+      if (!st) continue; // a link leading nowhere: there is no content to list
       out.push({ path: rel, hash: await this.hashFileAt(file, st), size: st.size });
     }
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  private async hashFileAt(abs: string, st: { size: number; mtimeMs: number; ino: number; isSymbolicLink(): boolean }): Promise<string> {
+  private async hashFileAt(abs: string, st: FileStat): Promise<string> {
     return this.remembered(path.relative(this.root, abs), st, () => hashFileContent(abs));
   }
 
-  /** The hash under `key` while the file's (size, mtime, inode) are those it was computed for. */
-  private async remembered(key: string, st: { size: number; mtimeMs: number; ino: number }, compute: () => Promise<string>): Promise<string> {
+  /** The hash under `key` while the file's (size, mtime, inode, link target) are those it was computed for. */
+  private async remembered(key: string, st: FileStat, compute: () => Promise<string>): Promise<string> {
     const known = this.entries.get(key);
-    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return known.hash;
+    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino && known.target === st.target) return known.hash;
     const hash = await compute();
-    this.entries.set(key, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash });
+    this.entries.set(key, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, target: st.target, hash });
     this.dirty = true;
     return hash;
   }
 }
 
 /**
- * lstat, synchronously: a status of thousands of instances makes tens of thousands of these, and
- * a promise round trip through the thread pool costs ten times the call itself. Only "not there"
- * reads as missing; a permission error is an error, never a missing output.
+ * The stat of what a path holds, synchronously: a status of thousands of instances makes tens of
+ * thousands of these, and a promise round trip through the thread pool costs ten times the call
+ * itself. A link is followed (a link leading nowhere holds nothing: missing) and its real target
+ * recorded. Only "not there" reads as missing; a permission error is an error, never a missing output.
  */
-function statOrMissing(abs: string): Stats | undefined {
+function statOrMissing(abs: string): (Stats & { target?: string }) | undefined {
   try {
-    return lstatSync(abs, { throwIfNoEntry: false });
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st?.isSymbolicLink()) return st;
+    const followed = statSync(abs, { throwIfNoEntry: false });
+    return followed && Object.assign(followed, { target: realpathSync(abs) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw e;

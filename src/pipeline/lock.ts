@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { UserError } from './errors.ts';
+import { fail, succeed, UserError, type Result } from './errors.ts';
 import { canonicalize, sha256 } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { isMissing } from './fs-missing.ts';
@@ -45,6 +45,47 @@ const LockFileSchema = z.strictObject({
   schema: z.literal(1),
   stages: z.record(z.string(), z.unknown()).default({}),
 });
+
+/**
+ * The one lock parser: a lock's text to its entries. Lenient (`strict: false`, what the runner
+ * reads its own lock with) keeps every well-formed entry and says why the rest were ignored;
+ * strict (a lock of another revision, read to compare) fails at the first defect. `where` names
+ * the lock in strict messages ("the working tree", "revision HEAD").
+ */
+export function parseLock(text: string, opts: { strict: true; where: string }): Result<Map<string, LockEntry>>;
+export function parseLock(text: string, opts: { strict: false }): { entries: Map<string, LockEntry>; problems: string[] };
+export function parseLock(
+  text: string,
+  opts: { strict: boolean; where?: string },
+): Result<Map<string, LockEntry>> | { entries: Map<string, LockEntry>; problems: string[] } {
+  const entries = new Map<string, LockEntry>();
+  const problems: string[] = [];
+  const at = `${LOCK_FILE} at ${opts.where}`;
+  const done = (strictMessage: string, lenientMessage: string) =>
+    opts.strict ? fail({ message: strictMessage }) : { entries, problems: [...problems, lenientMessage] };
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    return done(`${at}: not valid YAML (${why})`, `${LOCK_FILE} is not valid YAML (${why}): every stage is treated as never run`);
+  }
+  const file = LockFileSchema.safeParse(raw ?? { schema: 1 });
+  if (!file.success) {
+    return done(`${at}: unknown layout (${firstIssue(file.error)})`, `${LOCK_FILE} has an unknown layout: every stage is treated as never run`);
+  }
+  for (const [id, value] of Object.entries(file.data.stages)) {
+    const entry = LockEntrySchema.safeParse(value);
+    if (entry.success) entries.set(id, entry.data);
+    else if (opts.strict) return fail({ message: `${at}: the entry of ${id} is malformed (${schemaProblem(entry.error)})` });
+    else problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${schemaProblem(entry.error)}): it is treated as never run`);
+  }
+  return opts.strict ? succeed(entries) : { entries, problems };
+}
+
+function firstIssue(error: z.ZodError): string {
+  return `${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message}`;
+}
 
 export class Lock {
   private readonly entries = new Map<string, LockEntry>();
@@ -93,23 +134,9 @@ export class Lock {
   }
 
   private parse(text: string): void {
-    let raw: unknown;
-    try {
-      raw = parse(text);
-    } catch (e) {
-      this.problems.push(`${LOCK_FILE} is not valid YAML (${(e as Error).message.split('\n')[0]}): every stage is treated as never run`);
-      return;
-    }
-    const file = LockFileSchema.safeParse(raw ?? { schema: 1 });
-    if (!file.success) {
-      this.problems.push(`${LOCK_FILE} has an unknown layout: every stage is treated as never run`);
-      return;
-    }
-    for (const [id, value] of Object.entries(file.data.stages)) {
-      const entry = LockEntrySchema.safeParse(value);
-      if (entry.success) this.entries.set(id, entry.data);
-      else this.problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${schemaProblem(entry.error)}): it is treated as never run`);
-    }
+    const { entries, problems } = parseLock(text, { strict: false });
+    for (const [id, entry] of entries) this.entries.set(id, entry);
+    this.problems.push(...problems);
   }
 
   private writeMirror(digest: string, problems = this.problems): Promise<void> {

@@ -5,12 +5,12 @@
  * committed results of the default configuration, and `git commit -a` after one loses nothing.
  * The run-cache is shared (linked), so results one profile computed restore in another.
  */
-import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { Lock } from './lock.ts';
 import { isInside } from './project-paths.ts';
-import { PIPELINE_FILE } from './spec/pipeline-schema.ts';
+import { PipelineSpecSchema } from './spec/pipeline-schema.ts';
+import { ProjectFile } from './spec/project-file.ts';
 
 export const PROFILES_DIR = 'profiles';
 /** Top-level entries that belong to one workspace and are never shared with a profile's. */
@@ -36,6 +36,25 @@ export async function profileRoot(root: string, profile: string): Promise<string
     await ensureLink(path.join(own, cache), path.join(root, cache));
   }
   return own;
+}
+
+/**
+ * Whether `profile` exists (its configs/profiles file) but has no workspace yet: a command that
+ * only reads (status, dag) then answers from the project without making profiles/NAME/.
+ */
+export async function profileNotRunYet(root: string, profile: string): Promise<boolean> {
+  if (!/^[\w.-]+$/.test(profile) || !(await exists(path.join(root, 'configs', 'profiles', `${profile}.yaml`)))) return false;
+  return !(await exists(path.join(root, PROFILES_DIR, profile)));
+}
+
+/** What status says of a profile that never ran here (see profileNotRunYet). */
+export function notRunYetStatus(profile: string, instances: number, json: boolean): string {
+  const where = `${PROFILES_DIR}/${profile}/`;
+  if (json) return `${JSON.stringify({ profile, workspace: null, instances, stale: instances }, null, 2)}\n`;
+  return (
+    `profile ${profile} has not run here (${where} does not exist): all ${instances} instances are stale\n` +
+    `  \`pipeline run --profile ${profile}\` makes ${where} and restores what the shared run-cache has\n`
+  );
 }
 
 /** Whether `rel` (or a folder above it) is a link in the workspace: what lies below is shared already. */
@@ -105,27 +124,23 @@ export async function profileLocks(root: string): Promise<Lock[]> {
 }
 
 /**
- * Every declared out (a matrix stage's `${id}` part and what follows it stands for all its
- * instances), and the cache path, read from pipeline.yaml.
+ * Every declared out, up to its first templated segment (`artifacts/models/${id}` stands for
+ * artifacts/models/, where all its instances' outputs go), and the cache path, from pipeline.yaml.
  */
 async function outputLayout(root: string): Promise<{ outs: string[]; cache: string }> {
-  const outs: string[] = [];
-  let cache = DEFAULT_CACHE;
-  try {
-    const spec = parse(await readFile(path.join(root, PIPELINE_FILE), 'utf8')) as {
-      cache?: unknown;
-      stages?: Record<string, { outs?: unknown }>;
-    };
-    if (typeof spec?.cache === 'string') cache = spec.cache;
-    for (const stage of Object.values(spec?.stages ?? {})) {
-      for (const out of Array.isArray(stage?.outs) ? stage.outs : []) {
-        if (typeof out === 'string') outs.push(path.posix.normalize(out.split('${id}')[0]!).replace(/\/+$/, ''));
-      }
-    }
-  } catch {
-    // Unreadable or invalid: analysis, which runs next, reports it with its location.
-  }
-  return { outs, cache };
+  const read = await ProjectFile.read(root);
+  const spec = read.ok ? read.value.whole(PipelineSpecSchema) : read;
+  // Unreadable or invalid: analysis, which runs next, reports it with its location.
+  if (!spec.ok) return { outs: [], cache: DEFAULT_CACHE };
+  const outs = Object.values(spec.value.stages).flatMap((stage) => stage.outs.map(staticPart));
+  return { outs: outs.filter((o) => o !== ''), cache: spec.value.cache };
+}
+
+/** The folders of a path before any `${...}` segment. */
+function staticPart(out: string): string {
+  const segments = path.posix.normalize(out).split('/');
+  const templated = segments.findIndex((s) => s.includes('${'));
+  return (templated < 0 ? segments : segments.slice(0, templated)).join('/').replace(/\/+$/, '');
 }
 
 async function ensureLink(link: string, target: string): Promise<void> {

@@ -63,6 +63,7 @@ export type StaleReason =
   | { kind: 'forced' }
   | { kind: 'module'; from: string; to: string }
   | { kind: 'params'; key: string; from: string | null; to: string | null }
+  | { kind: 'params-tree'; key: string; change: 'added' | 'removed' }
   | { kind: 'params-more'; count: number }
   | { kind: 'params-changed' }
   | { kind: 'code'; module: string }
@@ -84,6 +85,8 @@ export function describeReason(r: StaleReason): string {
       return `definition: module ${r.from} -> ${r.to}`;
     case 'params':
       return `params: ${r.key || '(all)'} ${r.from ?? '(unset)'} -> ${r.to ?? '(unset)'}`;
+    case 'params-tree':
+      return `params: ${r.key} ${r.change}`;
     case 'params-more':
       return `params: ${r.count} more changed`;
     case 'params-changed':
@@ -101,12 +104,22 @@ export function describeReason(r: StaleReason): string {
     case 'fingerprint':
       return 'fingerprint differs from pipeline.lock';
     case 'upstream':
-      return `re-checked after ${r.ids.join(', ')} (its output may change)`;
+      return `re-checked after ${idsInBrief(r.ids)} (its output may change)`;
     case 'run-cache':
       return `run-cache: ${r.problem}; it will not be used (the stage re-runs)`;
     default:
       return unreachable(r);
   }
+}
+
+/** Instance ids on one readable line: up to three of a stage by name, more as a count (`13 of train`). */
+export function idsInBrief(ids: string[]): string {
+  const byStage = new Map<string, string[]>();
+  for (const id of ids) {
+    const stage = id.split('@')[0]!;
+    byStage.set(stage, [...(byStage.get(stage) ?? []), id]);
+  }
+  return [...byStage].map(([stage, of]) => (of.length <= 3 ? of.join(', ') : `${of.length} instances of ${stage}`)).join(', ');
 }
 
 export function staleReasons(inst: PlannedInstance, obs: Observed, entry: LockEntry | undefined): StaleReason[] {
@@ -136,20 +149,44 @@ export function staleReasons(inst: PlannedInstance, obs: Observed, entry: LockEn
   return reasons;
 }
 
-/** One reason per changed leaf (`train.dropout 0.3 -> 0.5`), at most five. */
+/**
+ * One reason per changed leaf (`train.dropout 0.3 -> 0.5`), at most five; a whole mapping that
+ * one side lacks is one reason (`experiments.vgg-small added`), not the first five of its leaves.
+ */
 export function paramReasons(before: unknown, after: unknown): StaleReason[] {
-  const a = flatten(before);
-  const b = flatten(after);
-  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
   const out: StaleReason[] = [];
-  for (const k of keys) {
-    const x = a.get(k);
-    const y = b.get(k);
-    if (x === y) continue;
-    out.push({ kind: 'params', key: k, from: x ?? null, to: y ?? null });
-  }
+  compareParams(before, after, '', out);
   if (out.length > 5) return [...out.slice(0, 5), { kind: 'params-more', count: out.length - 5 }];
   return out.length > 0 ? out : [{ kind: 'params-changed' }];
+}
+
+function compareParams(before: unknown, after: unknown, prefix: string, out: StaleReason[]): void {
+  if (isPlainMapping(before) && isPlainMapping(after)) {
+    for (const k of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      if (!(k in after) && isMapping(before[k])) out.push({ kind: 'params-tree', key, change: 'removed' });
+      else if (!(k in before) && isMapping(after[k])) out.push({ kind: 'params-tree', key, change: 'added' });
+      else compareParams(before[k], after[k], key, out);
+    }
+    return;
+  }
+  // An absent value has no leaves: what the other side has reads as "(unset) -> value".
+  const a = before === undefined ? new Map<string, string>() : flatten(before, prefix);
+  const b = after === undefined ? new Map<string, string>() : flatten(after, prefix);
+  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const x = a.get(k);
+    const y = b.get(k);
+    if (x !== y) out.push({ kind: 'params', key: k, from: x ?? null, to: y ?? null });
+  }
+}
+
+function isPlainMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A mapping of more than one leaf: a single leaf says more by its own name and value. */
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return isPlainMapping(v) && flatten(v).size > 1;
 }
 
 /** paramReasons in words: "params: train.dropout 0.3 -> 0.5". */

@@ -1,10 +1,10 @@
 /** `pipeline dag`: the stage graph as text, or in Graphviz dot. */
 import type { CommandArgs, Io } from '../command-kit.ts';
 import type { Plan } from '../plan.ts';
-import { openProject } from './workspace.ts';
+import { openProject, planOfUnrunProfile } from './workspace.ts';
 
 export async function dagCommand(args: CommandArgs, io: Io): Promise<number> {
-  const { plan } = await openProject(args);
+  const { plan } = (await planOfUnrunProfile(args)) ?? (await openProject(args));
   io.out(args.values.dot ? renderDot(plan) : renderDag(plan));
   return 0;
 }

@@ -11,6 +11,7 @@ import { chooseExecutor } from '../queue/choose.ts';
 import { runLookup } from '../remote/commands.ts';
 import { plainReporter } from '../reporters/plain.ts';
 import { quietReporter } from '../reporters/quiet.ts';
+import { eventLogReporter, withEventLog } from '../event-log/writer.ts';
 import { acquireRunLock } from '../run-lock.ts';
 import { stateDirs } from '../state-dirs.ts';
 import type { StageExecutor } from '../executors/executor.ts';
@@ -24,11 +25,13 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
   const { plan, hasher, projectRoot, root } = project;
   const jobs = parseJobs(values.jobs);
   if (values['dry-run']) return printStatus(plan, hasher, project.selected, { json: false, dryRun: true, exitCode: false, jobs }, io);
-  const reporter: Reporter = values.quiet
+  const printing: Reporter = values.quiet
     ? quietReporter()
     : process.stdout.isTTY && !process.env.CI
       ? (await import('../reporters/listr.ts')).listrReporter()
       : plainReporter(lineOf(io.out));
+  // Followers (`pipeline ui`) read the run from .pipeline/runs/ (docs/ui.md, "The run event log").
+  const reporter = withEventLog(printing, eventLogReporter(plan.root, process.argv.slice(2)));
   const notice = (line: string): void => reporter.event({ type: 'notice', line });
   const remote = await runLookup(projectRoot, plan.cacheDir, values['remote-name'], values['no-remote']);
   const runLock = await acquireRunLock(stateDirs(plan.root).runLock, notice);

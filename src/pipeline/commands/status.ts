@@ -8,9 +8,15 @@ import type { Plan } from '../plan.ts';
 import { computeStatus, type StatusReport } from '../status.ts';
 import { parseJobs } from './run.ts';
 import { remoteVerb } from './transfer.ts';
-import { openProject } from './workspace.ts';
+import { notRunYetStatus } from '../profile-root.ts';
+import { openProject, planOfUnrunProfile } from './workspace.ts';
 
 export async function statusCommand(args: CommandArgs, io: Io): Promise<number> {
+  const unrun = args.values.remote ? undefined : await planOfUnrunProfile(args);
+  if (unrun) {
+    io.out(notRunYetStatus(unrun.profile, unrun.plan.instances.length, args.values.json));
+    return args.values['exit-code'] ? 1 : 0;
+  }
   const project = await openProject(args);
   if (args.values.remote) return remoteVerb('status', project, args, io);
   const { values } = args;

@@ -11,7 +11,8 @@ import { UserError } from '../errors.ts';
 import { Hasher } from '../fingerprint.ts';
 import { unlessMissing } from '../fs-missing.ts';
 import { selectInstances, type Plan } from '../plan.ts';
-import { ensureSharedCache, PROFILES_DIR, profileRoot } from '../profile-root.ts';
+import { ensureSharedCache, PROFILES_DIR, profileNotRunYet, profileRoot } from '../profile-root.ts';
+import { analyze } from '../spec/analyze.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import { stateDirs } from '../state-dirs.ts';
 
@@ -48,6 +49,17 @@ export async function existingWorkspace(place: Place): Promise<string> {
       },
     ]);
   return own;
+}
+
+/**
+ * For a read command (status, dag) under a profile that never ran here: the plan, analyzed from
+ * the project's own files and cached nowhere, so that reading makes no profiles/NAME/. Undefined
+ * otherwise (the command opens the workspace as usual).
+ */
+export async function planOfUnrunProfile(args: CommandArgs): Promise<{ profile: string; plan: Plan } | undefined> {
+  const place = await locate(args.cwd, args.values.profile);
+  if (place.profile === undefined || !(await profileNotRunYet(place.projectRoot, place.profile))) return undefined;
+  return { profile: place.profile, plan: await analyze(place.projectRoot, { profile: place.profile, sets: args.values.set }) };
 }
 
 export interface OpenProject extends Place {

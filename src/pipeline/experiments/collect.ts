@@ -4,10 +4,8 @@
  * from the revision's metrics files, then the measurements of the run that made it (train_seconds,
  * images_per_second: the lock's run record, since outputs hold only what the inputs reproduce).
  */
-import { parse } from 'yaml';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { LOCK_FILE, LockEntrySchema, type LockEntry } from '../lock.ts';
+import { LOCK_FILE, parseLock, type LockEntry } from '../lock.ts';
 import { flatten, keepPrefixes, type Flat } from './flatten.ts';
 import { WORKSPACE, type Revision } from './revision.ts';
 import type { ExperimentsSpec, MetricsSource } from './spec.ts';
@@ -20,35 +18,19 @@ export interface ExperimentRow {
   metrics: Flat;
 }
 
-const LockLayout = z.object({ schema: z.literal(1), stages: z.record(z.string(), z.unknown()).default({}) });
-
 /** Every entry of the revision's lock; a revision without one is the user's mistake (exit 2). */
 export async function readLockAt(rev: Revision): Promise<Map<string, LockEntry>> {
   const where = rev.label === WORKSPACE ? `the working tree` : `revision "${rev.label}"`;
   const text = await rev.read(LOCK_FILE);
   if (text === undefined) throw new UserError(`${where} has no ${LOCK_FILE}: nothing was run and recorded there`);
-  let layout;
-  try {
-    layout = LockLayout.safeParse(parse(text) ?? { schema: 1 });
-  } catch (e) {
-    throw new UserError(`${LOCK_FILE} at ${where}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (!layout.success)
-    throw new UserError(`${LOCK_FILE} at ${where}: unknown layout (${layout.error.issues[0]?.path.join('.')}: ${layout.error.issues[0]?.message})`);
-  const entries = new Map<string, LockEntry>();
-  for (const [id, value] of Object.entries(layout.data.stages)) {
-    const entry = LockEntrySchema.safeParse(value);
-    if (!entry.success)
-      throw new UserError(
-        `${LOCK_FILE} at ${where}: the entry of ${id} is malformed (${entry.error.issues[0]?.path.join('.')}: ${entry.error.issues[0]?.message})`,
-      );
-    entries.set(id, entry.data);
-  }
-  return entries;
+  const parsed = parseLock(text, { strict: true, where });
+  if (!parsed.ok) throw new UserError(parsed.problems);
+  return parsed.value;
 }
 
-export async function collectExperiments(rev: Revision, spec: ExperimentsSpec): Promise<ExperimentRow[]> {
-  const lock = await readLockAt(rev);
+/** `lock`: the revision's entries when the caller has them already (pipeline ui reads the workspace's through Lock). */
+export async function collectExperiments(rev: Revision, spec: ExperimentsSpec, lock?: Map<string, LockEntry>): Promise<ExperimentRow[]> {
+  lock ??= await readLockAt(rev);
   const files = new RevisionFiles(rev);
   const rows: ExperimentRow[] = [];
   for (const { id, entry } of experimentsOf(lock, spec, rev)) {
@@ -87,11 +69,29 @@ export class RevisionFiles {
    * the array at `rows`; undefined when the revision has neither (not evaluated there).
    */
   async experimentObject(source: { file: string; rows?: string }, id: string): Promise<unknown> {
-    const data = await this.json(source.file.replaceAll('${id}', id));
-    if (source.rows === undefined) return data;
-    const rows = valueAt(data, source.rows);
-    return Array.isArray(rows) ? rows.find((r) => r !== null && typeof r === 'object' && (r as { id?: unknown }).id === id) : undefined;
+    const rel = source.file.replaceAll('${id}', id);
+    if (source.rows === undefined) return this.json(rel);
+    return (await this.rowIndex(rel, source.rows)).get(id);
   }
+
+  /** A shared file's rows by id, built once: a lookup per experiment made 10,000 rows quadratic. */
+  private rowIndex(rel: string, rowsPath: string): Promise<Map<unknown, unknown>> {
+    const key = `${rel}\0${rowsPath}`;
+    let index = this.indexes.get(key);
+    if (!index) {
+      index = this.json(rel).then((data) => {
+        const rows = valueAt(data, rowsPath);
+        const byId = new Map<unknown, unknown>();
+        if (Array.isArray(rows))
+          for (const r of rows) if (r !== null && typeof r === 'object' && !byId.has((r as { id?: unknown }).id)) byId.set((r as { id?: unknown }).id, r);
+        return byId;
+      });
+      this.indexes.set(key, index);
+    }
+    return index;
+  }
+
+  private readonly indexes = new Map<string, Promise<Map<unknown, unknown>>>();
 }
 
 /** The value at a dotted key path, or undefined. */

@@ -6,8 +6,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { parseYaml } from '../spec/yaml-file.ts';
-import { zodProblems } from '../spec/zod-problems.ts';
+import { ProjectFile, valueOrThrow } from '../spec/project-file.ts';
 import type { Revision } from './revision.ts';
 
 const keyPrefix = z.string().min(1, 'must not be empty');
@@ -67,11 +66,6 @@ export async function loadExperimentsSpec(workspace: Revision): Promise<Experime
   const file = 'pipeline.yaml';
   const text = await workspace.read(file);
   if (text === undefined) throw new UserError([{ field: file, message: 'not found in the working tree (run this in a pipeline project)' }]);
-  const parsedYaml = parseYaml(file, text);
-  if (!parsedYaml.ok) throw new UserError(parsedYaml.problems);
-  const yaml = parsedYaml.value;
-  const raw = (yaml.value as Record<string, unknown> | undefined)?.experiments ?? {};
-  const parsed = ExperimentsSpecSchema.safeParse(raw);
-  if (!parsed.success) throw new UserError(zodProblems(parsed.error, yaml.locate, ['experiments']));
-  return parsed.data;
+  const project = valueOrThrow(ProjectFile.parse(text, file));
+  return valueOrThrow(project.section(['experiments'], ExperimentsSpecSchema, {}))!;
 }

@@ -6,9 +6,7 @@
  */
 import path from 'node:path';
 import { UserError, type Problem } from '../errors.ts';
-import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
-import { readYaml } from '../spec/yaml-file.ts';
-import { zodProblems } from '../spec/zod-problems.ts';
+import { ProjectFile, valueOrThrow } from '../spec/project-file.ts';
 import { LOCAL_CONFIG_FILE, readLocalConfig } from '../local-config.ts';
 import { parseRemoteUrl, RemotesSchema, REMOTE_NAME_RE, type RemoteLocation, type RemoteSpec, type Remotes } from './schema.ts';
 
@@ -33,14 +31,8 @@ export interface RemoteConfig {
 /** The remotes section of one file, validated; absent file or section -> {}. */
 export async function readRemotesOf(root: string, scope: ConfigScope): Promise<Remotes> {
   if (scope === 'local') return (await readLocalConfig(root)).remotes;
-  const read = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
-  if (!read.ok) throw new UserError(read.problems);
-  const yaml = read.value;
-  const section = (yaml.value as { remotes?: unknown } | undefined)?.remotes;
-  if (section === undefined || section === null) return {};
-  const parsed = RemotesSchema.safeParse(section);
-  if (!parsed.success) throw new UserError(zodProblems(parsed.error, yaml.locate, ['remotes']));
-  return parsed.data;
+  const remotes = valueOrThrow(valueOrThrow(await ProjectFile.read(root)).section(['remotes'], RemotesSchema));
+  return remotes ?? {};
 }
 
 export async function loadRemoteConfig(root: string): Promise<RemoteConfig> {

@@ -17,31 +17,33 @@ import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from 
 import { LOCK_FILE } from '../lock.ts';
 import { isInside } from '../project-paths.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
-import { readYaml, type KeyPath } from './yaml-file.ts';
+import type { KeyPath } from './yaml-file.ts';
+import { ProjectFile } from './project-file.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
 import { enabledStages } from './when.ts';
+import { nearest, schemaKeysAt } from './near-miss.ts';
 import { fieldName, zodProblems } from './zod-problems.ts';
 
 const INSTANCE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 export async function analyze(root: string, opts: ConfigOptions = {}): Promise<Plan> {
   const problems: Problem[] = [];
-  const read = await readYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE);
+  const read = await ProjectFile.read(root);
   if (!read.ok) problems.push(...read.problems);
   const { tree, problems: configProblems } = await loadConfigTree(root, opts);
   problems.push(...configProblems);
   if (!read.ok) throw new UserError(problems);
-  const pipelineYaml = read.value;
+  const pipelineYaml = read.value.yaml;
 
-  const parsed = PipelineSpecSchema.safeParse(pipelineYaml.value ?? {});
-  if (!parsed.success) throw new UserError([...problems, ...zodProblems(parsed.error, pipelineYaml.locate)]);
+  const parsed = read.value.whole(PipelineSpecSchema);
+  if (!parsed.ok) throw new UserError([...problems, ...parsed.problems]);
   if (problems.length > 0) throw new UserError(problems);
 
   const at = (p: KeyPath): SourceLocation => pipelineYaml.locate(p);
-  const { enabled, problems: whenProblems } = enabledStages(parsed.data.stages, tree, at);
+  const { enabled, problems: whenProblems } = enabledStages(parsed.value.stages, tree, at);
   if (whenProblems.length > 0) throw new UserError(whenProblems);
   const instances: Array<PlannedInstance & { origin: { stage: string; spec: StageSpec } }> = [];
-  for (const [name, spec] of Object.entries(parsed.data.stages)) {
+  for (const [name, spec] of Object.entries(parsed.value.stages)) {
     if (!enabled.has(name)) continue;
     const expanded = await expandStage(root, name, spec, tree, at, problems);
     for (const inst of expanded) instances.push({ ...inst, origin: { stage: name, spec } });
@@ -49,7 +51,7 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
   if (problems.length > 0) throw new UserError(problems);
 
   problems.push(...checkOuts(instances, at));
-  problems.push(...checkProtectedOuts(instances, protectedPaths(root, parsed.data.cache, instances), at));
+  problems.push(...checkProtectedOuts(instances, protectedPaths(root, parsed.value.cache, instances), at));
   if (problems.length > 0) throw new UserError(problems);
   await linkDeps(root, instances, at, problems);
   if (problems.length > 0) throw new UserError(problems);
@@ -58,7 +60,7 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
 
   return {
     root,
-    cacheDir: path.resolve(root, parsed.data.cache),
+    cacheDir: path.resolve(root, parsed.value.cache),
     instances: ordered.map(({ origin, ...inst }) => ({
       ...inst,
       outLocations: inst.outs.map((_, index) => at(['stages', origin.stage, 'outs', index])),
@@ -114,10 +116,10 @@ async function expandStage(
     if (!params) return [];
     const checked = stage.params.safeParse(params);
     if (!checked.success) {
-      problems.push(...configZodProblems(checked.error, tree, field('params')));
+      problems.push(...configZodProblems(checked.error, tree, field('params'), stage.params));
       return [];
     }
-    if (unknownConfigKeys(params, checked.data, tree, field('params'), problems)) return [];
+    if (unknownConfigKeys(params, checked.data, tree, field('params'), problems, stage.params)) return [];
     return [{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs, outLocations: [] }];
   }
 
@@ -125,15 +127,15 @@ async function expandStage(
   if (!input) return [];
   const checkedInput = stage.matrix.input.safeParse(input);
   if (!checkedInput.success) {
-    problems.push(...configZodProblems(checkedInput.error, tree, field('foreach')));
+    problems.push(...configZodProblems(checkedInput.error, tree, field('foreach'), stage.matrix.input));
     return [];
   }
-  if (unknownConfigKeys(input, checkedInput.data, tree, field('foreach'), problems)) return [];
+  if (unknownConfigKeys(input, checkedInput.data, tree, field('foreach'), problems, stage.matrix.input)) return [];
   let items: Array<{ id: string; params: unknown }>;
   try {
     items = stage.matrix.instances(checkedInput.data);
   } catch (e) {
-    // By name, not instanceof: the stage module has its own copy of errors.ts.
+    // By brand, not instanceof: the stage module has its own copy of errors.ts.
     if (isUserError(e)) {
       // A problem the stage names by config key (grid.pool[1]) is shown where that key is set.
       problems.push(...e.problems.map((p) => (p.location ? p : { ...field('foreach'), ...p, ...locateField(tree, p.field) })));
@@ -277,14 +279,19 @@ function selectConfig(
 }
 
 /** Params objects mirror the config tree, so an issue's path is a config key path. */
-function configZodProblems(error: z.ZodError, tree: ConfigTree, fallback: { location: SourceLocation; field: string }): Problem[] {
-  return zodProblems(error, (p) => {
-    for (let n = p.length; n > 0; n--) {
-      const loc = tree.locate(p.slice(0, n));
-      if (loc) return loc;
-    }
-    return fallback.location;
-  });
+function configZodProblems(error: z.ZodError, tree: ConfigTree, fallback: { location: SourceLocation; field: string }, schema?: z.ZodType): Problem[] {
+  return zodProblems(
+    error,
+    (p, atKey) => {
+      for (let n = p.length; n > 0; n--) {
+        const loc = tree.locate(p.slice(0, n), n === p.length && atKey);
+        if (loc) return loc;
+      }
+      return fallback.location;
+    },
+    [],
+    schema,
+  );
 }
 
 /** Reports config keys the schema dropped as unknown (see unknown-keys.ts); true if any. */
@@ -294,10 +301,14 @@ function unknownConfigKeys(
   tree: ConfigTree,
   fallback: { location: SourceLocation; field: string },
   problems: Problem[],
+  schema: z.ZodType,
 ): boolean {
   const dropped = droppedKeys(input, parsed);
   for (const p of dropped) {
-    problems.push({ location: tree.locate(p) ?? fallback.location, field: fieldName(p), message: `unknown key "${String(p[p.length - 1])}"` });
+    const key = String(p[p.length - 1]);
+    const meant = nearest(key, schemaKeysAt(schema, p.slice(0, -1)));
+    const message = `unknown key "${key}"${meant === undefined ? '' : ` (did you mean ${meant}?)`}`;
+    problems.push({ location: tree.locate(p, true) ?? fallback.location, field: fieldName(p), message });
   }
   return dropped.length > 0;
 }

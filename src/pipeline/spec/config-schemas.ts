@@ -5,12 +5,10 @@
  * config file's first line points at its schema, so editors complete and check keys as you type.
  * Only top-level keys have files of their own; the analyzer still checks everything else.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadStageModule } from './analyze.ts';
-import { PIPELINE_FILE, PipelineSpecSchema } from './pipeline-schema.ts';
+import { PipelineSpecSchema } from './pipeline-schema.ts';
+import { ProjectFile, valueOrThrow } from './project-file.ts';
 
 export const CONFIG_SCHEMA_DIR = 'schema/configs';
 
@@ -23,7 +21,7 @@ export interface ConfigSchema {
 
 /** The schema of every top-level config key a stage of root's pipeline.yaml reads, by key. */
 export async function configSchemas(root: string): Promise<ConfigSchema[]> {
-  const spec = PipelineSpecSchema.parse(parse(await readFile(path.join(root, PIPELINE_FILE), 'utf8')) ?? {});
+  const spec = valueOrThrow(valueOrThrow(await ProjectFile.read(root)).whole(PipelineSpecSchema));
   const found = new Map<string, ConfigSchema>();
   for (const [name, stageSpec] of Object.entries(spec.stages)) {
     const stage = await loadStageModule(root, stageSpec.module);

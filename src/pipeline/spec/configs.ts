@@ -16,14 +16,14 @@ export const PROFILE_DIR = 'profiles';
 /** One source of values, mounted at `prefix` in the tree. Later layers win. */
 interface Layer {
   prefix: string[];
-  locate: (path: KeyPath) => SourceLocation;
+  locate: (path: KeyPath, atKey?: boolean) => SourceLocation;
   has: (path: KeyPath) => boolean;
 }
 
 export interface ConfigTree {
   value: Record<string, unknown>;
-  /** Where the value at `path` was set (the winning layer), or undefined if it is not set. */
-  locate(path: KeyPath): SourceLocation | undefined;
+  /** Where the value at `path` (its key, with atKey) was set (the winning layer), or undefined if it is not set. */
+  locate(path: KeyPath, atKey?: boolean): SourceLocation | undefined;
   /** Whether `path` exists in the merged tree. */
   has(path: KeyPath): boolean;
   get(path: KeyPath): unknown;
@@ -126,12 +126,12 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
     isDirectory: (p) => directories.has(p.join('.')),
     get: (p) => getAt(value, p),
     has: (p) => getAt(value, p) !== undefined,
-    locate(p) {
+    locate(p, atKey) {
       for (const layer of [...layers].reverse()) {
         if (!startsWith(p, layer.prefix) && !startsWith(layer.prefix, p)) continue;
         if (startsWith(p, layer.prefix)) {
           const inner = p.slice(layer.prefix.length);
-          if (layer.has(inner)) return layer.locate(inner);
+          if (layer.has(inner)) return layer.locate(inner, atKey);
         } else {
           // The layer sits below p (p names a whole file or directory): point at that file.
           return layer.locate([]);
@@ -146,7 +146,7 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
 function fileLayer(prefix: string[], yaml: YamlFile): Layer {
   return {
     prefix,
-    locate: (p) => yaml.locate(p),
+    locate: (p, atKey) => yaml.locate(p, atKey),
     // An empty file still sets its key (to nothing): problems with it belong to that file.
     has: (p) => p.length === 0 || getAt(yaml.value, p) !== undefined,
   };

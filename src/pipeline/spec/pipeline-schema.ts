@@ -4,7 +4,7 @@ import { ExperimentsSpecSchema } from '../experiments/spec.ts';
 import { VerifyRulesSchema } from '../verify/rules.ts';
 import { RemotesSchema } from '../remote/schema.ts';
 
-export const PIPELINE_FILE = 'pipeline.yaml';
+export { PIPELINE_FILE } from './project-file.ts';
 
 const keyPath = z.string().regex(/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/, 'must be a config key path like "train" or "train.lr"');
 

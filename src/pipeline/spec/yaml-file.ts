@@ -2,7 +2,7 @@
  * YAML files parsed with source positions, so that every later check can point at file:line:column.
  * Only this module (and the rest of spec/) knows about the yaml package; the plan it produces is plain data.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
 import { fail, isErrno, succeed, type Problem, type Result, type SourceLocation } from '../errors.ts';
 
@@ -24,7 +24,7 @@ export function parseYaml(file: string, text: string): Result<YamlFile> {
     return { file, line, column: col };
   };
   if (doc.errors.length > 0) {
-    return fail(doc.errors.map((e) => ({ location: at(e.pos[0]), message: `YAML syntax: ${firstLine(e.message)}` })));
+    return fail(doc.errors.map((e) => ({ location: at(withinText(text, e.pos[0])), message: `YAML syntax: ${firstLine(e.message)}` })));
   }
   return succeed({ file, value: doc.toJS() ?? undefined, locate: (path, atKey) => at(offsetOf(doc, path, atKey ?? false)) });
 }
@@ -33,7 +33,7 @@ export async function readYaml(absPath: string, shownAs: string): Promise<Result
   try {
     return parseYaml(shownAs, await readFile(absPath, 'utf8'));
   } catch (e) {
-    return cannotRead(shownAs, e);
+    return cannotRead(shownAs, e, await danglingTarget(absPath, e));
   }
 }
 
@@ -42,12 +42,30 @@ export async function readYamlIfPresent(absPath: string, shownAs: string): Promi
   try {
     return parseYaml(shownAs, await readFile(absPath, 'utf8'));
   } catch (e) {
-    return isErrno(e, 'ENOENT') ? succeed(undefined) : cannotRead(shownAs, e);
+    const dangling = await danglingTarget(absPath, e);
+    return isErrno(e, 'ENOENT') && dangling === undefined ? succeed(undefined) : cannotRead(shownAs, e, dangling);
   }
 }
 
-function cannotRead(shownAs: string, e: unknown): { ok: false; problems: Problem[] } {
-  return fail({ location: { file: shownAs, line: 1, column: 1 }, message: `cannot read: ${(e as Error).message}` });
+function cannotRead(shownAs: string, e: unknown, dangling: string | undefined): { ok: false; problems: Problem[] } {
+  const message = dangling === undefined ? `cannot read: ${(e as Error).message}` : `is a symbolic link to ${dangling}, which does not exist`;
+  return fail({ location: { file: shownAs, line: 1, column: 1 }, message });
+}
+
+/** Where a link that leads nowhere points (the reason a listed file cannot be opened), if it is one. */
+async function danglingTarget(absPath: string, e: unknown): Promise<string | undefined> {
+  if (!isErrno(e, 'ENOENT')) return undefined;
+  return readlink(absPath).catch(() => undefined);
+}
+
+/**
+ * The parser reports what was left open (a quote, a flow list) at the end of the input, a line
+ * past the file's last; the user looks for it on the last line that has text.
+ */
+function withinText(text: string, offset: number): number {
+  if (text.slice(offset).trim() !== '') return offset;
+  const end = text.trimEnd().length;
+  return text.lastIndexOf('\n', end - 1) + 1;
 }
 
 function firstLine(s: string): string {

@@ -32,6 +32,8 @@ interface Case {
   args?: string[];
   /** Expected first problem line. */
   expect: RegExp;
+  /** How many problems, when the case is about reporting a mistake once. */
+  count?: number;
 }
 
 const cases: Case[] = [
@@ -196,7 +198,44 @@ const cases: Case[] = [
       'configs/strict.yaml': 'epochs: 3\nbackend: cpu\nepoch: 4\n',
       'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
     },
-    expect: /^configs\/strict\.yaml:3:8: strict\.epoch: unknown key "epoch"/,
+    expect: /^configs\/strict\.yaml:3:1: strict\.epoch: unknown key "epoch" \(did you mean epochs\?\)$/,
+  },
+  {
+    name: 'a misspelt required key is one problem, at the typo, with what it meant',
+    files: {
+      'stages/strict.ts': STRICT_STAGE,
+      'configs/strict.yaml': 'backend: cpu\nepohcs: 4\n',
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+    },
+    expect: /^configs\/strict\.yaml:2:1: strict\.epohcs: unknown key "epohcs" \(did you mean epochs\?\)$/,
+    count: 1,
+  },
+  {
+    name: 'a misspelt key in a profile is one problem, in the profile',
+    files: {
+      'stages/strict.ts': STRICT_STAGE,
+      'configs/strict.yaml': 'epochs: 3\nbackend: cpu\n',
+      'configs/profiles/quick.yaml': 'strict:\n  backnd: wasm\n',
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+    },
+    args: ['--profile', 'quick'],
+    expect: /^configs\/profiles\/quick\.yaml:2:3: strict\.backnd: unknown key "backnd" \(did you mean backend\?\)$/,
+    count: 1,
+  },
+  {
+    name: 'two unknown keys: each at its own line',
+    files: {
+      'stages/strict.ts': STRICT_STAGE,
+      'configs/strict.yaml': 'epochs: 3\nbackend: cpu\ncolour: red\nsize: 2\n',
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+    },
+    expect: /^configs\/strict\.yaml:3:1: strict\.colour: unknown key "colour"$/,
+    count: 2,
+  },
+  {
+    name: 'an unclosed quote at the end of a file is on its last line, not past it',
+    files: { 'configs/a.yaml': 'v: 1\nw: "open\n\n' },
+    expect: /^configs\/a\.yaml:2:1: YAML syntax: /,
   },
   {
     name: 'a bad --set value is located on the command line',
@@ -260,6 +299,7 @@ describe('malformed specs', () => {
       try {
         const problems = await analysisProblems(p.root, c.args ?? []);
         assert.match(problems[0] ?? '(no problem found)', c.expect, problems.join('\n'));
+        if (c.count !== undefined) assert.equal(problems.length, c.count, problems.join('\n'));
       } finally {
         await p.dispose();
       }

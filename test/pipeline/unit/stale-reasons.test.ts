@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { paramChanges } from '../../../src/pipeline/staleness.ts';
+import { describeReason, paramChanges } from '../../../src/pipeline/staleness.ts';
 
 test('key order inside a list of layers is not a change; a changed layer names its index and field', () => {
   const before = { architecture: { layers: [{ filters: 32, type: 'conv' }, { type: 'relu' }] }, train: { epochs: 2 } };
@@ -58,4 +58,16 @@ test('reasons are data with words beside them: a changed param, a changed dep, a
     { kind: 'out', path: 'out.txt', change: 'missing' },
   ]);
   assert.deepEqual(reasons.map(describeReason), ['params: lr 0.1 -> 0.2', 'deps: in.txt changed', 'outs: out.txt missing']);
+});
+
+test('a whole mapping added or removed is one reason, not the first five of its leaves', () => {
+  const vgg = { architecture: { layers: [{ type: 'conv', filters: 32 }, { type: 'relu' }] }, train: { epochs: 2, dropout: 0.3 } };
+  const before = { experiments: { base: vgg, old: vgg } };
+  const after = { experiments: { base: vgg, 'vgg-small': vgg } };
+  assert.deepEqual(paramChanges(before, after), ['params: experiments.old removed', 'params: experiments.vgg-small added']);
+});
+
+test('a reason waiting on many instances counts them by stage instead of naming each', () => {
+  const ids = [...Array.from({ length: 13 }, (_, i) => `train@e${i}`), 'grid', 'search@a', 'search@b'];
+  assert.equal(describeReason({ kind: 'upstream', ids }), 're-checked after 13 instances of train, grid, search@a, search@b (its output may change)');
 });
