@@ -10,7 +10,7 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SOURCES = [path.join(REPO, 'src/pipeline'), path.join(REPO, 'src/ui')];
 const DIST = path.join(REPO, 'dist');
 const MANIFEST = path.join(DIST, 'engine-manifest.json');
-const ENTRIES = { cli: 'src/pipeline/cli.ts', child: 'src/pipeline/child.ts' };
+const ENTRIES = { cli: 'src/pipeline/cli.ts', child: 'src/pipeline/child.ts', 'slurm-job': 'src/pipeline/executors/slurm/job-entry.ts' };
 
 function sourceStamp() {
   const stamp = {};

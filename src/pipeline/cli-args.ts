@@ -47,8 +47,8 @@ export const OPTIONS = {
   region: { type: 'string', value: 'R', help: 'the S3 region' },
   executor: {
     type: 'string',
-    value: 'local|queue',
-    help: 'run stale instances here (default) or on queue workers (also `executor:` in .pipeline/config.yaml)',
+    value: 'local|queue|slurm',
+    help: 'run stale instances here (default), on queue workers or as SLURM jobs (also `executor:` in .pipeline/config.yaml)',
   },
   redis: { type: 'string', value: 'URL', help: 'the Redis server of the queue, redis://host:port (default: queue.redis in .pipeline/config.yaml)' },
   concurrency: { type: 'string', value: 'N', help: 'N jobs at once, each with its share of the cores (default 1)' },

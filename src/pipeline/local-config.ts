@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
+import { SlurmSectionSchema } from './executors/slurm/settings.ts';
 import { QueueSectionSchema } from './queue/settings.ts';
 import { RemotesSchema } from './remote/schema.ts';
 import { readYamlIfPresent } from './spec/yaml-file.ts';
@@ -15,9 +16,10 @@ export const LOCAL_CONFIG_FILE = '.pipeline/config.yaml';
 
 export const LocalConfigSchema = z.strictObject({
   remotes: RemotesSchema.default({}),
-  /** Where `pipeline run` runs stale instances: here (the default) or on queue workers. */
-  executor: z.enum(['local', 'queue']).optional(),
+  /** Where `pipeline run` runs stale instances: here (the default), on queue workers or as SLURM jobs. */
+  executor: z.enum(['local', 'queue', 'slurm']).optional(),
   queue: QueueSectionSchema.optional(),
+  slurm: SlurmSectionSchema.optional(),
 });
 export type LocalConfig = z.infer<typeof LocalConfigSchema>;
 

@@ -24,15 +24,14 @@ export interface ExecutorArgs {
 
 /** undefined: the local executor (execute() makes it with --jobs). */
 export async function chooseExecutor(projectRoot: string, plan: Plan, hasher: Hasher, args: ExecutorArgs): Promise<StageExecutor | undefined> {
-  if (args.executor !== undefined && args.executor !== 'local' && args.executor !== 'queue') {
-    throw new UserError([{ field: '--executor', message: `must be local or queue, got "${args.executor}"` }]);
+  if (args.executor !== undefined && args.executor !== 'local' && args.executor !== 'queue' && args.executor !== 'slurm') {
+    throw new UserError([{ field: '--executor', message: `must be local, queue or slurm, got "${args.executor}"` }]);
   }
   const local = await readLocalConfig(projectRoot);
   const kind = args.executor ?? local.executor ?? 'local';
-  if (kind === 'local') {
-    if (args.redis !== undefined) throw new UserError([{ field: '--redis', message: 'is for the queue executor: add --executor queue' }]);
-    return undefined;
-  }
+  if (kind !== 'queue' && args.redis !== undefined) throw new UserError([{ field: '--redis', message: 'is for the queue executor: add --executor queue' }]);
+  if (kind === 'local') return undefined;
+  if (kind === 'slurm') return (await import('../executors/slurm/choose.ts')).openSlurmExecutor(plan, hasher, local.slurm);
   const settings = queueSettings(local.queue, args.redis, 'run --executor queue');
   if (args.noRemote) throw new UserError([{ field: '--no-remote', message: 'the queue executor needs the remote: workers send their outputs through it' }]);
   const remote = chooseRemote(projectRoot, await loadRemoteConfig(projectRoot), args.remoteName, false);

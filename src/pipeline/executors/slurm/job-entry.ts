@@ -1,0 +1,101 @@
+/**
+ * What a SLURM batch job runs: `node slurm-job.mjs JOB_FOLDER`. It reads the job's description,
+ * refuses to run when the checkout's code changed since the coordinator planned it, runs the
+ * stage exactly as a local run does (its own child process, its outputs into the job's folder,
+ * its checkpoints in the instance's scratch folder, which an earlier attempt may have left), and
+ * writes its result file last. Everything it prints goes to the job's log; progress goes there as
+ * `::progress {json}` lines, which the coordinator turns back into progress events.
+ */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { runInChild } from '../../child-process.ts';
+import { isUserError } from '../../errors.ts';
+import { hashFileContent } from '../../fingerprint.ts';
+import { stateDirs } from '../../state-dirs.ts';
+import { jobPaths, JobSpecSchema, PROGRESS_PREFIX, writeJson, type JobResult, type JobSpec } from './job-files.ts';
+
+/** Progress lines at most this often: each is a line in the log the coordinator reads. */
+const PROGRESS_EVERY_MS = 1000;
+
+async function main(): Promise<number> {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: slurm-job JOB_FOLDER');
+  const spec = JobSpecSchema.parse(JSON.parse(await readFile(path.join(dir, 'job.json'), 'utf8')));
+  const paths = jobPaths(spec.root, spec.id, spec.fingerprint);
+  const host = hostname();
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  say(`pipeline: ${spec.id} on ${host} (SLURM job ${process.env.SLURM_JOB_ID ?? '?'}, ${spec.threads} thread(s))`);
+  const startedAt = Date.now();
+  const started = performance.now();
+  const fail = async (message: string, userProblems?: Array<{ field?: string; message: string }>): Promise<number> => {
+    say(`pipeline: ${spec.id} failed: ${message}`);
+    await writeJson(paths.result, { ok: false, host, message, ...(userProblems ? { userProblems } : {}) } satisfies JobResult);
+    return 1;
+  };
+
+  const changed = await changedCode(spec);
+  if (changed.length > 0) {
+    const problems = [{ message: `${spec.id} not run: the checkout changed after it was submitted (${changed.join(', ')}); run again` }];
+    return fail(problems[0]!.message, problems);
+  }
+  await rm(paths.outs, { recursive: true, force: true });
+  await mkdir(paths.outs, { recursive: true });
+  // scancel and the time limit send SIGTERM (KillWait seconds before SIGKILL): stop the stage.
+  const controller = new AbortController();
+  process.on('SIGTERM', () => {
+    say('pipeline: SIGTERM from SLURM (scancel, time limit or preemption); stopping the stage');
+    controller.abort();
+  });
+  let lastProgress = 0;
+  try {
+    const result = await runInChild(
+      {
+        type: 'job',
+        module: spec.module,
+        root: spec.root,
+        instance: spec.instance,
+        params: spec.params,
+        deps: spec.deps.map((d) => path.join(spec.root, d)),
+        outs: spec.outs.map((o) => path.join(paths.outs, o)),
+        declaredOuts: spec.outs,
+        scratch: stateDirs(spec.root).scratch(spec.id),
+        threads: spec.threads,
+      },
+      {
+        progress: (update) => {
+          if (Date.now() - lastProgress < PROGRESS_EVERY_MS && update.current !== update.total) return;
+          lastProgress = Date.now();
+          say(`${PROGRESS_PREFIX}${JSON.stringify(update)}`);
+        },
+        log: say,
+      },
+      controller.signal,
+      undefined,
+    );
+    if (controller.signal.aborted) return await fail('interrupted by SLURM');
+    const seconds = (performance.now() - started) / 1000;
+    await writeJson(paths.result, { ok: true, host, peakRssMb: result.peakRssMb, measurements: result.measurements, seconds, startedAt } satisfies JobResult);
+    say(`pipeline: ${spec.id} done in ${seconds.toFixed(1)}s`);
+    return 0;
+  } catch (e) {
+    if (isUserError(e))
+      return fail(
+        e.problems.map((p) => p.message).join('; '),
+        e.problems.map((p) => ({ field: p.field, message: p.message })),
+      );
+    return fail((e as Error).message);
+  }
+}
+
+/** Code files whose content is not what the coordinator fingerprinted. */
+async function changedCode(spec: JobSpec): Promise<string[]> {
+  const changed: string[] = [];
+  for (const [file, expected] of Object.entries(spec.code)) {
+    const actual = await hashFileContent(path.join(spec.root, file)).catch(() => 'missing');
+    if (actual !== expected) changed.push(`${file} ${actual === 'missing' ? 'is missing' : 'differs'}`);
+  }
+  return changed;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,100 @@
+/**
+ * What a batch job and its coordinator exchange, as files in the shared checkout (the cluster's
+ * shared file system is the channel): the job's description, written before sbatch; its outputs,
+ * made in its own folder; its result, written last; and its log, named after the instance. Both
+ * sides parse with these schemas. A job's folder is keyed by the instance's fingerprint, so a
+ * coordinator started again after a crash finds the work of the jobs it adopts.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { isErrno } from '../../errors.ts';
+import { stateDirs } from '../../state-dirs.ts';
+
+/** A line of the job's log that carries a progress update as JSON, not text for the user. */
+export const PROGRESS_PREFIX = '::progress ';
+
+const hash = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const JobSpecSchema = z.strictObject({
+  version: z.literal(1),
+  id: z.string(),
+  fingerprint: hash,
+  /** The workspace (a profile's folder under the project, or the project): the stage's cwd. */
+  root: z.string(),
+  module: z.string(),
+  instance: z.string().optional(),
+  params: z.unknown(),
+  /** Project-relative, in declared order. */
+  deps: z.array(z.string()),
+  outs: z.array(z.string()),
+  /** Each code file's hash when the coordinator planned: a checkout edited since is refused, not run. */
+  code: z.record(z.string(), hash.or(z.literal('missing'))),
+  threads: z.int().min(1),
+});
+export type JobSpec = z.infer<typeof JobSpecSchema>;
+
+export const JobResultSchema = z.discriminatedUnion('ok', [
+  z.strictObject({
+    ok: z.literal(true),
+    host: z.string(),
+    peakRssMb: z.number().nonnegative(),
+    measurements: z.record(z.string(), z.number()),
+    /** The job's own time, from start to result: the time it waited in the queue is not the instance's. */
+    seconds: z.number().nonnegative(),
+    /** When the stage started (ms since the epoch), for the submit-to-start latency. */
+    startedAt: z.number(),
+  }),
+  z.strictObject({
+    ok: z.literal(false),
+    host: z.string(),
+    message: z.string(),
+    /** The stage's own UserError: the run exits 2, as it would locally. */
+    userProblems: z.array(z.strictObject({ field: z.string().optional(), message: z.string() })).optional(),
+  }),
+]);
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+/** Where the files of `fingerprint`'s job and of `id`'s logs live in the workspace at `root`. */
+export function jobPaths(root: string, id: string, fingerprint: string) {
+  const base = path.join(stateDirs(root).base, 'slurm');
+  const dir = path.join(base, 'jobs', fingerprint);
+  return {
+    dir,
+    spec: path.join(dir, 'job.json'),
+    outs: path.join(dir, 'outs'),
+    result: path.join(dir, 'result.json'),
+    logs: path.join(base, 'logs'),
+    /** sbatch's --output: %j becomes the job id, so each attempt keeps its own log. */
+    logPattern: path.join(base, 'logs', `${safeName(id)}.%j.log`),
+    log: (jobId: string) => path.join(base, 'logs', `${safeName(id)}.${jobId}.log`),
+  };
+}
+
+export function safeName(id: string): string {
+  return id.replace(/[^\w.@+-]/g, '_');
+}
+
+/** Written whole or not at all: the other side may read at any moment. */
+export async function writeJson(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(tmp, file);
+}
+
+/** The job's result, undefined when it wrote none (yet), or an error string when it is unreadable. */
+export async function readResult(file: string): Promise<JobResult | undefined | string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw e;
+  }
+  try {
+    const parsed = JobResultSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : `its result file ${file} is not one this version reads: ${parsed.error.issues[0]?.message}`;
+  } catch (e) {
+    return `its result file ${file} is not JSON: ${(e as Error).message}`;
+  }
+}

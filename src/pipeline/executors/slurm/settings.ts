@@ -1,0 +1,70 @@
+/**
+ * The slurm executor's settings: the `slurm:` section of .pipeline/config.yaml (this machine's
+ * own, beside `queue:`). `resources` applies to every job; `stages` overrides it per stage name
+ * ("train") or per instance ("train@vgg-bn"), the instance's entry winning. Types come from the
+ * schema.
+ */
+import { z } from 'zod';
+import type { PlannedInstance } from '../../plan.ts';
+
+/** sbatch's --time forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
+const TIME_RE = /^(\d+-)?\d+(:\d{1,2}){0,2}$/;
+/** sbatch's --mem: a number with an optional unit K, M, G or T. */
+const MEM_RE = /^\d+[KMGT]?$/;
+const NAME_RE = /^[\w.@+-]+$/;
+
+export const ResourcesSchema = z.strictObject({
+  /** --time: the job's wall-time limit; the scheduler kills it (TIMEOUT) past this. */
+  time: z.string().regex(TIME_RE, 'a SLURM time: minutes, MM:SS, HH:MM:SS or D-HH:MM:SS').optional(),
+  /** --mem: memory per node; past it the job ends OUT_OF_MEMORY. */
+  mem: z.string().regex(MEM_RE, 'a number with an optional unit K, M, G or T (e.g. 4G)').optional(),
+  /** --cpus-per-task, and the threads the stage is told to use (ctx.threads). */
+  cpus: z.int().min(1).max(1024).optional(),
+  partition: z.string().regex(NAME_RE, 'letters, digits and . @ + - _').optional(),
+  account: z.string().regex(NAME_RE, 'letters, digits and . @ + - _').optional(),
+  qos: z.string().regex(NAME_RE, 'letters, digits and . @ + - _').optional(),
+  /** More sbatch options, each one argument ("--gres=gpu:1", "--constraint=avx2"). */
+  extra: z.array(z.string().regex(/^--?[\w-]+(=.*)?$/, 'one sbatch option per item, such as --gres=gpu:1')).optional(),
+});
+export type Resources = z.infer<typeof ResourcesSchema>;
+
+export const SlurmSectionSchema = z.strictObject({
+  resources: ResourcesSchema.default({}),
+  /** Per stage ("train") or per instance ("train@vgg-bn"): merged over `resources`. */
+  stages: z.record(z.string(), ResourcesSchema).default({}),
+  /**
+   * Submissions of one instance per run before it counts as failed, when the job ends for a reason
+   * that is not its own (CANCELLED by someone else, PREEMPTED, NODE_FAIL, BOOT_FAIL). The next
+   * attempt resumes from the instance's checkpoint.
+   */
+  attempts: z.int().min(1).max(20).default(3),
+  /** The first status poll comes this soon after a change; quiet polls back off to `poll_max_seconds`. */
+  poll_min_seconds: z.number().min(0.1).max(600).default(2),
+  poll_max_seconds: z.number().min(0.1).max(3600).default(60),
+  /** How long squeue may keep failing (a busy or restarting controller) before the run gives up. */
+  controller_patience_seconds: z.number().min(0).max(86_400).default(300),
+});
+export type SlurmSettings = z.infer<typeof SlurmSectionSchema>;
+
+export const DEFAULT_SLURM_SETTINGS: SlurmSettings = SlurmSectionSchema.parse({});
+
+/**
+ * What one instance's job asks for: the defaults, its stage's, then its own. Without a configured
+ * `cpus`, the threads the instance would get in a local run (`threads`), so a cluster run computes
+ * what a local one does.
+ */
+export function resourcesFor(settings: SlurmSettings, inst: Pick<PlannedInstance, 'id' | 'stage'>, threads: number): Resources & { cpus: number } {
+  const merged = { ...settings.resources, ...settings.stages[inst.stage], ...settings.stages[inst.id] };
+  return { ...merged, cpus: merged.cpus ?? threads };
+}
+
+/** The sbatch options for these resources (not the job name, log or command). */
+export function resourceArgs(r: Resources & { cpus: number }): string[] {
+  const args = [`--cpus-per-task=${r.cpus}`];
+  if (r.time) args.push(`--time=${r.time}`);
+  if (r.mem) args.push(`--mem=${r.mem}`);
+  if (r.partition) args.push(`--partition=${r.partition}`);
+  if (r.account) args.push(`--account=${r.account}`);
+  if (r.qos) args.push(`--qos=${r.qos}`);
+  return [...args, ...(r.extra ?? [])];
+}

@@ -1,0 +1,216 @@
+/**
+ * The slurm executor on the toy pipeline, against a real single-node cluster (munged, slurmctld
+ * and slurmd started by the test): every instance a batch job, the second run all fresh and the
+ * outputs those of a local run; a stage's failure, its own user error and an undeclared output;
+ * a job cancelled by someone else submitted again; Ctrl-C cancelling every job of the run; a
+ * SIGKILLed coordinator's rerun adopting its running job; the client commands missing and the
+ * controller down. Each case works in a project of its own (its own job name), on one cluster.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { killTree, startCli, type CliProcess } from '../../bench/lib/cli-process.ts';
+import { SlurmExecutor } from '../../src/pipeline/executors/slurm/executor.ts';
+import { until } from '../helpers/queue-cluster.ts';
+import { Project } from '../helpers/project.ts';
+import { REMOTE_PIPELINE } from '../helpers/remote.ts';
+import { SlurmCluster, slurmUnavailable } from '../helpers/slurm-cluster.ts';
+
+const unavailable = await slurmUnavailable();
+
+/** A case that hangs fails on its own rather than holding the suite to the runner's limit. */
+const CASE_TIMEOUT_MS = 120_000;
+
+/** Quick polls: the toy's jobs take seconds. */
+const SLURM_CONFIG = 'slurm:\n  poll_min_seconds: 0.2\n  poll_max_seconds: 1\n';
+
+function toyFiles(items: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    // A file per model: the toy stage holds at a gate only while writing a file.
+    'pipeline.yaml': REMOTE_PIPELINE.replace('out/models/${id}', 'out/models/${id}.txt'),
+    'data/raw.txt': 'raw data\n',
+    'configs/prepare.yaml': 'scale: 1\n',
+    ...Object.fromEntries(Object.entries(items).map(([id, yaml]) => [`configs/items/${id}.yaml`, yaml])),
+    '.pipeline/config.yaml': SLURM_CONFIG,
+    ...extra,
+  };
+}
+
+describe('slurm executor: toy pipeline on a real cluster', { skip: unavailable, concurrency: false }, () => {
+  let cluster: SlurmCluster;
+  const projects: Project[] = [];
+  const running: CliProcess[] = [];
+
+  const project = async (files: Record<string, string>): Promise<Project> => {
+    const p = await Project.create(files);
+    projects.push(p);
+    return p;
+  };
+  /** `pipeline run` against the test cluster, waited for. */
+  const run = async (p: Project, args: string[] = [], env: Record<string, string> = cluster.env) => {
+    const r = startCli(p.root, ['run', '--executor', 'slurm', ...args], env);
+    running.push(r);
+    const done = await r.proc;
+    return { code: done.exitCode, out: r.output() };
+  };
+  const jobsOf = async (p: Project) => (await cluster.jobs()).filter((j) => j.name === SlurmExecutor.jobName(p.root));
+
+  before(async () => {
+    cluster = await SlurmCluster.start();
+  });
+  after(async () => {
+    for (const r of running) if (r.proc.exitCode === null) killTree(r.proc.pid!);
+    await cluster?.stop();
+    for (const p of projects) await p.dispose();
+  });
+
+  it('runs each instance as a batch job; the rerun is all fresh and the outputs are a local run’s', { timeout: CASE_TIMEOUT_MS }, async () => {
+    const items = { a: 'lr: 0.1\n', b: 'lr: 0.2\n' };
+    const p = await project(toyFiles(items));
+    const first = await run(p);
+    assert.equal(first.code, 0, first.out);
+    assert.match(first.out, /⇢ train@a: running on worker slurm job \d+/);
+    assert.match(first.out, /\[train@a\] pipeline: train@a on \S+ \(SLURM job \d+, 1 thread\(s\)\)/, 'the job log reaches the run');
+    assert.equal((await jobsOf(p)).filter((j) => j.state === 'COMPLETED').length, 4, 'one job per instance');
+    const second = await run(p);
+    assert.equal(second.code, 0, second.out);
+    assert.match(second.out, /^pipeline: 4 fresh$/m);
+    assert.equal((await jobsOf(p)).length, 4, 'nothing submitted for a fresh run');
+
+    const local = await project(toyFiles(items));
+    const l = await local.run('--executor', 'local');
+    assert.equal(l.code, 0, l.stderr);
+    const hashes = async (q: Project) => Object.fromEntries(Object.entries((await q.lock()).stages).map(([id, e]) => [id, e.outs]));
+    assert.deepEqual(await hashes(p), await hashes(local), 'the same outputs, byte for byte');
+    assert.ok(
+      !existsSync(`${p.root}/.pipeline/slurm/jobs`) || (await import('node:fs/promises').then((f) => f.readdir(`${p.root}/.pipeline/slurm/jobs`))).length === 0,
+    );
+  });
+
+  it('a failing stage: FAILED with its error and log; its own user error exits 2', { timeout: CASE_TIMEOUT_MS }, async () => {
+    const p = await project(toyFiles({ a: 'lr: 0.1\nfail: throw\n', b: 'lr: 0.2\n' }));
+    const r = await run(p);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /SLURM job \d+ on \S+: toy failure; log: \S+\/\.pipeline\/slurm\/logs\/train@a\.\d+\.log; last output:/);
+    assert.match(r.out, /✔ train@b: ran/, 'the independent instance went on');
+    const u = await run(await project(toyFiles({ a: 'lr: 0.1\nfail: user\n' })));
+    assert.equal(u.code, 2, u.out);
+    assert.match(u.out, /\(on SLURM job \d+\)/);
+  });
+
+  it('refuses a job that wrote an output it does not declare', { timeout: CASE_TIMEOUT_MS }, async () => {
+    const sneaky = `import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+export default {
+  description: 'writes beside its out',
+  params: z.object({}).passthrough(),
+  async run(ctx: any) {
+    await writeFile(ctx.outs[0], 'declared');
+    await writeFile(path.join(path.dirname(ctx.outs[0]), 'undeclared.txt'), 'not declared');
+  },
+};
+`;
+    const p = await project({
+      'pipeline.yaml': 'stages:\n  sneaky:\n    module: stages/sneaky.ts\n    outs: [out/declared.txt]\n',
+      'stages/sneaky.ts': sneaky,
+      '.pipeline/config.yaml': SLURM_CONFIG,
+    });
+    const r = await run(p);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /SLURM job \d+ wrote out\/undeclared\.txt, which sneaky does not declare; not recorded/);
+    assert.ok(!existsSync(`${p.root}/out/declared.txt`), 'nothing placed');
+    assert.ok(!existsSync(`${p.root}/out/undeclared.txt`));
+  });
+
+  it('a job cancelled by someone else is submitted again and completes', { timeout: CASE_TIMEOUT_MS }, async () => {
+    const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n' }));
+    const gate = await p.gate('held');
+    const r = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    running.push(r);
+    await gate.reached();
+    const first = (await jobsOf(p)).find((j) => j.state === 'RUNNING');
+    assert.ok(first, 'train@a runs');
+    await cluster.client('scancel', [first.id]);
+    await until(() => r.output().includes('submitting it again (attempt 2 of 3)'), 60_000, r.output);
+    await gate.reached(2);
+    gate.release();
+    const done = await r.proc;
+    assert.equal(done.exitCode, 0, r.output());
+    assert.match(r.output(), new RegExp(`SLURM job ${first.id} was CANCELLED \\(scancel by someone other than this run`));
+    assert.deepEqual(await p.calls(), { 'prepared.txt': 1, 'x@a': 2, 'report.txt': 1 });
+  });
+
+  it('Ctrl-C cancels every job of the run; the lock records only what completed', { timeout: CASE_TIMEOUT_MS }, async () => {
+    // Three gated instances on two CPUs: two run, one waits; all three must go.
+    const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n', b: 'lr: 0.2\ngate: held\n', c: 'lr: 0.3\ngate: held\n' }));
+    const gate = await p.gate('held');
+    const r = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    running.push(r);
+    await gate.reached(2);
+    await until(async () => (await jobsOf(p)).length === 4, 30_000, r.output);
+    process.kill(r.proc.pid!, 'SIGINT');
+    const done = await r.proc;
+    assert.equal(done.exitCode, 130, r.output());
+    await until(async () => (await jobsOf(p)).every((j) => j.state === 'COMPLETED' || j.state === 'CANCELLED'), 30_000, r.output);
+    const states = (await jobsOf(p)).map((j) => j.state).sort();
+    assert.deepEqual(states, ['CANCELLED', 'CANCELLED', 'CANCELLED', 'COMPLETED'], 'prepare completed; every train job cancelled');
+    gate.release();
+    assert.deepEqual(Object.keys((await p.lock()).stages), ['prepare']);
+  });
+
+  it('a SIGKILLed coordinator’s rerun adopts its running job instead of submitting it again', { timeout: CASE_TIMEOUT_MS }, async () => {
+    const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n' }));
+    const gate = await p.gate('held');
+    const killed = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    running.push(killed);
+    await gate.reached();
+    const job = (await jobsOf(p)).find((j) => j.state === 'RUNNING')!;
+    killTree(killed.proc.pid!);
+    await killed.proc;
+    const rerun = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    running.push(rerun);
+    await until(() => rerun.output().includes(`adopted SLURM job ${job.id}`), 30_000, rerun.output);
+    gate.release();
+    const done = await rerun.proc;
+    assert.equal(done.exitCode, 0, rerun.output());
+    assert.equal((await jobsOf(p)).length, 3, 'prepare, train@a once (adopted, not submitted again) and report');
+    assert.deepEqual(await p.calls(), { 'prepared.txt': 1, 'x@a': 1, 'report.txt': 1 });
+    const again = await run(p);
+    assert.match(again.out, /^pipeline: 3 fresh$/m);
+  });
+
+  it('the client commands missing or the controller down: one line, exit 2', { timeout: CASE_TIMEOUT_MS }, async () => {
+    const p = await project(toyFiles({ a: 'lr: 0.1\n' }));
+    const missing = await run(p, [], { PATH: '/nonexistent' });
+    assert.equal(missing.code, 2, missing.out);
+    assert.equal(missing.out.trim().split('\n').length, 1, missing.out);
+    assert.match(missing.out, /^--executor slurm: squeue is not on PATH: the slurm executor needs SLURM's client commands/);
+    const down = await run(p, [], await cluster.unreachableEnv());
+    assert.equal(down.code, 2, down.out);
+    assert.equal(down.out.trim().split('\n').length, 1, down.out);
+    assert.match(down.out, /^--executor slurm: the SLURM controller cannot be reached: .*Unable to contact slurm controller/);
+  });
+
+  // Last: it stops this file's controller.
+  it(
+    'a controller that stops answering mid-run is borne for controller_patience_seconds, then the run stops with one line, exit 2',
+    { timeout: CASE_TIMEOUT_MS },
+    async () => {
+      const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n' }, { '.pipeline/config.yaml': `${SLURM_CONFIG}  controller_patience_seconds: 3\n` }));
+      const gate = await p.gate('held');
+      const r = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+      running.push(r);
+      await gate.reached();
+      await cluster.stopController();
+      const done = await r.proc;
+      gate.release();
+      assert.equal(done.exitCode, 2, r.output());
+      assert.match(
+        r.output(),
+        /squeue: the SLURM controller did not answer for \d+s \(.*Unable to contact slurm controller.*\); the run stopped \(its jobs may still run: squeue --me\)/,
+      );
+      assert.deepEqual(Object.keys((await p.lock()).stages), ['prepare'], 'nothing recorded for the job it lost sight of');
+    },
+  );
+});

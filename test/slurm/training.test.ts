@@ -1,0 +1,133 @@
+/**
+ * The slurm executor on the real stages, against a real single-node cluster: a tiny training
+ * whose job is cancelled with scancel after its first checkpoint is submitted again and resumes
+ * from that checkpoint, ending with the weights of an uninterrupted local run; and the CI profile
+ * (`--profile ci`, every stage of the homework on a subset) through SLURM ends all fresh on the
+ * rerun, with every output byte-identical to a local run of the same profile.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { killTree, startCli, type CliProcess } from '../../bench/lib/cli-process.ts';
+import { SlurmExecutor } from '../../src/pipeline/executors/slurm/executor.ts';
+import { Project } from '../helpers/project.ts';
+import { until } from '../helpers/queue-cluster.ts';
+import { startDataServer, TINY_EXPERIMENT } from '../helpers/real-data.ts';
+import { SlurmCluster, slurmUnavailable } from '../helpers/slurm-cluster.ts';
+import { parse } from 'yaml';
+
+const unavailable = await slurmUnavailable();
+
+/** Many short epochs: a scancel lands after the first checkpoint and before the end. */
+const TRAIN_YAML = `epochs: 12
+batch_size: 16
+optimizer: adam
+learning_rate: 0.01
+lr_schedule: constant
+seed: 7
+validation_split: 60
+max_train_images: null
+backend: cpu
+augment: { hflip: false, shift: 0 }
+`;
+const SLURM_CONFIG = 'slurm:\n  poll_min_seconds: 0.3\n  poll_max_seconds: 2\n';
+
+describe('slurm executor: the real stages on a real cluster', { skip: unavailable, concurrency: false }, () => {
+  let cluster: SlurmCluster;
+  const projects: Project[] = [];
+  const running: CliProcess[] = [];
+
+  const start = (p: Project, args: string[]): CliProcess => {
+    const r = startCli(p.root, ['run', ...args], cluster.env);
+    running.push(r);
+    return r;
+  };
+  const run = async (p: Project, args: string[]) => {
+    const r = start(p, args);
+    const done = await r.proc;
+    return { code: done.exitCode, out: r.output() };
+  };
+
+  before(async () => {
+    cluster = await SlurmCluster.start();
+  });
+  after(async () => {
+    for (const r of running) if (r.proc.exitCode === null) killTree(r.proc.pid!);
+    await cluster?.stop();
+    for (const p of projects) await p.dispose();
+  });
+
+  it(
+    'a job cancelled mid-training is submitted again and resumes from its checkpoint, with the weights of an uninterrupted run',
+    { timeout: 300_000 },
+    async () => {
+      const data = await startDataServer(1, 0);
+      const files = {
+        'configs/dataset.yaml': data.datasetYaml(0),
+        'configs/train.yaml': TRAIN_YAML,
+        'configs/experiments/tiny.yaml': TINY_EXPERIMENT,
+        '.pipeline/config.yaml': SLURM_CONFIG,
+      };
+      const [p, reference] = await Promise.all([Project.fromRepo(files), Project.fromRepo(files)]);
+      projects.push(p, reference);
+      try {
+        const ref = await run(reference, ['train@tiny', '--executor', 'local']);
+        assert.equal(ref.code, 0, ref.out);
+
+        const r = start(p, ['train@tiny', '--executor', 'slurm']);
+        const scratch = path.join(p.root, '.pipeline/scratch/train@tiny');
+        const name = SlurmExecutor.jobName(p.root);
+        let job: { id: string } | undefined;
+        await until(
+          async () => {
+            job = (await cluster.jobs()).find(
+              (j) => j.name === name && j.state === 'RUNNING' && r.output().includes(`train@tiny: running on worker slurm job ${j.id}`),
+            );
+            return job !== undefined && (await readdir(scratch).catch(() => [])).length > 0 && /epoch [1-9]/.test(r.output());
+          },
+          120_000,
+          r.output,
+        );
+        await cluster.client('scancel', [job!.id]);
+        const done = await r.proc;
+        const out = r.output();
+        assert.equal(done.exitCode, 0, out);
+        assert.match(out, new RegExp(`SLURM job ${job!.id} was CANCELLED .*submitting it again \\(attempt 2 of 3\\), to resume from its checkpoint`));
+        assert.match(out, /resumed from the checkpoint after epoch [1-9]\d*\/12/);
+        const model = async (q: Project) => ((await q.lock()).stages['train@tiny']!.outs as Record<string, { hash: string }>)['artifacts/models/tiny']!.hash;
+        assert.equal(await model(p), await model(reference), 'the same weights as the uninterrupted run');
+      } finally {
+        await data.server.close();
+      }
+    },
+  );
+
+  it('the CI profile through SLURM: every output byte-identical to a local run; the rerun is all fresh', { timeout: 900_000 }, async () => {
+    const [viaSlurm, local] = await Promise.all([Project.fromRepo({ '.pipeline/config.yaml': SLURM_CONFIG }), Project.fromRepo()]);
+    projects.push(viaSlurm, local);
+    const l = await run(local, ['--profile', 'ci', '--executor', 'local']);
+    assert.equal(l.code, 0, l.out);
+    const s = await run(viaSlurm, ['--profile', 'ci', '--executor', 'slurm']);
+    assert.equal(s.code, 0, s.out);
+    const outs = async (q: Project) => {
+      const lock = parse(await readFile(path.join(q.root, 'profiles/ci/pipeline.lock'), 'utf8')) as { stages: Record<string, { outs: unknown }> };
+      return Object.fromEntries(Object.entries(lock.stages).map(([id, e]) => [id, e.outs]));
+    };
+    const [slurmOuts, localOuts] = await Promise.all([outs(viaSlurm), outs(local)]);
+    assert.ok(Object.keys(slurmOuts).length >= 10, `the whole pipeline ran: ${Object.keys(slurmOuts).join(', ')}`);
+    assert.deepEqual(Object.keys(slurmOuts).sort(), Object.keys(localOuts).sort());
+    // The report stamps the time it was generated (its provenance, and the wall time of its
+    // TensorBoard events), so no two runs of it are byte-identical, local ones included; every
+    // other output is.
+    const { report: slurmReport, ...slurmRest } = slurmOuts;
+    const { report: localReport, ...localRest } = localOuts;
+    assert.ok(slurmReport && localReport, 'both runs made the report');
+    assert.deepEqual(slurmRest, localRest, 'every output of every other instance byte-identical');
+    const ran = (s.out.match(/⇢ \S+: running on worker slurm job \d+/g) ?? []).length;
+    assert.equal(ran, Object.keys(slurmOuts).length, 'every instance ran as a batch job');
+    const again = await run(viaSlurm, ['--profile', 'ci', '--executor', 'slurm']);
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, new RegExp(`^pipeline: ${Object.keys(slurmOuts).length} fresh$`, 'm'));
+  });
+});
