@@ -256,6 +256,17 @@ for (const kind of ['dir', 's3'] as const) {
       await assertOutsideUntouched();
     });
 
+    it('run: an out whose parent is a symlink leading outside is not placed, whoever made it, exit 2', async () => {
+      await freshOutside();
+      const b = await clone(false);
+      await symlink(outside, path.join(b.root, 'out'));
+      const r = await b.run('prepare');
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, /out\/dir: out is a symlink that leads outside the project \(to .*\); nothing placed there/);
+      assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
+      await assertOutsideUntouched();
+    });
+
     it('pull: a symlink planted inside an out directory is replaced, never written through', async () => {
       await freshOutside();
       const b = await clone(true);

@@ -15,6 +15,8 @@ import type { Hasher, PathHash } from '../fingerprint.ts';
 import type { Lock, LockEntry } from '../lock.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { moveIntoPlace } from '../promote.ts';
+import { workspacePlaceProblem } from '../safe-path.ts';
+import { UserError } from '../errors.ts';
 import type { Observed } from '../staleness.ts';
 import type { Measurements } from '../stage.ts';
 import type { Staging } from './staging.ts';
@@ -50,6 +52,11 @@ export async function commitOutputs(
   place: CommitPlace,
   { lock, hasher, cache, reporter }: CommitServices,
 ): Promise<LockEntry> {
+  // Checked where bytes land, whoever made them (this run, the run-cache, a remote, a worker): a
+  // folder on an out's way that was swapped for a link leading out of the project would make the
+  // rename below write outside it. Refused before the lock entry is touched.
+  const unsafe = (await Promise.all(staging.outs.map((o) => workspacePlaceProblem(place.root, o.declared)))).filter((p) => p !== undefined);
+  if (unsafe.length > 0) throw new UserError(unsafe.map((message) => ({ message })));
   await lock.delete(inst.id);
   await moveIntoPlace(place.root, place.trash, staging.outs);
   const measurements = produced.measurements && Object.keys(produced.measurements).length > 0 ? significant(produced.measurements) : undefined;
