@@ -201,12 +201,7 @@ export class Execution {
   ): Promise<{ outcome: Outcome; worker?: string; startedAt: number }> {
     const { observed } = decision;
     const reasons = decision.reasons.map(describeReason);
-    let deps;
-    try {
-      deps = depHashes(inst, observed);
-    } finally {
-      if (this.opts.force) looked();
-    }
+    const deps = depHashes(inst, observed);
     const expectedSeconds = this.estimates.seconds(inst);
     this.reporter.event({ type: 'queued', id: inst.id, reasons, expectedSeconds });
     const start = (): void => {
@@ -226,17 +221,23 @@ export class Execution {
               cache: this.cache,
               reporter: this.reporter,
               remote: this.opts.remote,
-              onFound: start,
-              onLocalAnswer: looked,
+              // Restored: it needs no slot, so the instances waiting for the hand-off need not wait for it.
+              onFound: () => {
+                looked();
+                start();
+              },
             }),
           );
       if (restored) {
         produced = { outcome: 'restored', peakRssMb: 0, measurements: restored.measurements, startedAt: restoreFrom };
       } else {
-        looked(); // a lookup that failed before the cache answered
         const leftover = await filesIn(this.dirs.scratch(inst.id));
-        await this.handoff.settled();
         await this.lock.foldBeforeJob();
+        // Arrived: from here to the executor there is no I/O, so the instances that were decided
+        // together all reach its slots in one turn and the longest of them starts first (an
+        // instance that left the hand-off before its last I/O could reach a free slot alone).
+        looked();
+        await this.handoff.settled();
         const result = await this.executor.run({
           inst,
           observed,

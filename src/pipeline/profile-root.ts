@@ -48,9 +48,8 @@ export async function profileNotRunYet(root: string, profile: string): Promise<b
 }
 
 /** What status says of a profile that never ran here (see profileNotRunYet). */
-export function notRunYetStatus(profile: string, instances: number, json: boolean): string {
+export function notRunYetStatus(profile: string, instances: number): string {
   const where = `${PROFILES_DIR}/${profile}/`;
-  if (json) return `${JSON.stringify({ profile, workspace: null, instances, stale: instances }, null, 2)}\n`;
   return (
     `profile ${profile} has not run here (${where} does not exist): all ${instances} instances are stale\n` +
     `  \`pipeline run --profile ${profile}\` makes ${where} and restores what the shared run-cache has\n`

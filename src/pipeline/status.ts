@@ -126,6 +126,39 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
   };
 }
 
+/**
+ * The status of a profile that never ran here, read without making its workspace: every selected
+ * instance is stale (never run), none restorable from here, each estimated from the same
+ * instance's run in another workspace scaled by its work (`estimates`), as a run would schedule it.
+ */
+export function neverRunStatus(plan: Plan, selected: Set<string> | undefined, jobs: number, estimates: Estimates): StatusReport {
+  const chosen = plan.instances.filter((inst) => !selected || selected.has(inst.id));
+  const cause: StaleReason = { kind: 'never-run' };
+  const instances: InstanceStatus[] = chosen.map((inst) => ({
+    id: inst.id,
+    stage: inst.stage,
+    state: 'stale',
+    reasons: [describeReason(cause)],
+    causes: [cause],
+    restorable: false,
+    estimate_seconds: estimates.seconds(inst) ?? null,
+    last_run: null,
+  }));
+  const timed = instances.flatMap((s) => (s.estimate_seconds === null ? [] : [s.estimate_seconds]));
+  return {
+    lock_problems: [],
+    instances,
+    stale: instances.length,
+    estimate_seconds: round1(timed.reduce((a, b) => a + b, 0)),
+    wall_seconds: round1(longestFirstMakespan(timed, jobs)),
+    jobs,
+    timed: timed.length,
+    params_changed: 0,
+    unknown_estimates: instances.length - timed.length,
+    departed: [],
+  };
+}
+
 /** Greedy longest-first list scheduling: each run goes to the slot that frees first. */
 export function longestFirstMakespan(seconds: number[], jobs: number): number {
   const slots = Array.from({ length: Math.max(1, jobs) }, () => 0);

@@ -6,16 +6,22 @@ import { formatSeconds } from '../events.ts';
 import type { Hasher } from '../fingerprint.ts';
 import { Lock } from '../lock.ts';
 import type { Plan } from '../plan.ts';
-import { computeStatus, type StatusReport } from '../status.ts';
+import { computeStatus, neverRunStatus, type StatusReport } from '../status.ts';
 import { parseJobs } from './run.ts';
 import { remoteVerb } from './transfer.ts';
-import { notRunYetStatus } from '../profile-root.ts';
+import { notRunYetStatus, PROFILES_DIR } from '../profile-root.ts';
 import { openProject, planOfUnrunProfile } from './workspace.ts';
 
 export async function statusCommand(args: CommandArgs, io: Io): Promise<number> {
   const unrun = args.values.remote ? undefined : await planOfUnrunProfile(args);
   if (unrun) {
-    io.out(notRunYetStatus(unrun.profile, unrun.plan.instances.length, args.values.json));
+    // Estimated from the other workspaces' locks; nothing is hashed, so nothing is written.
+    const { plan, profile, projectRoot, selected } = unrun;
+    const workspace = path.join(projectRoot, PROFILES_DIR, profile);
+    const estimates = await workspaceEstimates(projectRoot, workspace, await Lock.open(workspace));
+    const report = neverRunStatus(plan, selected, parseJobs(args.values.jobs), estimates);
+    if (args.values.json) io.out(`${JSON.stringify({ profile, workspace: null, ...report }, null, 2)}\n`);
+    else io.out(notRunYetStatus(profile, report.instances.length) + renderStatus(report, false));
     return args.values['exit-code'] ? 1 : 0;
   }
   const project = await openProject(args);

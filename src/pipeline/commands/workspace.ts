@@ -56,10 +56,13 @@ export async function existingWorkspace(place: Place): Promise<string> {
  * the project's own files and cached nowhere, so that reading makes no profiles/NAME/. Undefined
  * otherwise (the command opens the workspace as usual).
  */
-export async function planOfUnrunProfile(args: CommandArgs): Promise<{ profile: string; plan: Plan } | undefined> {
+export async function planOfUnrunProfile(
+  args: CommandArgs,
+): Promise<{ profile: string; projectRoot: string; plan: Plan; selected: Set<string> | undefined } | undefined> {
   const place = await locate(args.cwd, args.values.profile);
   if (place.profile === undefined || !(await profileNotRunYet(place.projectRoot, place.profile))) return undefined;
-  return { profile: place.profile, plan: await analyze(place.projectRoot, { profile: place.profile, sets: args.values.set }) };
+  const plan = await analyze(place.projectRoot, { profile: place.profile, sets: args.values.set });
+  return { profile: place.profile, projectRoot: place.projectRoot, plan, selected: selectedBy(plan, args.positionals) };
 }
 
 export interface OpenProject extends Place {
@@ -80,12 +83,16 @@ export async function openProject(args: CommandArgs, opts: { sharedRoot?: boolea
   const hasher = await Hasher.open(root, stateDirs(root).hashes);
   const plan = await loadPlan(root, { profile, sets: args.values.set }, hasher);
   if (root !== place.projectRoot) await ensureSharedCache(plan.cacheDir);
-  const targets = args.positionals;
+  return { ...place, root, plan, hasher, selected: selectedBy(plan, args.positionals) };
+}
+
+/** The instances the positionals name, with what they depend on; undefined: all. */
+function selectedBy(plan: Plan, targets: string[]): Set<string> | undefined {
   const { selected, unknown } = targets.length > 0 ? selectInstances(plan, targets) : { selected: undefined, unknown: [] };
   if (unknown.length > 0) {
     throw new UserError(unknown.map((t) => ({ field: 'stage', message: `no stage or instance "${t}" (see \`pipeline dag\`)` })));
   }
-  return { ...place, root, plan, hasher, selected };
+  return selected;
 }
 
 function exists(p: string): Promise<boolean> {
