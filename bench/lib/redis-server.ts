@@ -6,25 +6,41 @@
 import { execa, type ResultPromise } from 'execa';
 import { freePort } from './free-port.ts';
 
+export interface RedisOptions {
+  /** A config file read first (a password there stays off the command line, where ps shows it). */
+  configFile?: string;
+  /** Serve TLS only (the plain port off), with this certificate. */
+  tls?: { cert: string; key: string };
+}
+
 export class RedisServer {
   private proc: ResultPromise | undefined;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly options: RedisOptions,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const s = new RedisServer(await freePort());
+  static async start(options: RedisOptions = {}): Promise<RedisServer> {
+    const s = new RedisServer(await freePort(), options);
     await s.restart();
     return s;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
   async restart(): Promise<void> {
+    const { configFile, tls } = this.options;
+    const listen = tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
+      : ['--port', String(this.port)];
+    const tlsClients = tls ? ['--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no'] : [];
     // BullMQ wants noeviction: a job evicted under memory pressure would silently vanish.
     const args = [
-      '--port',
-      String(this.port),
+      ...(configFile ? [configFile] : []),
+      ...listen,
+      ...tlsClients,
       '--bind',
       '127.0.0.1',
       '--save',

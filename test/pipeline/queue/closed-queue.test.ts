@@ -6,17 +6,15 @@
  * it can do nothing; a worker that lies about a path is refused by the coordinator.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { execa, type ResultPromise } from 'execa';
 import { killTree, startCli, waitUntilWaiting, type CliProcess } from '../../../bench/lib/cli-process.ts';
-import { freePort } from '../../../bench/lib/free-port.ts';
+import { RedisServer } from '../../../bench/lib/redis-server.ts';
+import { selfSignedCert } from '../../../bench/lib/self-signed-cert.ts';
 import { dirHash, sha256 } from '../../../src/pipeline/fingerprint.ts';
 import { objectKey } from '../../../src/pipeline/remote/layout.ts';
 import { openStore } from '../../../src/pipeline/remote/open.ts';
@@ -26,83 +24,35 @@ import { QueueCluster, REMOTE_PREFIX } from '../../helpers/queue-cluster.ts';
 import { TOY_FILES } from '../../helpers/remote.ts';
 import { BUCKET, S3_ENV } from '../../../fixtures/s3-server.ts';
 
-const run = promisify(execFile);
 const PASSWORD = `redis-pw-${sha256(String(Math.random())).slice(0, 24)}`;
 const WRONG = `wrong-pw-${sha256(String(Math.random())).slice(0, 24)}`;
 
 /** redis-server on a TLS port only (the plain port off), with a password. */
 class TlsRedis {
   private constructor(
-    readonly port: number,
     readonly dir: string,
-    private readonly proc: ResultPromise,
+    readonly cert: string,
+    private readonly server: RedisServer,
   ) {}
 
   static async start(): Promise<TlsRedis> {
     const dir = await mkdtemp(path.join(tmpdir(), 'redis-tls-'));
-    const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
-    const port = await freePort();
-    // The password goes in through a config file: on redis-server's own command line ps would show it.
-    await writeFile(path.join(dir, 'redis.conf'), `requirepass ${PASSWORD}\n`);
-    const args = [path.join(dir, 'redis.conf'), '--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key];
-    const proc = execa(
-      'redis-server',
-      [
-        ...args,
-        '--tls-ca-cert-file',
-        cert,
-        '--tls-auth-clients',
-        'no',
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      { reject: false, buffer: false },
-    );
-    await new Promise<void>((resolve, reject) => {
-      let seen = '';
-      proc.stdout!.on('data', (d: Buffer) => {
-        seen += d.toString();
-        if (seen.includes('Ready to accept connections')) resolve();
-      });
-      void proc.then(() => reject(new Error(`redis-server exited: ${seen.slice(-500)}`)));
-    });
-    return new TlsRedis(port, dir, proc);
+    const tls = await selfSignedCert(dir);
+    const configFile = path.join(dir, 'redis.conf');
+    await writeFile(configFile, `requirepass ${PASSWORD}\n`);
+    return new TlsRedis(dir, tls.cert, await RedisServer.start({ configFile, tls }));
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   get url(): string {
-    return `rediss://127.0.0.1:${this.port}`;
-  }
-
-  get cert(): string {
-    return path.join(this.dir, 'cert.pem');
+    return this.server.url;
   }
 
   async stop(): Promise<void> {
-    this.proc.kill('SIGKILL');
-    await this.proc;
+    await this.server.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,6 @@
  * climbs out. Each lie ends as a refusal with one line; nothing unverified is placed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -14,8 +13,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { selfSignedCert } from '../../../bench/lib/self-signed-cert.ts';
 import { Project } from '../../helpers/project.ts';
 import { assertOneLine, cli, cloneOf, contents, TOY_FILES } from '../../helpers/remote.ts';
 
@@ -94,24 +93,7 @@ describe('a read-only HTTP(S) remote', { concurrency: false }, () => {
     assert.equal((await a.cli('remote', 'add', '-d', 'origin', remoteDir)).code, 0);
     assert.equal((await a.cli('push')).code, 0);
     certDir = await mkdtemp(path.join(tmpdir(), 'http-cert-'));
-    const [key, cert] = [path.join(certDir, 'key.pem'), path.join(certDir, 'cert.pem')];
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
+    const { key, cert } = await selfSignedCert(certDir);
     httpServer = serve(remoteDir, state);
     httpsServer = serve(remoteDir, state, { key: await readFile(key), cert: await readFile(cert) });
     url = `http://127.0.0.1:${await listen(httpServer)}/published`;
