@@ -52,19 +52,29 @@ export const JobResultSchema = z.strictObject({
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
 
-/** A worker's message to the coordinator, as BullMQ job progress. */
+/**
+ * A worker's message to the coordinator, as BullMQ job progress. Its text lands in the run's
+ * logs and event log, so each field is bounded: a message over a bound is dropped whole.
+ */
+const SHORT = 1024;
 export const JobProgressSchema = z.strictObject({
-  worker: z.string(),
+  worker: z.string().max(SHORT),
   update: z
     .strictObject({
-      step: z.string().optional(),
+      step: z.string().max(SHORT).optional(),
       current: z.number().optional(),
       total: z.number().optional(),
-      unit: z.string().optional(),
-      message: z.string().optional(),
+      unit: z.string().max(SHORT).optional(),
+      message: z
+        .string()
+        .max(16 * SHORT)
+        .optional(),
     })
     .optional(),
-  log: z.string().optional(),
+  log: z
+    .string()
+    .max(64 * SHORT)
+    .optional(),
 });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
