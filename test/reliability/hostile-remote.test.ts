@@ -16,7 +16,7 @@ import { dirHash, sha256 } from '../../src/pipeline/fingerprint.ts';
 import { manifestKey, objectKey, runKey } from '../../src/pipeline/remote/layout.ts';
 import { openStore } from '../../src/pipeline/remote/open.ts';
 import type { RemoteStore } from '../../src/pipeline/remote/store.ts';
-import { downloadBytes, uploadBytes } from '../../src/pipeline/remote/transfer.ts';
+import { downloadBytes, uploadBytes } from '../../src/pipeline/remote/key-io.ts';
 import { Project } from '../helpers/project.ts';
 import { assertOneLine, cloneOf, TOY_FILES } from '../helpers/remote.ts';
 import { BUCKET, S3_ENV, S3Server } from '../../fixtures/s3-server.ts';

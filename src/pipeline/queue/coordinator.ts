@@ -16,7 +16,8 @@ import type { Plan, PlannedInstance } from '../plan.ts';
 import { isInside } from '../project-paths.ts';
 import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects, uploadRecord } from '../remote/record-transfer.ts';
-import { StoreError, type RemoteStore } from '../remote/store.ts';
+import { asUserError } from '../remote/open.ts';
+import type { RemoteStore } from '../remote/store.ts';
 import type { Observed } from '../staleness.ts';
 import type { Job as StageJob, JobResult as StageJobResult, StageExecutor } from '../executors/executor.ts';
 import type { Staging } from '../steps/staging.ts';
@@ -106,9 +107,7 @@ export class QueueExecutor implements StageExecutor {
       const startedAt = performance.now() - result.seconds * 1000;
       return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: result.worker, startedAt };
     } catch (e) {
-      // The remote failing for good (credentials, a bucket gone) is the user's to fix: one line, exit 2.
-      if (e instanceof StoreError) throw new UserError(`${this.opts.store.label}: ${e.message}`);
-      throw e;
+      throw asUserError(this.opts.store, e);
     }
   }
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { safeDestination } from '../safe-path.ts';
 import type { RemoteStore } from '../remote/store.ts';
-import { downloadBytes, parallel, uploadBytes, withRetry } from '../remote/transfer.ts';
+import { downloadBytes, uploadBytes } from '../remote/key-io.ts';
+import { parallel, withRetry } from '../remote/store.ts';
 
 /** A checkpoint is read whole into memory: this bounds what a remote can make a worker hold. */
 const MAX_SCRATCH_FILE_BYTES = 2 ** 30;

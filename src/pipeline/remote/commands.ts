@@ -14,10 +14,11 @@ import { fetchInto, placeFetched } from './fetch.ts';
 import { gcRemote, renderRemoteGc } from './gc.ts';
 import { openStore, userFacing } from './open.ts';
 import { progressMode } from './progress.ts';
-import { push, type TransferOptions } from './push.ts';
+import { push } from './push.ts';
 import { remoteRunLookup, type RemoteRunLookup } from './run-cache.ts';
 import { remoteStatus, renderRemoteStatus } from './status.ts';
-import { withRetry } from './transfer.ts';
+import { withRetry } from './store.ts';
+import type { TransferOptions } from './transfer.ts';
 
 export interface RemoteArgs {
   /**

@@ -9,7 +9,8 @@ import { formatBytes } from '../events.ts';
 import type { Lock } from '../lock.ts';
 import { manifestKey, objectKey, outFiles, outHash, parseManifest, parseRecord, runKey } from './layout.ts';
 import type { ListedObject, RemoteStore } from './store.ts';
-import { boundedBytes, parallel, withRetry } from './transfer.ts';
+import { boundedBytes } from './key-io.ts';
+import { parallel, withRetry } from './store.ts';
 
 const DAY_MS = 86_400_000;
 /** An object younger than this may belong to a push still under way, whose record is not up yet. */

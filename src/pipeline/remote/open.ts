@@ -5,7 +5,7 @@ import { DirStore } from './dir-store.ts';
 import { HttpStore } from './http-store.ts';
 import { openS3Store } from './s3-store.ts';
 import { StoreError, type RemoteStore } from './store.ts';
-import { withRetry } from './transfer.ts';
+import { withRetry } from './store.ts';
 
 export async function openStore(remote: ConfiguredRemote): Promise<RemoteStore> {
   const label = `remote ${remote.name} (${remote.spec.url})`;
@@ -23,18 +23,25 @@ export async function openUsableStore(remote: ConfiguredRemote): Promise<RemoteS
     return store;
   } catch (e) {
     store.close();
-    if (e instanceof StoreError) throw new UserError(`${store.label}: ${e.message}`);
-    throw e;
+    throw asUserError(store, e);
   }
 }
 
-/** Store failures are the user's to fix (credentials, a bucket, a mount): one line, exit 2. */
+/**
+ * The one place a store's failure becomes the user's: a remote failing for good (credentials, a
+ * bucket, a mount) is theirs to fix, one line naming the remote, exit 2. Anything else is returned
+ * as it is (a bug, or a local disk's error).
+ */
+export function asUserError(store: RemoteStore, e: unknown): unknown {
+  return e instanceof StoreError ? new UserError(`${store.label}: ${e.message}`) : e;
+}
+
+/** Runs a command's work against `store`, whose failures are the user's; closes it after. */
 export async function userFacing<T>(store: RemoteStore, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (e) {
-    if (e instanceof StoreError) throw new UserError(`${store.label}: ${e.message}`);
-    throw e;
+    throw asUserError(store, e);
   } finally {
     store.close();
   }

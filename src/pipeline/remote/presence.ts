@@ -5,7 +5,7 @@
  * weakness with many files).
  */
 import type { RemoteStore } from './store.ts';
-import { parallel, withRetry } from './transfer.ts';
+import { parallel, withRetry } from './store.ts';
 
 /** Above this many keys a listing is cheaper than a HEAD each. */
 const HEAD_AT_MOST = 64;

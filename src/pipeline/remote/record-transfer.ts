@@ -10,7 +10,8 @@ import { manifestBytes, manifestKey, objectKey, outFiles, outHash, runKey } from
 import { presentKeys } from './presence.ts';
 import { exists, missingLocally } from './resolve.ts';
 import type { RemoteStore } from './store.ts';
-import { downloadVerified, parallel, uploadBytes, uploadFile } from './transfer.ts';
+import { downloadVerified, uploadBytes, uploadFile } from './key-io.ts';
+import { parallel } from './store.ts';
 
 /** Objects of one instance moved at once. */
 const JOBS_PER_INSTANCE = 4;

@@ -11,7 +11,7 @@ import type { LockEntry } from '../lock.ts';
 import { fail } from '../errors.ts';
 import { manifestKey, matchesLock, outFiles, readManifest, readRecord, recordForOuts, runKey } from './layout.ts';
 import type { RemoteStore } from './store.ts';
-import { boundedBytes, OversizedError } from './transfer.ts';
+import { boundedBytes, OversizedError } from './key-io.ts';
 
 export async function exists(file: string): Promise<boolean> {
   return access(file).then(

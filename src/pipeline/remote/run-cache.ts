@@ -10,7 +10,7 @@ import { fail, formatProblems } from '../errors.ts';
 import { readRecord, recordForOuts, runKey } from './layout.ts';
 import { fetchRecordObjects } from './record-transfer.ts';
 import { StoreError, type RemoteStore } from './store.ts';
-import { boundedBytes, OversizedError } from './transfer.ts';
+import { boundedBytes, OversizedError } from './key-io.ts';
 
 /** What the executor calls before it looks in the local run-cache. */
 export type RemoteRunLookup = (fingerprint: string, id: string, outs: string[], reporter: Reporter) => Promise<void>;

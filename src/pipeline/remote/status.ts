@@ -2,15 +2,15 @@
  * `pipeline status --remote`: for each instance pipeline.lock records, where its locked outputs
  * are: in the workspace, in the local cache, on the remote, or nowhere (then only a run makes them).
  */
-import { RunCache, type RunRecord } from '../cache.ts';
+import { RunCache } from '../cache.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Lock } from '../lock.ts';
 import type { Plan } from '../plan.ts';
 import { objectKey, outFiles } from './layout.ts';
+import { collectUsed } from './collect.ts';
 import { presentKeys } from './presence.ts';
-import { localRecord, missingLocally, outOfPlace, remoteRecord } from './resolve.ts';
-import type { RemoteStore } from './store.ts';
-import { parallel } from './transfer.ts';
+import { outOfPlace } from './resolve.ts';
+import { parallel, type RemoteStore } from './store.ts';
 
 export type Place = 'workspace' | 'local cache' | 'remote';
 
@@ -29,30 +29,24 @@ export async function remoteStatus(
   selected: Set<string> | undefined,
   jobs: number,
 ): Promise<RemoteStatusRow[]> {
-  const cache = new RunCache(plan.cacheDir);
-  const rows = new Map<string, RemoteStatusRow & { record?: RunRecord }>();
+  const rows = new Map<string, RemoteStatusRow>();
   const todo = plan.instances.filter((i) => !selected || selected.has(i.id));
   for (const inst of todo) rows.set(inst.id, { id: inst.id, places: lock.get(inst.id) ? [] : undefined, problems: [] });
   await parallel(todo, jobs, async (inst) => {
     const entry = lock.get(inst.id);
-    const row = rows.get(inst.id)!;
-    if (!entry) return;
-    if ((await outOfPlace(hasher, entry)).length === 0) row.places!.push('workspace');
-    const local = await localRecord(cache, entry);
-    if (local && (await missingLocally(cache, local)).length === 0) row.places!.push('local cache');
-    row.record = local ?? (await remoteRecord(store, entry, row.problems, inst.id));
+    if (entry && (await outOfPlace(hasher, entry)).length === 0) rows.get(inst.id)!.places!.push('workspace');
   });
-  const keysOf = (r: RunRecord): string[] => Object.values(r.outs).flatMap((o) => outFiles(o).map((f) => objectKey(f.hash)));
-  const keys = new Set<string>();
-  for (const row of rows.values()) if (row.record) for (const k of keysOf(row.record)) keys.add(k);
-  const present = await presentKeys(store, keys, jobs);
-  for (const row of rows.values()) {
-    if (!row.record || !row.places) continue;
-    const sizes = new Map(Object.values(row.record.outs).flatMap((o) => outFiles(o).map((f) => [objectKey(f.hash), f.size] as const)));
-    if ([...sizes].every(([k, size]) => present.get(k) === size)) row.places.push('remote');
+  const used = await collectUsed(plan, lock, selected, new RunCache(plan.cacheDir), { remote: store }, jobs);
+  for (const { id, problem } of used.problems) rows.get(id)!.problems.push(problem);
+  const present = await presentKeys(store, [...used.objects.keys()].map(objectKey), jobs);
+  for (const inst of used.instances) {
+    const hashes = Object.values(inst.record.outs).flatMap((o) => outFiles(o).map((f) => f.hash));
+    const places = rows.get(inst.id)!.places!;
+    if (inst.local && hashes.every((h) => used.objects.get(h)!.cached)) places.push('local cache');
+    if (hashes.every((h) => present.get(objectKey(h)) === used.objects.get(h)!.size)) places.push('remote');
   }
   await hasher.save();
-  return [...rows.values()].map(({ id, places, problems }) => ({ id, places, problems }));
+  return [...rows.values()];
 }
 
 export function renderRemoteStatus(rows: RemoteStatusRow[], label: string): string {

@@ -64,3 +64,45 @@ export const TRANSIENT_NET_CODES = new Set([
   'ENETUNREACH',
   'UND_ERR_SOCKET',
 ]);
+
+// How operations against a store are run: a bounded number at a time, and retried when they fail
+// transiently.
+
+/** Runs `fn` over `items`, at most `limit` at a time; the first error stops new starts and is thrown. */
+export async function parallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failed ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed) throw failed.error;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+}
+
+/** Six tries over 3 to 9 s: long enough for a restarting server, short enough to give up on a dead one. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 200 };
+
+export async function withRetry<T>(op: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (!(e instanceof StoreError) || !e.transient || attempt >= policy.attempts) throw e;
+      // Full jitter, so parallel transfers that failed together do not retry together.
+      const delay = policy.baseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

@@ -1,250 +1,188 @@
 /**
- * Moving bytes between the local cache and a remote: a parallelism limit, retries with
- * exponential backoff on transient failures, and a SHA-256 over every byte that passes, so an
- * upload that read something else than its key names is taken back and a download is placed into
- * the local cache only when it hashes to its key.
+ * One transfer of what a selection uses (collect.ts), in either direction, in the order that keeps
+ * the receiving end consistent at every moment: file objects, then the manifests of the
+ * directories they make up, then the run records that name them. An object that cannot be moved
+ * is named with the outputs that need it and the rest goes on; a manifest or a record is written
+ * only when all its objects arrived, so neither end ever holds a name without its content.
+ * A `Direction` says what each phase does at the receiving end: `toRemote` (push) and `toLocal`
+ * (fetch).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { PassThrough, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { replaceAtomically } from '../fs-atomic.ts';
-import { MAX_DOCUMENT_BYTES } from './layout.ts';
-import { StoreError, type RemoteStore } from './store.ts';
+import type { RunCache } from '../cache.ts';
+import type { DirListing } from '../fingerprint.ts';
+import type { Used, UsedInstance, UsedObject } from './collect.ts';
+import { boundedBytes, downloadVerified, LocalContentError, remoteHash, uploadBytes, uploadFile } from './key-io.ts';
+import { manifestBytes, manifestKey, objectKey, outFiles, parseManifest, parseRecord, runKey } from './layout.ts';
+import { presentKeys } from './presence.ts';
+import { TransferProgress, type ProgressMode } from './progress.ts';
+import { parallel, type RemoteStore } from './store.ts';
 
-/** Runs `fn` over `items`, at most `limit` at a time; the first error stops new starts and is thrown. */
-export async function parallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (e) {
-        failed ??= { error: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw failed.error;
+export interface TransferOptions {
+  jobs: number;
+  progress: ProgressMode;
+  print: (line: string) => void;
+  warn: (line: string) => void;
 }
 
-export interface RetryPolicy {
-  attempts: number;
-  baseMs: number;
+export interface Direction {
+  /** "push to remote x (...)": the progress line's title. */
+  title: string;
+  /** The objects the receiving end lacks (or holds wrong), in the order they are sent. */
+  lacking(used: Used, opts: TransferOptions): Promise<Array<[string, UsedObject]>>;
+  /** Moves one object; a line naming what needs it when it could not be moved (the transfer goes on). */
+  object(hash: string, o: UsedObject, onBytes: (n: number) => void): Promise<string | undefined>;
+  /** Writes a directory's manifest, all of whose files arrived; false when nothing was written. */
+  manifest(hash: string, listing: DirListing): Promise<boolean>;
+  /** Writes the run record of an instance all of whose objects arrived; false when nothing was written. */
+  record(inst: UsedInstance): Promise<boolean>;
 }
 
-/** Six tries over 3 to 9 s: long enough for a restarting server, short enough to give up on a dead one. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 200 };
-
-export async function withRetry<T>(op: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await op();
-    } catch (e) {
-      if (!(e instanceof StoreError) || !e.transient || attempt >= policy.attempts) throw e;
-      // Full jitter, so parallel transfers that failed together do not retry together.
-      const delay = policy.baseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
+export interface Transferred {
+  /** The objects the receiving end lacked. */
+  lacking: number;
+  /** Those that arrived, and their bytes. */
+  moved: number;
+  bytes: number;
+  problems: string[];
+  /** Instances all of whose objects are at the receiving end now, in plan order. */
+  complete: UsedInstance[];
+  manifests: number;
+  records: number;
+  seconds: number;
 }
 
-/** More bytes arrived than were expected: the transfer stopped there. */
-export class OversizedError extends StoreError {
-  constructor(
-    readonly key: string,
-    readonly limit: number,
-  ) {
-    super(`${key} is larger than ${limit} bytes; reading stopped there`, false);
-    this.name = 'OversizedError';
-  }
-}
-
-/** Counts and hashes what flows through it; fails (stopping the transfer) past `limit` bytes. */
-function meter(onBytes: (n: number) => void, limit = Infinity, key = ''): Transform & { digest(): { hash: string; size: number } } {
-  const h = createHash('sha256');
-  let size = 0;
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      if (size + chunk.length > limit) {
-        cb(new OversizedError(key, limit));
-        return;
-      }
-      h.update(chunk);
-      size += chunk.length;
-      onBytes(chunk.length);
-      cb(null, chunk);
-    },
-  }) as Transform & { digest(): { hash: string; size: number } };
-  let result: { hash: string; size: number } | undefined;
-  t.digest = () => (result ??= { hash: h.digest('hex'), size });
-  return t;
-}
-
-/** A local file whose content did not match its address while it was being sent. */
-export class LocalContentError extends Error {
-  constructor(
-    readonly file: string,
-    readonly hash: string,
-  ) {
-    super(`${file} does not hold the content ${hash.slice(0, 12)}… it should (changed or corrupt)`);
-    this.name = 'LocalContentError';
-  }
-}
-
-/** Uploads `file` to `key`, checking on the way that it is the content `hash` names. */
-export async function uploadFile(store: RemoteStore, key: string, file: string, hash: string, size: number, onBytes: (n: number) => void): Promise<void> {
-  await withRetry(async () => {
-    let sent = 0;
-    const m = meter((n) => {
-      sent += n;
-      onBytes(n);
+export async function transfer(used: Used, direction: Direction, opts: TransferOptions): Promise<Transferred> {
+  const lacking = await direction.lacking(used, opts);
+  const progress = new TransferProgress(direction.title, opts.progress, opts.print);
+  await progress.start(
+    lacking.length,
+    lacking.reduce((s, [, o]) => s + o.size, 0),
+  );
+  const failed = new Set<string>();
+  const problems: string[] = [];
+  try {
+    await parallel(lacking, opts.jobs, async ([hash, o]) => {
+      const problem = await direction.object(hash, o, (n) => progress.addBytes(n));
+      progress.fileDone();
+      if (problem === undefined) return;
+      failed.add(hash);
+      problems.push(problem);
     });
-    const body = createReadStream(file, { highWaterMark: 1 << 20 })
-      .on('error', (e) => m.destroy(e))
-      .pipe(m);
-    try {
-      await store.put(key, body, size, () => {
-        const got = m.digest();
-        if (got.hash !== hash || got.size !== size) throw new LocalContentError(file, hash);
+  } finally {
+    await progress.finish();
+  }
+  const arrived = (hashes: Array<{ hash: string }>): boolean => hashes.every((f) => !failed.has(f.hash));
+  let manifests = 0;
+  await parallel(
+    [...used.manifests].filter(([, listing]) => arrived(listing)),
+    opts.jobs,
+    async ([hash, listing]) => {
+      if (await direction.manifest(hash, listing)) manifests++;
+    },
+  );
+  const complete = used.instances.filter((i) => Object.values(i.record.outs).every((r) => arrived(outFiles(r))));
+  let records = 0;
+  await parallel(complete, opts.jobs, async (inst) => {
+    if (await direction.record(inst)) records++;
+  });
+  const moved = lacking.filter(([h]) => !failed.has(h));
+  return {
+    lacking: lacking.length,
+    moved: moved.length,
+    bytes: moved.reduce((s, [, o]) => s + o.size, 0),
+    problems,
+    complete,
+    manifests,
+    records,
+    seconds: progress.seconds(),
+  };
+}
+
+/**
+ * To a remote: only what it lacks or holds at the wrong size (found by presence.ts, so a rerun
+ * after an interruption finishes the job and an up-to-date push sends nothing). With `verify`,
+ * every remote object is re-hashed and every manifest and record re-read, and bad ones replaced;
+ * `repaired` counts them.
+ */
+export function toRemote(store: RemoteStore, verify: boolean): Direction & { repaired: number } {
+  let present = new Map<string, number>();
+  return {
+    title: `push to ${store.label}`,
+    repaired: 0,
+    async lacking(used, opts) {
+      const keys = [
+        ...[...used.objects.keys()].map(objectKey),
+        ...[...used.manifests.keys()].map(manifestKey),
+        ...used.instances.map((i) => runKey(i.entry.fingerprint)),
+      ];
+      present = await presentKeys(store, keys, opts.jobs);
+      const good = [...used.objects].filter(([hash, o]) => present.get(objectKey(hash)) === o.size);
+      const lacking = [...used.objects].filter(([hash, o]) => present.get(objectKey(hash)) !== o.size);
+      if (!verify) return lacking;
+      const suspects: Array<[string, UsedObject]> = [];
+      await parallel(good, opts.jobs, async ([hash, o]) => {
+        if ((await remoteHash(store, objectKey(hash), o.size)) !== hash) suspects.push([hash, o]);
       });
-    } catch (e) {
-      onBytes(-sent); // a retry sends them again
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new LocalContentError(file, hash);
-      throw e;
-    }
-  });
-}
-
-export async function uploadBytes(store: RemoteStore, key: string, data: Buffer): Promise<void> {
-  await withRetry(() => {
-    const body = new PassThrough();
-    body.end(data);
-    return store.put(key, body, data.length, () => undefined);
-  });
-}
-
-export type DownloadResult = { state: 'ok' } | { state: 'missing' } | { state: 'corrupt'; why: string };
-
-/**
- * Downloads `key` into `dest` (created by rename, never partially) when its content hashes to
- * `hash`; a missing, truncated or altered object is reported and nothing is written.
- */
-export async function downloadVerified(
-  store: RemoteStore,
-  key: string,
-  dest: string,
-  hash: string,
-  size: number | undefined,
-  onBytes: (n: number) => void,
-): Promise<DownloadResult> {
-  return withRetry(async () => {
-    const body = await store.get(key);
-    if (!body) return { state: 'missing' } as const;
-    let got = 0;
-    // One byte more than recorded proves the object wrong: the transfer stops there, so an
-    // object far larger than its record neither takes the time nor fills the disk.
-    const m = meter(
-      (n) => {
-        got += n;
-        onBytes(n);
-      },
-      size === undefined ? Infinity : size + 1,
-      key,
-    );
-    let corrupt: string | undefined;
-    try {
-      await replaceAtomically(dest, async (tmp) => {
-        try {
-          await pipeline(body, m, createWriteStream(tmp));
-        } catch (e) {
-          if (!(e instanceof OversizedError)) throw e;
-          corrupt = `larger than the ${size} bytes recorded; the transfer stopped there`;
-          return false;
-        }
-        const d = m.digest();
-        if (d.hash === hash) return true;
-        corrupt =
-          size !== undefined && d.size !== size
-            ? `truncated or padded: ${d.size} bytes where ${size} were recorded`
-            : `its content hashes to ${d.hash.slice(0, 12)}…`;
-        return false;
-      });
-    } catch (e) {
-      onBytes(-got);
-      throw asStoreError(e, key);
-    }
-    if (corrupt !== undefined) onBytes(-got);
-    return corrupt === undefined ? ({ state: 'ok' } as const) : ({ state: 'corrupt', why: corrupt } as const);
-  });
-}
-
-/**
- * The SHA-256 of what the remote holds at `key` (undefined when absent), for `push --verify`;
- * 'oversized' when it holds more than the `size` bytes it should (reading stops there).
- */
-export async function remoteHash(store: RemoteStore, key: string, size: number): Promise<string | undefined> {
-  return withRetry(async () => {
-    const body = await store.get(key);
-    if (!body) return undefined;
-    const h = createHash('sha256');
-    let got = 0;
-    try {
-      for await (const c of body) {
-        got += (c as Buffer).length;
-        if (got > size) {
-          body.destroy();
-          return 'oversized';
-        }
-        h.update(c as Buffer);
+      for (const [hash, o] of suspects) opts.warn(`${store.label}: object ${objectKey(hash)} (${o.neededBy[0]}) is corrupt; sending it again`);
+      this.repaired += suspects.length;
+      return [...lacking, ...suspects];
+    },
+    async object(hash, o, onBytes) {
+      try {
+        await uploadFile(store, objectKey(hash), o.file!, hash, o.size, onBytes);
+        return undefined;
+      } catch (e) {
+        if (!(e instanceof LocalContentError)) throw e;
+        return `${o.neededBy.join(', ')}: ${e.message}; not pushed (run \`pipeline run\` to rebuild it)`;
       }
-    } catch (e) {
-      throw asStoreError(e, key);
-    }
-    return h.digest('hex');
-  });
+    },
+    async manifest(hash, listing) {
+      const key = manifestKey(hash);
+      if (present.has(key)) {
+        if (!verify) return false;
+        const there = await boundedBytes(store, key);
+        if (there instanceof Buffer && parseManifest(there, hash)) return false;
+        this.repaired++;
+      }
+      await uploadBytes(store, key, manifestBytes(listing));
+      return true;
+    },
+    async record(inst) {
+      const key = runKey(inst.entry.fingerprint);
+      if (present.has(key)) {
+        if (!verify) return false;
+        const there = await boundedBytes(store, key);
+        if (there instanceof Buffer && parseRecord(there)) return false;
+        this.repaired++;
+      }
+      await uploadBytes(store, key, Buffer.from(JSON.stringify(inst.record)));
+      return true;
+    },
+  };
 }
+
+const REPAIR_HINT = 'not placed (`pipeline push --verify` from a clone that has it repairs the remote)';
 
 /**
- * A small object (record, manifest, scratch file) read whole; undefined when absent. Reading stops
- * past `maxBytes` with an OversizedError: a remote cannot make this process hold an endless body.
+ * From a remote into the local cache: every object re-hashed as it arrives and cached only when it
+ * matches its key. The local cache keeps a directory's listing in its run record, so there are no
+ * manifests to write; a record from the remote is written once all its objects are in, so
+ * `pipeline run` can restore from it like from any run of its own.
  */
-export async function downloadBytes(store: RemoteStore, key: string, maxBytes: number = MAX_DOCUMENT_BYTES): Promise<Buffer | undefined> {
-  return withRetry(async () => {
-    const body = await store.get(key);
-    if (!body) return undefined;
-    try {
-      const chunks: Buffer[] = [];
-      let got = 0;
-      for await (const c of body) {
-        got += (c as Buffer).length;
-        if (got > maxBytes) {
-          body.destroy();
-          throw new OversizedError(key, maxBytes);
-        }
-        chunks.push(c as Buffer);
-      }
-      return Buffer.concat(chunks);
-    } catch (e) {
-      throw asStoreError(e, key);
-    }
-  });
-}
-
-/** A record or manifest, read up to its size cap: an oversized one is returned as its error, to be named. */
-export async function boundedBytes(store: RemoteStore, key: string): Promise<Buffer | OversizedError | undefined> {
-  return downloadBytes(store, key).catch((e) => {
-    if (e instanceof OversizedError) return e;
-    throw e;
-  });
-}
-
-/** A connection cut in the middle of a body surfaces from the stream, not the store: still transient. */
-function asStoreError(e: unknown, key: string): unknown {
-  if (e instanceof StoreError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code && ['ENOSPC', 'EACCES', 'EROFS', 'EDQUOT'].includes(code)) return e; // the local disk, not the remote
-  return new StoreError(`reading ${key} broke off: ${(e as Error).message}`, true);
+export function toLocal(store: RemoteStore, cache: RunCache): Direction {
+  return {
+    title: `fetch from ${store.label}`,
+    lacking: async (used) => [...used.objects].filter(([, o]) => !o.cached),
+    async object(hash, o, onBytes) {
+      const r = await downloadVerified(store, objectKey(hash), cache.objectPath(hash), hash, o.size, onBytes);
+      if (r.state === 'ok') return undefined;
+      const what = r.state === 'missing' ? 'is missing' : `is corrupt (${r.why})`;
+      return `${store.label}: object ${objectKey(hash)} ${what}; needed by ${o.neededBy.join(', ')}; ${r.state === 'missing' ? 'not placed (push it from the clone that ran it)' : REPAIR_HINT}`;
+    },
+    manifest: async () => false,
+    async record(inst) {
+      if (inst.local) return false;
+      await cache.setRecord(inst.entry.fingerprint, inst.record);
+      return true;
+    },
+  };
 }

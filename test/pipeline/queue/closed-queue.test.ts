@@ -18,7 +18,7 @@ import { selfSignedCert } from '../../../bench/lib/self-signed-cert.ts';
 import { dirHash, sha256 } from '../../../src/pipeline/fingerprint.ts';
 import { objectKey } from '../../../src/pipeline/remote/layout.ts';
 import { openStore } from '../../../src/pipeline/remote/open.ts';
-import { uploadBytes } from '../../../src/pipeline/remote/transfer.ts';
+import { uploadBytes } from '../../../src/pipeline/remote/key-io.ts';
 import { Project } from '../../helpers/project.ts';
 import { QueueCluster, REMOTE_PREFIX } from '../../helpers/queue-cluster.ts';
 import { TOY_FILES } from '../../helpers/remote.ts';

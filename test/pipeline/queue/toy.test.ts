@@ -9,7 +9,7 @@ import { Queue, Worker } from 'bullmq';
 import { dirHash, sha256 } from '../../../src/pipeline/fingerprint.ts';
 import { objectKey } from '../../../src/pipeline/remote/layout.ts';
 import { openStore } from '../../../src/pipeline/remote/open.ts';
-import { uploadBytes } from '../../../src/pipeline/remote/transfer.ts';
+import { uploadBytes } from '../../../src/pipeline/remote/key-io.ts';
 import { acted, Project } from '../../helpers/project.ts';
 import { git, QueueCluster, REMOTE_PREFIX, until, type WorkerProcess } from '../../helpers/queue-cluster.ts';
 import { REMOTE_PIPELINE } from '../../helpers/remote.ts';

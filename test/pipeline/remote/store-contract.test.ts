@@ -13,7 +13,7 @@ import { sha256 } from '../../../src/pipeline/fingerprint.ts';
 import { DirStore } from '../../../src/pipeline/remote/dir-store.ts';
 import { openS3Store } from '../../../src/pipeline/remote/s3-store.ts';
 import type { RemoteStore } from '../../../src/pipeline/remote/store.ts';
-import { downloadVerified, LocalContentError, uploadBytes, uploadFile } from '../../../src/pipeline/remote/transfer.ts';
+import { downloadVerified, LocalContentError, uploadBytes, uploadFile } from '../../../src/pipeline/remote/key-io.ts';
 import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV);

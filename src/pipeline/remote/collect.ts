@@ -1,0 +1,150 @@
+/**
+ * What a selection of instances uses, collected once for push, fetch, pull and status --remote:
+ * each recorded instance with the run record of its locked outputs, every object those records
+ * name with who needs it and where it can be read here, and the manifests of their directories.
+ * transfer.ts then moves it in either direction without walking instances, records or objects
+ * again.
+ */
+import path from 'node:path';
+import type { RunCache, RunRecord } from '../cache.ts';
+import type { DirListing, Hasher } from '../fingerprint.ts';
+import type { Lock, LockEntry } from '../lock.ts';
+import type { Plan } from '../plan.ts';
+import { outFiles, outHash } from './layout.ts';
+import { describeFile, exists, localRecord, remoteRecord, workspaceRecord } from './resolve.ts';
+import { parallel, type RemoteStore } from './store.ts';
+
+export interface UsedInstance {
+  id: string;
+  entry: LockEntry;
+  record: RunRecord;
+  /** The record is the local run-cache's (else the workspace's or the remote's: written here only after its objects). */
+  local: boolean;
+}
+
+export interface UsedObject {
+  size: number;
+  /** "instance: out/file" for every output that holds it, for messages. */
+  neededBy: string[];
+  /** Where it can be read here: the local cache, else (for a push) the workspace. */
+  file: string | undefined;
+  /** In the local cache: a fetch brings only the others. */
+  cached: boolean;
+}
+
+export interface Used {
+  /** In plan order. */
+  instances: UsedInstance[];
+  objects: Map<string, UsedObject>;
+  /** Directory listings by the directory's hash: the remote's manifests. */
+  manifests: Map<string, DirListing>;
+  /** Why an instance is left out, one line each, in plan order. */
+  problems: Array<{ id: string; problem: string }>;
+}
+
+/**
+ * Where the record of an instance that the local run-cache lacks is looked for: the workspace,
+ * when it holds the locked content (what this clone can send), or the remote (what it can receive).
+ */
+export type RecordSource = { workspace: Hasher } | { remote: RemoteStore };
+
+/** Local look-ups in flight at once (an up-to-date push of hundreds of instances is mostly these). */
+const LOCAL_JOBS = 16;
+
+/**
+ * Collects what the `selected` instances (all when undefined) that pipeline.lock records use. The
+ * look-ups run side by side and are merged in plan order. From the workspace, an instance is left
+ * out (with a problem) unless every object of it can be read here; from the remote, objects the
+ * local cache lacks are what a fetch brings.
+ */
+export async function collectUsed(
+  plan: Plan,
+  lock: Lock,
+  selected: ReadonlySet<string> | undefined,
+  cache: RunCache,
+  source: RecordSource,
+  jobs: number,
+): Promise<Used> {
+  const todo = plan.instances.filter((i) => (!selected || selected.has(i.id)) && lock.get(i.id));
+  const looked = new Map<string, Looked>();
+  const lookUp =
+    'workspace' in source
+      ? (id: string, e: LockEntry) => fromHere(cache, source.workspace, plan.root, id, e)
+      : (id: string, e: LockEntry) => fromRemote(cache, source.remote, id, e);
+  await parallel(todo, 'workspace' in source ? LOCAL_JOBS : jobs, async (inst) => {
+    looked.set(inst.id, await lookUp(inst.id, lock.get(inst.id)!));
+  });
+  const used: Used = { instances: [], objects: new Map(), manifests: new Map(), problems: [] };
+  for (const inst of todo) {
+    const found = looked.get(inst.id)!;
+    if ('problem' in found) {
+      used.problems.push({ id: inst.id, problem: found.problem });
+      continue;
+    }
+    used.instances.push({ id: inst.id, entry: lock.get(inst.id)!, record: found.record, local: found.local });
+    for (const [hash, o] of found.objects) {
+      const known = used.objects.get(hash);
+      if (known) known.neededBy.push(...o.neededBy);
+      else used.objects.set(hash, o);
+    }
+    for (const rec of Object.values(found.record.outs)) if (rec.type === 'dir') used.manifests.set(outHash(rec), rec.files);
+  }
+  return used;
+}
+
+type Looked = { problem: string } | { record: RunRecord; local: boolean; objects: Map<string, UsedObject> };
+
+/**
+ * The record of `entry` from the local run-cache, else the workspace (when it holds the locked
+ * content), with every object readable here: the local cache, else the workspace.
+ */
+async function fromHere(cache: RunCache, hasher: Hasher, root: string, id: string, entry: LockEntry): Promise<Looked> {
+  let workspace: RunRecord | undefined | null = null; // null: not looked at yet
+  const inWorkspace = async (): Promise<RunRecord | undefined> => (workspace === null ? (workspace = await workspaceRecord(hasher, entry)) : workspace);
+  const local = await localRecord(cache, entry);
+  const record = local ?? (await inWorkspace());
+  if (!record)
+    return {
+      problem: `${id}: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run \`pipeline run\` or \`pipeline pull\` first); not pushed`,
+    };
+  return objectsOf(cache, id, record, local !== undefined, async (out, f, shown) => {
+    if (await inWorkspace()) return path.join(root, out, f.path);
+    return { problem: `${shown}: its content ${f.hash.slice(0, 12)}… is neither in the local cache nor in the workspace; not pushed` };
+  });
+}
+
+/** The record of `entry` from the local run-cache, else the remote; objects the local cache lacks are a fetch's to bring. */
+async function fromRemote(cache: RunCache, store: RemoteStore, id: string, entry: LockEntry): Promise<Looked> {
+  const local = await localRecord(cache, entry);
+  const problems: string[] = [];
+  const record = local ?? (await remoteRecord(store, entry, problems, id));
+  if (!record) return { problem: problems[0]! };
+  return objectsOf(cache, id, record, local !== undefined, async () => undefined);
+}
+
+/** `record`'s objects, each in the local cache or where `elsewhere` finds it (a path, none, or why the instance is left out). */
+async function objectsOf(
+  cache: RunCache,
+  id: string,
+  record: RunRecord,
+  local: boolean,
+  elsewhere: (out: string, file: { path: string; hash: string }, shown: string) => Promise<string | undefined | { problem: string }>,
+): Promise<Looked> {
+  const objects = new Map<string, UsedObject>();
+  for (const [out, rec] of Object.entries(record.outs)) {
+    for (const f of outFiles(rec)) {
+      const shown = `${id}: ${describeFile(out, f.path)}`;
+      const known = objects.get(f.hash);
+      if (known) {
+        known.neededBy.push(shown);
+        continue;
+      }
+      const inCache = cache.objectPath(f.hash);
+      const cached = await exists(inCache);
+      const file = cached ? inCache : await elsewhere(out, f, shown);
+      if (typeof file === 'object') return file;
+      objects.set(f.hash, { size: f.size, file, cached, neededBy: [shown] });
+    }
+  }
+  return { record, local, objects };
+}
