@@ -265,10 +265,11 @@ export class QueueExecutor implements StageExecutor {
     const extra = Object.keys(result.outs).filter((o) => !inst.outs.includes(o));
     if (extra.length > 0) throw new Error(`${from} answered with outputs the instance does not declare (${extra.join(', ')}); not recorded`);
     const record = { outs: Object.fromEntries(inst.outs.map((o) => [o, result.outs[o]!])) };
-    const bad = await fetchRecordObjects(this.opts.store, this.cache, record, (current, total) => {
+    const fetched = await fetchRecordObjects(this.opts.store, this.cache, record, (current, total) => {
       reporter.event({ type: 'progress', id: inst.id, update: { step: `fetching the outputs of ${from}`, current, total, unit: 'bytes' } });
     });
-    if (bad.length > 0) throw new Error(`the outputs ${from} pushed to ${this.opts.store.label} are not usable: ${bad.join('; ')}; not recorded`);
+    if (!fetched.ok)
+      throw new Error(`the outputs ${from} pushed to ${this.opts.store.label} are not usable: ${formatProblems(fetched.problems)}; not recorded`);
     await this.cache.setRecord(fingerprint, record);
     const applied = await this.cache.apply(record, staging.targets());
     if (!applied.ok) throw new Error(`the outputs of ${from}: ${formatProblems(applied.problems)}; not recorded`);

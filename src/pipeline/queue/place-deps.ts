@@ -31,8 +31,8 @@ export async function placeDeps(
     const unsafe = await workspacePlaceProblem(root, dep);
     if (unsafe) throw new Error(`dep ${unsafe}`);
     const record = { outs: { [dep]: rec } };
-    const bad = await fetchRecordObjects(store, cache, record, () => {});
-    if (bad.length > 0) throw new Error(`dep ${dep} could not be fetched from ${store.label}: ${bad.join('; ')}`);
+    const fetched = await fetchRecordObjects(store, cache, record, () => {});
+    if (!fetched.ok) throw new Error(`dep ${dep} could not be fetched from ${store.label}: ${formatProblems(fetched.problems)}`);
     await mkdir(dirs.tmp, { recursive: true });
     const tmp = await mkdtemp(path.join(dirs.tmp, 'dep-'));
     try {

@@ -168,7 +168,7 @@ async function prepare(data: JobData, ctx: WorkerContext, UnrecoverableError: ty
 /** The remote's run record for `fingerprint` when it covers every out, else undefined. */
 async function remoteRun(store: RemoteStore, fingerprint: string, outs: string[]): Promise<Record<string, OutRecord> | undefined> {
   const bytes = await boundedBytes(store, runKey(fingerprint));
-  const read = bytes instanceof Buffer ? readRecord(bytes) : undefined;
+  const read = bytes.ok && bytes.value ? readRecord(bytes.value) : undefined;
   const record = read?.ok ? recordForOuts(read.value, outs) : undefined;
   return record?.ok ? record.value.outs : undefined; // a refused one is run again here
 }

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { RunCache, RunRecord } from '../cache.ts';
+import { fail, succeed, type Problem, type Result } from '../errors.ts';
 import type { DirListing, Hasher } from '../fingerprint.ts';
 import type { Lock, LockEntry } from '../lock.ts';
 import type { Plan } from '../plan.ts';
@@ -38,8 +39,8 @@ export interface Used {
   objects: Map<string, UsedObject>;
   /** Directory listings by the directory's hash: the remote's manifests. */
   manifests: Map<string, DirListing>;
-  /** Why an instance is left out, one line each, in plan order. */
-  problems: Array<{ id: string; problem: string }>;
+  /** Why an instance is left out, in plan order. */
+  problems: Array<{ id: string; problem: Problem }>;
 }
 
 /**
@@ -66,7 +67,7 @@ export async function collectUsed(
   jobs: number,
 ): Promise<Used> {
   const todo = plan.instances.filter((i) => (!selected || selected.has(i.id)) && lock.get(i.id));
-  const looked = new Map<string, Looked>();
+  const looked = new Map<string, Result<Found>>();
   const lookUp =
     'workspace' in source
       ? (id: string, e: LockEntry) => fromHere(cache, source.workspace, plan.root, id, e)
@@ -77,59 +78,63 @@ export async function collectUsed(
   const used: Used = { instances: [], objects: new Map(), manifests: new Map(), problems: [] };
   for (const inst of todo) {
     const found = looked.get(inst.id)!;
-    if ('problem' in found) {
-      used.problems.push({ id: inst.id, problem: found.problem });
+    if (!found.ok) {
+      used.problems.push(...found.problems.map((problem) => ({ id: inst.id, problem })));
       continue;
     }
-    used.instances.push({ id: inst.id, entry: lock.get(inst.id)!, record: found.record, local: found.local });
-    for (const [hash, o] of found.objects) {
+    const { record, local, objects } = found.value;
+    used.instances.push({ id: inst.id, entry: lock.get(inst.id)!, record, local });
+    for (const [hash, o] of objects) {
       const known = used.objects.get(hash);
       if (known) known.neededBy.push(...o.neededBy);
       else used.objects.set(hash, o);
     }
-    for (const rec of Object.values(found.record.outs)) if (rec.type === 'dir') used.manifests.set(outHash(rec), rec.files);
+    for (const rec of Object.values(record.outs)) if (rec.type === 'dir') used.manifests.set(outHash(rec), rec.files);
   }
   return used;
 }
 
-type Looked = { problem: string } | { record: RunRecord; local: boolean; objects: Map<string, UsedObject> };
+interface Found {
+  record: RunRecord;
+  local: boolean;
+  objects: Map<string, UsedObject>;
+}
 
 /**
  * The record of `entry` from the local run-cache, else the workspace (when it holds the locked
  * content), with every object readable here: the local cache, else the workspace.
  */
-async function fromHere(cache: RunCache, hasher: Hasher, root: string, id: string, entry: LockEntry): Promise<Looked> {
+async function fromHere(cache: RunCache, hasher: Hasher, root: string, id: string, entry: LockEntry): Promise<Result<Found>> {
   let workspace: RunRecord | undefined | null = null; // null: not looked at yet
   const inWorkspace = async (): Promise<RunRecord | undefined> => (workspace === null ? (workspace = await workspaceRecord(hasher, entry)) : workspace);
   const local = await localRecord(cache, entry);
   const record = local ?? (await inWorkspace());
   if (!record)
-    return {
-      problem: `${id}: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run \`pipeline run\` or \`pipeline pull\` first); not pushed`,
-    };
+    return fail(
+      `${id}: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run \`pipeline run\` or \`pipeline pull\` first); not pushed`,
+    );
   return objectsOf(cache, id, record, local !== undefined, async (out, f, shown) => {
-    if (await inWorkspace()) return path.join(root, out, f.path);
-    return { problem: `${shown}: its content ${f.hash.slice(0, 12)}… is neither in the local cache nor in the workspace; not pushed` };
+    if (await inWorkspace()) return succeed(path.join(root, out, f.path));
+    return fail(`${shown}: its content ${f.hash.slice(0, 12)}… is neither in the local cache nor in the workspace; not pushed`);
   });
 }
 
 /** The record of `entry` from the local run-cache, else the remote; objects the local cache lacks are a fetch's to bring. */
-async function fromRemote(cache: RunCache, store: RemoteStore, id: string, entry: LockEntry): Promise<Looked> {
+async function fromRemote(cache: RunCache, store: RemoteStore, id: string, entry: LockEntry): Promise<Result<Found>> {
   const local = await localRecord(cache, entry);
-  const problems: string[] = [];
-  const record = local ?? (await remoteRecord(store, entry, problems, id));
-  if (!record) return { problem: problems[0]! };
-  return objectsOf(cache, id, record, local !== undefined, async () => undefined);
+  const record = local ? succeed(local) : await remoteRecord(store, entry, id);
+  if (!record.ok) return record;
+  return objectsOf(cache, id, record.value, local !== undefined, async () => succeed(undefined));
 }
 
-/** `record`'s objects, each in the local cache or where `elsewhere` finds it (a path, none, or why the instance is left out). */
+/** `record`'s objects, each in the local cache or where `elsewhere` finds it (a path or none; failing leaves the instance out). */
 async function objectsOf(
   cache: RunCache,
   id: string,
   record: RunRecord,
   local: boolean,
-  elsewhere: (out: string, file: { path: string; hash: string }, shown: string) => Promise<string | undefined | { problem: string }>,
-): Promise<Looked> {
+  elsewhere: (out: string, file: { path: string; hash: string }, shown: string) => Promise<Result<string | undefined>>,
+): Promise<Result<Found>> {
   const objects = new Map<string, UsedObject>();
   for (const [out, rec] of Object.entries(record.outs)) {
     for (const f of outFiles(rec)) {
@@ -141,10 +146,10 @@ async function objectsOf(
       }
       const inCache = cache.objectPath(f.hash);
       const cached = await exists(inCache);
-      const file = cached ? inCache : await elsewhere(out, f, shown);
-      if (typeof file === 'object') return file;
-      objects.set(f.hash, { size: f.size, file, cached, neededBy: [shown] });
+      const file = cached ? succeed(inCache) : await elsewhere(out, f, shown);
+      if (!file.ok) return file;
+      objects.set(f.hash, { size: f.size, file: file.value, cached, neededBy: [shown] });
     }
   }
-  return { record, local, objects };
+  return succeed({ record, local, objects });
 }

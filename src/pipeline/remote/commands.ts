@@ -3,7 +3,7 @@
  * `pipeline run` consults. The handlers in commands/ parse nothing themselves and call these.
  */
 import type { Io } from '../command-kit.ts';
-import { UserError } from '../errors.ts';
+import { formatProblem, UserError, type Problem } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import { Lock } from '../lock.ts';
 import type { Plan } from '../plan.ts';
@@ -98,8 +98,8 @@ export async function transferCommand(
 }
 
 /** Problems with single objects are listed, the rest still done; the exit code says it was incomplete. */
-function report(problems: string[], opts: TransferOptions): number {
-  for (const p of problems) opts.warn(p);
+function report(problems: Problem[], opts: TransferOptions): number {
+  for (const p of problems) opts.warn(formatProblem(p));
   return problems.length > 0 ? 2 : 0;
 }
 

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RunCache } from '../cache.ts';
 import { formatBytes, formatSeconds } from '../events.ts';
-import { formatProblems } from '../errors.ts';
+import { formatProblems, type Problem } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Lock } from '../lock.ts';
 import type { Plan } from '../plan.ts';
@@ -25,19 +25,21 @@ import { toLocal, transfer, type TransferOptions } from './transfer.ts';
 export interface Fetched {
   /** Instances whose locked outputs are all in the local cache now. */
   ready: UsedInstance[];
-  problems: string[];
+  problems: Problem[];
 }
 
 export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, selected: Set<string> | undefined, opts: TransferOptions): Promise<Fetched> {
   const recorded = plan.instances.filter((i) => (!selected || selected.has(i.id)) && lock.get(i.id));
   // The lock comes from git, which anyone with push access writes: only declared outs are placed.
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const declared = new Set<string>();
   for (const inst of recorded) {
     const undeclared = Object.keys(lock.get(inst.id)!.outs).filter((o) => !inst.outs.includes(o));
     if (undeclared.length === 0) declared.add(inst.id);
     else
-      problems.push(`${inst.id}: pipeline.lock records outs the stage does not declare (${undeclared.map((o) => JSON.stringify(o)).join(', ')}); not placed`);
+      problems.push({
+        message: `${inst.id}: pipeline.lock records outs the stage does not declare (${undeclared.map((o) => JSON.stringify(o)).join(', ')}); not placed`,
+      });
   }
   const cache = new RunCache(plan.cacheDir);
   const used = await collectUsed(plan, lock, declared, cache, { remote: store }, opts.jobs);
@@ -50,10 +52,10 @@ export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, sele
 }
 
 /** Places fetched outputs whose workspace copy is missing or differs from the lock; the lock is not touched. */
-export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched, print: (line: string) => void): Promise<string[]> {
+export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched, print: (line: string) => void): Promise<Problem[]> {
   const cache = new RunCache(plan.cacheDir);
   const dirs = stateDirs(plan.root);
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   let placed = 0;
   let inPlace = 0;
   for (const { id, entry, record } of fetched.ready) {
@@ -63,7 +65,7 @@ export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched,
     // A symlinked parent leading out of the project would carry the rename outside: not placed.
     const unsafe = (await Promise.all(outs.map((o) => workspacePlaceProblem(plan.root, o)))).filter((p) => p !== undefined);
     if (unsafe.length > 0) {
-      problems.push(`${id}: ${unsafe.join('; ')}`);
+      problems.push({ message: `${id}: ${unsafe.join('; ')}` });
       continue;
     }
     await mkdir(dirs.tmp, { recursive: true });
@@ -73,7 +75,7 @@ export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched,
       // apply re-hashes every byte it copies out of the cache: nothing unverified reaches the workspace.
       const res = await cache.apply(record, new Map(targets.map((t) => [t.declared, t.temp])));
       if (!res.ok) {
-        problems.push(`${id}: ${formatProblems(res.problems)}; not placed (run \`pipeline pull\` again to fetch it afresh)`);
+        problems.push({ message: `${id}: ${formatProblems(res.problems)}; not placed (run \`pipeline pull\` again to fetch it afresh)` });
         continue;
       }
       await moveIntoPlace(plan.root, dirs.trash, targets);

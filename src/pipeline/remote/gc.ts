@@ -51,7 +51,7 @@ export async function gcRemote(
       return;
     }
     const bytes = await boundedBytes(store, o.key);
-    const record = bytes instanceof Buffer ? parseRecord(bytes) : undefined;
+    const record = bytes.ok && bytes.value ? parseRecord(bytes.value) : undefined;
     if (!record) return; // unreadable: left for `push --verify` to replace, not taken as a licence to delete
     report.records.kept++;
     for (const rec of Object.values(record.outs)) {
@@ -70,7 +70,7 @@ export async function gcRemote(
         .replace('/', '')
         .replace(/\.dir$/, '');
       const bytes = await boundedBytes(store, o.key);
-      const listing = bytes instanceof Buffer ? parseManifest(bytes, hash) : undefined;
+      const listing = bytes.ok && bytes.value ? parseManifest(bytes.value, hash) : undefined;
       for (const f of listing ?? []) referenced.add(objectKey(f.hash));
     },
   );

@@ -8,12 +8,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { fail, succeed, type Result } from '../errors.ts';
 import { replaceAtomically } from '../fs-atomic.ts';
 import { MAX_DOCUMENT_BYTES } from './layout.ts';
 import { StoreError, withRetry, type RemoteStore } from './store.ts';
 
 /** More bytes arrived than were expected: the transfer stopped there. */
-export class OversizedError extends StoreError {
+class OversizedError extends StoreError {
   constructor(
     readonly key: string,
     readonly limit: number,
@@ -44,8 +45,8 @@ function meter(onBytes: (n: number) => void, limit = Infinity, key = ''): Transf
   return t;
 }
 
-/** A local file whose content did not match its address while it was being sent. */
-export class LocalContentError extends Error {
+/** A local file whose content did not match its address while it was being sent: stops the upload. */
+class LocalContentError extends Error {
   constructor(
     readonly file: string,
     readonly hash: string,
@@ -55,28 +56,44 @@ export class LocalContentError extends Error {
   }
 }
 
-/** Uploads `file` to `key`, checking on the way that it is the content `hash` names. */
-export async function uploadFile(store: RemoteStore, key: string, file: string, hash: string, size: number, onBytes: (n: number) => void): Promise<void> {
-  await withRetry(async () => {
-    let sent = 0;
-    const m = meter((n) => {
-      sent += n;
-      onBytes(n);
-    });
-    const body = createReadStream(file, { highWaterMark: 1 << 20 })
-      .on('error', (e) => m.destroy(e))
-      .pipe(m);
-    try {
-      await store.put(key, body, size, () => {
-        const got = m.digest();
-        if (got.hash !== hash || got.size !== size) throw new LocalContentError(file, hash);
+/**
+ * Uploads `file` to `key`, checking on the way that it is the content `hash` names; a file that is
+ * not (changed, corrupt or gone) fails the Result and the key is left without it.
+ */
+export async function uploadFile(
+  store: RemoteStore,
+  key: string,
+  file: string,
+  hash: string,
+  size: number,
+  onBytes: (n: number) => void,
+): Promise<Result<void>> {
+  try {
+    await withRetry(async () => {
+      let sent = 0;
+      const m = meter((n) => {
+        sent += n;
+        onBytes(n);
       });
-    } catch (e) {
-      onBytes(-sent); // a retry sends them again
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new LocalContentError(file, hash);
-      throw e;
-    }
-  });
+      const body = createReadStream(file, { highWaterMark: 1 << 20 })
+        .on('error', (e) => m.destroy(e))
+        .pipe(m);
+      try {
+        await store.put(key, body, size, () => {
+          const got = m.digest();
+          if (got.hash !== hash || got.size !== size) throw new LocalContentError(file, hash);
+        });
+      } catch (e) {
+        onBytes(-sent); // a retry sends them again
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new LocalContentError(file, hash);
+        throw e;
+      }
+    });
+    return succeed(undefined);
+  } catch (e) {
+    if (e instanceof LocalContentError) return fail(e.message);
+    throw e;
+  }
 }
 
 export async function uploadBytes(store: RemoteStore, key: string, data: Buffer): Promise<void> {
@@ -87,11 +104,10 @@ export async function uploadBytes(store: RemoteStore, key: string, data: Buffer)
   });
 }
 
-export type DownloadResult = { state: 'ok' } | { state: 'missing' } | { state: 'corrupt'; why: string };
-
 /**
  * Downloads `key` into `dest` (created by rename, never partially) when its content hashes to
- * `hash`; a missing, truncated or altered object is reported and nothing is written.
+ * `hash`: 'placed', or 'absent' when the remote lacks it; a truncated or altered object fails the
+ * Result with why, and nothing is written.
  */
 export async function downloadVerified(
   store: RemoteStore,
@@ -100,10 +116,10 @@ export async function downloadVerified(
   hash: string,
   size: number | undefined,
   onBytes: (n: number) => void,
-): Promise<DownloadResult> {
+): Promise<Result<'placed' | 'absent'>> {
   return withRetry(async () => {
     const body = await store.get(key);
-    if (!body) return { state: 'missing' } as const;
+    if (!body) return succeed('absent' as const);
     let got = 0;
     // One byte more than recorded proves the object wrong: the transfer stops there, so an
     // object far larger than its record neither takes the time nor fills the disk.
@@ -138,7 +154,7 @@ export async function downloadVerified(
       throw asStoreError(e, key);
     }
     if (corrupt !== undefined) onBytes(-got);
-    return corrupt === undefined ? ({ state: 'ok' } as const) : ({ state: 'corrupt', why: corrupt } as const);
+    return corrupt === undefined ? succeed('placed' as const) : fail(corrupt);
   });
 }
 
@@ -194,12 +210,14 @@ export async function downloadBytes(store: RemoteStore, key: string, maxBytes: n
   });
 }
 
-/** A record or manifest, read up to its size cap: an oversized one is returned as its error, to be named. */
-export async function boundedBytes(store: RemoteStore, key: string): Promise<Buffer | OversizedError | undefined> {
-  return downloadBytes(store, key).catch((e) => {
-    if (e instanceof OversizedError) return e;
+/** A record or manifest (undefined when absent), read up to its size cap: an oversized one fails, to be named. */
+export async function boundedBytes(store: RemoteStore, key: string): Promise<Result<Buffer | undefined>> {
+  try {
+    return succeed(await downloadBytes(store, key));
+  } catch (e) {
+    if (e instanceof OversizedError) return fail(e.message);
     throw e;
-  });
+  }
 }
 
 /** A connection cut in the middle of a body surfaces from the stream, not the store: still transient. */

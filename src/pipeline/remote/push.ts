@@ -6,6 +6,7 @@
  * another tool); `--verify` re-hashes every remote object and replaces bad ones.
  */
 import { RunCache } from '../cache.ts';
+import type { Problem } from '../errors.ts';
 import { formatBytes, formatSeconds } from '../events.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Lock } from '../lock.ts';
@@ -21,7 +22,7 @@ export async function push(
   store: RemoteStore,
   selected: Set<string> | undefined,
   opts: TransferOptions & { verify: boolean },
-): Promise<string[]> {
+): Promise<Problem[]> {
   const used = await collectUsed(plan, lock, selected, new RunCache(plan.cacheDir), { workspace: hasher }, opts.jobs);
   const direction = toRemote(store, opts.verify);
   const t = await transfer(used, direction, opts);

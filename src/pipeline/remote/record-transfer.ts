@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { RunCache, RunRecord } from '../cache.ts';
+import { fail, formatProblems, succeed, type Result } from '../errors.ts';
 import { manifestBytes, manifestKey, objectKey, outFiles, outHash, runKey } from './layout.ts';
 import { presentKeys } from './presence.ts';
 import { exists, missingLocally } from './resolve.ts';
@@ -43,7 +44,9 @@ export async function uploadRecord(
     [...objects].filter(([h, size]) => present.get(objectKey(h)) !== size),
     JOBS_PER_INSTANCE,
     async ([hash, size]) => {
-      await uploadFile(store, objectKey(hash), files.get(hash)!, hash, size, () => {});
+      // The outputs changed under the upload: a bug or an intruder, not the user's mistake.
+      const sent = await uploadFile(store, objectKey(hash), files.get(hash)!, hash, size, () => {});
+      if (!sent.ok) throw new Error(formatProblems(sent.problems));
     },
   );
   await parallel(
@@ -57,15 +60,15 @@ export async function uploadRecord(
 }
 
 /**
- * Brings the objects of `record` that the local cache lacks, each re-hashed on arrival. Returns
- * one line per object that is missing or corrupt on the remote (then the record is not usable).
+ * Brings the objects of `record` that the local cache lacks, each re-hashed on arrival. Fails
+ * naming every object that is missing or corrupt on the remote (then the record is not usable).
  */
 export async function fetchRecordObjects(
   store: RemoteStore,
   cache: RunCache,
   record: RunRecord,
   onBytes: (got: number, total: number) => void,
-): Promise<string[]> {
+): Promise<Result<void>> {
   const missing = new Set(await missingLocally(cache, record));
   const sizes = new Map(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => [f.hash, f.size] as const)));
   const total = [...missing].reduce((s, h) => s + (sizes.get(h) ?? 0), 0);
@@ -76,7 +79,7 @@ export async function fetchRecordObjects(
       got += n;
       onBytes(got, total);
     });
-    if (r.state !== 'ok') bad.push(`object ${objectKey(hash)} ${r.state === 'missing' ? 'is missing' : `is corrupt (${r.why})`}`);
+    if (!r.ok || r.value === 'absent') bad.push(`object ${objectKey(hash)} ${r.ok ? 'is missing' : `is corrupt (${formatProblems(r.problems)})`}`);
   });
-  return bad;
+  return bad.length > 0 ? fail(bad.join('; ')) : succeed(undefined);
 }

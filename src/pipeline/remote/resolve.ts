@@ -8,10 +8,10 @@ import path from 'node:path';
 import type { OutRecord, RunCache, RunRecord } from '../cache.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { LockEntry } from '../lock.ts';
-import { fail } from '../errors.ts';
+import { fail, succeed, type Result } from '../errors.ts';
 import { manifestKey, matchesLock, outFiles, readManifest, readRecord, recordForOuts, runKey } from './layout.ts';
 import type { RemoteStore } from './store.ts';
-import { boundedBytes, OversizedError } from './key-io.ts';
+import { boundedBytes } from './key-io.ts';
 
 export async function exists(file: string): Promise<boolean> {
   return access(file).then(
@@ -55,41 +55,37 @@ export async function outOfPlace(hasher: Hasher, entry: LockEntry): Promise<stri
  * The record of `entry` as the remote knows it. The remote's run record serves when it names the
  * locked content; another clone may have recorded the same fingerprint with other bytes (training
  * that is not bit-exact), so each out is then found by its own hash: a directory's manifest, else
- * a file object. Undefined when a manifest is corrupt (named in `problems`).
+ * a file object. Fails on a record or manifest that is refused or corrupt (hostile or broken).
  */
-export async function remoteRecord(store: RemoteStore, entry: LockEntry, problems: string[], id: string): Promise<RunRecord | undefined> {
+export async function remoteRecord(store: RemoteStore, entry: LockEntry, id: string): Promise<Result<RunRecord>> {
+  const refused = (what: string, why: string): Result<RunRecord> => fail(`${store.label}: ${what} refused: ${why}; not used`);
   const bytes = await boundedBytes(store, runKey(entry.fingerprint));
-  if (bytes instanceof OversizedError) {
-    problems.push(`${store.label}: record ${runKey(entry.fingerprint)} (needed by ${id}) refused: ${bytes.message}; not used`);
-    return undefined;
-  }
-  const parsed = bytes && readRecord(bytes);
+  if (!bytes.ok) return refused(`record ${runKey(entry.fingerprint)} (needed by ${id})`, bytes.problems[0]!.message);
+  const parsed = bytes.value && readRecord(bytes.value);
   const read = parsed && parsed.ok ? recordForOuts(parsed.value, Object.keys(entry.outs)) : parsed;
-  if (read && read.ok && matchesLock(read.value, entry)) return read.value;
+  if (read && read.ok && matchesLock(read.value, entry)) return read;
   // A record that breaks the path rule, or names outs the stage does not declare, is hostile or
   // broken: refused whole, and said so (pull exits 2).
   if (read && !read.ok && (isUnsafe(read) || read.problems[0]!.message.includes('does not declare'))) {
-    problems.push(`${store.label}: record ${runKey(entry.fingerprint)} (needed by ${id}) refused: ${read.problems[0]!.message}; not used`);
-    return undefined;
+    return refused(`record ${runKey(entry.fingerprint)} (needed by ${id})`, read.problems[0]!.message);
   }
   const outs: Record<string, OutRecord> = {};
   for (const [out, locked] of Object.entries(entry.outs)) {
     const manifest = await boundedBytes(store, manifestKey(locked.hash));
-    if (!manifest) {
+    if (manifest.ok && !manifest.value) {
       outs[out] = { type: 'file', hash: locked.hash, size: locked.size };
       continue;
     }
-    const listing = manifest instanceof OversizedError ? fail(manifest.message) : readManifest(manifest, locked.hash);
+    const listing = manifest.ok ? readManifest(manifest.value!, locked.hash) : manifest;
     if (!listing.ok) {
       const why = listing.problems[0]!.message;
-      problems.push(
+      return fail(
         `${store.label}: manifest ${manifestKey(locked.hash)} (${out}, needed by ${id}) ${isUnsafe(listing) ? `refused: ${why}` : `is corrupt (${why})`}; not used`,
       );
-      return undefined;
     }
     outs[out] = { type: 'dir', files: listing.value };
   }
-  return { outs };
+  return succeed({ outs });
 }
 
 function isUnsafe(r: { ok: false; problems: Array<{ message: string }> }): boolean {

@@ -6,11 +6,11 @@
  */
 import { RunCache } from '../cache.ts';
 import type { Reporter } from '../events.ts';
-import { fail, formatProblems } from '../errors.ts';
+import { formatProblems } from '../errors.ts';
 import { readRecord, recordForOuts, runKey } from './layout.ts';
 import { fetchRecordObjects } from './record-transfer.ts';
 import { StoreError, type RemoteStore } from './store.ts';
-import { boundedBytes, OversizedError } from './key-io.ts';
+import { boundedBytes } from './key-io.ts';
 
 /** What the executor calls before it looks in the local run-cache. */
 export type RemoteRunLookup = (fingerprint: string, id: string, outs: string[], reporter: Reporter) => Promise<void>;
@@ -29,20 +29,20 @@ export function remoteRunLookup(open: () => Promise<RemoteStore>, cacheDir: stri
     const store = await (opened ??= open());
     try {
       const bytes = await boundedBytes(store, runKey(fingerprint));
-      if (!bytes) return;
+      if (bytes.ok && !bytes.value) return;
       // Refused whole, with the reason (an unsafe path named): nothing of it is fetched or placed.
-      const read = bytes instanceof OversizedError ? fail(bytes.message) : readRecord(bytes);
+      const read = bytes.ok ? readRecord(bytes.value!) : bytes;
       const record = read.ok ? recordForOuts(read.value, outs) : read;
       if (!record.ok) {
         log(`remote run-cache not used: ${store.label}: record ${runKey(fingerprint)} refused: ${formatProblems(record.problems)}; the stage runs here`);
         return;
       }
       log(`found in the remote run-cache of ${store.label}: fetching its objects`);
-      const bad = await fetchRecordObjects(store, cache, record.value, (current, total) => {
+      const fetched = await fetchRecordObjects(store, cache, record.value, (current, total) => {
         reporter.event({ type: 'progress', id, update: { step: 'fetching from the remote run-cache', current, total, unit: 'bytes' } });
       });
-      if (bad.length > 0) {
-        log(`remote run-cache not used: ${store.label}: ${bad.join('; ')}; the stage runs here`);
+      if (!fetched.ok) {
+        log(`remote run-cache not used: ${store.label}: ${formatProblems(fetched.problems)}; the stage runs here`);
         return;
       }
       await cache.setRecord(fingerprint, record.value); // after its objects: the local cache's own rule

@@ -3,6 +3,7 @@
  * are: in the workspace, in the local cache, on the remote, or nowhere (then only a run makes them).
  */
 import { RunCache } from '../cache.ts';
+import { formatProblem } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Lock } from '../lock.ts';
 import type { Plan } from '../plan.ts';
@@ -18,6 +19,7 @@ export interface RemoteStatusRow {
   id: string;
   /** Empty: recorded, but its outputs are nowhere; undefined: never run (no lock entry). */
   places: Place[] | undefined;
+  /** As printed (and as `status --remote --json` gives them). */
   problems: string[];
 }
 
@@ -37,7 +39,7 @@ export async function remoteStatus(
     if (entry && (await outOfPlace(hasher, entry)).length === 0) rows.get(inst.id)!.places!.push('workspace');
   });
   const used = await collectUsed(plan, lock, selected, new RunCache(plan.cacheDir), { remote: store }, jobs);
-  for (const { id, problem } of used.problems) rows.get(id)!.problems.push(problem);
+  for (const { id, problem } of used.problems) rows.get(id)!.problems.push(formatProblem(problem));
   const present = await presentKeys(store, [...used.objects.keys()].map(objectKey), jobs);
   for (const inst of used.instances) {
     const hashes = Object.values(inst.record.outs).flatMap((o) => outFiles(o).map((f) => f.hash));

@@ -8,9 +8,10 @@
  * (fetch).
  */
 import type { RunCache } from '../cache.ts';
+import { fail, formatProblems, succeed, type Problem, type Result } from '../errors.ts';
 import type { DirListing } from '../fingerprint.ts';
 import type { Used, UsedInstance, UsedObject } from './collect.ts';
-import { boundedBytes, downloadVerified, LocalContentError, remoteHash, uploadBytes, uploadFile } from './key-io.ts';
+import { boundedBytes, downloadVerified, remoteHash, uploadBytes, uploadFile } from './key-io.ts';
 import { manifestBytes, manifestKey, objectKey, outFiles, parseManifest, parseRecord, runKey } from './layout.ts';
 import { presentKeys } from './presence.ts';
 import { TransferProgress, type ProgressMode } from './progress.ts';
@@ -28,8 +29,8 @@ export interface Direction {
   title: string;
   /** The objects the receiving end lacks (or holds wrong), in the order they are sent. */
   lacking(used: Used, opts: TransferOptions): Promise<Array<[string, UsedObject]>>;
-  /** Moves one object; a line naming what needs it when it could not be moved (the transfer goes on). */
-  object(hash: string, o: UsedObject, onBytes: (n: number) => void): Promise<string | undefined>;
+  /** Moves one object; failing names what needs it (the transfer goes on without it). */
+  object(hash: string, o: UsedObject, onBytes: (n: number) => void): Promise<Result<void>>;
   /** Writes a directory's manifest, all of whose files arrived; false when nothing was written. */
   manifest(hash: string, listing: DirListing): Promise<boolean>;
   /** Writes the run record of an instance all of whose objects arrived; false when nothing was written. */
@@ -42,7 +43,7 @@ export interface Transferred {
   /** Those that arrived, and their bytes. */
   moved: number;
   bytes: number;
-  problems: string[];
+  problems: Problem[];
   /** Instances all of whose objects are at the receiving end now, in plan order. */
   complete: UsedInstance[];
   manifests: number;
@@ -58,14 +59,14 @@ export async function transfer(used: Used, direction: Direction, opts: TransferO
     lacking.reduce((s, [, o]) => s + o.size, 0),
   );
   const failed = new Set<string>();
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   try {
     await parallel(lacking, opts.jobs, async ([hash, o]) => {
-      const problem = await direction.object(hash, o, (n) => progress.addBytes(n));
+      const moved = await direction.object(hash, o, (n) => progress.addBytes(n));
       progress.fileDone();
-      if (problem === undefined) return;
+      if (moved.ok) return;
       failed.add(hash);
-      problems.push(problem);
+      problems.push(...moved.problems);
     });
   } finally {
     await progress.finish();
@@ -127,20 +128,15 @@ export function toRemote(store: RemoteStore, verify: boolean): Direction & { rep
       return [...lacking, ...suspects];
     },
     async object(hash, o, onBytes) {
-      try {
-        await uploadFile(store, objectKey(hash), o.file!, hash, o.size, onBytes);
-        return undefined;
-      } catch (e) {
-        if (!(e instanceof LocalContentError)) throw e;
-        return `${o.neededBy.join(', ')}: ${e.message}; not pushed (run \`pipeline run\` to rebuild it)`;
-      }
+      const sent = await uploadFile(store, objectKey(hash), o.file!, hash, o.size, onBytes);
+      return sent.ok ? sent : fail(`${o.neededBy.join(', ')}: ${formatProblems(sent.problems)}; not pushed (run \`pipeline run\` to rebuild it)`);
     },
     async manifest(hash, listing) {
       const key = manifestKey(hash);
       if (present.has(key)) {
         if (!verify) return false;
         const there = await boundedBytes(store, key);
-        if (there instanceof Buffer && parseManifest(there, hash)) return false;
+        if (there.ok && there.value && parseManifest(there.value, hash)) return false;
         this.repaired++;
       }
       await uploadBytes(store, key, manifestBytes(listing));
@@ -151,7 +147,7 @@ export function toRemote(store: RemoteStore, verify: boolean): Direction & { rep
       if (present.has(key)) {
         if (!verify) return false;
         const there = await boundedBytes(store, key);
-        if (there instanceof Buffer && parseRecord(there)) return false;
+        if (there.ok && there.value && parseRecord(there.value)) return false;
         this.repaired++;
       }
       await uploadBytes(store, key, Buffer.from(JSON.stringify(inst.record)));
@@ -174,9 +170,11 @@ export function toLocal(store: RemoteStore, cache: RunCache): Direction {
     lacking: async (used) => [...used.objects].filter(([, o]) => !o.cached),
     async object(hash, o, onBytes) {
       const r = await downloadVerified(store, objectKey(hash), cache.objectPath(hash), hash, o.size, onBytes);
-      if (r.state === 'ok') return undefined;
-      const what = r.state === 'missing' ? 'is missing' : `is corrupt (${r.why})`;
-      return `${store.label}: object ${objectKey(hash)} ${what}; needed by ${o.neededBy.join(', ')}; ${r.state === 'missing' ? 'not placed (push it from the clone that ran it)' : REPAIR_HINT}`;
+      if (r.ok && r.value === 'placed') return succeed(undefined);
+      const what = r.ok ? 'is missing' : `is corrupt (${formatProblems(r.problems)})`;
+      return fail(
+        `${store.label}: object ${objectKey(hash)} ${what}; needed by ${o.neededBy.join(', ')}; ${r.ok ? 'not placed (push it from the clone that ran it)' : REPAIR_HINT}`,
+      );
     },
     manifest: async () => false,
     async record(inst) {

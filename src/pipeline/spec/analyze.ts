@@ -7,7 +7,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { isUserError, UserError, type Problem, type SourceLocation } from '../errors.ts';
+import { fail, isUserError, succeed, UserError, type Problem, type Result, type SourceLocation } from '../errors.ts';
 import { isMissing } from '../fs-missing.ts';
 import type { Plan, PlannedInstance } from '../plan.ts';
 import type { AnyStage } from '../stage.ts';
@@ -18,7 +18,7 @@ import { LOCK_FILE } from '../lock.ts';
 import { isInside } from '../project-paths.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
 import type { KeyPath } from './yaml-file.ts';
-import { ProjectFile } from './project-file.ts';
+import { ProjectFile, valueOrThrow } from './project-file.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
 import { enabledStages } from './when.ts';
 import { nearest, schemaKeysAt } from './near-miss.ts';
@@ -45,18 +45,18 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
   const instances: Array<PlannedInstance & { origin: { stage: string; spec: StageSpec } }> = [];
   for (const [name, spec] of Object.entries(parsed.value.stages)) {
     if (!enabled.has(name)) continue;
-    const expanded = await expandStage(root, name, spec, tree, at, problems);
-    for (const inst of expanded) instances.push({ ...inst, origin: { stage: name, spec } });
+    const expanded = await expandStage(root, name, spec, tree, at);
+    if (!expanded.ok) problems.push(...expanded.problems);
+    else for (const inst of expanded.value) instances.push({ ...inst, origin: { stage: name, spec } });
   }
   if (problems.length > 0) throw new UserError(problems);
 
   problems.push(...checkOuts(instances, at));
   problems.push(...checkProtectedOuts(instances, protectedPaths(root, parsed.value.cache, instances), at));
   if (problems.length > 0) throw new UserError(problems);
-  await linkDeps(root, instances, at, problems);
+  problems.push(...(await linkDeps(root, instances, at)));
   if (problems.length > 0) throw new UserError(problems);
-  const ordered = topologicalOrder(instances, at, problems);
-  if (problems.length > 0) throw new UserError(problems);
+  const ordered = valueOrThrow(topologicalOrder(instances, at));
 
   return {
     root,
@@ -74,24 +74,22 @@ async function expandStage(
   spec: StageSpec,
   tree: ConfigTree,
   at: (p: KeyPath) => SourceLocation,
-  problems: Problem[],
-): Promise<PlannedInstance[]> {
+): Promise<Result<PlannedInstance[]>> {
+  const problems: Problem[] = [];
   const field = (...rest: KeyPath): { location: SourceLocation; field: string } => ({
     location: at(['stages', name, ...rest]),
     field: fieldName(['stages', name, ...rest]),
   });
-  const stage = await loadStageModule(root, spec.module);
-  if (typeof stage === 'string') {
-    problems.push({ ...field('module'), message: stage });
-    return [];
-  }
+  const loaded = await loadStageModule(root, spec.module);
+  if (!loaded.ok) return fail(loaded.problems.map((p) => ({ ...field('module'), ...p })));
+  const stage = loaded.value;
   if (stage.matrix && !spec.foreach) {
     problems.push({ ...field('module'), message: `${spec.module} is a matrix stage: add "foreach:" naming the config keys it expands` });
-    return [];
+    return fail(problems);
   }
   if (!stage.matrix && spec.foreach) {
     problems.push({ ...field('foreach'), message: `${spec.module} exports no matrix, so it cannot take "foreach:"` });
-    return [];
+    return fail(problems);
   }
   const code = await codeFiles(root, spec.module);
   const base = {
@@ -111,26 +109,27 @@ async function expandStage(
         problems.push({ ...field(kind, i), message: `"${p}": \${id} stands for an instance id, and only a matrix stage (one with foreach:) has instances` });
       });
     }
-    if (templated) return [];
-    const params = selectConfig(tree, spec.params, (i) => field('params', i), problems);
-    if (!params) return [];
+    if (templated) return fail(problems);
+    const selected = selectConfig(tree, spec.params, (i) => field('params', i));
+    if (!selected.ok) return selected;
+    const params = selected.value;
     const checked = stage.params.safeParse(params);
-    if (!checked.success) {
-      problems.push(...configZodProblems(checked.error, tree, field('params'), stage.params));
-      return [];
-    }
-    if (unknownConfigKeys(params, checked.data, tree, field('params'), problems, stage.params)) return [];
-    return [{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs, outLocations: [] }];
+    if (!checked.success) return fail(configZodProblems(checked.error, tree, field('params'), stage.params));
+    const unknown = unknownConfigKeys(params, checked.data, tree, field('params'), stage.params);
+    if (unknown.length > 0) return fail(unknown);
+    return succeed([{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs, outLocations: [] }]);
   }
 
-  const input = selectConfig(tree, spec.foreach, (i) => field('foreach', i), problems, true);
-  if (!input) return [];
+  const selected = selectConfig(tree, spec.foreach, (i) => field('foreach', i), true);
+  if (!selected.ok) return selected;
+  const input = selected.value;
   const checkedInput = stage.matrix.input.safeParse(input);
   if (!checkedInput.success) {
     problems.push(...configZodProblems(checkedInput.error, tree, field('foreach'), stage.matrix.input));
-    return [];
+    return fail(problems);
   }
-  if (unknownConfigKeys(input, checkedInput.data, tree, field('foreach'), problems, stage.matrix.input)) return [];
+  const unknown = unknownConfigKeys(input, checkedInput.data, tree, field('foreach'), stage.matrix.input);
+  if (unknown.length > 0) return fail(unknown);
   let items: Array<{ id: string; params: unknown }>;
   try {
     items = stage.matrix.instances(checkedInput.data);
@@ -139,11 +138,11 @@ async function expandStage(
     if (isUserError(e)) {
       // A problem the stage names by config key (grid.pool[1]) is shown where that key is set.
       problems.push(...e.problems.map((p) => (p.location ? p : { ...field('foreach'), ...p, ...locateField(tree, p.field) })));
-      return [];
+      return fail(problems);
     }
     if (e instanceof z.ZodError) {
       problems.push(...configZodProblems(e, tree, field('foreach')));
-      return [];
+      return fail(problems);
     }
     throw e;
   }
@@ -174,9 +173,9 @@ async function expandStage(
     for (const kind of ['deps', 'outs'] as const) {
       spec[kind].forEach((p, i) => {
         const r = substitute(p, item.id, checked.data);
-        if (typeof r === 'string') paths[kind].push(r);
+        if (r.ok) paths[kind].push(r.value);
         else {
-          if (!badPaths.has(`${kind}${i}`)) problems.push({ ...field(kind, i), message: `${name}@${item.id}: ${r.problem}` });
+          if (!badPaths.has(`${kind}${i}`)) problems.push(...r.problems.map((q) => ({ ...field(kind, i), message: `${name}@${item.id}: ${q.message}` })));
           badPaths.add(`${kind}${i}`);
           substituted = false;
         }
@@ -193,14 +192,14 @@ async function expandStage(
       outLocations: [],
     });
   }
-  return out;
+  return problems.length > 0 ? fail(problems) : succeed(out);
 }
 
 /**
  * A matrix instance's path: ${id} is its id, ${params.a.b} a string or number in its params (so an
  * instance can name another instance's outputs, such as the previous rung of a search).
  */
-function substitute(p: string, id: string, params: unknown): string | { problem: string } {
+function substitute(p: string, id: string, params: unknown): Result<string> {
   let problem: string | undefined;
   const out = p.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
     if (name === 'id') return id;
@@ -216,28 +215,29 @@ function substitute(p: string, id: string, params: unknown): string | { problem:
     problem ??= `"${whole}" in "${p}": the instance's params have no string or number at ${m[1]} that is a file name (letters, digits, ".", "_", "+", "-")`;
     return whole;
   });
-  return problem === undefined ? out : { problem };
+  return problem === undefined ? succeed(out) : fail(problem);
 }
 
-export async function loadStageModule(root: string, module: string): Promise<AnyStage | string> {
+/** A stage module, imported and checked to be one; fails with why (one message, no location). */
+export async function loadStageModule(root: string, module: string): Promise<Result<AnyStage>> {
   const abs = path.join(root, module);
   try {
     await access(abs);
   } catch (e) {
-    return isMissing(e) ? `module ${module} does not exist` : `module ${module} cannot be reached: ${(e as Error).message}`;
+    return fail(isMissing(e) ? `module ${module} does not exist` : `module ${module} cannot be reached: ${(e as Error).message}`);
   }
   let mod: { default?: unknown };
   await ensureTypeScriptLoader();
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (e) {
-    return `module ${module} failed to load: ${loadError(root, e as Error)}`;
+    return fail(`module ${module} failed to load: ${loadError(root, e as Error)}`);
   }
   const stage = mod.default as Partial<AnyStage> | undefined;
   if (!stage || typeof stage.run !== 'function' || !(stage.params instanceof z.ZodType)) {
-    return `module ${module} must default-export defineStage({ description, params, run })`;
+    return fail(`module ${module} must default-export defineStage({ description, params, run })`);
   }
-  return stage as AnyStage;
+  return succeed(stage as AnyStage);
 }
 
 /**
@@ -255,12 +255,11 @@ function selectConfig(
   tree: ConfigTree,
   keys: string[],
   locate: (i: number) => { location: SourceLocation; field: string },
-  problems: Problem[],
   /** For foreach: an unset key (configs/experiments/ with no files) is left to the matrix schema. */
   allowMissing = false,
-): Record<string, unknown> | undefined {
+): Result<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  let ok = true;
+  const problems: Problem[] = [];
   keys.forEach((key, i) => {
     const p = key.split('.');
     if (!tree.has(p)) {
@@ -268,14 +267,13 @@ function selectConfig(
       // key with no file and no folder is a typo, and would silently drop what it meant.
       if (allowMissing && tree.isDirectory(p)) return;
       problems.push({ ...locate(i), message: `config key "${key}" is not set by any file under configs/` });
-      ok = false;
       return;
     }
     let cur = out;
     for (const seg of p.slice(0, -1)) cur = (cur[seg] ??= {}) as Record<string, unknown>;
     cur[p[p.length - 1]!] = structuredClone(tree.get(p));
   });
-  return ok ? out : undefined;
+  return problems.length > 0 ? fail(problems) : succeed(out);
 }
 
 /** Params objects mirror the config tree, so an issue's path is a config key path. */
@@ -294,23 +292,20 @@ function configZodProblems(error: z.ZodError, tree: ConfigTree, fallback: { loca
   );
 }
 
-/** Reports config keys the schema dropped as unknown (see unknown-keys.ts); true if any. */
+/** The config keys the schema dropped as unknown (see unknown-keys.ts), one problem each. */
 function unknownConfigKeys(
   input: unknown,
   parsed: unknown,
   tree: ConfigTree,
   fallback: { location: SourceLocation; field: string },
-  problems: Problem[],
   schema: z.ZodType,
-): boolean {
-  const dropped = droppedKeys(input, parsed);
-  for (const p of dropped) {
+): Problem[] {
+  return droppedKeys(input, parsed).map((p) => {
     const key = String(p[p.length - 1]);
     const meant = nearest(key, schemaKeysAt(schema, p.slice(0, -1)));
     const message = `unknown key "${key}"${meant === undefined ? '' : ` (did you mean ${meant}?)`}`;
-    problems.push({ location: tree.locate(p, true) ?? fallback.location, field: fieldName(p), message });
-  }
-  return dropped.length > 0;
+    return { location: tree.locate(p, true) ?? fallback.location, field: fieldName(p), message };
+  });
 }
 
 /**
@@ -426,7 +421,8 @@ function checkProtectedOuts(instances: Located[], guarded: ProtectedPath[], at: 
 }
 
 /** A dep is produced by every instance whose out equals it, lies inside it, or contains it. */
-async function linkDeps(root: string, instances: Located[], at: (p: KeyPath) => SourceLocation, problems: Problem[]): Promise<void> {
+async function linkDeps(root: string, instances: Located[], at: (p: KeyPath) => SourceLocation): Promise<Problem[]> {
+  const problems: Problem[] = [];
   for (const inst of instances) {
     const upstream = new Set<string>();
     for (const [index, dep] of inst.deps.entries()) {
@@ -446,9 +442,11 @@ async function linkDeps(root: string, instances: Located[], at: (p: KeyPath) => 
     }
     inst.upstream = [...upstream].sort();
   }
+  return problems;
 }
 
-function topologicalOrder(instances: Located[], at: (p: KeyPath) => SourceLocation, problems: Problem[]): Located[] {
+function topologicalOrder(instances: Located[], at: (p: KeyPath) => SourceLocation): Result<Located[]> {
+  const problems: Problem[] = [];
   const index = new Map(instances.map((i) => [i.id, i]));
   const state = new Map<string, 'visiting' | 'done'>();
   const order: Located[] = [];
@@ -471,7 +469,7 @@ function topologicalOrder(instances: Located[], at: (p: KeyPath) => SourceLocati
   };
   for (const inst of instances) {
     visit(inst, []);
-    if (problems.length > 0) break;
+    if (problems.length > 0) return fail(problems);
   }
-  return order;
+  return succeed(order);
 }

@@ -6,6 +6,7 @@
  * Only top-level keys have files of their own; the analyzer still checks everything else.
  */
 import { z } from 'zod';
+import { formatProblems } from '../errors.ts';
 import { loadStageModule } from './analyze.ts';
 import { PipelineSpecSchema } from './pipeline-schema.ts';
 import { ProjectFile, valueOrThrow } from './project-file.ts';
@@ -24,8 +25,9 @@ export async function configSchemas(root: string): Promise<ConfigSchema[]> {
   const spec = valueOrThrow(valueOrThrow(await ProjectFile.read(root)).whole(PipelineSpecSchema));
   const found = new Map<string, ConfigSchema>();
   for (const [name, stageSpec] of Object.entries(spec.stages)) {
-    const stage = await loadStageModule(root, stageSpec.module);
-    if (typeof stage === 'string') throw new Error(`stage ${name}: ${stage}`);
+    const loaded = await loadStageModule(root, stageSpec.module);
+    if (!loaded.ok) throw new Error(`stage ${name}: ${formatProblems(loaded.problems)}`);
+    const stage = loaded.value;
     const keys = stageSpec.foreach ?? stageSpec.params ?? [];
     const of = stageSpec.foreach ? stage.matrix?.input : stage.params;
     if (!(of instanceof z.ZodObject)) continue;

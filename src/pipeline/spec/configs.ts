@@ -43,8 +43,10 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
   const layers: Layer[] = [];
 
   const fileOfKey = new Map<string, string>();
-  const directories = new Set<string>();
-  for (const rel of await yamlFilesUnder(root, CONFIG_DIR, directories, problems)) {
+  const listing = await yamlFilesUnder(root, CONFIG_DIR);
+  const directories = listing.directories;
+  problems.push(...listing.misnamed);
+  for (const rel of listing.files) {
     const keyPath = rel
       .slice(CONFIG_DIR.length + 1)
       .replace(/\.ya?ml$/, '')
@@ -72,7 +74,7 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
 
   if (opts.profile !== undefined) {
     const rel = `${CONFIG_DIR}/${PROFILE_DIR}/${opts.profile}.yaml`;
-    const available = (await yamlFilesUnder(root, `${CONFIG_DIR}/${PROFILE_DIR}`)).map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
+    const available = (await yamlFilesUnder(root, `${CONFIG_DIR}/${PROFILE_DIR}`)).files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
     if (!available.includes(opts.profile)) {
       problems.push({ field: '--profile', message: `no profile "${opts.profile}" (${rel} does not exist; available: ${available.join(', ') || 'none'})` });
     } else {
@@ -152,24 +154,29 @@ function fileLayer(prefix: string[], yaml: YamlFile): Layer {
   };
 }
 
-/** YAML files under `rel`, sorted; `directories` collects the config key paths of the folders. */
-async function yamlFilesUnder(root: string, rel: string, directories?: Set<string>, problems?: Problem[]): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * YAML files under `rel`, sorted; the config key paths of its folders; and the folders named like
+ * a YAML file, each a problem.
+ */
+async function yamlFilesUnder(root: string, rel: string): Promise<{ files: string[]; directories: Set<string>; misnamed: Problem[] }> {
+  const files: string[] = [];
+  const directories = new Set<string>();
+  const misnamed: Problem[] = [];
   for await (const { rel: under, entry } of walk(path.join(root, rel))) {
     const child = `${rel}/${under}`;
     if (entry.isDirectory()) {
       // A folder named like a config file was meant to be one: say so where it is, rather than
       // report its key as unset at the line that reads it.
-      if (/\.ya?ml$/.test(entry.name)) problems?.push({ location: { file: child, line: 1, column: 1 }, message: `is a directory, not a YAML file` });
-      directories?.add(
+      if (/\.ya?ml$/.test(entry.name)) misnamed.push({ location: { file: child, line: 1, column: 1 }, message: `is a directory, not a YAML file` });
+      directories.add(
         child
           .slice(CONFIG_DIR.length + 1)
           .split('/')
           .join('.'),
       );
-    } else if (/\.ya?ml$/.test(entry.name)) out.push(child);
+    } else if (/\.ya?ml$/.test(entry.name)) files.push(child);
   }
-  return out;
+  return { files, directories, misnamed };
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

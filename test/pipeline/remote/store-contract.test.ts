@@ -13,7 +13,7 @@ import { sha256 } from '../../../src/pipeline/fingerprint.ts';
 import { DirStore } from '../../../src/pipeline/remote/dir-store.ts';
 import { openS3Store } from '../../../src/pipeline/remote/s3-store.ts';
 import type { RemoteStore } from '../../../src/pipeline/remote/store.ts';
-import { downloadVerified, LocalContentError, uploadBytes, uploadFile } from '../../../src/pipeline/remote/key-io.ts';
+import { downloadVerified, uploadBytes, uploadFile } from '../../../src/pipeline/remote/key-io.ts';
 import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV);
@@ -76,23 +76,23 @@ for (const kind of ['dir', 's3'] as const) {
       const file = path.join(work, 'local.bin');
       await writeFile(file, 'the real content');
       const hash = sha256('the real content');
-      await uploadFile(store, 'files/ef/good', file, hash, 16, () => undefined);
+      assert.deepEqual(await uploadFile(store, 'files/ef/good', file, hash, 16, () => undefined), { ok: true, value: undefined });
       await writeFile(file, 'changed since!!!'); // same size, other bytes
-      await assert.rejects(
-        uploadFile(store, 'files/ef/changed', file, hash, 16, () => undefined),
-        LocalContentError,
-      );
+      assert.deepEqual(await uploadFile(store, 'files/ef/changed', file, hash, 16, () => undefined), {
+        ok: false,
+        problems: [{ message: `${file} does not hold the content ${hash.slice(0, 12)}… it should (changed or corrupt)` }],
+      });
       assert.equal(await store.head('files/ef/changed'), undefined);
 
       const dest = path.join(work, 'cache', 'obj');
-      assert.deepEqual(await downloadVerified(store, 'files/ef/good', dest, hash, 16, () => undefined), { state: 'ok' });
+      assert.deepEqual(await downloadVerified(store, 'files/ef/good', dest, hash, 16, () => undefined), { ok: true, value: 'placed' });
       assert.equal(await readFile(dest, 'utf8'), 'the real content');
       await uploadBytes(store, 'files/ef/tampered', Buffer.from('the real cont'));
       const bad = path.join(work, 'cache', 'bad');
       const r = await downloadVerified(store, 'files/ef/tampered', bad, hash, 16, () => undefined);
-      assert.deepEqual(r, { state: 'corrupt', why: 'truncated or padded: 13 bytes where 16 were recorded' });
+      assert.deepEqual(r, { ok: false, problems: [{ message: 'truncated or padded: 13 bytes where 16 were recorded' }] });
       await assert.rejects(readFile(bad), 'nothing written for a corrupt object');
-      assert.deepEqual(await downloadVerified(store, 'files/ef/absent', bad, hash, 16, () => undefined), { state: 'missing' });
+      assert.deepEqual(await downloadVerified(store, 'files/ef/absent', bad, hash, 16, () => undefined), { ok: true, value: 'absent' });
     });
   });
 }

@@ -103,8 +103,10 @@ describe('collectUsed', () => {
     assert.deepEqual(used.problems, [
       {
         id: 'c',
-        problem:
-          'c: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run `pipeline run` or `pipeline pull` first); not pushed',
+        problem: {
+          message:
+            'c: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run `pipeline run` or `pipeline pull` first); not pushed',
+        },
       },
     ]);
     const shared = (await p.hasher.hashPath('out/b.txt'))!.hash;
@@ -128,7 +130,7 @@ describe('collectUsed', () => {
     const used = await collectUsed(p.plan, p.lock, new Set(['a', 'd']), p.cache, { workspace: p.hasher }, 4);
     assert.deepEqual(used.instances, []);
     assert.equal(used.problems.length, 1);
-    assert.match(used.problems[0]!.problem, /^a: its outputs are neither in the workspace nor in the local cache/);
+    assert.match(used.problems[0]!.problem.message, /^a: its outputs are neither in the workspace nor in the local cache/);
   });
 
   it('from a remote: the local record first, else the remote’s; objects the cache lacks are marked to fetch; a corrupt manifest leaves its instance out', async () => {
@@ -155,7 +157,7 @@ describe('collectUsed', () => {
     const refused = await collectUsed(p.plan, p.lock, new Set(['a']), p.cache, { remote: p.store }, 4);
     assert.deepEqual(refused.instances, []);
     assert.deepEqual(refused.problems, [
-      { id: 'a', problem: `remote test: manifest ${manifestKey(dirHash)} (out/dir, needed by a) is corrupt (it is not valid JSON); not used` },
+      { id: 'a', problem: { message: `remote test: manifest ${manifestKey(dirHash)} (out/dir, needed by a) is corrupt (it is not valid JSON); not used` } },
     ]);
   });
 });
