@@ -12,21 +12,10 @@ import { execa } from 'execa';
 import type { Gate } from '../../fixtures/gate.ts';
 import { killGroup } from '../helpers/chaos.ts';
 import { assertLockMatchesDisk } from '../helpers/lock-check.ts';
-import { Project } from '../helpers/project.ts';
+import type { Project } from '../helpers/project.ts';
+import { toyChainProject } from '../helpers/toy-chain.ts';
 
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 4);
-const PIPELINE = `
-stages:
-  a:
-    module: stages/toy.ts
-    params: [a]
-    outs: [out/a.txt]
-  b:
-    module: stages/toy.ts
-    params: [b]
-    deps: [out/a.txt]
-    outs: [out/b.txt]
-`;
 const REFUSAL = /another pipeline run is in progress in this project \(pid (\d+), started [^)]+\); wait for it to finish or stop it/;
 
 /**
@@ -55,7 +44,7 @@ describe('concurrency', () => {
     for (const p of projects) await p.dispose();
   });
   const project = async (): Promise<Project> => {
-    const p = await Project.create({ 'pipeline.yaml': PIPELINE, 'configs/a.yaml': 'v: 0\n', 'configs/b.yaml': 'v: 1\n' });
+    const p = await toyChainProject({ 'configs/a.yaml': 'v: 0\n', 'configs/b.yaml': 'v: 1\n' });
     projects.push(p);
     return p;
   };

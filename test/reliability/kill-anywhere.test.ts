@@ -12,36 +12,13 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { killGroup, prng, runningInstances, seedFor, sleep } from '../helpers/chaos.ts';
 import { lockMismatches } from '../helpers/lock-check.ts';
-import { Project } from '../helpers/project.ts';
+import type { Project } from '../helpers/project.ts';
+import { TOY_CHAIN_JOIN, toyChainProject } from '../helpers/toy-chain.ts';
 
 const KILLS = Number(process.env.SOAK_KILLS ?? process.env.KILLS ?? 50);
 const PROJECTS = Number(process.env.KILL_PROJECTS ?? 3);
 const BASE_SEED = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
 
-// Two stages in a chain, a matrix fanning out from the first, and a join: parallel stages,
-// file and directory outs, and instances restored from the run-cache when a value comes back.
-const PIPELINE = `
-stages:
-  a:
-    module: stages/toy.ts
-    params: [a]
-    outs: [out/a.txt]
-  b:
-    module: stages/toy.ts
-    params: [b]
-    deps: [out/a.txt]
-    outs: [out/b.txt, out/b-dir]
-  m:
-    module: stages/toy-matrix.ts
-    foreach: [items]
-    deps: [out/a.txt]
-    outs: ['out/m/\${id}.txt']
-  c:
-    module: stages/toy.ts
-    params: [c]
-    deps: [out/b.txt, out/m]
-    outs: [out/c.txt]
-`;
 const INSTANCES = ['a', 'b', 'c', 'm@x', 'm@y'];
 
 /** Random config values: small ranges, so earlier fingerprints come back (run-cache restores). */
@@ -96,7 +73,7 @@ describe('kill anywhere', () => {
     const failures: string[] = [];
 
     const worker = async (w: number, share: number): Promise<void> => {
-      const p = await Project.create({ 'pipeline.yaml': PIPELINE, ...configs(prng(seedFor(BASE_SEED, -1 - w))) });
+      const p = await toyChainProject(configs(prng(seedFor(BASE_SEED, -1 - w))), TOY_CHAIN_JOIN);
       projects.push(p);
       // A full run first: its wall time scales the random kill moments.
       let t0 = performance.now();

@@ -11,20 +11,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { hashOf, lockMismatches } from '../helpers/lock-check.ts';
-import { Project } from '../helpers/project.ts';
+import type { Project } from '../helpers/project.ts';
+import { toyChainProject } from '../helpers/toy-chain.ts';
 
-const PIPELINE = `
-stages:
-  a:
-    module: stages/toy.ts
-    params: [a]
-    outs: [out/a.txt]
-  b:
-    module: stages/toy.ts
-    params: [b]
-    deps: [out/a.txt]
-    outs: [out/b.txt, out/b-dir]
-`;
 const OUTS = ['out/a.txt', 'out/b.txt', 'out/b-dir'];
 
 type LockDoc = {
@@ -248,7 +237,7 @@ describe('tampering and corruption', () => {
 
   // Cases share a project (each repair restores the clean state, which the next case checks).
   const worker = async (mine: Case[]): Promise<string[]> => {
-    const p = await Project.create({ 'pipeline.yaml': PIPELINE, 'configs/a.yaml': 'v: 1\n', 'configs/b.yaml': 'v: 1\n' });
+    const p = await toyChainProject({ 'configs/a.yaml': 'v: 1\n', 'configs/b.yaml': 'v: 1\n' });
     projects.push(p);
     assert.equal((await p.run()).code, 0);
     const clean = new Map(await Promise.all(OUTS.map(async (o) => [o, await hashOf(abs(p, o))] as const)));
