@@ -40,9 +40,22 @@ function codeHash(files: string[], hasher: Hasher): Promise<string> {
   return hash;
 }
 
-export async function observe(inst: PlannedInstance, hasher: Hasher): Promise<Observed> {
+/**
+ * Hashes of paths already observed by one snapshot (a status): thousands of instances read the
+ * same dep folder, and listing it once per instance was most of a 10,000-instance status. Only for
+ * a read-only pass: a run observes each instance when it is due, after its upstream wrote.
+ */
+export type SnapshotPaths = Map<string, Promise<PathHash | undefined>>;
+
+export async function observe(inst: PlannedInstance, hasher: Hasher, snapshot?: SnapshotPaths): Promise<Observed> {
+  const hashOne = (p: string): Promise<PathHash | undefined> => {
+    if (!snapshot) return hasher.hashPath(p);
+    let hash = snapshot.get(p);
+    if (!hash) snapshot.set(p, (hash = hasher.hashPath(p)));
+    return hash;
+  };
   const hashAll = async (paths: string[]): Promise<Record<string, PathHash | undefined>> =>
-    Object.fromEntries(await Promise.all(paths.map(async (p) => [p, await hasher.hashPath(p)] as const)));
+    Object.fromEntries(await Promise.all(paths.map(async (p) => [p, await hashOne(p)] as const)));
   const [code, deps, outs] = await Promise.all([codeHash(inst.codeFiles, hasher), hashAll(inst.deps), hashAll(inst.outs)]);
   return { code, deps, outs, fingerprint: fingerprintFor(inst, code, deps) };
 }
