@@ -23,20 +23,24 @@ const MISSING = 'missing';
  * once per hasher (one command): the thousand instances of a matrix stage share their code, and
  * one command sees one snapshot of it.
  */
-const codeHashes = new WeakMap<Hasher, Map<string, Promise<string>>>();
+const codeHashes = new WeakMap<Hasher, { byText: Map<string, Promise<string>>; byList: WeakMap<string[], Promise<string>> }>();
 
 function codeHash(files: string[], hasher: Hasher): Promise<string> {
   let memo = codeHashes.get(hasher);
-  if (!memo) codeHashes.set(hasher, (memo = new Map()));
+  if (!memo) codeHashes.set(hasher, (memo = { byText: new Map(), byList: new WeakMap() }));
+  // A cached plan's instances of one stage share one list: found without joining its paths.
+  const known = memo.byList.get(files);
+  if (known) return known;
   const key = files.join('\n');
-  let hash = memo.get(key);
+  let hash = memo.byText.get(key);
   if (!hash) {
     hash = (async () => {
       const parts = await Promise.all(files.map(async (f) => `${f}\0${(await hasher.codeDigestOf(f)) ?? MISSING}`));
       return sha256(parts.join('\n'));
     })();
-    memo.set(key, hash);
+    memo.byText.set(key, hash);
   }
+  memo.byList.set(files, hash);
   return hash;
 }
 
