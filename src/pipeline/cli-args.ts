@@ -11,8 +11,9 @@ import { parseArgs } from 'node:util';
 import type { Handler } from './command-kit.ts';
 import { closest } from './commands/did-you-mean.ts';
 import { UserError, type Problem } from './errors.ts';
+import { EXECUTOR_FLAGS, EXECUTOR_NAMES, EXECUTORS, orList } from './executors/registry.ts';
 
-interface OptionSpec {
+export interface OptionSpec {
   type: 'boolean' | 'string';
   short?: string;
   multiple?: true;
@@ -47,10 +48,11 @@ export const OPTIONS = {
   region: { type: 'string', value: 'R', help: 'the S3 region' },
   executor: {
     type: 'string',
-    value: 'local|queue|slurm',
-    help: 'run stale instances here (default), on queue workers or as SLURM jobs (also `executor:` in .pipeline/config.yaml)',
+    value: EXECUTOR_NAMES.join('|'),
+    help: `run stale instances ${orList(EXECUTORS.map((e) => e.where))} (also \`executor:\` in .pipeline/config.yaml)`,
   },
-  redis: { type: 'string', value: 'URL', help: 'the Redis server of the queue, redis://host:port (default: queue.redis in .pipeline/config.yaml)' },
+  // Each executor's own options (the queue's --redis), declared with it.
+  ...EXECUTOR_FLAGS,
   concurrency: { type: 'string', value: 'N', help: 'N jobs at once, each with its share of the cores (default 1)' },
   name: { type: 'string', value: 'NAME', help: 'the name coordinators show (default: host-pid)' },
   all: { type: 'boolean', help: 'also unchanged values' },
@@ -108,7 +110,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'run the stale instances of the named stages (all by default)',
     details:
       'A stage name selects all its instances (train) or one (train@<id>), plus what they depend on. Fresh instances are skipped, those the run-cache (or a remote) holds are restored, the rest run.',
-    options: ['force', 'dry-run', 'jobs', 'quiet', 'remote-name', 'no-remote', 'executor', 'redis', ...CONFIG_OPTIONS],
+    options: ['force', 'dry-run', 'jobs', 'quiet', 'remote-name', 'no-remote', 'executor', ...(Object.keys(EXECUTOR_FLAGS) as OptionName[]), ...CONFIG_OPTIONS],
     optionHelp: { 'dry-run': 'say what would run and why, and do nothing' },
     examples: ['pipeline run --profile quick', 'pipeline run train@pool2-2-0_drop0.3_bn --force'],
     run: async (a, io) => (await import('./commands/run.ts')).runCommand(a, io),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ExperimentsSpecSchema } from '../experiments/spec.ts';
 import { VerifyRulesSchema } from '../verify/rules.ts';
 import { RemotesSchema } from '../remote/schema.ts';
+import { PIPELINE_FILE_SECTIONS } from '../executors/project-sections.ts';
 
 export { PIPELINE_FILE } from './project-file.ts';
 
@@ -32,6 +33,12 @@ export const StageSpecSchema = z.strictObject({
   outs: z.array(projectPath).min(1, 'a stage must declare at least one out'),
   /** For `pipeline verify`: outs that need not reproduce byte for byte, and how close they must be. */
   verify: VerifyRulesSchema.optional(),
+  /**
+   * What its jobs ask of a cluster (time, mem, cpus, partition...): the keys the executors declare,
+   * checked by executors/project-sections.ts. Where an instance runs, not what it computes: in no
+   * fingerprint.
+   */
+  resources: z.record(z.string(), z.unknown()).optional(),
 });
 export type StageSpec = z.infer<typeof StageSpecSchema>;
 
@@ -45,5 +52,7 @@ export const PipelineSpecSchema = z.strictObject({
     .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
   /** What `pipeline exp show` and `metrics diff` call an experiment; the runner ignores it. */
   experiments: ExperimentsSpecSchema.optional(),
+  // Each executor's section that may be committed (`slurm:`), checked by executors/project-sections.ts.
+  ...Object.fromEntries(PIPELINE_FILE_SECTIONS.map((name) => [name, z.unknown().optional()])),
 });
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
