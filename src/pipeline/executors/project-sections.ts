@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { fail, succeed, type Problem, type Result } from '../errors.ts';
 import type { ProjectFile } from '../spec/project-file.ts';
+import type { ExecutorSettings } from './declaration.ts';
 import { EXECUTORS, executorSettings } from './registry.ts';
 
 export interface ExecutorSections {
@@ -20,6 +21,11 @@ export interface ExecutorSections {
 /** The top-level keys pipeline.yaml gives the executors (the plan's schema accepts them, this module checks them). */
 export const PIPELINE_FILE_SECTIONS: string[] = EXECUTORS.filter((e) => 'inPipelineFile' in e && e.inPipelineFile).map((e) => e.name);
 
+/** One `resources:` for every executor: the keys each declares, together. */
+export function stageResourcesSchema(settings: Map<string, ExecutorSettings>): z.ZodObject {
+  return z.strictObject(Object.assign({}, ...[...settings.values()].map((s) => s.stageResources?.shape ?? {})));
+}
+
 export async function readExecutorSections(file: ProjectFile): Promise<Result<ExecutorSections>> {
   const settings = await executorSettings();
   const problems: Problem[] = [];
@@ -31,8 +37,7 @@ export async function readExecutorSections(file: ProjectFile): Promise<Result<Ex
     if (!read.ok) problems.push(...read.problems);
     else if (read.value !== undefined) sections[name] = read.value;
   }
-  // One `resources:` for every executor: the keys each declares, together.
-  const resources = z.strictObject(Object.assign({}, ...[...settings.values()].map((s) => s.stageResources?.shape ?? {})));
+  const resources = stageResourcesSchema(settings);
   const stageResources: Record<string, unknown> = {};
   const stages = file.raw(['stages']);
   for (const stage of stages !== null && typeof stages === 'object' ? Object.keys(stages) : []) {

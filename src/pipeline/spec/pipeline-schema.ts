@@ -42,13 +42,15 @@ export const StageSpecSchema = z.strictObject({
 });
 export type StageSpec = z.infer<typeof StageSpecSchema>;
 
+export const StageNameSchema = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"');
+
 export const PipelineSpecSchema = z.strictObject({
   /** Run-cache directory; shared between clones when pointed outside the project. */
   cache: z.string().min(1).default('artifacts/cache'),
   /** Where push, pull and the shared run-cache go (read by remote/config.ts, not by the plan). */
   remotes: RemotesSchema.optional(),
   stages: z
-    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"'), StageSpecSchema)
+    .record(StageNameSchema, StageSpecSchema)
     .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
   /** What `pipeline exp show` and `metrics diff` call an experiment; the runner ignores it. */
   experiments: ExperimentsSpecSchema.optional(),
