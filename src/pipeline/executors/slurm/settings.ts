@@ -44,6 +44,17 @@ export const SlurmSectionSchema = z.strictObject({
   poll_max_seconds: z.number().min(0.1).max(3600).optional(),
   /** How long squeue may keep failing (a busy or restarting controller) before the run gives up. */
   controller_patience_seconds: z.number().min(0).max(86_400).optional(),
+  /**
+   * Do the nodes see this checkout at the same path (the default, the common layout)? With false,
+   * a job works in `checkout` on its node and receives its deps and sends its outputs through the
+   * remote, as queue workers do.
+   */
+  shared_fs: z.boolean().optional(),
+  /** Without a shared file system: the project's checkout on the nodes (a git clone at the same commit). */
+  checkout: z
+    .string()
+    .refine((p) => p.startsWith('/'), 'an absolute path on the nodes')
+    .optional(),
 });
 /** One file's `slurm:` section, as written: what it leaves out comes from the other file or the defaults. */
 export type SlurmSection = z.infer<typeof SlurmSectionSchema>;
@@ -55,6 +66,8 @@ export interface SlurmSettings {
   poll_min_seconds: number;
   poll_max_seconds: number;
   controller_patience_seconds: number;
+  shared_fs: boolean;
+  checkout: string | undefined;
 }
 
 const DEFAULTS = { attempts: 3, poll_min_seconds: 2, poll_max_seconds: 60, controller_patience_seconds: 300 };
@@ -89,6 +102,8 @@ export function slurmSettings(layers: SlurmLayers): SlurmSettings {
     poll_min_seconds: scalar('poll_min_seconds'),
     poll_max_seconds: scalar('poll_max_seconds'),
     controller_patience_seconds: scalar('controller_patience_seconds'),
+    shared_fs: local.shared_fs ?? project.shared_fs ?? true,
+    checkout: local.checkout ?? project.checkout,
   };
 }
 
