@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { formatProblem } from '../../src/pipeline/errors.ts';
 import { readExecutorSections } from '../../src/pipeline/executors/project-sections.ts';
-import { resourcesFor, SlurmSectionSchema, slurmSettings, type Resources, type SlurmSection } from '../../src/pipeline/executors/slurm/settings.ts';
+import { resourceArgs, resourcesFor, SlurmSectionSchema, slurmSettings, type Resources, type SlurmSection } from '../../src/pipeline/executors/slurm/settings.ts';
 import { ProjectFile } from '../../src/pipeline/spec/project-file.ts';
 import { Project } from '../helpers/project.ts';
 import { TOY_FILES, REMOTE_PIPELINE } from '../helpers/remote.ts';
@@ -72,5 +72,18 @@ describe('slurm: and resources: in pipeline.yaml', () => {
     // train@a: its own mem (pipeline.yaml), the stage's time (its resources:) and cpus (this machine's), the general partition of this machine.
     assert.deepEqual(resourcesFor(settings, { id: 'train@a', stage: 'train' }, 1), { time: '4:00:00', partition: 'long', qos: 'high', cpus: 8, mem: '2G' });
     assert.deepEqual(resourcesFor(settings, { id: 'prepare', stage: 'prepare' }, 1), { time: '1:00:00', partition: 'long', qos: 'high', cpus: 1 });
+  });
+
+  it('run --nice: for the slurm executor only, an integer from 0 to 10000, over every file', async () => {
+    const p = await Project.create(TOY_FILES);
+    projects.push(p);
+    const local = await p.cli('run', '--nice', '3');
+    assert.equal(local.code, 2);
+    assert.equal(local.stderr.trim(), '--nice: is for the slurm executor: add --executor slurm');
+    const bad = await p.cli('run', '--executor', 'slurm', '--nice', '20000');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr.trim(), /^--nice: must be an integer from 0 to 10000, got "20000"$/);
+    const settings = { ...slurmSettings({ local: SlurmSectionSchema.parse({ stages: { train: { nice: 1 } } }) }), nice: 50 };
+    assert.deepEqual(resourceArgs(resourcesFor(settings, { id: 'train@a', stage: 'train' }, 1)), ['--cpus-per-task=1', '--nice=50']);
   });
 });

@@ -20,6 +20,12 @@ export async function openSlurmExecutor(ctx: OpenContext): Promise<SlurmExecutor
   const project = ctx.sections.project as SlurmSection | undefined;
   const local = ctx.sections.local as SlurmSection | undefined;
   const settings = slurmSettings({ project, local, stageResources: ctx.stageResources as Record<string, Resources> });
+  const nice = ctx.values.nice;
+  if (nice !== undefined) {
+    const n = Number(nice);
+    if (!/^\d+$/.test(nice) || n > 10_000) throw new UserError([{ field: '--nice', message: `must be an integer from 0 to 10000, got "${nice}"` }]);
+    settings.nice = n;
+  }
   const names = new Set(plan.instances.flatMap((i) => [i.stage, i.id]));
   const unknown = [
     ...Object.keys(project?.stages ?? {}).map((k) => [PIPELINE_FILE, k] as const),

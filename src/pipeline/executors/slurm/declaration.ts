@@ -9,6 +9,9 @@ export const slurmExecutor = {
   where: 'as SLURM jobs',
   // A cluster's partitions and limits are the project's as much as the machine's: pipeline.yaml may hold them.
   inPipelineFile: true,
+  flags: {
+    nice: { type: 'string', value: 'N', help: "submit every job with sbatch's --nice=N (0 to 10000): behind your other jobs (default: slurm.resources.nice)" },
+  },
   settings: async () => {
     const { SlurmSectionSchema, ResourcesSchema } = await import('./settings.ts');
     return { section: SlurmSectionSchema, stageResources: ResourcesSchema };

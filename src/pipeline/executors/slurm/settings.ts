@@ -24,6 +24,8 @@ export const ResourcesSchema = z.strictObject({
   partition: z.string().regex(NAME_RE, 'letters, digits and . @ + - _').optional(),
   account: z.string().regex(NAME_RE, 'letters, digits and . @ + - _').optional(),
   qos: z.string().regex(NAME_RE, 'letters, digits and . @ + - _').optional(),
+  /** --nice: a lower priority among your own jobs (0, the default, to 10000); `run --nice N` sets it for every job. */
+  nice: z.int().min(0).max(10_000).optional(),
   /** More sbatch options, each one argument ("--gres=gpu:1", "--constraint=avx2"). */
   extra: z.array(z.string().regex(/^--?[\w-]+(=.*)?$/, 'one sbatch option per item, such as --gres=gpu:1')).optional(),
 });
@@ -68,6 +70,8 @@ export interface SlurmSettings {
   controller_patience_seconds: number;
   shared_fs: boolean;
   checkout: string | undefined;
+  /** `run --nice N`: every job's, over the files'. */
+  nice?: number;
 }
 
 const DEFAULTS = { attempts: 3, poll_min_seconds: 2, poll_max_seconds: 60, controller_patience_seconds: 300 };
@@ -115,7 +119,12 @@ export const DEFAULT_SLURM_SETTINGS: SlurmSettings = slurmSettings({});
  * what a local one does.
  */
 export function resourcesFor(settings: SlurmSettings, inst: Pick<PlannedInstance, 'id' | 'stage'>, threads: number): Resources & { cpus: number } {
-  const merged = { ...settings.resources, ...settings.stages[inst.stage], ...settings.stages[inst.id] };
+  const merged = {
+    ...settings.resources,
+    ...settings.stages[inst.stage],
+    ...settings.stages[inst.id],
+    ...(settings.nice !== undefined ? { nice: settings.nice } : {}),
+  };
   return { ...merged, cpus: merged.cpus ?? threads };
 }
 
@@ -127,5 +136,6 @@ export function resourceArgs(r: Resources & { cpus: number }): string[] {
   if (r.partition) args.push(`--partition=${r.partition}`);
   if (r.account) args.push(`--account=${r.account}`);
   if (r.qos) args.push(`--qos=${r.qos}`);
+  if (r.nice !== undefined) args.push(`--nice=${r.nice}`);
   return [...args, ...(r.extra ?? [])];
 }
