@@ -9,7 +9,14 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { formatProblem } from '../../src/pipeline/errors.ts';
 import { readExecutorSections } from '../../src/pipeline/executors/project-sections.ts';
-import { resourceArgs, resourcesFor, SlurmSectionSchema, slurmSettings, type Resources, type SlurmSection } from '../../src/pipeline/executors/slurm/settings.ts';
+import {
+  resourceArgs,
+  resourcesFor,
+  SlurmSectionSchema,
+  slurmSettings,
+  type Resources,
+  type SlurmSection,
+} from '../../src/pipeline/executors/slurm/settings.ts';
 import { ProjectFile } from '../../src/pipeline/spec/project-file.ts';
 import { Project } from '../helpers/project.ts';
 import { TOY_FILES, REMOTE_PIPELINE } from '../helpers/remote.ts';

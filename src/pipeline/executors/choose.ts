@@ -29,7 +29,8 @@ export async function chooseExecutor(
     if (other.name === kind || !('flags' in other)) continue;
     for (const flag of Object.keys(other.flags)) {
       const given = (values as Record<string, unknown>)[flag];
-      if (given !== undefined && given !== false) throw new UserError([{ field: `--${flag}`, message: `is for the ${other.name} executor: add --executor ${other.name}` }]);
+      if (given !== undefined && given !== false)
+        throw new UserError([{ field: `--${flag}`, message: `is for the ${other.name} executor: add --executor ${other.name}` }]);
     }
   }
   const declaration = findExecutor(kind)!;

@@ -32,9 +32,9 @@ let loaded: Promise<Map<string, ExecutorSettings>> | undefined;
 
 /** Each executor's schemas (those that have settings), by name. */
 export function executorSettings(): Promise<Map<string, ExecutorSettings>> {
-  loaded ??= Promise.all(
-    (EXECUTORS as readonly ExecutorDeclaration[]).map(async (e) => [e.name, await e.settings?.()] as const),
-  ).then((pairs) => new Map(pairs.filter((p): p is readonly [string, ExecutorSettings] => p[1] !== undefined)));
+  loaded ??= Promise.all((EXECUTORS as readonly ExecutorDeclaration[]).map(async (e) => [e.name, await e.settings?.()] as const)).then(
+    (pairs) => new Map(pairs.filter((p): p is readonly [string, ExecutorSettings] => p[1] !== undefined)),
+  );
   return loaded;
 }
 

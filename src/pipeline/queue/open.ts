@@ -12,7 +12,8 @@ import { queueSettings, type QueueSection } from './settings.ts';
 export async function openQueueExecutor(ctx: OpenContext): Promise<StageExecutor> {
   const { projectRoot, plan, hasher, values } = ctx;
   const settings = queueSettings(ctx.sections.local as QueueSection | undefined, values.redis, 'run --executor queue');
-  if (values['no-remote']) throw new UserError([{ field: '--no-remote', message: 'the queue executor needs the remote: workers send their outputs through it' }]);
+  if (values['no-remote'])
+    throw new UserError([{ field: '--no-remote', message: 'the queue executor needs the remote: workers send their outputs through it' }]);
   const remote = chooseRemote(projectRoot, await loadRemoteConfig(projectRoot), values['remote-name'], false);
   if (!remote)
     throw new UserError([

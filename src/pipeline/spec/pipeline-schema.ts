@@ -49,9 +49,7 @@ export const PipelineSpecSchema = z.strictObject({
   cache: z.string().min(1).default('artifacts/cache'),
   /** Where push, pull and the shared run-cache go (read by remote/config.ts, not by the plan). */
   remotes: RemotesSchema.optional(),
-  stages: z
-    .record(StageNameSchema, StageSpecSchema)
-    .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
+  stages: z.record(StageNameSchema, StageSpecSchema).refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
   /** What `pipeline exp show` and `metrics diff` call an experiment; the runner ignores it. */
   experiments: ExperimentsSpecSchema.optional(),
   // Each executor's section that may be committed (`slurm:`), checked by executors/project-sections.ts.

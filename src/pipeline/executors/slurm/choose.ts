@@ -54,9 +54,11 @@ export async function openSlurmExecutor(ctx: OpenContext): Promise<SlurmExecutor
 async function throughRemote(ctx: OpenContext, settings: SlurmSettings, local: SlurmSection | undefined): Promise<NonNullable<SlurmExecutorOptions['remote']>> {
   const file = local?.shared_fs === false ? LOCAL_CONFIG_FILE : PIPELINE_FILE;
   if (!settings.checkout)
-    throw new UserError([{ field: `${file}: slurm.checkout`, message: 'shared_fs: false needs the project\'s checkout on the nodes (an absolute path)' }]);
+    throw new UserError([{ field: `${file}: slurm.checkout`, message: "shared_fs: false needs the project's checkout on the nodes (an absolute path)" }]);
   if (ctx.values['no-remote'])
-    throw new UserError([{ field: '--no-remote', message: 'slurm.shared_fs: false needs the remote: jobs receive their deps and send their outputs through it' }]);
+    throw new UserError([
+      { field: '--no-remote', message: 'slurm.shared_fs: false needs the remote: jobs receive their deps and send their outputs through it' },
+    ]);
   const remote = chooseRemote(ctx.projectRoot, await loadRemoteConfig(ctx.projectRoot), ctx.values['remote-name'], false);
   if (!remote)
     throw new UserError([

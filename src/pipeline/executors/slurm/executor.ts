@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.ts';
 import { sha256, type Hasher } from '../../fingerprint.ts';
 import type { Plan } from '../../plan.ts';
-import type { Staging } from '../../steps/staging.ts';
 import type { Job, JobResult as StageJobResult, StageExecutor } from '../executor.ts';
 import { RemoteChannel, SharedChannel, type JobChannel, type RemoteChannelOptions } from './channel.ts';
 import { SlurmClient } from './client.ts';

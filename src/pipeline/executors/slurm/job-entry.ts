@@ -157,10 +157,15 @@ async function throughRemote(fingerprint: string | undefined, remoteName: string
     say(`pipeline: ${spec.data.id} done in ${result.seconds.toFixed(1)}s`);
     return 0;
   } catch (e) {
-    if (isUserError(e)) return fail(e.problems.map(formatProblem).join('; '), e.problems.map((p) => ({ field: p.field, message: p.message })));
+    if (isUserError(e))
+      return fail(
+        e.problems.map(formatProblem).join('; '),
+        e.problems.map((p) => ({ field: p.field, message: p.message })),
+      );
     const message = (e as Error).message;
     // A job this checkout cannot run as planned (another commit, a config edited) is the user's to fix.
-    if (message.startsWith(USER_FAILURE_PREFIX)) return fail(message.slice(USER_FAILURE_PREFIX.length), [{ message: message.slice(USER_FAILURE_PREFIX.length) }]);
+    if (message.startsWith(USER_FAILURE_PREFIX))
+      return fail(message.slice(USER_FAILURE_PREFIX.length), [{ message: message.slice(USER_FAILURE_PREFIX.length) }]);
     return fail(message);
   } finally {
     store.close();

@@ -95,9 +95,7 @@ export interface SlurmLayers {
 export function slurmSettings(layers: SlurmLayers): SlurmSettings {
   const { project = {}, local = {}, stageResources = {} } = layers;
   const names = new Set([...Object.keys(stageResources), ...Object.keys(project.stages ?? {}), ...Object.keys(local.stages ?? {})]);
-  const stages = Object.fromEntries(
-    [...names].map((n) => [n, { ...stageResources[n], ...project.stages?.[n], ...local.stages?.[n] }]),
-  );
+  const stages = Object.fromEntries([...names].map((n) => [n, { ...stageResources[n], ...project.stages?.[n], ...local.stages?.[n] }]));
   const scalar = <K extends keyof typeof DEFAULTS>(k: K): number => local[k] ?? project[k] ?? DEFAULTS[k];
   return {
     resources: { ...project.resources, ...local.resources },
