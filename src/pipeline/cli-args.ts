@@ -45,6 +45,7 @@ export const OPTIONS = {
   endpoint: { type: 'string', value: 'URL', help: 'URL of an S3-compatible server' },
   'path-style': { type: 'boolean', unsetUnlessGiven: true, help: 'path-style S3 addressing' },
   region: { type: 'string', value: 'R', help: 'the S3 region' },
+  create: { type: 'boolean', help: 'a directory remote: make the directory when it does not exist (else that is refused)' },
   executor: {
     type: 'string',
     value: 'local|queue|slurm',
@@ -166,9 +167,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
   'remote add': {
     args: 'NAME URL',
     summary: 'add a remote (a directory, or s3://bucket/prefix)',
-    options: ['default', 'project', 'endpoint', 'path-style', 'region'],
+    details:
+      'A directory remote must exist (a drive not mounted is refused, not pushed into an empty folder), unless --create makes it. Relative paths are relative to the project root.',
+    options: ['default', 'project', 'create', 'endpoint', 'path-style', 'region'],
     examples: [
       'pipeline remote add -d lab /mnt/shared/pipeline-cache',
+      'pipeline remote add -d usb ../usb-remote --create',
       'pipeline remote add -d s3 s3://bucket/runs --endpoint http://127.0.0.1:9000 --path-style',
     ],
     run: async (a, io) => (await import('./commands/remote.ts')).remoteConfigCommand(a, io),
