@@ -21,7 +21,9 @@ describe('remote configuration', { concurrency: false }, () => {
   before(async () => {
     p = await Project.create({ ...TOY_FILES, 'pipeline.yaml': `# the team's pipeline\n${TOY_FILES['pipeline.yaml']}` });
     dirs = await mkdtemp(path.join(tmpdir(), 'remote-config-'));
-    [nas, mine, yours] = await Promise.all(['nas-', 'mine-', 'yours-'].map((prefix) => mkdtemp(path.join(dirs, prefix))));
+    nas = await mkdtemp(path.join(dirs, 'nas-'));
+    mine = await mkdtemp(path.join(dirs, 'mine-'));
+    yours = await mkdtemp(path.join(dirs, 'yours-'));
   });
   after(async () => {
     await p.dispose();
