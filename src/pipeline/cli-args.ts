@@ -101,6 +101,8 @@ const TRANSFER_JOBS = { jobs: 'N transfers at once (default 8)' };
 const REVISIONS = 'A and B are git revisions or "workspace"; A defaults to HEAD and B to the workspace.';
 const PROFILE_READ =
   "With --profile NAME (or run inside profiles/NAME/), the workspace side is that profile's workspace, and git revisions are read from the project (profile locks are not in git).";
+const PROFILE_TRANSFER =
+  "With --profile NAME, what that profile's own lock records (profiles/NAME/pipeline.lock). It is not in git: in a clone that never ran the profile, `pipeline run --profile NAME` restores each instance the remote run-cache holds.";
 
 /** The table. Its order is the order of the help and of docs/cli.md. */
 export const COMMANDS: Record<string, CommandSpec> = {
@@ -143,6 +145,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   push: {
     args: '[stage...]',
     summary: 'send what pipeline.lock records to a remote',
+    details: `What this clone has: the instances whose outputs it never made or fetched (a fresh clone) are skipped, in one line. ${PROFILE_TRANSFER}`,
     options: ['remote-name', 'jobs', 'verify', 'quiet', ...CONFIG_OPTIONS],
     optionHelp: TRANSFER_JOBS,
     examples: ['pipeline push', 'pipeline push -r lab --profile quick'],
@@ -151,6 +154,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   fetch: {
     args: '[stage...]',
     summary: 'bring what pipeline.lock records from a remote into the local run-cache',
+    details: PROFILE_TRANSFER,
     options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS],
     optionHelp: TRANSFER_JOBS,
     examples: ['pipeline fetch train'],
@@ -159,6 +163,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   pull: {
     args: '[stage...]',
     summary: 'fetch, then place the recorded outputs in the workspace (each verified)',
+    details: PROFILE_TRANSFER,
     options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS],
     optionHelp: TRANSFER_JOBS,
     examples: ['pipeline pull'],
