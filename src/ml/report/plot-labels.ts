@@ -19,7 +19,9 @@ export function paddedDomain(values: number[], step: number, pixels: number, mar
   let hi = Math.max(...values);
   if (hi - lo < step) [lo, hi] = [lo - step / 2, hi + step / 2];
   const margin = ((hi - lo) * marginPixels) / pixels;
-  return { lo: Math.floor((lo - margin) / step) * step, hi: Math.ceil((hi + margin) / step) * step, pixels };
+  // toPrecision: 0.945, not 0.9450000000000001, in the figure's data.
+  const onStep = (k: number) => Number((k * step).toPrecision(12));
+  return { lo: onStep(Math.floor((lo - margin) / step)), hi: onStep(Math.ceil((hi + margin) / step)), pixels };
 }
 
 export interface LabelPlacement {
