@@ -1,7 +1,7 @@
 // Bundles the runner (src/pipeline/) into dist/ with esbuild, and rebuilds it whenever one of its
 // sources changed. A bundle loads in a fraction of the time of ~30 TypeScript modules compiled on
 // the fly, which is most of the cost of an up-to-date `pipeline run`. Plain JS: it runs first.
-import { readdirSync, statSync, readFileSync, writeFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, readFileSync, writeFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +10,21 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SOURCES = [path.join(REPO, 'src/pipeline'), path.join(REPO, 'src/ui')];
 const DIST = path.join(REPO, 'dist');
 const MANIFEST = path.join(DIST, 'engine-manifest.json');
-const ENTRIES = { cli: 'src/pipeline/cli.ts', child: 'src/pipeline/child.ts', 'slurm-job': 'src/pipeline/executors/slurm/job-entry.ts' };
+const EXECUTORS = 'src/pipeline/executors';
+
+/**
+ * The runner, the stage child, and each executor's job program: an executor whose jobs run a
+ * program of their own (a batch job on a cluster node) has it at executors/NAME/job-entry.ts, and
+ * finds it bundled as dist/NAME-job.mjs. Found by place, so adding an executor touches no file here.
+ */
+function entries() {
+  const out = { cli: 'src/pipeline/cli.ts', child: 'src/pipeline/child.ts' };
+  for (const e of readdirSync(path.join(REPO, EXECUTORS), { withFileTypes: true })) {
+    const entry = `${EXECUTORS}/${e.name}/job-entry.ts`;
+    if (e.isDirectory() && existsSync(path.join(REPO, entry))) out[`${e.name}-job`] = entry;
+  }
+  return out;
+}
 
 function sourceStamp() {
   const stamp = {};
@@ -53,7 +67,7 @@ export async function ensureEngineBundle() {
   if (current !== stamp) {
     const { build } = await import('esbuild');
     const result = await build({
-      entryPoints: ENTRIES,
+      entryPoints: entries(),
       absWorkingDir: REPO,
       bundle: true,
       platform: 'node',

@@ -6,7 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUserError } from './errors.ts';
-import { ensureTypeScriptLoader } from './typescript-loader.ts';
+import { stageBundle } from './stage-bundle.ts';
+import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
 import type { AnyStage, Measurements, StageContext } from './stage.ts';
 
@@ -46,9 +47,17 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-async function runJob(job: ChildJob, signal: AbortSignal): Promise<Measurements> {
+/** The stage module: its plain-JS bundle when it has one (no tsx in this process), else its source through tsx. */
+async function importStage(root: string, module: string): Promise<unknown> {
+  // Started under tsx (the engine run from source, as some tests do), there is nothing to save.
+  const bundle = hasTypeScriptLoader() ? undefined : await stageBundle(root, module);
+  if (bundle) return import(bundle);
   await ensureTypeScriptLoader();
-  const mod = (await import(pathToFileURL(path.join(job.root, job.module)).href)) as { default: AnyStage };
+  return import(pathToFileURL(path.join(root, module)).href);
+}
+
+async function runJob(job: ChildJob, signal: AbortSignal): Promise<Measurements> {
+  const mod = (await importStage(job.root, job.module)) as { default: AnyStage };
   const stage = mod.default;
   const params = stage.params.parse(job.params);
   for (const o of job.outs) await mkdir(path.dirname(o), { recursive: true });

@@ -23,26 +23,43 @@ const MISSING = 'missing';
  * once per hasher (one command): the thousand instances of a matrix stage share their code, and
  * one command sees one snapshot of it.
  */
-const codeHashes = new WeakMap<Hasher, Map<string, Promise<string>>>();
+const codeHashes = new WeakMap<Hasher, { byText: Map<string, Promise<string>>; byList: WeakMap<string[], Promise<string>> }>();
 
 function codeHash(files: string[], hasher: Hasher): Promise<string> {
   let memo = codeHashes.get(hasher);
-  if (!memo) codeHashes.set(hasher, (memo = new Map()));
+  if (!memo) codeHashes.set(hasher, (memo = { byText: new Map(), byList: new WeakMap() }));
+  // A cached plan's instances of one stage share one list: found without joining its paths.
+  const known = memo.byList.get(files);
+  if (known) return known;
   const key = files.join('\n');
-  let hash = memo.get(key);
+  let hash = memo.byText.get(key);
   if (!hash) {
     hash = (async () => {
       const parts = await Promise.all(files.map(async (f) => `${f}\0${(await hasher.codeDigestOf(f)) ?? MISSING}`));
       return sha256(parts.join('\n'));
     })();
-    memo.set(key, hash);
+    memo.byText.set(key, hash);
   }
+  memo.byList.set(files, hash);
   return hash;
 }
 
-export async function observe(inst: PlannedInstance, hasher: Hasher): Promise<Observed> {
+/**
+ * Hashes of paths already observed by one snapshot (a status): thousands of instances read the
+ * same dep folder, and listing it once per instance was most of a 10,000-instance status. Only for
+ * a read-only pass: a run observes each instance when it is due, after its upstream wrote.
+ */
+export type SnapshotPaths = Map<string, Promise<PathHash | undefined>>;
+
+export async function observe(inst: PlannedInstance, hasher: Hasher, snapshot?: SnapshotPaths): Promise<Observed> {
+  const hashOne = (p: string): Promise<PathHash | undefined> => {
+    if (!snapshot) return hasher.hashPath(p);
+    let hash = snapshot.get(p);
+    if (!hash) snapshot.set(p, (hash = hasher.hashPath(p)));
+    return hash;
+  };
   const hashAll = async (paths: string[]): Promise<Record<string, PathHash | undefined>> =>
-    Object.fromEntries(await Promise.all(paths.map(async (p) => [p, await hasher.hashPath(p)] as const)));
+    Object.fromEntries(await Promise.all(paths.map(async (p) => [p, await hashOne(p)] as const)));
   const [code, deps, outs] = await Promise.all([codeHash(inst.codeFiles, hasher), hashAll(inst.deps), hashAll(inst.outs)]);
   return { code, deps, outs, fingerprint: fingerprintFor(inst, code, deps) };
 }

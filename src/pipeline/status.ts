@@ -10,7 +10,7 @@ import type { Hasher } from './fingerprint.ts';
 import type { Estimates } from './estimate.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
-import { describeReason, observe, staleReasons, type StaleReason } from './staleness.ts';
+import { describeReason, observe, staleReasons, type SnapshotPaths, type StaleReason } from './staleness.ts';
 import { departedInstances } from './steps/prune.ts';
 
 const STATUS_CONCURRENCY = 32;
@@ -64,7 +64,8 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
   // upstream's state, so they are settled in plan order afterwards, in memory.
   const chosen = plan.instances.filter((inst) => !selected || selected.has(inst.id));
   const limit = pLimit(STATUS_CONCURRENCY);
-  const observed = await Promise.all(chosen.map((inst) => limit(() => observe(inst, hasher))));
+  const snapshot: SnapshotPaths = new Map();
+  const observed = await Promise.all(chosen.map((inst) => limit(() => observe(inst, hasher, snapshot))));
   chosen.forEach((inst, i) => {
     const entry = lock.get(inst.id);
     const causes = staleReasons(inst, observed[i]!, entry);

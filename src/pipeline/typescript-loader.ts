@@ -5,6 +5,11 @@
  */
 let registered = process.execArgv.some((a) => a.includes('tsx'));
 
+/** Whether this process imports TypeScript already (it was started under tsx, or registered it). */
+export function hasTypeScriptLoader(): boolean {
+  return registered;
+}
+
 export async function ensureTypeScriptLoader(): Promise<void> {
   if (registered) return;
   registered = true;

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LogFollower } from '../../src/pipeline/executors/slurm/log-follower.ts';
-import { resourceArgs, resourcesFor, SlurmSectionSchema } from '../../src/pipeline/executors/slurm/settings.ts';
+import { resourceArgs, resourcesFor, SlurmSectionSchema, slurmSettings } from '../../src/pipeline/executors/slurm/settings.ts';
 import { baseState, describeEnd, verdict } from '../../src/pipeline/executors/slurm/states.ts';
 import { SubmitOrder } from '../../src/pipeline/executors/slurm/submit-order.ts';
-import { LocalConfigSchema } from '../../src/pipeline/local-config.ts';
+import { localConfigSchema } from '../../src/pipeline/local-config.ts';
 
 describe('slurm states', () => {
   it('sorts every state squeue or sacct prints', () => {
@@ -38,9 +38,11 @@ describe('slurm states', () => {
 });
 
 describe('slurm resources', () => {
-  const settings = SlurmSectionSchema.parse({
-    resources: { time: '1:00:00', mem: '4G', partition: 'short', extra: ['--gres=gpu:1'] },
-    stages: { train: { time: '4:00:00', cpus: 4 }, 'train@vgg-bn': { mem: '16G', partition: 'long' } },
+  const settings = slurmSettings({
+    local: SlurmSectionSchema.parse({
+      resources: { time: '1:00:00', mem: '4G', partition: 'short', extra: ['--gres=gpu:1'] },
+      stages: { train: { time: '4:00:00', cpus: 4 }, 'train@vgg-bn': { mem: '16G', partition: 'long' } },
+    }),
   });
 
   it('merges the defaults, the stage and the instance, the instance winning', () => {
@@ -59,15 +61,16 @@ describe('slurm resources', () => {
       '--gres=gpu:1',
     ]);
     assert.deepEqual(
-      resourceArgs(resourcesFor(SlurmSectionSchema.parse({}), { id: 'x', stage: 'x' }, 2)),
+      resourceArgs(resourcesFor(slurmSettings({}), { id: 'x', stage: 'x' }, 2)),
       ['--cpus-per-task=2'],
       'the local share of the cores without cpus',
     );
   });
 
-  it('refuses what sbatch would misread, by field', () => {
+  it('refuses what sbatch would misread, by field', async () => {
+    const schema = await localConfigSchema();
     const bad = (slurm: unknown): string[] => {
-      const r = LocalConfigSchema.safeParse({ executor: 'slurm', slurm });
+      const r = schema.safeParse({ executor: 'slurm', slurm });
       assert.ok(!r.success, JSON.stringify(slurm));
       return r.error.issues.map((i) => i.path.join('.'));
     };

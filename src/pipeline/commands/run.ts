@@ -2,13 +2,12 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { lineOf, type CommandArgs, type Io } from '../command-kit.ts';
-import type { OptionValues } from '../cli-args.ts';
 import { UserError } from '../errors.ts';
 import type { Reporter } from '../events.ts';
 import { workspaceEstimates } from '../estimate.ts';
 import { execute } from '../execution.ts';
 import { Lock } from '../lock.ts';
-import { chooseExecutor } from '../queue/choose.ts';
+import { chooseExecutor } from '../executors/choose.ts';
 import { runLookup } from '../remote/commands.ts';
 import { plainReporter } from '../reporters/plain.ts';
 import { quietReporter } from '../reporters/quiet.ts';
@@ -54,7 +53,7 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
   process.on('SIGTERM', onSignal);
   let executor: StageExecutor | undefined;
   try {
-    executor = await chooseExecutor(projectRoot, plan, hasher, executorArgs({ ...values, profile: project.profile }));
+    executor = await chooseExecutor(projectRoot, plan, hasher, values, project.profile);
     if (runLock.tookOverFrom) {
       notice(`took over the run lock of pid ${runLock.tookOverFrom.pid} (started ${runLock.tookOverFrom.started_at}), which is no longer running`);
     }
@@ -86,10 +85,6 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
     await executor?.close();
     await runLock.release();
   }
-}
-
-function executorArgs(v: OptionValues) {
-  return { executor: v.executor, redis: v.redis, remoteName: v['remote-name'], noRemote: v['no-remote'], force: v.force, profile: v.profile, sets: v.set };
 }
 
 export function parseJobs(value: string | undefined): number {

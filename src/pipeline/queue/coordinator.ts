@@ -6,37 +6,20 @@
  * remote, and this side fetches them (every object re-hashed), checks them against the hashes the
  * worker answered with and hands them to the commit step in staging like a local run would.
  */
-import { hostname } from 'node:os';
 import type { Job, Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
-import { RunCache, type OutRecord } from '../cache.ts';
-import { formatProblems, UserError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import type { Reporter } from '../events.ts';
-import type { Hasher } from '../fingerprint.ts';
-import type { Plan, PlannedInstance } from '../plan.ts';
-import { isInside } from '../project-paths.ts';
-import { outHash } from '../remote/layout.ts';
-import { fetchRecordObjects, uploadRecord } from '../remote/record-transfer.ts';
+import type { PlannedInstance } from '../plan.ts';
 import { asUserError } from '../remote/open.ts';
-import type { RemoteStore } from '../remote/store.ts';
-import type { Observed } from '../staleness.ts';
 import type { Job as StageJob, JobResult as StageJobResult, StageExecutor } from '../executors/executor.ts';
-import type { Staging } from '../steps/staging.ts';
 import { CANCEL_EVENT } from './cancel.ts';
-import { codeFileHashes } from './checkout-check.ts';
+import { RemoteExchange, type ExchangeOptions } from './exchange.ts';
 import { JobProgressSchema, readJobResult, USER_FAILURE_PREFIX, type JobData, type JobResult } from './protocol.ts';
 import { redisOptions, redisUnreachable } from './redis.ts';
 import type { QueueSettings } from './settings.ts';
 
-export interface CoordinatorOptions {
-  plan: Plan;
-  hasher: Hasher;
-  store: RemoteStore;
+export interface CoordinatorOptions extends ExchangeOptions {
   settings: QueueSettings;
-  /** `run --force`: workers run instances even when the remote has their run already. */
-  force: boolean;
-  /** How the plan was made, for workers to make the same one. */
-  profile: string | undefined;
-  sets: string[];
 }
 
 /** How often the coordinator checks that Redis is there and its jobs still exist. */
@@ -48,11 +31,10 @@ const MAX_PRIORITY = 2_097_151;
 
 export class QueueExecutor implements StageExecutor {
   readonly kind = 'queue';
-  private readonly cache: RunCache;
+  private readonly exchange: RemoteExchange;
   private readonly listeners = new Map<string, (data: unknown) => void>();
   /** Jobs waited for, and what to call when one is no longer in Redis. */
   private readonly awaited = new Map<string, () => void>();
-  private readonly sentDeps = new Map<string, Promise<void>>();
   private lost: UserError | undefined;
   private onLost: Array<(e: UserError) => void> = [];
   private health: NodeJS.Timeout | undefined;
@@ -65,7 +47,7 @@ export class QueueExecutor implements StageExecutor {
     private readonly events: QueueEvents,
     private readonly producer: QueueEventsProducer,
   ) {
-    this.cache = new RunCache(opts.plan.cacheDir);
+    this.exchange = new RemoteExchange(opts);
   }
 
   /** Connects, or fails with a clear error (exit 2) when Redis cannot be reached. */
@@ -100,13 +82,14 @@ export class QueueExecutor implements StageExecutor {
     if (this.lost) throw this.lost;
     job.started();
     try {
-      const data = await this.jobData(inst, observed);
+      const data = await this.exchange.describe(inst, observed);
       const result = await this.submitAndWait(data, inst, reporter, signal, expectedSeconds);
-      await this.receive(inst, observed.fingerprint, result, staging, reporter);
+      await this.exchange.receive(inst, observed.fingerprint, result, staging, reporter, `worker ${result.worker}`);
       // The instance's time is the worker's: later runs order by it (longest first).
       const startedAt = performance.now() - result.seconds * 1000;
       return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: result.worker, startedAt };
     } catch (e) {
+      // The remote failing for good (credentials, a bucket gone) is the user's to fix: one line, exit 2.
       throw asUserError(this.opts.store, e);
     }
   }
@@ -116,45 +99,6 @@ export class QueueExecutor implements StageExecutor {
     await Promise.all(this.cancelling);
     await Promise.all([this.queue, this.events, this.producer].map((c) => closeQuickly(c)));
     this.opts.store.close();
-  }
-
-  /** What a worker needs to find, check and run the instance; deps made upstream are sent first. */
-  private async jobData(inst: PlannedInstance, observed: Observed): Promise<JobData> {
-    const { plan, hasher } = this.opts;
-    const upstream: Record<string, OutRecord> = {};
-    for (const dep of inst.deps) {
-      // Sources (tracked by git) are the worker's checkout's; what instances make comes from here.
-      if (!plan.instances.some((i) => i.outs.some((o) => isInside(o, dep) || isInside(dep, o)))) continue;
-      const d = await hasher.describe(dep);
-      if (!d) throw new Error(`dependency ${dep} is missing`);
-      const rec: OutRecord = d.listing ? { type: 'dir', files: d.listing } : { type: 'file', hash: d.hash, size: d.size };
-      upstream[dep] = rec;
-      await this.sendDep(dep, rec);
-    }
-    return {
-      id: inst.id,
-      fingerprint: observed.fingerprint,
-      profile: this.opts.profile,
-      sets: this.opts.sets,
-      module: inst.module,
-      params: inst.params,
-      code: await codeFileHashes(inst, hasher),
-      deps: Object.fromEntries(Object.entries(observed.deps).map(([d, h]) => [d, h?.hash ?? 'missing'])),
-      upstream,
-      coordinator: `${hostname()} ${process.pid}`,
-      force: this.opts.force,
-    };
-  }
-
-  /** Once per content per run: ten instances reading one dataset send it once. */
-  private sendDep(dep: string, rec: OutRecord): Promise<void> {
-    const key = `${dep}\0${outHash(rec)}`;
-    let sending = this.sentDeps.get(key);
-    if (!sending) {
-      sending = uploadRecord(this.opts.store, this.cache, { outs: { [dep]: rec } }, { workspace: this.opts.plan.root });
-      this.sentDeps.set(key, sending);
-    }
-    return sending;
   }
 
   private async submitAndWait(
@@ -252,27 +196,6 @@ export class QueueExecutor implements StageExecutor {
     } catch {
       await this.producer.publishEvent({ eventName: CANCEL_EVENT, jobId: job.id! }).catch(() => {});
     }
-  }
-
-  /** The worker's outputs into staging, verified: nothing whose content differs is ever placed. */
-  private async receive(inst: PlannedInstance, fingerprint: string, result: JobResult, staging: Staging, reporter: Reporter): Promise<void> {
-    const from = `worker ${result.worker}`;
-    for (const out of inst.outs) {
-      const rec = result.outs[out];
-      if (!rec || outHash(rec) !== result.hashes[out])
-        throw new Error(`${from} answered with ${rec ? 'a listing of' : 'no'} ${out} that does not match its hash; not recorded`);
-    }
-    const extra = Object.keys(result.outs).filter((o) => !inst.outs.includes(o));
-    if (extra.length > 0) throw new Error(`${from} answered with outputs the instance does not declare (${extra.join(', ')}); not recorded`);
-    const record = { outs: Object.fromEntries(inst.outs.map((o) => [o, result.outs[o]!])) };
-    const fetched = await fetchRecordObjects(this.opts.store, this.cache, record, (current, total) => {
-      reporter.event({ type: 'progress', id: inst.id, update: { step: `fetching the outputs of ${from}`, current, total, unit: 'bytes' } });
-    });
-    if (!fetched.ok)
-      throw new Error(`the outputs ${from} pushed to ${this.opts.store.label} are not usable: ${formatProblems(fetched.problems)}; not recorded`);
-    await this.cache.setRecord(fingerprint, record);
-    const applied = await this.cache.apply(record, staging.targets());
-    if (!applied.ok) throw new Error(`the outputs of ${from}: ${formatProblems(applied.problems)}; not recorded`);
   }
 
   /**

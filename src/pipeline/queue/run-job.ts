@@ -36,16 +36,23 @@ export interface WorkerContext {
   root: string;
   store: RemoteStore;
   slots: Slots;
-  settings: QueueSettings;
+  settings: Pick<QueueSettings, 'scratch_sync_seconds'>;
   /** Planning and dep placement touch the shared checkout: one job at a time does them. */
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
 }
+
+/** A message to whoever waits for the job: progress, or a line of its output. */
+export type Tell = (m: Omit<JobProgress, 'worker'>) => void;
+
+/** A failure that another attempt would only repeat (a refused job, a cancelled one): no retry. */
+export class FinalFailure extends Error {}
 
 /** Progress at most this often per job: every message is a Redis write and a coordinator event. */
 const PROGRESS_EVERY_MS = 500;
 /** Output lines kept for a failure message. */
 const TAIL_LINES = 20;
 
+/** A BullMQ job: its data checked, then run as any queued job is; a final failure is not retried. */
 export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal): Promise<JobResult> {
   // BullMQ is loaded on demand (cli.ts bundles this module), and is loaded by now: no cost here.
   const { UnrecoverableError } = await import('bullmq');
@@ -60,13 +67,26 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
         : `worker ${ctx.name}: a job it cannot read (another version of pipeline?): ${parsed.error.issues[0]?.message}`,
     );
   }
-  const data = parsed.data;
+  try {
+    return await runQueuedJob(parsed.data, ctx, signal, channel(job, ctx.name), job.attemptsStarted);
+  } catch (e) {
+    if (e instanceof FinalFailure) throw new UnrecoverableError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * One job, wherever it came from (a BullMQ queue; a SLURM batch job without a shared file
+ * system): the checkout planned and checked, the deps placed from the remote, the stage run, its
+ * outputs and run record sent to the remote. Throws a FinalFailure where another attempt would
+ * only repeat it.
+ */
+export async function runQueuedJob(data: JobData, ctx: WorkerContext, signal: AbortSignal, tell: Tell, attempt: number): Promise<JobResult> {
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
-  const tell = channel(job, ctx.name);
-  tell({ log: `worker ${ctx.name} took it${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}` });
+  tell({ log: `worker ${ctx.name} took it${attempt > 1 ? ` (attempt ${attempt})` : ''}` });
 
-  const prepared = await ctx.exclusive(() => prepare(data, ctx, UnrecoverableError));
+  const prepared = await ctx.exclusive(() => prepare(data, ctx));
   const { root, inst, hasher, cache } = prepared;
   try {
     // A duplicate delivery (a stalled job whose first worker did finish) reuses that run.
@@ -105,7 +125,7 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
         reused: false,
       };
     } catch (e) {
-      if (signal.aborted) throw new UnrecoverableError(`cancelled on worker ${ctx.name}`);
+      if (signal.aborted) throw new FinalFailure(`cancelled on worker ${ctx.name}`);
       const lastOutput = tail.length > 0 ? `\n${tail.join('\n')}` : '';
       const message = isUserError(e) ? e.problems.map(formatProblem).join('; ') : (e as Error).message;
       tell({ log: `failed on worker ${ctx.name}: ${message}` });
@@ -128,9 +148,9 @@ interface Prepared {
 }
 
 /** Plan, check, place deps, check again: the instance here is the job's, or the job is refused. */
-async function prepare(data: JobData, ctx: WorkerContext, UnrecoverableError: typeof import('bullmq').UnrecoverableError): Promise<Prepared> {
+async function prepare(data: JobData, ctx: WorkerContext): Promise<Prepared> {
   const refuse = (what: string): never => {
-    throw new UnrecoverableError(
+    throw new FinalFailure(
       `${USER_FAILURE_PREFIX}worker ${ctx.name} refused ${data.id}: ${what} (its checkout at ${ctx.root} differs from the coordinator's; check out the same commit and configs there)`,
     );
   };
@@ -190,7 +210,7 @@ function hashesOf(outs: Record<string, OutRecord>): Record<string, string> {
 }
 
 /** Messages to the coordinator as job progress; updates throttled, log lines all sent. */
-function channel(job: Job, worker: string): (m: Omit<JobProgress, 'worker'>) => void {
+function channel(job: Job, worker: string): Tell {
   let last = 0;
   return (m) => {
     const now = Date.now();
@@ -202,7 +222,7 @@ function channel(job: Job, worker: string): (m: Omit<JobProgress, 'worker'>) => 
 }
 
 /** The stage's events, as the local executor's reporter would get them, sent to the coordinator. */
-function forwarding(tell: (m: Omit<JobProgress, 'worker'>) => void, tail: string[]): Reporter {
+function forwarding(tell: Tell, tail: string[]): Reporter {
   return {
     event(e: RunEvent) {
       if (e.type === 'progress') tell({ update: e.update });

@@ -16,7 +16,7 @@ import { redisOptions, shownRedis } from './redis.ts';
 import type { Job } from 'bullmq';
 import type { JobResult } from './protocol.ts';
 import { runJob, type WorkerContext } from './run-job.ts';
-import { queueSettings } from './settings.ts';
+import { queueSettings, type QueueSection } from './settings.ts';
 
 export interface WorkerArgs {
   concurrency: string | undefined;
@@ -29,7 +29,8 @@ export interface WorkerArgs {
 const REDIS_ERROR_EVERY_MS = 10_000;
 
 export async function workerCommand(root: string, args: WorkerArgs, print: (line: string) => void): Promise<number> {
-  const settings = queueSettings((await readLocalConfig(root)).queue, args.redis, 'worker');
+  // Checked by QueueSectionSchema when the file was read (the registry's schema for `queue:`).
+  const settings = queueSettings((await readLocalConfig(root)).sections.queue as QueueSection | undefined, args.redis, 'worker');
   const concurrency = parseConcurrency(args.concurrency);
   const name = args.name ?? `${hostname()}-${process.pid}`;
   if (!/^[\w.@-]+$/.test(name)) throw new UserError([{ field: '--name', message: `letters, digits, ".", "@", "-" and "_" only, got "${name}"` }]);

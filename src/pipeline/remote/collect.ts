@@ -41,6 +41,8 @@ export interface Used {
   manifests: Map<string, DirListing>;
   /** Why an instance is left out, in plan order. */
   problems: Array<{ id: string; problem: Problem }>;
+  /** From the workspace: instances whose outputs this clone does not hold at all (not its to push). */
+  absent: string[];
 }
 
 /**
@@ -67,7 +69,7 @@ export async function collectUsed(
   jobs: number,
 ): Promise<Used> {
   const todo = plan.instances.filter((i) => (!selected || selected.has(i.id)) && lock.get(i.id));
-  const looked = new Map<string, Result<Found>>();
+  const looked = new Map<string, Result<Found | undefined>>();
   const lookUp =
     'workspace' in source
       ? (id: string, e: LockEntry) => fromHere(cache, source.workspace, plan.root, id, e)
@@ -75,11 +77,15 @@ export async function collectUsed(
   await parallel(todo, 'workspace' in source ? LOCAL_JOBS : jobs, async (inst) => {
     looked.set(inst.id, await lookUp(inst.id, lock.get(inst.id)!));
   });
-  const used: Used = { instances: [], objects: new Map(), manifests: new Map(), problems: [] };
+  const used: Used = { instances: [], objects: new Map(), manifests: new Map(), problems: [], absent: [] };
   for (const inst of todo) {
     const found = looked.get(inst.id)!;
     if (!found.ok) {
       used.problems.push(...found.problems.map((problem) => ({ id: inst.id, problem })));
+      continue;
+    }
+    if (!found.value) {
+      used.absent.push(inst.id);
       continue;
     }
     const { record, local, objects } = found.value;
@@ -102,17 +108,15 @@ interface Found {
 
 /**
  * The record of `entry` from the local run-cache, else the workspace (when it holds the locked
- * content), with every object readable here: the local cache, else the workspace.
+ * content), with every object readable here: the local cache, else the workspace. Undefined when
+ * neither holds the outputs as locked (a fresh clone of a lock others ran).
  */
-async function fromHere(cache: RunCache, hasher: Hasher, root: string, id: string, entry: LockEntry): Promise<Result<Found>> {
+async function fromHere(cache: RunCache, hasher: Hasher, root: string, id: string, entry: LockEntry): Promise<Result<Found | undefined>> {
   let workspace: RunRecord | undefined | null = null; // null: not looked at yet
   const inWorkspace = async (): Promise<RunRecord | undefined> => (workspace === null ? (workspace = await workspaceRecord(hasher, entry)) : workspace);
   const local = await localRecord(cache, entry);
   const record = local ?? (await inWorkspace());
-  if (!record)
-    return fail(
-      `${id}: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run \`pipeline run\` or \`pipeline pull\` first); not pushed`,
-    );
+  if (!record) return succeed(undefined);
   return objectsOf(cache, id, record, local !== undefined, async (out, f, shown) => {
     if (await inWorkspace()) return succeed(path.join(root, out, f.path));
     return fail(`${shown}: its content ${f.hash.slice(0, 12)}… is neither in the local cache nor in the workspace; not pushed`);

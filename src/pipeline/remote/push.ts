@@ -31,5 +31,18 @@ export async function push(
     `push to ${store.label}: ${t.moved} objects sent (${formatBytes(t.bytes)}), ${used.objects.size - t.lacking} already there; ` +
       `${t.records} run records and ${t.manifests} manifests sent${direction.repaired ? `; ${direction.repaired} corrupt remote entries replaced` : ''}; ${used.instances.length} instances in ${formatSeconds(t.seconds)}${rate}`,
   );
+  // Instances whose outputs this clone never had are not its to push: one line, not a failure.
+  if (used.absent.length > 0) opts.warn(absentLine(used.absent));
   return [...used.problems.map((p) => p.problem), ...t.problems];
+}
+
+/** The one line for the instances whose outputs are neither in the workspace nor in the local cache. */
+function absentLine(ids: string[]): string {
+  const SHOWN = 3;
+  const names = ids.length > SHOWN ? `${ids.slice(0, SHOWN).join(', ')} and ${ids.length - SHOWN} more` : ids.join(', ');
+  const [n, them] = ids.length === 1 ? ['1 instance in pipeline.lock has', 'it'] : [`${ids.length} instances in pipeline.lock have`, 'them'];
+  return (
+    `push: ${n} no outputs here, neither in the workspace nor in the local cache (${names}); not pushed: ` +
+    `the clone that ran ${them} can push ${them}, or \`pipeline pull\` or \`pipeline run\` brings ${them} here`
+  );
 }

@@ -19,6 +19,7 @@ import { isInside } from '../project-paths.ts';
 import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
 import type { KeyPath } from './yaml-file.ts';
 import { ProjectFile, valueOrThrow } from './project-file.ts';
+import { readExecutorSections } from '../executors/project-sections.ts';
 import { droppedKeys, keyPathOf } from './unknown-keys.ts';
 import { enabledStages } from './when.ts';
 import { nearest, schemaKeysAt } from './near-miss.ts';
@@ -37,6 +38,9 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
 
   const parsed = read.value.whole(PipelineSpecSchema);
   if (!parsed.ok) throw new UserError([...problems, ...parsed.problems]);
+  // The executors' sections (`slurm:`, a stage's `resources:`): no command runs with a misspelt one.
+  const sections = await readExecutorSections(read.value);
+  if (!sections.ok) problems.push(...sections.problems);
   if (problems.length > 0) throw new UserError(problems);
 
   const at = (p: KeyPath): SourceLocation => pipelineYaml.locate(p);

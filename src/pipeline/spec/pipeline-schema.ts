@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ExperimentsSpecSchema } from '../experiments/spec.ts';
 import { VerifyRulesSchema } from '../verify/rules.ts';
 import { RemotesSchema } from '../remote/schema.ts';
+import { PIPELINE_FILE_SECTIONS } from '../executors/project-sections.ts';
 
 export { PIPELINE_FILE } from './project-file.ts';
 
@@ -32,18 +33,26 @@ export const StageSpecSchema = z.strictObject({
   outs: z.array(projectPath).min(1, 'a stage must declare at least one out'),
   /** For `pipeline verify`: outs that need not reproduce byte for byte, and how close they must be. */
   verify: VerifyRulesSchema.optional(),
+  /**
+   * What its jobs ask of a cluster (time, mem, cpus, partition...): the keys the executors declare,
+   * checked by executors/project-sections.ts. Where an instance runs, not what it computes: in no
+   * fingerprint.
+   */
+  resources: z.record(z.string(), z.unknown()).optional(),
 });
 export type StageSpec = z.infer<typeof StageSpecSchema>;
+
+export const StageNameSchema = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"');
 
 export const PipelineSpecSchema = z.strictObject({
   /** Run-cache directory; shared between clones when pointed outside the project. */
   cache: z.string().min(1).default('artifacts/cache'),
   /** Where push, pull and the shared run-cache go (read by remote/config.ts, not by the plan). */
   remotes: RemotesSchema.optional(),
-  stages: z
-    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'stage names are lower-case letters, digits, "-" and "_"'), StageSpecSchema)
-    .refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
+  stages: z.record(StageNameSchema, StageSpecSchema).refine((s) => Object.keys(s).length > 0, 'a pipeline needs at least one stage'),
   /** What `pipeline exp show` and `metrics diff` call an experiment; the runner ignores it. */
   experiments: ExperimentsSpecSchema.optional(),
+  // Each executor's section that may be committed (`slurm:`), checked by executors/project-sections.ts.
+  ...Object.fromEntries(PIPELINE_FILE_SECTIONS.map((name) => [name, z.unknown().optional()])),
 });
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;

@@ -51,7 +51,8 @@ export class ProjectFile {
     const value = this.raw(at);
     if ((value === undefined || value === null) && fallback === undefined) return succeed(undefined);
     const parsed = schema.safeParse(value ?? fallback);
-    return parsed.success ? succeed(parsed.data as z.infer<S>) : fail(zodProblems(parsed.error, this.yaml.locate, at));
+    // The schema too: an unknown key is offered the known one it most likely misspells.
+    return parsed.success ? succeed(parsed.data as z.infer<S>) : fail(zodProblems(parsed.error, this.yaml.locate, at, schema));
   }
 
   /** The whole file checked by `schema` (the plan's reading). */

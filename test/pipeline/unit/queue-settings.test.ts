@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatProblem, isUserError } from '../../../src/pipeline/errors.ts';
 import { readLocalConfig } from '../../../src/pipeline/local-config.ts';
-import { queueSettings } from '../../../src/pipeline/queue/settings.ts';
+import { queueSettings, type QueueSection } from '../../../src/pipeline/queue/settings.ts';
 
 function problems(fn: () => unknown): string {
   try {
@@ -34,14 +34,14 @@ describe('queue settings', () => {
     await withLocalConfig('executor: queue\nqueue:\n  redis: redis://10.0.0.5:6379\n  attempts: 3\n', async (root) => {
       const local = await readLocalConfig(root);
       assert.equal(local.executor, 'queue');
-      assert.deepEqual(queueSettings(local.queue, undefined, 'run'), {
+      assert.deepEqual(queueSettings(local.sections.queue as QueueSection, undefined, 'run'), {
         redis: 'redis://10.0.0.5:6379',
         name: 'pipeline',
         attempts: 3,
         lock_seconds: 30,
         scratch_sync_seconds: 30,
       });
-      assert.equal(queueSettings(local.queue, 'redis://other:7000', 'run').redis, 'redis://other:7000');
+      assert.equal(queueSettings(local.sections.queue as QueueSection, 'redis://other:7000', 'run').redis, 'redis://other:7000');
     });
   });
 

@@ -100,15 +100,8 @@ describe('collectUsed', () => {
         ['b', true],
       ],
     );
-    assert.deepEqual(used.problems, [
-      {
-        id: 'c',
-        problem: {
-          message:
-            'c: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run `pipeline run` or `pipeline pull` first); not pushed',
-        },
-      },
-    ]);
+    assert.deepEqual(used.problems, []);
+    assert.deepEqual(used.absent, ['c'], "c's outputs are in neither place: not this clone's to push");
     const shared = (await p.hasher.hashPath('out/b.txt'))!.hash;
     const object = used.objects.get(shared)!;
     assert.deepEqual(object.neededBy, ['a: out/a.txt', 'b: out/b.txt']);
@@ -126,11 +119,16 @@ describe('collectUsed', () => {
 
   it('from the workspace: an object in neither place leaves its instance out; a selection is kept to', async () => {
     const p = await project();
-    await writeFile(path.join(p.plan.root, 'out/dir/two'), 'changed\n');
-    const used = await collectUsed(p.plan, p.lock, new Set(['a', 'd']), p.cache, { workspace: p.hasher }, 4);
+    // b's record is in the local cache, but one of its objects is gone from it and changed in the workspace.
+    const b = p.lock.get('b')!.outs['out/b.txt']!.hash;
+    await rm(p.cache.objectPath(b));
+    await writeFile(path.join(p.plan.root, 'out/b.txt'), 'changed\n');
+    const used = await collectUsed(p.plan, p.lock, new Set(['b', 'd']), p.cache, { workspace: p.hasher }, 4);
     assert.deepEqual(used.instances, []);
-    assert.equal(used.problems.length, 1);
-    assert.match(used.problems[0]!.problem.message, /^a: its outputs are neither in the workspace nor in the local cache/);
+    assert.deepEqual(used.absent, []);
+    assert.deepEqual(used.problems, [
+      { id: 'b', problem: { message: `b: out/b.txt: its content ${b.slice(0, 12)}… is neither in the local cache nor in the workspace; not pushed` } },
+    ]);
   });
 
   it('from a remote: the local record first, else the remote’s; objects the cache lacks are marked to fetch; a corrupt manifest leaves its instance out', async () => {

@@ -8,18 +8,15 @@
  * only what the instance declares is moved into staging, and the engine's commit step re-hashes
  * it and records it in the lock, as for a local run.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.ts';
 import { sha256, type Hasher } from '../../fingerprint.ts';
-import type { Plan, PlannedInstance } from '../../plan.ts';
-import type { Staging } from '../../steps/staging.ts';
+import type { Plan } from '../../plan.ts';
 import type { Job, JobResult as StageJobResult, StageExecutor } from '../executor.ts';
-import { codeFileHashes } from '../../queue/checkout-check.ts';
+import { RemoteChannel, SharedChannel, type JobChannel, type RemoteChannelOptions } from './channel.ts';
 import { SlurmClient } from './client.ts';
-import { jobPaths, readResult, writeJson, type JobResult, type JobSpec } from './job-files.ts';
+import type { JobResult } from './job-files.ts';
 import { LogFollower } from './log-follower.ts';
-import { takeOutputs } from './outputs.ts';
 import { resourceArgs, resourcesFor, type SlurmSettings } from './settings.ts';
 import { describeEnd, verdict } from './states.ts';
 import { SubmitOrder } from './submit-order.ts';
@@ -30,11 +27,15 @@ const BUNDLED = import.meta.url.endsWith('.mjs');
 const JOB_ENTRY = fileURLToPath(new URL(BUNDLED ? './slurm-job.mjs' : './job-entry.ts', import.meta.url));
 const JOB_NODE_ARGS = BUNDLED ? [JOB_ENTRY] : ['--import', import.meta.resolve('tsx'), JOB_ENTRY];
 const COMMENT_PREFIX = 'pipeline:';
+/** How often a job without a shared file system sends its checkpoints to the remote (a queue worker's default). */
+const SCRATCH_SYNC_SECONDS = 30;
 
 export interface SlurmExecutorOptions {
   plan: Plan;
   hasher: Hasher;
   settings: SlurmSettings;
+  /** Without a shared file system (`slurm.shared_fs: false`): the remote the jobs work through. */
+  remote?: Omit<RemoteChannelOptions, 'scratchSyncSeconds'>;
 }
 
 export class SlurmExecutor implements StageExecutor {
@@ -87,7 +88,7 @@ export class SlurmExecutor implements StageExecutor {
   async run(job: Job): Promise<StageJobResult> {
     const { inst, staging, reporter, signal, expectedSeconds } = job;
     const fingerprint = job.observed.fingerprint;
-    const paths = jobPaths(job.root, inst.id, fingerprint);
+    const channel = this.channel(job);
     // --cpus-per-task: the configured cpus, else the instance's threads as a local run gives them.
     const resources = resourcesFor(this.opts.settings, inst, job.resources.threads);
     let started = false;
@@ -105,12 +106,12 @@ export class SlurmExecutor implements StageExecutor {
         this.adoptable.delete(fingerprint);
         say(`adopted SLURM job ${jobId}, submitted by an earlier run that stopped before it ended`);
       } else {
-        const earlier = await readResult(paths.result);
+        const earlier = await channel.result();
         if (earlier !== undefined && typeof earlier !== 'string' && earlier.ok) {
           // An earlier run's job finished after that run was killed: its outputs are waiting.
           say(`taking the outputs of an earlier run's SLURM job, which finished after that run stopped`);
           start();
-          return await this.collect(inst, 'earlier', paths, staging, follower);
+          return await this.collect(job, 'earlier', channel, follower);
         }
       }
       for (let attempt = 1; ; attempt++) {
@@ -118,34 +119,35 @@ export class SlurmExecutor implements StageExecutor {
         // Unknown for an adopted job: an earlier run submitted it.
         let submittedAt: number | undefined;
         if (jobId === undefined) {
-          jobId = await this.order.submit(expectedSeconds, job.order, () => this.submit(job, paths, resources));
+          jobId = await this.order.submit(expectedSeconds, job.order, () => this.submit(job, channel, resources));
           submittedAt = Date.now();
         }
         this.live.add(jobId);
         // Submitted while Ctrl-C was being handled: cancelled like the rest.
         if (signal.aborted) void this.cancelAll();
-        follower.switchTo(paths.log(jobId));
+        const log = channel.log(jobId);
+        if (log) follower.switchTo(log);
         reporter.event({ type: 'progress', id: inst.id, update: { step: `SLURM job ${jobId} submitted` } });
         const id = jobId;
-        const state = await this.ended(id, job, paths.result, follower, start);
+        const state = await this.ended(id, job, channel, follower, start);
         this.live.delete(id);
         await follower.read().catch(() => {});
         const end = verdict(state);
         if (end === 'completed') {
           start(); // a job that ran between two polls was never seen RUNNING
-          return await this.collect(inst, id, paths, staging, follower, submittedAt);
+          return await this.collect(job, id, channel, follower, submittedAt);
         }
         const line = describeEnd(state, id, resources);
         // A stage that failed says why in its result file: its own error, as a local run shows it.
-        const result = state === 'FAILED' ? await readResult(paths.result) : undefined;
-        if (result !== undefined && typeof result !== 'string' && !result.ok) throw await this.stageFailure(result, `SLURM job ${id}`, id, paths, follower);
+        const result = state === 'FAILED' ? await channel.result() : undefined;
+        if (result !== undefined && typeof result !== 'string' && !result.ok) throw this.stageFailure(result, `SLURM job ${id}`, id, channel, follower);
         if (end === 'resubmit' && attempt < this.opts.settings.attempts) {
           say(`${line}; submitting it again (attempt ${attempt + 1} of ${this.opts.settings.attempts}), to resume from its checkpoint`);
           jobId = undefined;
           await staging.reset();
           continue;
         }
-        throw await this.failure(line, id, paths, follower, end === 'resubmit' ? `after ${attempt} attempt(s)` : undefined);
+        throw this.failure(line, id, channel, follower, end === 'resubmit' ? `after ${attempt} attempt(s)` : undefined);
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -153,7 +155,7 @@ export class SlurmExecutor implements StageExecutor {
   }
 
   /** The job's final state, watched with the run's other jobs; throws 'interrupted' on Ctrl-C. */
-  private async ended(id: string, job: Job, resultFile: string, follower: LogFollower, start: () => void): Promise<string> {
+  private async ended(id: string, job: Job, channel: JobChannel, follower: LogFollower, start: () => void): Promise<string> {
     const { inst, reporter, signal } = job;
     let stop = (): void => {};
     const aborted = new Promise<never>((_, reject) => (stop = () => reject(new Error('interrupted'))));
@@ -163,7 +165,7 @@ export class SlurmExecutor implements StageExecutor {
     try {
       return await Promise.race([
         this.tracker.watch(id, {
-          resultFile,
+          result: () => channel.result(),
           onState: (s, reason) => {
             if (s === 'RUNNING') {
               start();
@@ -186,85 +188,61 @@ export class SlurmExecutor implements StageExecutor {
   async close(): Promise<void> {
     this.tracker.stop();
     await Promise.all(this.cancelling);
+    this.opts.remote?.store.close();
+  }
+
+  /** Where this job's description, outputs and result go: the shared checkout, or the remote. */
+  private channel(job: Job): JobChannel {
+    const { remote } = this.opts;
+    return remote ? new RemoteChannel(job, { ...remote, scratchSyncSeconds: SCRATCH_SYNC_SECONDS }) : new SharedChannel(job, this.opts.hasher);
   }
 
   /** Writes the job's description and submits it; returns the job id. */
-  private async submit(job: Job, paths: ReturnType<typeof jobPaths>, resources: ReturnType<typeof resourcesFor>): Promise<string> {
-    const { inst } = job;
-    const fingerprint = job.observed.fingerprint;
+  private async submit(job: Job, channel: JobChannel, resources: ReturnType<typeof resourcesFor>): Promise<string> {
     if (job.signal.aborted) throw new Error('interrupted');
-    await rm(paths.dir, { recursive: true, force: true });
-    await mkdir(paths.dir, { recursive: true });
-    await mkdir(paths.logs, { recursive: true });
-    const spec: JobSpec = {
-      version: 1,
-      id: inst.id,
-      fingerprint,
-      root: job.root,
-      module: inst.module,
-      ...(inst.instance !== undefined ? { instance: inst.instance } : {}),
-      params: inst.params,
-      deps: inst.deps,
-      outs: inst.outs,
-      code: await codeFileHashes(inst, this.opts.hasher),
-      threads: resources.cpus,
-    };
-    await writeJson(paths.spec, spec);
-    const command = [process.execPath, ...JOB_NODE_ARGS, paths.dir].map(shellQuote).join(' ');
+    const prepared = await channel.prepare(resources.cpus, [process.execPath, ...JOB_NODE_ARGS]);
     return this.client.submit(
       [
         ...resourceArgs(resources),
-        `--comment=${COMMENT_PREFIX}${fingerprint}`,
-        `--output=${paths.logPattern}`,
-        `--chdir=${job.root}`,
+        `--comment=${COMMENT_PREFIX}${job.observed.fingerprint}`,
+        `--output=${prepared.output}`,
+        `--chdir=${prepared.chdir}`,
         // The job must not requeue itself behind the coordinator's back: a resubmission is its call.
         '--no-requeue',
-        `--wrap=exec ${command}`,
+        `--wrap=${prepared.command}`,
       ],
-      inst.id,
+      job.inst.id,
     );
   }
 
   /** The job's outputs into staging: exactly the declared ones, or nothing. */
-  private async collect(
-    inst: PlannedInstance,
-    jobId: string,
-    paths: ReturnType<typeof jobPaths>,
-    staging: Staging,
-    follower: LogFollower,
-    submittedAt?: number,
-  ): Promise<StageJobResult> {
-    const job = jobId === 'earlier' ? "an earlier run's SLURM job" : `SLURM job ${jobId}`;
-    const result = await readResult(paths.result);
-    if (result === undefined) throw await this.failure(`${job} COMPLETED but wrote no result file`, jobId, paths, follower);
-    if (typeof result === 'string') throw await this.failure(`${job}: ${result}`, jobId, paths, follower);
-    if (!result.ok) throw await this.stageFailure(result, job, jobId, paths, follower);
-    await takeOutputs(inst, paths.outs, staging, job);
-    await rm(paths.dir, { recursive: true, force: true });
+  private async collect(job: Job, jobId: string, channel: JobChannel, follower: LogFollower, submittedAt?: number): Promise<StageJobResult> {
+    const name = jobId === 'earlier' ? "an earlier run's SLURM job" : `SLURM job ${jobId}`;
+    const result = await channel.result();
+    if (result === undefined) throw this.failure(`${name} COMPLETED but wrote no result`, jobId, channel, follower);
+    if (typeof result === 'string') throw this.failure(`${name}: ${result}`, jobId, channel, follower);
+    if (!result.ok) throw this.stageFailure(result, name, jobId, channel, follower);
+    await channel.take(result, job.staging, job.reporter, name);
+    await channel.discard();
     // What the cluster added: the wait in its queue (the job's start is its own clock; one node here, synchronised clocks on a cluster).
     if (submittedAt !== undefined)
-      follower.say(`${job}: started ${((result.startedAt - submittedAt) / 1000).toFixed(2)}s after its submission, ran ${result.seconds.toFixed(2)}s`);
+      follower.say(`${name}: started ${((result.startedAt - submittedAt) / 1000).toFixed(2)}s after its submission, ran ${result.seconds.toFixed(2)}s`);
     // The instance's time is the job's own (the time it waited in the queue is not): later runs order by it.
     const startedAt = performance.now() - result.seconds * 1000;
     return { peakRssMb: result.peakRssMb, measurements: result.measurements, worker: `slurm job ${jobId} (${result.host})`, startedAt };
   }
 
   /** The stage's own failure: its UserError as one (exit 2), else its message with the log's tail. */
-  private async stageFailure(
-    result: Extract<JobResult, { ok: false }>,
-    job: string,
-    jobId: string,
-    paths: ReturnType<typeof jobPaths>,
-    follower: LogFollower,
-  ): Promise<Error> {
+  private stageFailure(result: Extract<JobResult, { ok: false }>, job: string, jobId: string, channel: JobChannel, follower: LogFollower): Error {
     if (result.userProblems) return new UserError(result.userProblems.map((p) => ({ ...p, message: `${p.message} (on ${job})` })));
-    return this.failure(`${job} on ${result.host}: ${result.message}`, jobId, paths, follower);
+    return this.failure(`${job} on ${result.host}: ${result.message}`, jobId, channel, follower, undefined, result.tail);
   }
 
-  /** A failure's message: the line, then the last lines of the job's log and where the log is. */
-  private async failure(line: string, jobId: string, paths: ReturnType<typeof jobPaths>, follower: LogFollower, note?: string): Promise<Error> {
-    const tail = follower.lastLines();
-    const log = jobId === 'earlier' ? '' : `; log: ${paths.log(jobId)}`;
+  /** A failure's message: the line, then the last lines of the job's log (as followed, or as the job sent them) and where the log is. */
+  private failure(line: string, jobId: string, channel: JobChannel, follower: LogFollower, note?: string, sent?: string[]): Error {
+    const followed = follower.lastLines();
+    const tail = followed.length > 0 ? followed : (sent ?? []);
+    const log = jobId === 'earlier' ? '' : `; log: ${channel.logShown(jobId)}`;
     const message = `${line}${note ? ` (${note})` : ''}${log}${tail.length > 0 ? `; last output:\n${tail.join('\n')}` : ''}`;
     return new Error(message);
   }
@@ -278,8 +256,4 @@ export class SlurmExecutor implements StageExecutor {
     this.cancelling.add(call);
     return call;
   }
-}
-
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -10,17 +10,27 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { runInChild } from '../../child-process.ts';
-import { isUserError } from '../../errors.ts';
+import { formatProblem, isUserError } from '../../errors.ts';
 import { hashFileContent } from '../../fingerprint.ts';
 import { stateDirs } from '../../state-dirs.ts';
-import { jobPaths, JobSpecSchema, PROGRESS_PREFIX, writeJson, type JobResult, type JobSpec } from './job-files.ts';
+import { MAX_QUEUE_MESSAGE_BYTES, USER_FAILURE_PREFIX } from '../../queue/protocol.ts';
+import { runQueuedJob, type Tell, type WorkerContext } from '../../queue/run-job.ts';
+import { chooseRemote, loadRemoteConfig } from '../../remote/config.ts';
+import { openUsableStore } from '../../remote/open.ts';
+import { downloadBytes, uploadBytes } from '../../remote/key-io.ts';
+import { Slots } from '../../slots.ts';
+import { THROUGH_REMOTE } from './channel.ts';
+import { jobPaths, JobSpecSchema, PROGRESS_PREFIX, RemoteJobSpecSchema, remoteJobKeys, writeJson, type JobResult, type JobSpec } from './job-files.ts';
 
 /** Progress lines at most this often: each is a line in the log the coordinator reads. */
 const PROGRESS_EVERY_MS = 1000;
+/** Output lines a failure sends back where the coordinator cannot read the log. */
+const TAIL_LINES = 20;
 
 async function main(): Promise<number> {
+  if (process.argv[2] === THROUGH_REMOTE) return throughRemote(process.argv[3], process.argv[4]);
   const dir = process.argv[2];
-  if (!dir) throw new Error('usage: slurm-job JOB_FOLDER');
+  if (!dir) throw new Error(`usage: slurm-job JOB_FOLDER, or slurm-job ${THROUGH_REMOTE} FINGERPRINT REMOTE`);
   const spec = JobSpecSchema.parse(JSON.parse(await readFile(path.join(dir, 'job.json'), 'utf8')));
   const paths = jobPaths(spec.root, spec.id, spec.fingerprint);
   const host = hostname();
@@ -85,6 +95,80 @@ async function main(): Promise<number> {
         e.problems.map((p) => ({ field: p.field, message: p.message })),
       );
     return fail((e as Error).message);
+  }
+}
+
+/**
+ * Without a shared file system: in the node's checkout (the working directory), the job does what
+ * a queue worker does with a queued job (the same code): plans the checkout, refuses the job where
+ * it makes another instance, places the deps from the remote, runs the stage (resuming from the
+ * checkpoints an earlier attempt sent), and sends the outputs and run record to the remote. Its
+ * result goes to the remote too, with the last lines of its output: its log stays on the node.
+ */
+async function throughRemote(fingerprint: string | undefined, remoteName: string | undefined): Promise<number> {
+  if (!fingerprint || !remoteName) throw new Error(`usage: slurm-job ${THROUGH_REMOTE} FINGERPRINT REMOTE`);
+  const root = process.cwd();
+  const host = hostname();
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  const remote = chooseRemote(root, await loadRemoteConfig(root), remoteName === '-' ? undefined : remoteName, true)!;
+  const store = await openUsableStore(remote);
+  const keys = remoteJobKeys(fingerprint);
+  const answer = (result: JobResult): Promise<void> => uploadBytes(store, keys.result, Buffer.from(JSON.stringify(result)));
+  const tail: string[] = [];
+  const fail = async (message: string, userProblems?: Array<{ field?: string; message: string }>): Promise<number> => {
+    say(`pipeline: failed: ${message}`);
+    await answer({ ok: false, host, message, tail, ...(userProblems ? { userProblems } : {}) });
+    return 1;
+  };
+  try {
+    const bytes = await downloadBytes(store, keys.spec, MAX_QUEUE_MESSAGE_BYTES);
+    if (!bytes) return await fail(`no job description at ${store.label} ${keys.spec}`);
+    const spec = RemoteJobSpecSchema.parse(JSON.parse(bytes.toString('utf8')));
+    const jobName = `slurm job ${process.env.SLURM_JOB_ID ?? '?'} on ${host}`;
+    say(`pipeline: ${spec.data.id} in ${root} (${jobName}, ${spec.threads} thread(s), remote ${store.label})`);
+    const controller = new AbortController();
+    process.on('SIGTERM', () => {
+      say('pipeline: SIGTERM from SLURM (scancel, time limit or preemption); stopping the stage');
+      controller.abort();
+    });
+    let lastProgress = 0;
+    const tell: Tell = (m) => {
+      if (m.log !== undefined) {
+        say(m.log);
+        tail.push(m.log);
+        if (tail.length > TAIL_LINES) tail.shift();
+      }
+      if (m.update && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = Date.now();
+        say(`${PROGRESS_PREFIX}${JSON.stringify(m.update)}`);
+      }
+    };
+    const ctx: WorkerContext = {
+      name: jobName,
+      root,
+      store,
+      slots: new Slots(1, spec.threads),
+      settings: { scratch_sync_seconds: spec.scratchSyncSeconds },
+      exclusive: (fn) => fn(),
+    };
+    const startedAt = Date.now();
+    const result = await runQueuedJob(spec.data, ctx, controller.signal, tell, 1);
+    await answer({ ok: true, host, peakRssMb: result.peakRssMb, measurements: result.measurements ?? {}, seconds: result.seconds, startedAt, pushed: result });
+    say(`pipeline: ${spec.data.id} done in ${result.seconds.toFixed(1)}s`);
+    return 0;
+  } catch (e) {
+    if (isUserError(e))
+      return fail(
+        e.problems.map(formatProblem).join('; '),
+        e.problems.map((p) => ({ field: p.field, message: p.message })),
+      );
+    const message = (e as Error).message;
+    // A job this checkout cannot run as planned (another commit, a config edited) is the user's to fix.
+    if (message.startsWith(USER_FAILURE_PREFIX))
+      return fail(message.slice(USER_FAILURE_PREFIX.length), [{ message: message.slice(USER_FAILURE_PREFIX.length) }]);
+    return fail(message);
+  } finally {
+    store.close();
   }
 }
 

@@ -9,6 +9,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { isErrno } from '../../errors.ts';
+import { JobDataSchema, JobResultSchema as QueueJobResultSchema } from '../../queue/protocol.ts';
 import { stateDirs } from '../../state-dirs.ts';
 
 /** A line of the job's log that carries a progress update as JSON, not text for the user. */
@@ -44,6 +45,8 @@ export const JobResultSchema = z.discriminatedUnion('ok', [
     seconds: z.number().nonnegative(),
     /** When the stage started (ms since the epoch), for the submit-to-start latency. */
     startedAt: z.number(),
+    /** Without a shared file system: the outputs as the job pushed them to the remote (a queue worker's answer). */
+    pushed: QueueJobResultSchema.optional(),
   }),
   z.strictObject({
     ok: z.literal(false),
@@ -51,9 +54,39 @@ export const JobResultSchema = z.discriminatedUnion('ok', [
     message: z.string(),
     /** The stage's own UserError: the run exits 2, as it would locally. */
     userProblems: z.array(z.strictObject({ field: z.string().optional(), message: z.string() })).optional(),
+    /** Without a shared file system: the last lines of its output (its log stays on the node). */
+    tail: z.array(z.string()).optional(),
   }),
 ]);
 export type JobResult = z.infer<typeof JobResultSchema>;
+
+/**
+ * Without a shared file system the remote is the channel: the job's description and its result
+ * under slurm/<fingerprint>/, its deps, outputs and run record where queue workers put theirs.
+ */
+export const RemoteJobSpecSchema = z.strictObject({
+  version: z.literal(1),
+  /** What a queue worker gets: the node's checkout is planned, checked and given its deps from it. */
+  data: JobDataSchema,
+  threads: z.int().min(1),
+  /** How often the job sends its scratch folder (checkpoints) to the remote, for a resubmission to resume from. */
+  scratchSyncSeconds: z.number().positive(),
+});
+export type RemoteJobSpec = z.infer<typeof RemoteJobSpecSchema>;
+
+export function remoteJobKeys(fingerprint: string) {
+  return { spec: `slurm/${fingerprint}/job.json`, result: `slurm/${fingerprint}/result.json` };
+}
+
+/** Parses a result file's text (from the shared file system or the remote); a string says why it cannot be read. */
+export function parseResult(text: string, where: string): JobResult | string {
+  try {
+    const parsed = JobResultSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : `its result file ${where} is not one this version reads: ${parsed.error.issues[0]?.message}`;
+  } catch (e) {
+    return `its result file ${where} is not JSON: ${(e as Error).message}`;
+  }
+}
 
 /** Where the files of `fingerprint`'s job and of `id`'s logs live in the workspace at `root`. */
 export function jobPaths(root: string, id: string, fingerprint: string) {
@@ -91,10 +124,5 @@ export async function readResult(file: string): Promise<JobResult | undefined | 
     if (isErrno(e, 'ENOENT')) return undefined;
     throw e;
   }
-  try {
-    const parsed = JobResultSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : `its result file ${file} is not one this version reads: ${parsed.error.issues[0]?.message}`;
-  } catch (e) {
-    return `its result file ${file} is not JSON: ${(e as Error).message}`;
-  }
+  return parseResult(text, file);
 }

@@ -1,0 +1,122 @@
+/**
+ * A stage module and the project files it imports, bundled into one plain-JS file that a stage
+ * process imports without tsx. Registering tsx's loader starts a hooks thread and routes every
+ * later import through it: 0.4 s of CPU in each stage process, more than the toy stage itself.
+ * The bundle sits under .pipeline/stage-bundles/ and is rebuilt when the content of any file in it
+ * changed (each input is re-read and hashed: a stage's sources are small, and a stat can miss an
+ * edit made within the same clock tick). Packages stay external, resolved from the project's
+ * node_modules as before; each file's `import.meta.url` is its own source's, so code that finds
+ * files beside itself (the native addon, the report's provenance) finds the same ones.
+ * Anything the bundler cannot do falls back to importing the source through tsx, as before.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Bumped when the way a bundle is made changes: older bundles are rebuilt. */
+const FORMAT = 1;
+
+interface BundleMeta {
+  format: number;
+  /** The bundle's file name, beside this meta file (named by its content). */
+  bundle: string;
+  /** Absolute path of each bundled source -> sha256 of its content. */
+  inputs: Record<string, string>;
+}
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** The meta file of the bundle of `module` (project-relative): it names the current bundle. */
+function metaPath(root: string, module: string): string {
+  const name = `${path.basename(module).replace(/\.[cm]?[jt]sx?$/, '')}-${sha256(module).slice(0, 12)}`;
+  return path.join(root, '.pipeline', 'stage-bundles', `${name}.json`);
+}
+
+/** The bundle `meta` names, while every source in it is as it was bundled. */
+async function current(meta: string): Promise<string | undefined> {
+  try {
+    const m = JSON.parse(await readFile(meta, 'utf8')) as BundleMeta;
+    if (m.format !== FORMAT) return undefined;
+    for (const [file, hash] of Object.entries(m.inputs)) if (sha256(await readFile(file)) !== hash) return undefined;
+    return path.join(path.dirname(meta), m.bundle);
+  } catch {
+    return undefined;
+  }
+}
+
+const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
+
+/** `import.meta` other than these three is left to tsx: a bundle could not keep its meaning. */
+const META_USE = /import\.meta(?!\.(?:url|dirname|filename)\b)/;
+
+async function build(root: string, module: string, meta: string): Promise<string | undefined> {
+  const { build: esbuild } = await import('esbuild');
+  let unsupported = false;
+  const result = await esbuild({
+    entryPoints: [path.join(root, module)],
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'inline',
+    sourcesContent: false,
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'own-import-meta',
+        setup(b) {
+          b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+            const source = await readFile(args.path, 'utf8');
+            if (META_USE.test(source)) unsupported = true;
+            const url = pathToFileURL(args.path);
+            const contents = source
+              .replaceAll('import.meta.url', JSON.stringify(url.href))
+              .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)))
+              .replaceAll('import.meta.filename', JSON.stringify(args.path));
+            return { contents, loader: LOADERS[path.extname(args.path)] ?? 'js' };
+          });
+        },
+      },
+    ],
+  });
+  if (unsupported) return undefined;
+  const inputs: Record<string, string> = {};
+  for (const rel of Object.keys(result.metafile.inputs)) {
+    const abs = path.resolve(root, rel);
+    inputs[abs] = sha256(await readFile(abs));
+  }
+  const code = result.outputFiles[0]!.contents;
+  const bundle = `${path.basename(meta, '.json')}-${sha256(Buffer.from(code)).slice(0, 16)}.mjs`;
+  const js = path.join(path.dirname(meta), bundle);
+  await mkdir(path.dirname(meta), { recursive: true });
+  // Atomic, the bundle before the meta that names it: stage processes of one run may build at once.
+  const suffix = `.${process.pid}.tmp`;
+  await writeFile(js + suffix, code);
+  await rename(js + suffix, js);
+  await writeFile(meta + suffix, JSON.stringify({ format: FORMAT, bundle, inputs } satisfies BundleMeta));
+  await rename(meta + suffix, meta);
+  return js;
+}
+
+/**
+ * The URL to import for the stage `module` of the project at `root`: its bundle (built or rebuilt
+ * first when needed), or undefined when it cannot be bundled (then the source is imported through tsx).
+ */
+export async function stageBundle(root: string, module: string): Promise<string | undefined> {
+  const meta = metaPath(root, module);
+  let js: string | undefined;
+  try {
+    js = (await current(meta)) ?? (await build(root, module, meta));
+  } catch {
+    return undefined;
+  }
+  if (!js) return undefined;
+  // Stack traces of the stage's errors name its .ts sources and lines, as under tsx.
+  process.setSourceMapsEnabled(true);
+  return pathToFileURL(js).href;
+}
