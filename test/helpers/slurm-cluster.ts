@@ -11,7 +11,10 @@ import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFil
 import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
+import { killTree, startCli, type CliProcess } from '../../bench/lib/cli-process.ts';
 import { freePort } from '../../bench/lib/free-port.ts';
+import type { Project } from './project.ts';
 
 const SYSTEM_KEY = '/etc/munge/munge.key';
 const BINARIES = ['munged', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'scancel'];
@@ -227,4 +230,46 @@ async function jobProcesses(conf: string): Promise<number[]> {
     }
   }
   return pids;
+}
+
+/** One cluster for a describe block, with the `pipeline run` processes and projects its cases start. */
+export interface SlurmSuite {
+  /** The cluster, started before the block's first case. */
+  readonly cluster: SlurmCluster;
+  /** Projects to dispose of after the last case. */
+  readonly projects: Project[];
+  /** Processes still running after the last case are killed. */
+  readonly running: CliProcess[];
+  /** `pipeline run ARGS` in the project against the cluster (or `env`), not waited for. */
+  start(p: Project, args: string[], env?: Record<string, string>): CliProcess;
+}
+
+/**
+ * Registers the block's before/after hooks: start the cluster, and afterwards kill what still runs,
+ * stop the cluster and dispose of the projects. Call it inside `describe`.
+ */
+export function slurmSuite(): SlurmSuite {
+  let cluster: SlurmCluster | undefined;
+  const suite: SlurmSuite = {
+    get cluster(): SlurmCluster {
+      if (!cluster) throw new Error('the SLURM cluster is not started yet (slurmSuite starts it before the first case)');
+      return cluster;
+    },
+    projects: [],
+    running: [],
+    start(p, args, env = suite.cluster.env) {
+      const r = startCli(p.root, ['run', ...args], env);
+      suite.running.push(r);
+      return r;
+    },
+  };
+  before(async () => {
+    cluster = await SlurmCluster.start();
+  });
+  after(async () => {
+    for (const r of suite.running) if (r.proc.exitCode === null) killTree(r.proc.pid!);
+    await cluster?.stop();
+    for (const p of suite.projects) await p.dispose();
+  });
+  return suite;
 }

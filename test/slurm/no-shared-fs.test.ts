@@ -11,15 +11,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { killTree, startCli, type CliProcess } from '../../bench/lib/cli-process.ts';
 import { REPO } from '../../fixtures/repo.ts';
 import { filesUnder } from '../../src/pipeline/fs-walk.ts';
 import { Project } from '../helpers/project.ts';
 import { git } from '../helpers/queue-cluster.ts';
 import { REMOTE_PIPELINE } from '../helpers/remote.ts';
-import { SlurmCluster, slurmUnavailable } from '../helpers/slurm-cluster.ts';
+import { slurmSuite, slurmUnavailable } from '../helpers/slurm-cluster.ts';
 
 const unavailable = await slurmUnavailable();
 const CASE_TIMEOUT_MS = 180_000;
@@ -33,25 +32,17 @@ const FILES: Record<string, string> = {
 };
 
 describe('slurm executor without a shared file system', { skip: unavailable, concurrency: false }, () => {
-  let cluster: SlurmCluster;
+  const suite = slurmSuite();
+  const { projects } = suite;
   const dirs: string[] = [];
-  const projects: Project[] = [];
-  const running: CliProcess[] = [];
 
   const run = async (p: Project, args: string[]) => {
-    const r = startCli(p.root, ['run', ...args], cluster.env);
-    running.push(r);
+    const r = suite.start(p, args);
     const done = await r.proc;
     return { code: done.exitCode, out: r.output() };
   };
 
-  before(async () => {
-    cluster = await SlurmCluster.start();
-  });
   after(async () => {
-    for (const r of running) if (r.proc.exitCode === null) killTree(r.proc.pid!);
-    await cluster?.stop();
-    for (const p of projects) await p.dispose();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 

@@ -8,13 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { killTree, startCli, type CliProcess } from '../../bench/lib/cli-process.ts';
+import { describe, it } from 'node:test';
+import { killTree, startCli } from '../../bench/lib/cli-process.ts';
 import { SlurmExecutor } from '../../src/pipeline/executors/slurm/executor.ts';
 import { until } from '../helpers/queue-cluster.ts';
 import { Project } from '../helpers/project.ts';
 import { REMOTE_PIPELINE } from '../helpers/remote.ts';
-import { SlurmCluster, slurmUnavailable } from '../helpers/slurm-cluster.ts';
+import { slurmSuite, slurmUnavailable } from '../helpers/slurm-cluster.ts';
 
 const unavailable = await slurmUnavailable();
 
@@ -37,9 +37,8 @@ function toyFiles(items: Record<string, string>, extra: Record<string, string> =
 }
 
 describe('slurm executor: toy pipeline on a real cluster', { skip: unavailable, concurrency: false }, () => {
-  let cluster: SlurmCluster;
-  const projects: Project[] = [];
-  const running: CliProcess[] = [];
+  const suite = slurmSuite();
+  const { projects, running } = suite;
 
   const project = async (files: Record<string, string>): Promise<Project> => {
     const p = await Project.create(files);
@@ -47,22 +46,12 @@ describe('slurm executor: toy pipeline on a real cluster', { skip: unavailable, 
     return p;
   };
   /** `pipeline run` against the test cluster, waited for. */
-  const run = async (p: Project, args: string[] = [], env: Record<string, string> = cluster.env) => {
-    const r = startCli(p.root, ['run', '--executor', 'slurm', ...args], env);
-    running.push(r);
+  const run = async (p: Project, args: string[] = [], env?: Record<string, string>) => {
+    const r = suite.start(p, ['--executor', 'slurm', ...args], env);
     const done = await r.proc;
     return { code: done.exitCode, out: r.output() };
   };
-  const jobsOf = async (p: Project) => (await cluster.jobs()).filter((j) => j.name === SlurmExecutor.jobName(p.root));
-
-  before(async () => {
-    cluster = await SlurmCluster.start();
-  });
-  after(async () => {
-    for (const r of running) if (r.proc.exitCode === null) killTree(r.proc.pid!);
-    await cluster?.stop();
-    for (const p of projects) await p.dispose();
-  });
+  const jobsOf = async (p: Project) => (await suite.cluster.jobs()).filter((j) => j.name === SlurmExecutor.jobName(p.root));
 
   it('runs each instance as a batch job; the rerun is all fresh and the outputs are a local run’s', { timeout: CASE_TIMEOUT_MS }, async () => {
     const items = { a: 'lr: 0.1\n', b: 'lr: 0.2\n' };
@@ -126,12 +115,12 @@ export default {
   it('a job cancelled by someone else is submitted again and completes', { timeout: CASE_TIMEOUT_MS }, async () => {
     const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n' }));
     const gate = await p.gate('held');
-    const r = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    const r = startCli(p.root, ['run', '--executor', 'slurm'], suite.cluster.env);
     running.push(r);
     await gate.reached();
     const first = (await jobsOf(p)).find((j) => j.state === 'RUNNING');
     assert.ok(first, 'train@a runs');
-    await cluster.client('scancel', [first.id]);
+    await suite.cluster.client('scancel', [first.id]);
     await until(() => r.output().includes('submitting it again (attempt 2 of 3)'), 60_000, r.output);
     await gate.reached(2);
     gate.release();
@@ -145,7 +134,7 @@ export default {
     // Three gated instances on two CPUs: two run, one waits; all three must go.
     const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n', b: 'lr: 0.2\ngate: held\n', c: 'lr: 0.3\ngate: held\n' }));
     const gate = await p.gate('held');
-    const r = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    const r = startCli(p.root, ['run', '--executor', 'slurm'], suite.cluster.env);
     running.push(r);
     await gate.reached(2);
     await until(async () => (await jobsOf(p)).length === 4, 30_000, r.output);
@@ -162,13 +151,13 @@ export default {
   it('a SIGKILLed coordinator’s rerun adopts its running job instead of submitting it again', { timeout: CASE_TIMEOUT_MS }, async () => {
     const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n' }));
     const gate = await p.gate('held');
-    const killed = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    const killed = startCli(p.root, ['run', '--executor', 'slurm'], suite.cluster.env);
     running.push(killed);
     await gate.reached();
     const job = (await jobsOf(p)).find((j) => j.state === 'RUNNING')!;
     killTree(killed.proc.pid!);
     await killed.proc;
-    const rerun = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    const rerun = startCli(p.root, ['run', '--executor', 'slurm'], suite.cluster.env);
     running.push(rerun);
     await until(() => rerun.output().includes(`adopted SLURM job ${job.id}`), 30_000, rerun.output);
     gate.release();
@@ -186,7 +175,7 @@ export default {
     assert.equal(missing.code, 2, missing.out);
     assert.equal(missing.out.trim().split('\n').length, 1, missing.out);
     assert.match(missing.out, /^--executor slurm: squeue is not on PATH: the slurm executor needs SLURM's client commands/);
-    const down = await run(p, [], await cluster.unreachableEnv());
+    const down = await run(p, [], await suite.cluster.unreachableEnv());
     assert.equal(down.code, 2, down.out);
     assert.equal(down.out.trim().split('\n').length, 1, down.out);
     assert.match(down.out, /^--executor slurm: the SLURM controller cannot be reached: .*Unable to contact slurm controller/);
@@ -199,10 +188,10 @@ export default {
     async () => {
       const p = await project(toyFiles({ a: 'lr: 0.1\ngate: held\n' }, { '.pipeline/config.yaml': `${SLURM_CONFIG}  controller_patience_seconds: 3\n` }));
       const gate = await p.gate('held');
-      const r = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+      const r = startCli(p.root, ['run', '--executor', 'slurm'], suite.cluster.env);
       running.push(r);
       await gate.reached();
-      await cluster.stopController();
+      await suite.cluster.stopController();
       const done = await r.proc;
       gate.release();
       assert.equal(done.exitCode, 2, r.output());

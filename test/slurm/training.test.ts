@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { killTree, startCli, type CliProcess } from '../../bench/lib/cli-process.ts';
+import { describe, it } from 'node:test';
+import type { CliProcess } from '../../bench/lib/cli-process.ts';
 import { SlurmExecutor } from '../../src/pipeline/executors/slurm/executor.ts';
 import { Project } from '../helpers/project.ts';
 import { until } from '../helpers/queue-cluster.ts';
 import { startDataServer, TINY_EXPERIMENT } from '../helpers/real-data.ts';
-import { SlurmCluster, slurmUnavailable } from '../helpers/slurm-cluster.ts';
+import { slurmSuite, slurmUnavailable } from '../helpers/slurm-cluster.ts';
 import { parse } from 'yaml';
 
 const unavailable = await slurmUnavailable();
@@ -34,29 +34,15 @@ augment: { hflip: false, shift: 0 }
 const SLURM_CONFIG = 'slurm:\n  poll_min_seconds: 0.3\n  poll_max_seconds: 2\n';
 
 describe('slurm executor: the real stages on a real cluster', { skip: unavailable, concurrency: false }, () => {
-  let cluster: SlurmCluster;
-  const projects: Project[] = [];
-  const running: CliProcess[] = [];
+  const suite = slurmSuite();
+  const { projects } = suite;
 
-  const start = (p: Project, args: string[]): CliProcess => {
-    const r = startCli(p.root, ['run', ...args], cluster.env);
-    running.push(r);
-    return r;
-  };
+  const start = (p: Project, args: string[]): CliProcess => suite.start(p, args);
   const run = async (p: Project, args: string[]) => {
     const r = start(p, args);
     const done = await r.proc;
     return { code: done.exitCode, out: r.output() };
   };
-
-  before(async () => {
-    cluster = await SlurmCluster.start();
-  });
-  after(async () => {
-    for (const r of running) if (r.proc.exitCode === null) killTree(r.proc.pid!);
-    await cluster?.stop();
-    for (const p of projects) await p.dispose();
-  });
 
   it(
     'a job cancelled mid-training is submitted again and resumes from its checkpoint, with the weights of an uninterrupted run',
@@ -81,7 +67,7 @@ describe('slurm executor: the real stages on a real cluster', { skip: unavailabl
         let job: { id: string } | undefined;
         await until(
           async () => {
-            job = (await cluster.jobs()).find(
+            job = (await suite.cluster.jobs()).find(
               (j) => j.name === name && j.state === 'RUNNING' && r.output().includes(`train@tiny: running on worker slurm job ${j.id}`),
             );
             return job !== undefined && (await readdir(scratch).catch(() => [])).length > 0 && /epoch [1-9]/.test(r.output());
@@ -89,7 +75,7 @@ describe('slurm executor: the real stages on a real cluster', { skip: unavailabl
           120_000,
           r.output,
         );
-        await cluster.client('scancel', [job!.id]);
+        await suite.cluster.client('scancel', [job!.id]);
         const done = await r.proc;
         const out = r.output();
         assert.equal(done.exitCode, 0, out);
