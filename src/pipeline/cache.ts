@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, copyFile, constants, mkdir, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { access, copyFile, constants, mkdir, open, readdir, type FileHandle, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -185,21 +185,32 @@ export class RunCache {
   private async copyVerified(hash: string, size: number, dest: string): Promise<Result<void>> {
     const src = this.objectPath(hash);
     const h = createHash('sha256');
+    let input: FileHandle | undefined;
     try {
+      // Both ends are opened before any stream exists: a stream created before an `await` can
+      // fail to open meanwhile and emit 'error' with no listener, which kills the process.
+      input = await open(src, 'r');
+    } catch (e) {
+      // Only an object that is not there is missing; any other error says what it is.
+      if (isErrno(e, 'ENOENT')) return fail('is missing');
+      return fail(`cannot be copied (${(e as Error).message})`);
+    }
+    try {
+      const output = await open(dest, WRITE_NO_FOLLOW);
       await pipeline(
-        createReadStream(src, { end: size }), // `end` is inclusive: size + 1 bytes at most
+        input.createReadStream({ end: size }), // `end` is inclusive: size + 1 bytes at most
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const c of chunks) {
             h.update(c);
             yield c;
           }
         },
-        (await open(dest, WRITE_NO_FOLLOW)).createWriteStream(),
+        output.createWriteStream(),
       );
     } catch (e) {
-      // Only an object that is not there is missing; any other error says what it is.
-      if (isErrno(e, 'ENOENT') && e.path === src) return fail('is missing');
       return fail(`cannot be copied (${(e as Error).message})`);
+    } finally {
+      await input.close().catch(() => undefined); // the stream closes it already on success
     }
     if (h.digest('hex') !== hash) {
       await rm(src, { force: true });
