@@ -53,14 +53,14 @@ const cases: Case[] = [
   { name: 'YAML syntax: tab indentation', edits: { [P]: sub('    module: stages/theory.ts', '\tmodule: stages/theory.ts') }, file: P, field: /^YAML syntax$/ },
   {
     name: 'duplicate stage key',
-    edits: { [P]: sub('    params: [theory]\n', '    params: [theory]\n    params: [theory, report]\n') },
+    edits: { [P]: sub('    reads: [theory]\n', '    reads: [theory]\n    reads: [theory, report]\n') },
     file: P,
-    at: 'params: [theory, report]',
+    at: 'reads: [theory, report]',
     field: /^YAML syntax$/,
   },
   {
     name: 'unknown stage key',
-    edits: { [P]: sub('    params: [theory]\n', '    params: [theory]\n    cmd: node theory.js\n') },
+    edits: { [P]: sub('    reads: [theory]\n', '    reads: [theory]\n    cmd: node theory.js\n') },
     file: P,
     at: 'cmd:',
     field: f('stages.theory.cmd'),
@@ -75,15 +75,15 @@ const cases: Case[] = [
     field: f('stages.theory.module'),
   },
   {
-    name: 'params key not in configs',
-    edits: { [P]: sub('params: [theory]', 'params: [theroy]') },
+    name: 'reads key not in configs',
+    edits: { [P]: sub('reads: [theory]', 'reads: [theroy]') },
     file: P,
-    at: 'params: [theroy]',
-    field: f('stages.theory.params[0]'),
+    at: 'reads: [theroy]',
+    field: f('stages.theory.reads[0]'),
   },
   {
     name: 'foreach on a plain stage',
-    edits: { [P]: sub('params: [theory]', 'foreach: [theory]') },
+    edits: { [P]: sub('reads: [theory]', 'foreach: [theory]') },
     file: P,
     at: 'foreach: [theory]',
     field: f('stages.theory.foreach'),
@@ -98,15 +98,15 @@ const cases: Case[] = [
   {
     name: 'dependency nothing writes',
     edits: {
-      [P]: sub('deps: [artifacts/metrics/experiments.json, artifacts/metrics/train]', 'deps: [artifacts/metrics/experiments.json, artifacts/metrics/trian]'),
+      [P]: sub('histories: artifacts/metrics/train }', 'histories: artifacts/metrics/trian }'),
     },
     file: P,
     at: 'metrics/trian',
-    field: f('stages.select.deps[1]'),
+    field: f('stages.select.deps.histories'),
   },
   {
     name: 'dependency cycle',
-    edits: { [P]: sub('    params: [dataset]\n', '    params: [dataset]\n    deps: [artifacts/metrics/summary.json]\n') },
+    edits: { [P]: sub('    reads: [dataset]\n', '    reads: [dataset]\n    deps: [artifacts/metrics/summary.json]\n') },
     file: P,
     field: /^stages\.\w+\.deps$/,
   },
@@ -585,14 +585,14 @@ const cases: Case[] = [
     field: f('experiments.vgg-bn.train.epochs'),
   },
   {
-    name: '${params.*} naming no field',
+    name: '${item.*} naming no field',
     edits: {
-      [P]: sub('artifacts/search/rung${params.from_rung}/${params.experiment.id}', 'artifacts/search/rung${params.from}/${params.experiment.id}'),
+      [P]: sub('artifacts/search/rung${item.from_rung}/${item.experiment.id}', 'artifacts/search/rung${item.from}/${item.experiment.id}'),
       [SEARCH]: set('strategy', 'successive-halving'),
     },
     file: P,
-    at: 'rung${params.from}/',
-    field: f('stages.search-rung.deps[1]'),
+    at: 'rung${item.from}/',
+    field: f('stages.search-rung.deps.previous'),
   },
 
   // configs/profiles/ (checked when the profile is used)

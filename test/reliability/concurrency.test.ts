@@ -19,11 +19,11 @@ const PIPELINE = `
 stages:
   a:
     module: stages/toy.ts
-    params: [a]
+    reads: [a]
     outs: [out/a.txt]
   b:
     module: stages/toy.ts
-    params: [b]
+    reads: [b]
     deps: [out/a.txt]
     outs: [out/b.txt]
 `;

@@ -24,11 +24,11 @@ const PIPELINE = `
 stages:
   a:
     module: stages/toy.ts
-    params: [a]
+    reads: [a]
     outs: [out/a.txt]
   b:
     module: stages/toy.ts
-    params: [b]
+    reads: [b]
     deps: [out/a.txt]
     outs: [out/b.txt, out/b-dir]
   m:
@@ -38,7 +38,7 @@ stages:
     outs: ['out/m/\${id}.txt']
   c:
     module: stages/toy.ts
-    params: [c]
+    reads: [c]
     deps: [out/b.txt, out/m]
     outs: [out/c.txt]
 `;

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { loadStageModule } from './analyze.ts';
-import { PipelineSpecSchema } from './pipeline-schema.ts';
+import { itemSchema } from '../stage.ts';
+import { PipelineSpecSchema, readsOf } from './pipeline-schema.ts';
 import { ProjectFile, valueOrThrow } from './project-file.ts';
 
 export const CONFIG_SCHEMA_DIR = 'schema/configs';
@@ -26,8 +27,8 @@ export async function configSchemas(root: string): Promise<ConfigSchema[]> {
   for (const [name, stageSpec] of Object.entries(spec.stages)) {
     const stage = await loadStageModule(root, stageSpec.module);
     if (typeof stage === 'string') throw new Error(`stage ${name}: ${stage}`);
-    const keys = stageSpec.foreach ?? stageSpec.params ?? [];
-    const of = stageSpec.foreach ? stage.matrix?.input : stage.params;
+    const keys = stageSpec.foreach ?? readsOf(stageSpec);
+    const of = stageSpec.foreach ? stage.matrix?.input : itemSchema(stage);
     if (!(of instanceof z.ZodObject)) continue;
     for (const key of keys) {
       if (key.includes('.') || found.has(key)) continue; // a nested key path has no file of its own
