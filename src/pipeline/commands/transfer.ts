@@ -4,7 +4,7 @@ import { transferCommand } from '../remote/commands.ts';
 import { openProject, type OpenProject } from './workspace.ts';
 
 export async function transferVerb(args: CommandArgs, io: Io): Promise<number> {
-  return remoteVerb(args.command as 'push' | 'fetch' | 'pull', await openProject(args), args, io);
+  return remoteVerb(args.command as 'push' | 'fetch' | 'pull', await openProject(args, io), args, io);
 }
 
 export function remoteVerb(verb: 'push' | 'fetch' | 'pull' | 'status' | 'gc', project: OpenProject, args: CommandArgs, io: Io): Promise<number> {
