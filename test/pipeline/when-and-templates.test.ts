@@ -86,7 +86,7 @@ const TEMPLATE_PIPELINE = (dep: string) => `stages:
       - out/next/\${id}.txt
 `;
 
-test('${item.<field>}: an instance depends on the instance its params name, and only on it', async () => {
+test('${item.<field>}: an instance depends on the instance its item names, and only on it', async () => {
   const p = await Project.create({
     'pipeline.yaml': TEMPLATE_PIPELINE('out/first/${item.item.from}.txt'),
     'configs/items/a.yaml': 'v: 1\n',
@@ -107,7 +107,7 @@ test('${item.<field>}: an instance depends on the instance its params name, and 
   }
 });
 
-test('${item.<field>}: a field the params lack, a value that is no file name, or another template is a located mistake', async () => {
+test('${item.<field>}: a field the item lacks, a value that is no file name, or another template is a located mistake', async () => {
   const p = await Project.create({
     'pipeline.yaml': TEMPLATE_PIPELINE('out/first/${item.item.form}.txt'),
     'configs/items/a.yaml': 'v: 1\n',
@@ -120,9 +120,9 @@ test('${item.<field>}: a field the params lack, a value that is no file name, or
     assert.equal(missing.code, 2);
     assert.match(
       missing.stderr,
-      /^pipeline\.yaml:11:\d+: stages\.next\.deps\[0\]: next@x: "\$\{params\.item\.form\}" in "out\/first\/\$\{params\.item\.form\}\.txt": the instance's params have no string or number at item\.form/m,
+      /^pipeline\.yaml:11:\d+: stages\.next\.deps\[0\]: next@x: "\$\{item\.item\.form\}" in "out\/first\/\$\{item\.item\.form\}\.txt": the instance's item has no string or number at item\.form/m,
     );
-    assert.equal(missing.stderr.match(/params\.item\.form/g)?.length, 2, 'reported once, not once per instance');
+    assert.equal(missing.stderr.match(/item\.item\.form/g)?.length, 2, 'reported once, not once per instance');
     await p.write('configs/later/x.yaml', 'from: ../a\n');
     await p.write('pipeline.yaml', TEMPLATE_PIPELINE('out/first/${item.item.from}.txt'));
     const escape = await p.cli('status');
@@ -131,7 +131,7 @@ test('${item.<field>}: a field the params lack, a value that is no file name, or
     await p.write('pipeline.yaml', TEMPLATE_PIPELINE('out/first/${item}.txt'));
     const other = await p.cli('status');
     assert.equal(other.code, 2);
-    assert.match(other.stderr, /"\$\{item\}" in "out\/first\/\$\{item\}\.txt": a path may use \$\{id\} and \$\{params\.<field>\} only/);
+    assert.match(other.stderr, /"\$\{item\}" in "out\/first\/\$\{item\}\.txt": a path may use \$\{id\} and \$\{item\.<field>\} only/);
   } finally {
     await p.dispose();
   }

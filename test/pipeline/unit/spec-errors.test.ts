@@ -53,7 +53,7 @@ const cases: Case[] = [
   {
     name: 'outs of the wrong type',
     files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: out/a.txt') },
-    expect: /^pipeline\.yaml:5:11: stages\.a\.outs: .*array/,
+    expect: /^pipeline\.yaml:5:11: stages\.a\.outs: outs are a list of paths, or a mapping of names/,
   },
   {
     name: 'empty outs',
@@ -62,14 +62,14 @@ const cases: Case[] = [
   },
   {
     name: 'module does not exist',
-    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/nope.ts\n    params') },
+    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/nope.ts\n    reads') },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/nope\.ts does not exist/,
   },
   {
     name: 'module is not a stage',
     files: {
       'stages/empty.ts': 'export const x = 1;\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/empty.ts\n    params'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/empty.ts\n    reads'),
     },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/empty\.ts must default-export defineStage/,
   },
@@ -77,24 +77,24 @@ const cases: Case[] = [
     name: 'module does not compile',
     files: {
       'stages/broken.ts': 'export default {{;\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/broken.ts\n    params'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/broken.ts\n    reads'),
     },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/broken\.ts failed to load: stages\/broken\.ts:1:\d+: ERROR: /,
   },
   {
     name: 'module is not a .ts file',
-    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/toy.py\n    params') },
+    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/toy.py\n    reads') },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: must be a \.ts or \.js module/,
   },
   {
-    name: 'params key not in configs',
+    name: 'reads key not in configs',
     files: { 'pipeline.yaml': GOOD.replace('reads: [a]', 'reads: [a, trainer.lr]') },
-    expect: /^pipeline\.yaml:4:17: stages\.a\.params\[1\]: config key "trainer\.lr" is not set by any file under configs\//,
+    expect: /^pipeline\.yaml:4:16: stages\.a\.reads\[1\]: config key "trainer\.lr" is not set by any file under configs\//,
   },
   {
-    name: 'malformed params key path',
+    name: 'malformed reads key path',
     files: { 'pipeline.yaml': GOOD.replace('reads: [a]', 'reads: [a..b]') },
-    expect: /^pipeline\.yaml:4:14: stages\.a\.params\[0\]: must be a config key path/,
+    expect: /^pipeline\.yaml:4:13: stages\.a\.reads\[0\]: must be a config key path/,
   },
   {
     name: 'dependency that nothing provides',
@@ -150,7 +150,7 @@ const cases: Case[] = [
   },
   {
     name: 'matrix stage without foreach',
-    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/toy-matrix.ts\n    params') },
+    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/toy-matrix.ts\n    reads') },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: stages\/toy-matrix\.ts is a matrix stage/,
   },
   {
@@ -253,6 +253,26 @@ const cases: Case[] = [
     name: '${id} in a stage without foreach',
     files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: ["out/${id}.txt"]') },
     expect: /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: "out\/\$\{id\}\.txt": \$\{id\} stands for an instance id, and only a matrix stage/,
+  },
+  {
+    name: 'reads: and its old spelling params: both',
+    files: { 'pipeline.yaml': GOOD.replace('    reads: [a]\n', '    reads: [a]\n    params: [a]\n') },
+    expect: /^pipeline\.yaml:5:13: stages\.a\.params: give the config keys once, under reads: \(params: is its old spelling\)$/,
+  },
+  {
+    name: 'a dep name that is not a name',
+    files: { 'pipeline.yaml': GOOD.replace('deps: [out/a.txt]', 'deps: { the input: out/a.txt }') },
+    expect: /^pipeline\.yaml:8:11: stages\.b\.deps: deps are a list of paths, or a mapping of names \(letters, digits, "_"\) to paths$/,
+  },
+  {
+    name: 'a named dep is located by its name',
+    files: { 'pipeline.yaml': GOOD.replace('deps: [out/a.txt]', 'deps: { input: out/nope.txt }') },
+    expect: /^pipeline\.yaml:8:\d+: stages\.b\.deps\.input: "out\/nope\.txt" does not exist and no stage writes it$/,
+  },
+  {
+    name: 'a named out that another stage writes is located by its name',
+    files: { 'pipeline.yaml': GOOD.replace('outs: [out/b.txt]', 'outs: { result: out/a.txt }') },
+    expect: /^pipeline\.yaml:9:\d+: stages\.b\.outs\.result: b and a both write "out\/a\.txt"$/,
   },
   {
     name: 'a folder named like a config file',
