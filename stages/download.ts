@@ -15,10 +15,7 @@ export default defineStage({
   async run(ctx) {
     // A relative `dir` in configs/dataset.yaml means relative to the project, not to the cwd.
     const sources = ctx.item.dataset.sources.map((s) => (s.kind === 'local' ? { ...s, dir: path.resolve(ctx.root, s.dir) } : s));
-    const data = await acquireDataset(
-      { ...ctx.item.dataset, sources },
-      ctx.runtime,
-    );
+    const data = await acquireDataset({ ...ctx.item.dataset, sources }, ctx.runtime);
     await writeDataset(ctx.out('data'), data);
     ctx.log(`fashion-mnist: ${data.train.count} train and ${data.test.count} test images from ${data.meta.source.name}`);
   },

@@ -153,7 +153,12 @@ export class Lock {
     const digest = sha256(text);
     this.fileDigest = digest;
     try {
-      const copy = JSON.parse(await readFile(this.mirror, 'utf8')) as { version?: number; digest: string; stages: Record<string, LockEntry>; problems: string[] };
+      const copy = JSON.parse(await readFile(this.mirror, 'utf8')) as {
+        version?: number;
+        digest: string;
+        stages: Record<string, LockEntry>;
+        problems: string[];
+      };
       // A copy made by an older release holds entries of its own layout: parse the YAML again.
       if (copy.digest === digest && copy.version === LOCK_VERSION) {
         for (const [id, entry] of Object.entries(copy.stages)) this.entries.set(id, entry);

@@ -120,7 +120,10 @@ async function expandStage(
       for (const d of list) {
         if (!d.path.includes('${')) continue;
         templated = true;
-        problems.push({ ...field(kind, d.key), message: `"${d.path}": \${id} stands for an instance id, and only a matrix stage (one with foreach:) has instances` });
+        problems.push({
+          ...field(kind, d.key),
+          message: `"${d.path}": \${id} stands for an instance id, and only a matrix stage (one with foreach:) has instances`,
+        });
       }
     }
     if (templated) return [];
@@ -167,7 +170,14 @@ async function expandStage(
   /** A template that fails fails for every instance: each declared path is reported once. */
   const badPaths = new Set<string>();
   const out: PlannedInstance[] = [];
-  oldSpellings.push(...(await moduleOldSpellings(root, spec.module, usesOldSpelling(stage), items.some((i) => !('item' in i)))));
+  oldSpellings.push(
+    ...(await moduleOldSpellings(
+      root,
+      spec.module,
+      usesOldSpelling(stage),
+      items.some((i) => !('item' in i)),
+    )),
+  );
   for (const item of items) {
     if (!INSTANCE_ID_RE.test(item.id)) {
       problems.push({ ...field('foreach'), message: `instance id "${item.id}" must be letters, digits, ".", "_", "+" or "-"` });

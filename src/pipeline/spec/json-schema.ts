@@ -19,7 +19,11 @@ export function pipelineJsonSchema(): Record<string, unknown> {
   // io: 'input' describes what a user writes (defaults make keys optional); refinements such as
   // "no '..' in a path" cannot be said in JSON Schema and stay with the analyzer.
   const schema = z.toJSONSchema(PipelineSpecSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return { ...schema, title: 'pipeline.yaml', description: 'Stages, the config keys they read, their deps and outs: see docs/guide.md "pipeline.yaml and configs/".' };
+  return {
+    ...schema,
+    title: 'pipeline.yaml',
+    description: 'Stages, the config keys they read, their deps and outs: see docs/guide.md "pipeline.yaml and configs/".',
+  };
 }
 
 export function renderJsonSchema(): string {

@@ -25,7 +25,10 @@ export function deprecationLines(found: OldSpelling[]): string[] {
     const renames = new Map<string, number[]>();
     for (const f of list) {
       const key = `${f.old} -> ${f.new}`;
-      renames.set(key, [...new Set([...(renames.get(key) ?? []), f.location.line])].sort((a, b) => a - b));
+      renames.set(
+        key,
+        [...new Set([...(renames.get(key) ?? []), f.location.line])].sort((a, b) => a - b),
+      );
     }
     const parts = [...renames].map(([rename, lines]) => `${rename} (line${lines.length > 1 ? 's' : ''} ${lines.join(', ')})`);
     return `${file}:${first}: deprecated spelling, read until the next release: ${parts.join('; ')}`;

@@ -54,7 +54,7 @@ it('renders the migrated version 1 lock as the committed version 2 pipeline.lock
   assert.deepEqual(again.get('download'), lock.get('download'));
 });
 
-it("ignores a JSON copy that an older release made of the same text (its entries have the old layout)", async () => {
+it('ignores a JSON copy that an older release made of the same text (its entries have the old layout)', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'lock-v1-'));
   roots.push(root);
   const text = await readFile(V1, 'utf8');
