@@ -5,11 +5,12 @@
  * committed version 2 lock byte for byte, so the conversion lost and added nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { parse } from 'yaml';
+import { sha256 } from '../../../src/pipeline/fingerprint.ts';
 import { Lock, parseLock } from '../../../src/pipeline/lock.ts';
 import { REPO } from '../../helpers/project.ts';
 
@@ -78,4 +79,22 @@ it('refuses a lock of an unknown layout in strict mode, and names what is wrong'
   const r = parseLock('version: 3\nstages: {}\n', { strict: true, where: 'HEAD' });
   assert.ok(!r.ok);
   assert.match(r.problems[0]!.message, /^pipeline\.lock at HEAD: unknown layout \(version: /);
+});
+
+it("replays a killed older release's journal: its entries hold params, read as item", async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'lock-v1-'));
+  roots.push(root);
+  const text = await readFile(V1, 'utf8');
+  await writeFile(path.join(root, 'pipeline.lock'), text);
+  const old = (parse(text) as { stages: Record<string, Record<string, unknown>> }).stages.theory!;
+  const changed = { ...old, run: { ...(old.run as object), seconds: 99 } };
+  await mkdir(path.join(root, '.pipeline'), { recursive: true });
+  const lines = [
+    { journal: 1, lock: sha256(text) },
+    { op: 'set', id: 'theory', entry: changed },
+  ];
+  await writeFile(path.join(root, '.pipeline/lock.journal'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  const lock = await Lock.open(root);
+  assert.equal(lock.get('theory')?.run.seconds, 99, 'the journaled record counts');
+  assert.deepEqual(lock.get('theory')?.item, old.params);
 });
