@@ -13,12 +13,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { chromium } from 'playwright-core';
 import { REPO } from '../fixtures/repo.ts';
 import { canonicalize, sha256 } from '../src/pipeline/fingerprint.ts';
 import { Lock } from '../src/pipeline/lock.ts';
 import { LOCK_HEADER, LOCK_VERSION } from '../src/pipeline/lock-format.ts';
-import { CHROMIUM_ARGS, startUi } from '../test/ui/helpers.ts';
+import { launchBrowser } from '../test/helpers/browser.ts';
+import { startUi } from '../test/ui/helpers.ts';
 
 const { values } = parseArgs({ options: { repeat: { type: 'string', default: '7' }, count: { type: 'string', default: '10000' } } });
 const repeat = Number(values.repeat);
@@ -78,7 +78,7 @@ interface Paint {
 
 async function measure(label: string, root: string): Promise<void> {
   const ui = await startUi(root);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchBrowser();
   try {
     const once = async (): Promise<Paint> => {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -45,6 +45,7 @@ export const OPTIONS = {
   endpoint: { type: 'string', value: 'URL', help: 'URL of an S3-compatible server' },
   'path-style': { type: 'boolean', unsetUnlessGiven: true, help: 'path-style S3 addressing' },
   region: { type: 'string', value: 'R', help: 'the S3 region' },
+  create: { type: 'boolean', help: 'a directory remote: make the directory when it does not exist (else that is refused)' },
   executor: {
     type: 'string',
     value: 'local|queue|slurm',
@@ -100,6 +101,8 @@ const TRANSFER_JOBS = { jobs: 'N transfers at once (default 8)' };
 const REVISIONS = 'A and B are git revisions or "workspace"; A defaults to HEAD and B to the workspace.';
 const PROFILE_READ =
   "With --profile NAME (or run inside profiles/NAME/), the workspace side is that profile's workspace, and git revisions are read from the project (profile locks are not in git).";
+const PROFILE_TRANSFER =
+  "With --profile NAME, what that profile's own lock records (profiles/NAME/pipeline.lock). It is not in git: in a clone that never ran the profile, `pipeline run --profile NAME` restores each instance the remote run-cache holds.";
 
 /** The table. Its order is the order of the help and of docs/cli.md. */
 export const COMMANDS: Record<string, CommandSpec> = {
@@ -142,6 +145,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   push: {
     args: '[stage...]',
     summary: 'send what pipeline.lock records to a remote',
+    details: `What this clone has: the instances whose outputs it never made or fetched (a fresh clone) are skipped, in one line. ${PROFILE_TRANSFER}`,
     options: ['remote-name', 'jobs', 'verify', 'quiet', ...CONFIG_OPTIONS],
     optionHelp: TRANSFER_JOBS,
     examples: ['pipeline push', 'pipeline push -r lab --profile quick'],
@@ -150,6 +154,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   fetch: {
     args: '[stage...]',
     summary: 'bring what pipeline.lock records from a remote into the local run-cache',
+    details: PROFILE_TRANSFER,
     options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS],
     optionHelp: TRANSFER_JOBS,
     examples: ['pipeline fetch train'],
@@ -158,6 +163,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   pull: {
     args: '[stage...]',
     summary: 'fetch, then place the recorded outputs in the workspace (each verified)',
+    details: PROFILE_TRANSFER,
     options: ['remote-name', 'jobs', 'quiet', ...CONFIG_OPTIONS],
     optionHelp: TRANSFER_JOBS,
     examples: ['pipeline pull'],
@@ -166,9 +172,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
   'remote add': {
     args: 'NAME URL',
     summary: 'add a remote (a directory, or s3://bucket/prefix)',
-    options: ['default', 'project', 'endpoint', 'path-style', 'region'],
+    details:
+      'A directory remote must exist (a drive not mounted is refused, not pushed into an empty folder), unless --create makes it. Relative paths are relative to the project root.',
+    options: ['default', 'project', 'create', 'endpoint', 'path-style', 'region'],
     examples: [
       'pipeline remote add -d lab /mnt/shared/pipeline-cache',
+      'pipeline remote add -d usb ../usb-remote --create',
       'pipeline remote add -d s3 s3://bucket/runs --endpoint http://127.0.0.1:9000 --path-style',
     ],
     run: async (a, io) => (await import('./commands/remote.ts')).remoteConfigCommand(a, io),

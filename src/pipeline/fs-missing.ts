@@ -3,6 +3,7 @@
  * path below a file) reads as absent; a permission or I/O error (EACCES, EIO, EISDIR) is thrown,
  * so that an output or cache record out of reach is never taken for a missing one.
  */
+import { stat } from 'node:fs/promises';
 import { isErrno } from './errors.ts';
 
 export function isMissing(e: unknown): boolean {
@@ -17,4 +18,12 @@ export async function unlessMissing<T, A>(read: Promise<T>, absent: A): Promise<
     if (isMissing(e)) return absent;
     throw e;
   }
+}
+
+/** Whether `p` exists (a file, a folder, or what a link points at). */
+export function pathExists(p: string): Promise<boolean> {
+  return unlessMissing(
+    stat(p).then(() => true),
+    false,
+  );
 }

@@ -1,28 +1,16 @@
 /**
  * What the UI tests share: `pipeline ui` started as the real command in a project (a free
- * loopback port, its URL read from what it prints), a headless Chromium that records console
- * errors and every request, and a copy of this repository's committed run to serve.
+ * loopback port, its URL read from what it prints), a page of headless Chromium (helpers/browser.ts)
+ * that records console errors and every request, and a copy of this repository's committed run to serve.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { access, cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CLI, Project, REPO } from '../helpers/project.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Where the tests leave screenshots; UI_SCREENSHOTS=docs/ui refreshes the README's. */
 export const SCREENSHOTS = path.resolve(REPO, process.env.UI_SCREENSHOTS ?? 'test-results/ui');
@@ -53,15 +41,6 @@ export async function startUi(root: string, args: string[] = []): Promise<Runnin
       assert.equal(r.exitCode, 0, `pipeline ui stopped cleanly on Ctrl-C: ${String(r.stderr)}`);
     },
   };
-}
-
-export async function launchBrowser(): Promise<Browser> {
-  try {
-    await access(CHROMIUM);
-  } catch {
-    assert.fail(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
 }
 
 /** A page that records console errors and every URL it requests. */

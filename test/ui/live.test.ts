@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Project } from '../helpers/project.ts';
-import { launchBrowser, openPage, SCREENSHOTS, startUi, watchedPage } from './helpers.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { openPage, SCREENSHOTS, startUi, watchedPage } from './helpers.ts';
 
 const EXPERIMENT = 'pool4-3-1_drop0.3_nobn';
 const TRAIN = `train@${EXPERIMENT}`;

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { committedRunProject, launchBrowser, openPage, SCREENSHOTS, startUi, watchedPage } from './helpers.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { committedRunProject, openPage, SCREENSHOTS, startUi, watchedPage } from './helpers.ts';
 
 /** The texts of one column of the experiments table, top to bottom. */
 async function column(page: Page, name: string): Promise<string[]> {

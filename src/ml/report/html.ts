@@ -28,6 +28,28 @@ math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "DejaV
 /* Glyphs reach a few pixels past the box of a display equation: padding holds them, so only a
    really wide equation scrolls, and never vertically. */
 math[display="block"] { margin: 1em 0; padding: .3em .5em; overflow-x: auto; overflow-y: hidden; }
+/* Printed (what a student hands in as a PDF): a scroll box prints as a cut-off table with a dead
+   scrollbar, so every table, figure and equation is laid out to the page's width instead (tables
+   in a smaller type); headings stay with what follows them, and no figure, table row or
+   paragraph's first or last lines are left alone on a page. */
+@page { margin: 14mm 12mm; }
+@media print {
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  h1, h2, h3, h4 { break-after: avoid; break-inside: avoid; }
+  h2 { margin-top: 1.6em; }
+  p, li { orphans: 3; widows: 3; }
+  table { display: table; overflow: visible; width: auto; max-width: 100%; font-size: 7.5pt; }
+  thead { display: table-header-group; }
+  table, tr, figure, math[display="block"], pre { break-inside: avoid; }
+  /* The sentence that introduces a figure or a table goes with it. */
+  p:has(+ figure, + table), p:has(+ p math[display="block"]) { break-after: avoid; }
+  th, td { padding: 2px 4px; }
+  figure.plot { overflow: visible; }
+  figure.plot svg { display: block; max-width: 100%; height: auto; }
+  math[display="block"] { overflow: visible; max-width: 100%; font-size: .9em; }
+  a { color: inherit; }
+}
 `;
 
 /** Renders report.md; `svgs` maps each figure's file name (as referenced) to its SVG text. */

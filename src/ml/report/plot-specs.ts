@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ExperimentResult, Summary } from '../metrics/schemas.ts';
 import { chosenBaseline } from './analysis.ts';
+import { paddedDomain, placeLabels, type Axis } from './plot-labels.ts';
 import { BEST, CONFIG, roleLabel, roleOf, roleScale } from './plot-theme.ts';
 
 export { curvesSpec } from './plot-curves.ts';
@@ -130,16 +131,39 @@ export function leaderboardSpec(s: Summary): TopLevelSpec {
     const role = roleOf(s, e.id);
     return { id: e.id, kind: e.kind, label: roleLabel(role, e.id), val: e.val_accuracy, test: e.test_accuracy };
   });
+  const [width, height] = [460, 300];
+  // Fixed domains (half-percent ends, 12 px clear of the outermost points), so that the labels
+  // can be placed where they cover no point (plot-labels.ts).
+  const xAxis = paddedDomain(
+    rows.map((r) => r.val),
+    0.005,
+    width,
+    12,
+  );
+  const yAxis = paddedDomain(
+    rows.map((r) => r.test),
+    0.005,
+    height,
+    12,
+  );
+  const labelled = rows.filter((r) => r.label !== roleLabel('other', ''));
+  const places = placeLabels(
+    labelled.map((r) => ({ x: r.val, y: r.test, text: r.id })),
+    rows.map((r) => ({ x: r.val, y: r.test })),
+    xAxis,
+    yAxis,
+  );
+  const scale = (a: Axis) => ({ domain: [a.lo, a.hi], nice: false, zero: false });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Validation and test accuracy per experiment', fontSize: 15 },
     config: CONFIG,
     data: { values: rows },
-    width: 460,
-    height: 300,
+    width,
+    height,
     encoding: {
-      x: { field: 'val', type: 'quantitative', title: 'validation accuracy', scale: { zero: false, padding: 12 }, axis: { format: '.1%' } },
-      y: { field: 'test', type: 'quantitative', title: 'test accuracy', scale: { zero: false, padding: 12 }, axis: { format: '.1%' } },
+      x: { field: 'val', type: 'quantitative', title: 'validation accuracy', scale: scale(xAxis), axis: { format: '.1%' } },
+      y: { field: 'test', type: 'quantitative', title: 'test accuracy', scale: scale(yAxis), axis: { format: '.1%' } },
     },
     layer: [
       {
@@ -149,12 +173,11 @@ export function leaderboardSpec(s: Summary): TopLevelSpec {
           shape: { field: 'kind', type: 'nominal', title: 'kind' },
         },
       },
-      {
-        transform: [{ filter: "datum.label !== 'other experiments'" }],
-        // Left of the point: the chosen models sit at the top right, where a label would run off.
-        mark: { type: 'text', align: 'right', dx: -8, dy: -6, fontSize: 11 },
+      ...labelled.map((r, i) => ({
+        data: { values: [r] },
+        mark: { type: 'text', baseline: 'middle', fontSize: 11, ...places[i] },
         encoding: { text: { field: 'id', type: 'nominal' } },
-      },
+      })),
     ],
   } as TopLevelSpec;
 }

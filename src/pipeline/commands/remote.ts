@@ -7,6 +7,6 @@ export async function remoteConfigCommand(args: CommandArgs, io: Io): Promise<nu
   const v = args.values;
   const { projectRoot } = await locate(args.cwd, undefined);
   const sub = args.command.split(' ')[1]!;
-  const options = { project: v.project, makeDefault: v.default, endpoint: v.endpoint, pathStyle: v['path-style'], region: v.region };
+  const options = { project: v.project, makeDefault: v.default, create: v.create, endpoint: v.endpoint, pathStyle: v['path-style'], region: v.region };
   return remoteCommand(projectRoot, [sub, ...args.positionals], options, lineOf(io.out));
 }

@@ -4,12 +4,11 @@
  * newcomer who changed into the profile's folder gets the profile's answers, not the default
  * configuration planned in the wrong place.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandArgs, Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import { Hasher } from '../fingerprint.ts';
-import { unlessMissing } from '../fs-missing.ts';
+import { pathExists } from '../fs-missing.ts';
 import { selectInstances, type Plan } from '../plan.ts';
 import { ensureSharedCache, PROFILES_DIR, profileNotRunYet, profileRoot } from '../profile-root.ts';
 import { analyze } from '../spec/analyze.ts';
@@ -26,7 +25,7 @@ export async function locate(cwd: string, profileOption: string | undefined): Pr
   const name = path.basename(cwd);
   if (path.basename(parent) === PROFILES_DIR) {
     const projectRoot = path.dirname(parent);
-    if (await exists(path.join(projectRoot, 'configs', 'profiles', `${name}.yaml`))) {
+    if (await pathExists(path.join(projectRoot, 'configs', 'profiles', `${name}.yaml`))) {
       if (profileOption !== undefined && profileOption !== name)
         throw new UserError([{ field: '--profile', message: `"${profileOption}" given inside ${PROFILES_DIR}/${name}/, the workspace of profile "${name}"` }]);
       return { projectRoot, profile: name };
@@ -39,9 +38,9 @@ export async function locate(cwd: string, profileOption: string | undefined): Pr
 export async function existingWorkspace(place: Place): Promise<string> {
   if (place.profile === undefined) return place.projectRoot;
   const own = path.join(place.projectRoot, PROFILES_DIR, place.profile);
-  if (!(await exists(path.join(place.projectRoot, 'configs', 'profiles', `${place.profile}.yaml`))))
+  if (!(await pathExists(path.join(place.projectRoot, 'configs', 'profiles', `${place.profile}.yaml`))))
     throw new UserError([{ field: '--profile', message: `no profile "${place.profile}" (configs/profiles/${place.profile}.yaml does not exist)` }]);
-  if (!(await exists(own)))
+  if (!(await pathExists(own)))
     throw new UserError([
       {
         field: '--profile',
@@ -101,11 +100,4 @@ function selectedBy(plan: Plan, targets: string[]): Set<string> | undefined {
     throw new UserError(unknown.map((t) => ({ field: 'stage', message: `no stage or instance "${t}" (see \`pipeline dag\`)` })));
   }
   return selected;
-}
-
-function exists(p: string): Promise<boolean> {
-  return unlessMissing(
-    stat(p).then(() => true),
-    false,
-  );
 }

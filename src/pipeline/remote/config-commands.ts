@@ -3,18 +3,20 @@
  * manages them: the untracked local config by default, pipeline.yaml with --project. Edits keep
  * the file's comments and layout (a YAML document edit, not a re-dump).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { UserError } from '../errors.ts';
+import { isErrno, UserError } from '../errors.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
 import { LOCAL_CONFIG_FILE, loadRemoteConfig, readRemotesOf, type ConfigScope } from './config.ts';
-import { REMOTE_NAME_RE, RemoteSpecSchema, type RemoteSpec } from './schema.ts';
+import { parseRemoteUrl, REMOTE_NAME_RE, RemoteSpecSchema, type RemoteSpec } from './schema.ts';
 
 export interface RemoteCommandOptions {
   project: boolean;
   makeDefault: boolean;
+  /** A directory remote that does not exist is made (else refused). */
+  create: boolean;
   endpoint: string | undefined;
   pathStyle: boolean | undefined;
   region: string | undefined;
@@ -27,9 +29,9 @@ export async function remoteCommand(root: string, args: string[], opts: RemoteCo
     case 'add': {
       const [name, url, ...extra] = rest;
       if (!name || !url || extra.length > 0)
-        throw new UserError('usage: pipeline remote add [-d] [--project] NAME URL [--endpoint URL] [--path-style] [--region R]');
-      await addRemote(root, scope, name, url, opts);
-      print(`remote ${name} added to ${scopeFile(scope)}${opts.makeDefault ? ' as the default' : ''}`);
+        throw new UserError('usage: pipeline remote add [-d] [--project] [--create] NAME URL [--endpoint URL] [--path-style] [--region R]');
+      const created = await addRemote(root, scope, name, url, opts);
+      print(`remote ${name} added to ${scopeFile(scope)}${opts.makeDefault ? ' as the default' : ''}${created ? ` (${created} created)` : ''}`);
       return 0;
     }
     case 'remove': {
@@ -62,7 +64,8 @@ function scopeFile(scope: ConfigScope): string {
   return scope === 'project' ? PIPELINE_FILE : LOCAL_CONFIG_FILE;
 }
 
-async function addRemote(root: string, scope: ConfigScope, name: string, url: string, opts: RemoteCommandOptions): Promise<void> {
+/** Adds the remote; answers the directory it created (--create), if any. */
+async function addRemote(root: string, scope: ConfigScope, name: string, url: string, opts: RemoteCommandOptions): Promise<string | undefined> {
   if (!REMOTE_NAME_RE.test(name))
     throw new UserError([{ field: 'NAME', message: `"${name}": remote names start with a letter and hold letters, digits, "-" and "_"` }]);
   const spec: RemoteSpec = { url, ...(opts.makeDefault ? { default: true } : {}) };
@@ -74,6 +77,7 @@ async function addRemote(root: string, scope: ConfigScope, name: string, url: st
     const flag = (p: PropertyKey | undefined): string => (p === 'url' ? 'URL' : p === 'path_style' ? '--path-style' : `--${String(p)}`);
     throw new UserError(checked.error.issues.map((i) => ({ field: flag(i.path[0]), message: i.message })));
   }
+  const created = await checkDirectory(root, url, opts.create);
   await editFile(root, scope, (doc) => {
     if (opts.makeDefault) {
       // One default per file: the new one replaces the old.
@@ -82,6 +86,35 @@ async function addRemote(root: string, scope: ConfigScope, name: string, url: st
     }
     doc.setIn(['remotes', name], doc.createNode(checked.data));
   });
+  return created;
+}
+
+/**
+ * A directory remote that is not there now would only fail at the first push (the store refuses
+ * to recreate a missing root, which may be an unmounted drive): refused here, or made with
+ * --create. Answers the directory made, if any.
+ */
+async function checkDirectory(root: string, url: string, create: boolean): Promise<string | undefined> {
+  const loc = parseRemoteUrl(url)!;
+  if (loc.kind !== 'dir') {
+    if (create) throw new UserError([{ field: '--create', message: 'applies only to a directory remote' }]);
+    return undefined;
+  }
+  const abs = path.resolve(root, loc.path);
+  const shown = abs === loc.path ? abs : `${loc.path} (${abs})`;
+  const st = await stat(abs).catch((e: unknown) => {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw new UserError([{ field: 'URL', message: `cannot read ${shown}: ${(e as Error).message}` }]);
+  });
+  if (st?.isDirectory()) return undefined;
+  if (st) throw new UserError([{ field: 'URL', message: `${shown} is not a directory` }]);
+  if (!create) throw new UserError([{ field: 'URL', message: `${shown} does not exist (mount the drive, or add --create to make it)` }]);
+  try {
+    await mkdir(abs, { recursive: true });
+  } catch (e) {
+    throw new UserError([{ field: 'URL', message: `cannot create ${shown}: ${(e as Error).message}` }]);
+  }
+  return abs;
 }
 
 async function removeRemote(root: string, scope: ConfigScope, name: string): Promise<void> {

@@ -28,6 +28,8 @@ export interface TransferOptions {
 
 /** Local file-system look-ups in flight at once. */
 const LOCAL_JOBS = 16;
+/** What localSources answers for an instance whose outputs are not here at all. */
+const ABSENT = Symbol('no outputs here');
 
 interface Source {
   id: string;
@@ -55,8 +57,15 @@ export async function push(
   await parallel(todo, LOCAL_JOBS, async (inst) => {
     looked.set(inst.id, await localSources(cache, hasher, plan.root, inst.id, lock.get(inst.id)!));
   });
+  // Instances whose outputs this clone never had (a fresh clone of a lock others ran) are not its
+  // to push: one summary line, not a line each, and not a failure.
+  const absent: string[] = [];
   for (const inst of todo) {
     const found = looked.get(inst.id)!;
+    if (found === ABSENT) {
+      absent.push(inst.id);
+      continue;
+    }
     if (typeof found === 'string') {
       problems.push(found);
       continue;
@@ -149,12 +158,25 @@ export async function push(
     `push to ${store.label}: ${toSend.length - failed.size} objects sent (${formatBytes(sentBytes)}), ${objects.size - toSend.length} already there; ` +
       `${recordsSent} run records and ${manifestsSent} manifests sent${repaired ? `; ${repaired} corrupt remote entries replaced` : ''}; ${sources.length} instances in ${formatSeconds(seconds)}${rate}`,
   );
+  if (absent.length > 0) opts.warn(absentLine(absent));
   return problems;
+}
+
+/** The one line for the instances whose outputs are neither in the workspace nor in the local cache. */
+function absentLine(ids: string[]): string {
+  const SHOWN = 3;
+  const names = ids.length > SHOWN ? `${ids.slice(0, SHOWN).join(', ')} and ${ids.length - SHOWN} more` : ids.join(', ');
+  const [n, them] = ids.length === 1 ? ['1 instance in pipeline.lock has', 'it'] : [`${ids.length} instances in pipeline.lock have`, 'them'];
+  return (
+    `push: ${n} no outputs here, neither in the workspace nor in the local cache (${names}); not pushed: ` +
+    `the clone that ran ${them} can push ${them}, or \`pipeline pull\` or \`pipeline run\` brings ${them} here`
+  );
 }
 
 /**
  * Where each object of `entry`'s outputs can be read here: the local cache, else the workspace
- * when it holds the locked content. A string says why the instance cannot be pushed.
+ * when it holds the locked content. ABSENT: neither holds them as locked; a string says why the
+ * instance cannot be pushed.
  */
 async function localSources(
   cache: RunCache,
@@ -162,12 +184,11 @@ async function localSources(
   root: string,
   id: string,
   entry: LockEntry,
-): Promise<string | { record: RunRecord; objects: Map<string, { size: number; file: string; neededBy: string[] }> }> {
+): Promise<typeof ABSENT | string | { record: RunRecord; objects: Map<string, { size: number; file: string; neededBy: string[] }> }> {
   let workspace: RunRecord | undefined | null = null; // null: not looked at yet
   const inWorkspace = async (): Promise<RunRecord | undefined> => (workspace === null ? (workspace = await workspaceRecord(hasher, entry)) : workspace);
   const record = (await localRecord(cache, entry)) ?? (await inWorkspace());
-  if (!record)
-    return `${id}: its outputs are neither in the workspace nor in the local cache as pipeline.lock records them (run \`pipeline run\` or \`pipeline pull\` first); not pushed`;
+  if (!record) return ABSENT;
   const objects = new Map<string, { size: number; file: string; neededBy: string[] }>();
   for (const [out, rec] of Object.entries(record.outs)) {
     for (const f of outFiles(rec)) {

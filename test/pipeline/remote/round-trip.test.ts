@@ -5,12 +5,12 @@
  * every stage from the remote run-cache on `run` and computes nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acted, Project } from '../../helpers/project.ts';
-import { cloneOf, contents, TOY_FILES } from '../../helpers/remote.ts';
+import { assertOneLine, cloneOf, contents, TOY_FILES } from '../../helpers/remote.ts';
 import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV); // the AWS SDK's default chain in every CLI child finds these
@@ -60,6 +60,15 @@ for (const kind of ['s3', 'dir'] as const) {
       const b = await cloneOf(a, TOY_FILES);
       projects.push(b);
       assert.equal((await b.cli('remote', 'add', '-d', 'origin', ...addArgs)).code, 0);
+      // A push before the pull has nothing of its own: one line for what it never had, not one per instance.
+      const early = await b.cli('push');
+      assert.equal(early.code, 0, early.stderr);
+      assert.match(early.stdout, /: 0 objects sent \(0 B\), 0 already there; 0 run records and 0 manifests sent; 0 instances/);
+      assert.equal(
+        early.stderr,
+        'push: 4 instances in pipeline.lock have no outputs here, neither in the workspace nor in the local cache (prepare, train@a, train@b and 1 more); ' +
+          'not pushed: the clone that ran them can push them, or `pipeline pull` or `pipeline run` brings them here',
+      );
       const before = await b.cli('status', '--remote');
       assert.match(before.stdout, /^prepare +remote$/m);
       const pull = await b.cli('pull');
@@ -100,10 +109,21 @@ for (const kind of ['s3', 'dir'] as const) {
       const f = await Project.create(files);
       projects.push(f);
       assert.equal((await f.cli('remote', 'add', '-d', 'origin', ...addArgs)).code, 0);
+      // Profile locks are not in git: pull in a clone that never ran the profile says so, and what to do.
+      assert.equal(
+        assertOneLine(await f.cli('pull', '--profile', 'small')),
+        '--profile: profile "small" has no profiles/small/pipeline.lock here: profile locks are not in git, so there is nothing to pull; ' +
+          '`pipeline run --profile small` restores each instance the remote run-cache holds instead of computing it (or copy profiles/small/pipeline.lock from the clone that ran it)',
+      );
+      assert.match(assertOneLine(await f.cli('push', '--profile', 'small')), /^--profile: profile "small" has not run here .*nothing to push/);
+      await assert.rejects(stat(path.join(f.root, 'profiles')), { code: 'ENOENT' }, 'refusing made no workspace');
       const run = await f.run('--profile', 'small');
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(Object.values(run.outcomes), ['restored', 'restored', 'restored', 'restored']);
       assert.deepEqual(await f.calls(), {}, 'nothing was computed');
+      const pulled = await f.cli('pull', '--profile', 'small');
+      assert.equal(pulled.code, 0, pulled.stderr);
+      assert.match(pulled.stdout, /pull: 0 outputs placed, 5 already in place/, 'with its lock, the profile pulls as usual');
     });
 
     it('--no-remote computes instead of restoring from the remote', async () => {
