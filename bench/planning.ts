@@ -37,13 +37,13 @@ const STAGE = `import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 export default {
   description: 'one item',
-  params: z.object({ item: z.unknown() }),
+  item: z.object({ item: z.unknown() }),
   matrix: {
     input: z.object({ items: z.record(z.string(), z.unknown()) }),
-    instances: (input: { items: Record<string, unknown> }) => Object.entries(input.items).map(([id, v]) => ({ id, params: { item: v } })),
+    instances: (input: { items: Record<string, unknown> }) => Object.entries(input.items).map(([id, v]) => ({ id, item: { item: v } })),
   },
-  async run(ctx: { outs: string[]; params: unknown }) {
-    await writeFile(ctx.outs[0]!, JSON.stringify(ctx.params));
+  async run(ctx: { outs: string[]; item: unknown }) {
+    await writeFile(ctx.outs[0]!, JSON.stringify(ctx.item));
   },
 };
 `;
@@ -93,7 +93,7 @@ for (const n of sizes) {
         if (d.kind !== 'stale') return;
         const staging = await Staging.create(dirs.tmp, inst.id, inst.outs);
         await mkdir(path.dirname(staging.outs[0]!.temp), { recursive: true });
-        await writeFile(staging.outs[0]!.temp, JSON.stringify(inst.params));
+        await writeFile(staging.outs[0]!.temp, JSON.stringify(inst.item));
         const place = { root, trash: dirs.trash, scratch: dirs.scratch(inst.id) };
         await commitOutputs(inst, d.observed, depHashes(inst, d.observed), staging, { outcome: 'ran', peakRssMb: 0, startedAt: performance.now() }, place, {
           lock,

@@ -38,10 +38,10 @@ import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 export default {
   description: 'writes one small file',
-  params: z.object({}).passthrough(),
+  item: z.object({}).passthrough(),
   matrix: {
     input: z.object({ items: z.record(z.string(), z.unknown()) }),
-    instances: (input: { items: Record<string, unknown> }) => Object.keys(input.items).map((id) => ({ id, params: {} })),
+    instances: (input: { items: Record<string, unknown> }) => Object.keys(input.items).map((id) => ({ id, item: {} })),
   },
   async run(ctx: any) {
     await writeFile(ctx.outs[0], ctx.instance);

@@ -36,10 +36,10 @@ import { copyFile } from 'node:fs/promises';
 import { z } from 'zod';
 export default {
   description: 'copies its input',
-  params: z.object({}).passthrough(),
+  item: z.object({}).passthrough(),
   matrix: {
     input: z.object({ items: z.record(z.string(), z.unknown()) }),
-    instances: (input: { items: Record<string, unknown> }) => Object.keys(input.items).map((id) => ({ id, params: {} })),
+    instances: (input: { items: Record<string, unknown> }) => Object.keys(input.items).map((id) => ({ id, item: {} })),
   },
   async run(ctx: any) {
     await copyFile(ctx.deps[0], ctx.outs[0]);

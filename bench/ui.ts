@@ -16,6 +16,7 @@ import { parse, stringify } from 'yaml';
 import { REPO } from '../fixtures/repo.ts';
 import { canonicalize, sha256 } from '../src/pipeline/fingerprint.ts';
 import { Lock } from '../src/pipeline/lock.ts';
+import { LOCK_HEADER, LOCK_VERSION } from '../src/pipeline/lock-format.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';
 import { startUi } from '../test/ui/helpers.ts';
 
@@ -44,7 +45,7 @@ async function generated(n: number): Promise<string> {
     {
       'train@ID': canonicalize({
         ...entry,
-        params: { ...(entry.params as object), id: 'ID', params: { ...(entry.params as { params: object }).params, dropout: 0.123456789 } },
+        item: { ...(entry.item as object), id: 'ID', params: { ...(entry.item as { params: object }).params, dropout: 0.123456789 } },
       }),
     },
     { lineWidth: 0 },
@@ -52,18 +53,18 @@ async function generated(n: number): Promise<string> {
   for (let i = 0; i < n; i++) {
     const dropout = Number((i / n).toFixed(6));
     const id = `pool2-2-0_drop${dropout}_bn`;
-    const params = structuredClone(entry.params) as { id: string; params: { dropout: number } };
-    params.id = id;
-    params.params.dropout = dropout;
-    stages[`train@${id}`] = { ...entry, params };
+    const item = structuredClone(entry.item) as { id: string; params: { dropout: number } };
+    item.id = id;
+    item.params.dropout = dropout;
+    stages[`train@${id}`] = { ...entry, item };
     blocks.push(template.replaceAll('ID', id).replace('0.123456789', String(dropout)));
     const acc = 0.9 + 0.03 * Math.sin(i);
-    rows.push({ ...row, id, params: params.params, val_accuracy: acc, test_accuracy: acc - 0.005 });
+    rows.push({ ...row, id, params: item.params, val_accuracy: acc, test_accuracy: acc - 0.005 });
   }
-  const text = `schema: 1\nstages:\n${blocks.join('')}`;
+  const text = `${LOCK_HEADER}\nstages:\n${blocks.join('')}`;
   await writeFile(path.join(root, 'pipeline.lock'), text);
   await mkdir(path.join(root, '.pipeline'), { recursive: true });
-  await writeFile(path.join(root, '.pipeline/lock.json'), JSON.stringify({ digest: sha256(text), stages, problems: [] }));
+  await writeFile(path.join(root, '.pipeline/lock.json'), JSON.stringify({ version: LOCK_VERSION, digest: sha256(text), stages, problems: [] }));
   await mkdir(path.join(root, 'artifacts/metrics'), { recursive: true });
   await writeFile(path.join(root, 'artifacts/metrics/summary.json'), JSON.stringify({ ...summary, experiments: rows }));
   return root;

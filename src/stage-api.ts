@@ -5,6 +5,6 @@
  * defined where the engine implements them and only re-exported here.
  */
 export { defineStage } from './pipeline/stage.ts';
-export type { Measurements, ProgressUpdate, StageContext, StageDefinition, MatrixDefinition } from './pipeline/stage.ts';
+export type { Measurements, ProgressUpdate, StageContext, StageDefinition, StageRuntime, MatrixDefinition } from './pipeline/stage.ts';
 export { UserError, isUserError } from './pipeline/errors.ts';
 export type { Problem } from './pipeline/errors.ts';

@@ -11,20 +11,12 @@ import { writeDataset } from '../src/ml/data/dataset.ts';
 
 export default defineStage({
   description: 'Download Fashion-MNIST (local copy, official URLs, mirrors) and verify it',
-  params: z.object({ dataset: DatasetConfigSchema }),
+  item: z.object({ dataset: DatasetConfigSchema }),
   async run(ctx) {
     // A relative `dir` in configs/dataset.yaml means relative to the project, not to the cwd.
-    const sources = ctx.params.dataset.sources.map((s) => (s.kind === 'local' ? { ...s, dir: path.resolve(ctx.root, s.dir) } : s));
-    const data = await acquireDataset(
-      { ...ctx.params.dataset, sources },
-      {
-        scratch: ctx.scratch,
-        signal: ctx.signal,
-        progress: (u) => ctx.progress(u),
-        log: (l) => ctx.log(l),
-      },
-    );
-    await writeDataset(ctx.outs[0]!, data);
+    const sources = ctx.item.dataset.sources.map((s) => (s.kind === 'local' ? { ...s, dir: path.resolve(ctx.root, s.dir) } : s));
+    const data = await acquireDataset({ ...ctx.item.dataset, sources }, ctx.runtime);
+    await writeDataset(ctx.out('data'), data);
     ctx.log(`fashion-mnist: ${data.train.count} train and ${data.test.count} test images from ${data.meta.source.name}`);
   },
 });

@@ -10,25 +10,22 @@ import { GridInputSchema } from '../src/ml/grid/schema.ts';
 
 export default defineStage({
   description: 'Score one experiment on the test set: overall and per-class accuracy, confusion',
-  params: z.object({ evaluate: EvaluateConfigSchema }),
+  item: z.object({ evaluate: EvaluateConfigSchema }),
   matrix: {
     input: GridInputSchema.extend({ evaluate: EvaluateConfigSchema }),
-    // Its params are the evaluation settings alone: what it scores is its dep, the trained model.
-    instances: (input) => expandExperiments(input).map((e) => ({ id: e.id, params: { evaluate: input.evaluate } })),
+    // Its item is the evaluation settings alone: what it scores is its dep, the trained model.
+    instances: (input) => expandExperiments(input).map((e) => ({ id: e.id, item: { evaluate: input.evaluate } })),
   },
   async run(ctx) {
     // Loaded when the stage runs: it pulls in tfjs, and the runner imports every stage module to plan.
     const { runEvaluation } = await import('../src/ml/evaluate/run.ts');
     await runEvaluation({
-      cfg: ctx.params.evaluate,
+      cfg: ctx.item.evaluate,
       id: ctx.instance!,
-      dataDir: ctx.dep('artifacts/data/fashion-mnist'),
-      modelDir: ctx.dep(`artifacts/models/${ctx.instance}`),
-      scoreFile: ctx.out(`artifacts/metrics/test/${ctx.instance}.json`),
-      threads: ctx.threads,
-      signal: ctx.signal,
-      progress: (u) => ctx.progress(u),
-      log: (l) => ctx.log(l),
+      dataDir: ctx.dep('data'),
+      modelDir: ctx.dep('model'),
+      scoreFile: ctx.out('score'),
+      ...ctx.runtime,
     });
   },
 });

@@ -17,14 +17,13 @@ async function write(file: string, text: string): Promise<void> {
 
 export default defineStage({
   description: 'Check the hand-derived gradients (part 1) against finite differences and tfjs autodiff',
-  params: z.object({ gradcheck: GradcheckConfigSchema }),
+  item: z.object({ gradcheck: GradcheckConfigSchema }),
   async run(ctx) {
     // Imported here, not at the top: it loads tfjs, and the runner imports every stage module to plan.
     const { runGradcheck } = await import('../src/ml/gradcheck/check.ts');
-    const report = await runGradcheck(ctx.params.gradcheck, { progress: (u) => ctx.progress(u), signal: ctx.signal });
-    const [json, md] = ctx.outs as [string, string];
-    await write(json, `${JSON.stringify(report, null, 2)}\n`);
-    await write(md, gradcheckFragment(report));
+    const report = await runGradcheck(ctx.item.gradcheck, ctx.runtime);
+    await write(ctx.out('metrics'), `${JSON.stringify(report, null, 2)}\n`);
+    await write(ctx.out('fragment'), gradcheckFragment(report));
     for (const p of report.parameters) {
       ctx.log(
         `${p.name}: max rel. error ${p.max_rel_error_fd.toExponential(2)} vs finite differences, ${p.max_rel_error_autodiff.toExponential(2)} vs autodiff`,

@@ -6,11 +6,11 @@ import { ExperimentsFileSchema, GridInputSchema } from '../src/ml/grid/schema.ts
 
 export default defineStage({
   description: 'Expand the hyperparameter grid and custom experiments into the experiment list',
-  params: GridInputSchema,
+  item: GridInputSchema,
   async run(ctx) {
-    const experiments = expandExperiments(ctx.params);
+    const experiments = expandExperiments(ctx.item);
     const file = ExperimentsFileSchema.parse({ experiments });
-    await writeFile(ctx.outs[0]!, JSON.stringify(file, null, 2) + '\n');
+    await writeFile(ctx.out('experiments'), JSON.stringify(file, null, 2) + '\n');
     ctx.log(`${experiments.length} experiments: ${experiments.map((e) => e.id).join(', ')}`);
   },
 });

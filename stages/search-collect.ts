@@ -12,18 +12,18 @@ import { SearchInputSchema, SearchSummarySchema } from '../src/ml/search/schema.
 
 export default defineStage({
   description: "Successive halving: gather each experiment's last trained rung, and say where each stopped",
-  params: SearchInputSchema,
+  item: SearchInputSchema,
   async run(ctx) {
-    const plan = planSearch(ctx.params);
+    const plan = planSearch(ctx.item);
     const summary = SearchSummarySchema.parse(
       await collectSearch(plan, {
-        search: ctx.dep('artifacts/search'),
-        models: ctx.out('artifacts/models'),
-        histories: ctx.out('artifacts/metrics/train'),
+        search: ctx.dep('search'),
+        models: ctx.out('models'),
+        histories: ctx.out('histories'),
       }),
     );
-    await writeJsonFile(ctx.out('artifacts/metrics/search.json'), summary);
-    await writeFile(ctx.out('artifacts/fragments/search.md'), searchMarkdown(summary));
+    await writeJsonFile(ctx.out('summary'), summary);
+    await writeFile(ctx.out('fragment'), searchMarkdown(summary));
     const finalists = summary.experiments.filter((e) => e.stopped_at_rung === plan.rungs.length - 1).map((e) => e.id);
     ctx.log(`${summary.epochs_trained} of the full grid's ${summary.full_grid_epochs} epochs trained; finalists: ${finalists.join(', ')}`);
   },

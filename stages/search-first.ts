@@ -9,22 +9,17 @@ import { RungParamsSchema, SearchInputSchema } from '../src/ml/search/schema.ts'
 
 export default defineStage({
   description: 'Successive halving, first rung: train every experiment for search.min_epochs',
-  params: RungParamsSchema,
+  item: RungParamsSchema,
   matrix: {
     input: SearchInputSchema,
-    instances: (input) => firstRungInstances(planSearch(input)),
+    instances: (input) => firstRungInstances(planSearch(input)).map(({ id, params }) => ({ id, item: params })),
   },
   async run(ctx) {
     await runRung({
-      params: ctx.params,
-      dataDir: ctx.dep('artifacts/data/fashion-mnist'),
-      outDir: ctx.out(`artifacts/search/rung0/${ctx.params.experiment.id}`),
-      scratch: ctx.scratch,
-      threads: ctx.threads,
-      signal: ctx.signal,
-      progress: (u) => ctx.progress(u),
-      log: (l) => ctx.log(l),
-      measure: (m) => ctx.measure(m),
+      params: ctx.item,
+      dataDir: ctx.dep('data'),
+      outDir: ctx.out('rung'),
+      ...ctx.runtime,
     });
   },
 });

@@ -13,20 +13,20 @@ import { PromoteParamsSchema, SearchInputSchema } from '../src/ml/search/schema.
 
 export default defineStage({
   description: 'Successive halving: choose who continues to the next rung',
-  params: PromoteParamsSchema,
+  item: PromoteParamsSchema,
   matrix: {
     input: SearchInputSchema,
-    instances: (input) => promoteInstances(planSearch(input)),
+    instances: (input) => promoteInstances(planSearch(input)).map(({ id, params }) => ({ id, item: params })),
   },
   async run(ctx) {
-    const p = ctx.params;
-    const from = ctx.dep(`artifacts/search/rung${p.from_rung}`);
+    const p = ctx.item;
+    const from = ctx.dep('previous');
     const records = await Promise.all(p.experiments.map((id) => readRungRecord(from, id)));
     const { decisions, promotions } = decidePromotions(p, records);
-    const dir = ctx.out(`artifacts/search/promotions/rung${p.rung}`);
+    const dir = ctx.out('decisions');
     await mkdir(dir, { recursive: true });
     for (const d of promotions) await writeJsonFile(path.join(dir, `${d.experiment}.json`), d);
-    await writeJsonFile(ctx.out(`artifacts/search/promotions/rung${p.rung}.json`), decisions);
+    await writeJsonFile(ctx.out('ranking'), decisions);
     const kept = decisions.ranking.filter((r) => r.promoted);
     ctx.log(`rung ${p.rung}: ${kept.map((r) => `${r.experiment} (${r.val_accuracy.toFixed(4)})`).join(', ')} of ${p.entered} continue`);
   },

@@ -10,25 +10,19 @@ import { RungParamsSchema, SearchInputSchema } from '../src/ml/search/schema.ts'
 
 export default defineStage({
   description: 'Successive halving, a later rung: continue a promoted experiment from its checkpoint',
-  params: RungParamsSchema,
+  item: RungParamsSchema,
   matrix: {
     input: SearchInputSchema,
-    instances: (input) => laterRungInstances(planSearch(input)),
+    instances: (input) => laterRungInstances(planSearch(input)).map(({ id, params }) => ({ id, item: params })),
   },
   async run(ctx) {
-    const { experiment: e, rung, from_rung } = ctx.params;
     await runRung({
-      params: ctx.params,
-      dataDir: ctx.dep('artifacts/data/fashion-mnist'),
-      previous: ctx.dep(`artifacts/search/rung${from_rung}/${e.id}`),
-      promotion: ctx.dep(`artifacts/search/promotions/rung${rung}/${e.id}.json`),
-      outDir: ctx.out(`artifacts/search/rung${rung}/${e.id}`),
-      scratch: ctx.scratch,
-      threads: ctx.threads,
-      signal: ctx.signal,
-      progress: (u) => ctx.progress(u),
-      log: (l) => ctx.log(l),
-      measure: (m) => ctx.measure(m),
+      params: ctx.item,
+      dataDir: ctx.dep('data'),
+      previous: ctx.dep('previous'),
+      promotion: ctx.dep('promotion'),
+      outDir: ctx.out('rung'),
+      ...ctx.runtime,
     });
   },
 });

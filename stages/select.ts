@@ -7,10 +7,10 @@ import { SelectionSchema, selectBest } from '../src/ml/evaluate/select.ts';
 
 export default defineStage({
   description: 'Select the best experiment on the validation split',
-  params: z.object({}),
+  item: z.object({}),
   async run(ctx) {
-    const experiments = await readExperiments(ctx.dep('artifacts/metrics/experiments.json'));
-    const historyDir = ctx.dep('artifacts/metrics/train');
+    const experiments = await readExperiments(ctx.dep('experiments'));
+    const historyDir = ctx.dep('histories');
     const candidates = await Promise.all(
       experiments.map(async (e) => {
         const h = await readHistory(historyDir, e.id);
@@ -18,7 +18,7 @@ export default defineStage({
       }),
     );
     const selection = SelectionSchema.parse(selectBest(candidates));
-    await writeFile(ctx.out('artifacts/metrics/selection.json'), JSON.stringify(selection, null, 2) + '\n');
+    await writeFile(ctx.out('selection'), JSON.stringify(selection, null, 2) + '\n');
     const top = selection.ranking[0]!;
     ctx.log(
       `best: ${top.id} (val accuracy ${top.val_accuracy.toFixed(4)}, ${top.param_count} params)${selection.best_baseline ? `; best baseline: ${selection.best_baseline}` : ''}`,

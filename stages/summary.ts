@@ -5,14 +5,14 @@ import { runSummary } from '../src/ml/evaluate/summarize.ts';
 
 export default defineStage({
   description: "Gather every experiment's validation and test results in the selection's order",
-  params: z.object({}),
+  item: z.object({}),
   async run(ctx) {
     const summary = await runSummary({
-      experimentsFile: ctx.dep('artifacts/metrics/experiments.json'),
-      historyDir: ctx.dep('artifacts/metrics/train'),
-      scoreDir: ctx.dep('artifacts/metrics/test'),
-      selectionFile: ctx.dep('artifacts/metrics/selection.json'),
-      summaryFile: ctx.out('artifacts/metrics/summary.json'),
+      experimentsFile: ctx.dep('experiments'),
+      historyDir: ctx.dep('histories'),
+      scoreDir: ctx.dep('scores'),
+      selectionFile: ctx.dep('selection'),
+      summaryFile: ctx.out('summary'),
     });
     const best = summary.experiments[0]!;
     ctx.log(`best: ${best.id}, test accuracy ${best.test_accuracy.toFixed(4)} (validation ${best.val_accuracy.toFixed(4)})`);

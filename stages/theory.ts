@@ -14,12 +14,11 @@ async function write(file: string, text: string): Promise<void> {
 
 export default defineStage({
   description: 'Answer homework 2.1 (output volumes, parameter counts, the toy convolution)',
-  params: z.object({ theory: TheoryConfigSchema }),
+  item: z.object({ theory: TheoryConfigSchema }),
   async run(ctx) {
-    const report = buildTheoryReport(ctx.params.theory);
-    const [json, md] = ctx.outs as [string, string];
-    await write(json, `${JSON.stringify(report, null, 2)}\n`);
-    await write(md, theoryFragment(report));
+    const report = buildTheoryReport(ctx.item.theory);
+    await write(ctx.out('metrics'), `${JSON.stringify(report, null, 2)}\n`);
+    await write(ctx.out('fragment'), theoryFragment(report));
     for (const q of report.questions.slice(0, 4)) ctx.log(`${q.id}: ${q.answer}`);
   },
 });

@@ -8,25 +8,20 @@ import { ExperimentSchema, GridInputSchema } from '../src/ml/grid/schema.ts';
 
 export default defineStage({
   description: 'Train one experiment, checkpointing every epoch',
-  params: ExperimentSchema,
+  item: ExperimentSchema,
   matrix: {
     input: GridInputSchema,
-    instances: (input) => expandExperiments(input).map((e) => ({ id: e.id, params: e })),
+    instances: (input) => expandExperiments(input).map((e) => ({ id: e.id, item: e })),
   },
   async run(ctx) {
     // Loaded when the stage runs: it pulls in tfjs, and the runner imports every stage module to plan.
     const { runTraining } = await import('../src/ml/train/run.ts');
     await runTraining({
-      experiment: ctx.params,
-      dataDir: ctx.dep('artifacts/data/fashion-mnist'),
-      modelDir: ctx.out(`artifacts/models/${ctx.instance}`),
-      historyFile: ctx.out(`artifacts/metrics/train/${ctx.instance}.json`),
-      scratch: ctx.scratch,
-      threads: ctx.threads,
-      signal: ctx.signal,
-      progress: (u) => ctx.progress(u),
-      log: (l) => ctx.log(l),
-      measure: (m) => ctx.measure(m),
+      experiment: ctx.item,
+      dataDir: ctx.dep('data'),
+      modelDir: ctx.out('model'),
+      historyFile: ctx.out('history'),
+      ...ctx.runtime,
     });
   },
 });

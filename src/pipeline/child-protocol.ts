@@ -1,16 +1,22 @@
 /** Messages between the runner and a stage's child process (over execa's IPC channel). */
 import type { Problem } from './errors.ts';
-import type { Measurements, ProgressUpdate } from './stage.ts';
+import type { DeclaredNames, Measurements, ProgressUpdate } from './stage.ts';
 
 export interface ChildJob {
   type: 'job';
   module: string;
   root: string;
   instance: string | undefined;
-  params: unknown;
+  /** The instance's item (validated again by the stage's schema in the child). */
+  item: unknown;
+  /** Absolute paths, in declared order: where to read the deps and write the outs. */
   deps: string[];
   outs: string[];
+  /** The same, project-relative as declared (after `${...}`): what ctx.dep()/ctx.out() take. */
+  declaredDeps: string[];
   declaredOuts: string[];
+  /** Names of deps and outs declared as mappings in pipeline.yaml. */
+  names?: DeclaredNames;
   scratch: string;
   threads: number;
 }

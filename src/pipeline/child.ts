@@ -9,7 +9,7 @@ import { isUserError } from './errors.ts';
 import { stageBundle } from './stage-bundle.ts';
 import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
-import type { AnyStage, Measurements, StageContext } from './stage.ts';
+import { createStageContext, itemSchema, type AnyStage, type Measurements } from './stage.ts';
 
 // Plain process.send rather than execa's helpers: importing execa would cost every stage start-up.
 const send = (m: ChildMessage): Promise<void> =>
@@ -59,51 +59,41 @@ async function importStage(root: string, module: string): Promise<unknown> {
 async function runJob(job: ChildJob, signal: AbortSignal): Promise<Measurements> {
   const mod = (await importStage(job.root, job.module)) as { default: AnyStage };
   const stage = mod.default;
-  const params = stage.params.parse(job.params);
+  const item: unknown = itemSchema(stage).parse(job.item);
   for (const o of job.outs) await mkdir(path.dirname(o), { recursive: true });
   await mkdir(job.scratch, { recursive: true });
   let lastProgress = 0;
   const measurements: Measurements = {};
-  const ctx: StageContext<unknown> = {
-    params,
+  const log = (line: string): void => void send({ type: 'log', line });
+  const ctx = createStageContext({
+    item,
     instance: job.instance,
     root: job.root,
+    declaredDeps: job.declaredDeps,
+    declaredOuts: job.declaredOuts,
     deps: job.deps,
     outs: job.outs,
-    dep(declared) {
-      const abs = path.join(job.root, declared);
-      if (!job.deps.includes(abs)) {
-        throw new Error(
-          `"${declared}" is not a declared dep of this stage (declared: ${job.deps.map((d) => path.relative(job.root, d)).join(', ') || 'none'})`,
-        );
-      }
-      return abs;
+    names: job.names,
+    runtime: {
+      scratch: job.scratch,
+      threads: job.threads,
+      signal,
+      progress(update) {
+        // Throttled: a training loop may report every batch.
+        const now = Date.now();
+        if (now - lastProgress < 100 && update.current !== update.total) return;
+        lastProgress = now;
+        void send({ type: 'progress', update });
+      },
+      log,
+      measure(values) {
+        for (const [name, value] of Object.entries(values)) {
+          if (!Number.isFinite(value)) throw new Error(`measure: "${name}" is ${value}, not a finite number`);
+          measurements[name] = value;
+        }
+      },
     },
-    out(declared) {
-      const i = job.declaredOuts.indexOf(declared);
-      if (i < 0) throw new Error(`"${declared}" is not a declared out of this stage (declared: ${job.declaredOuts.join(', ')})`);
-      return job.outs[i]!;
-    },
-    scratch: job.scratch,
-    progress(update) {
-      // Throttled: a training loop may report every batch.
-      const now = Date.now();
-      if (now - lastProgress < 100 && update.current !== update.total) return;
-      lastProgress = now;
-      void send({ type: 'progress', update });
-    },
-    log(line) {
-      void send({ type: 'log', line });
-    },
-    signal,
-    threads: job.threads,
-    measure(values) {
-      for (const [name, value] of Object.entries(values)) {
-        if (!Number.isFinite(value)) throw new Error(`measure: "${name}" is ${value}, not a finite number`);
-        measurements[name] = value;
-      }
-    },
-  };
+  });
   await stage.run(ctx);
   return measurements;
 }

@@ -34,13 +34,13 @@ export class Estimates {
   ) {}
 
   /** Expected wall seconds of the instance's next run; undefined when nothing like it was ever timed. */
-  seconds(inst: { id: string; params: unknown }): number | undefined {
+  seconds(inst: { id: string; item: unknown }): number | undefined {
     const mine = this.own.get(inst.id);
     // Its last recorded wall time, even when stale: a run on more data keeps the proportions.
     if (mine) return mine.run.seconds;
     for (const lock of this.others) {
       const entry = lock.get(inst.id);
-      if (entry?.run.outcome === 'ran') return round(entry.run.seconds * workRatio(inst.params, entry));
+      if (entry?.run.outcome === 'ran') return round(entry.run.seconds * workRatio(inst.item, entry));
     }
     return undefined;
   }
@@ -58,10 +58,10 @@ export async function workspaceEstimates(projectRoot: string, root: string, own:
   return new Estimates(own, await Promise.all(roots.map((r) => Lock.open(r))));
 }
 
-/** The work of `params` over the work of the recorded run: 1 where either is unknown. */
-export function workRatio(params: unknown, recorded: Pick<LockEntry, 'params' | 'run'>): number {
-  const next = workOf(params);
-  const last = workOf(recorded.params);
+/** The work of `item` over the work of the recorded run: 1 where either is unknown. */
+export function workRatio(item: unknown, recorded: Pick<LockEntry, 'item' | 'run'>): number {
+  const next = workOf(item);
+  const last = workOf(recorded.item);
   const m = recorded.run.measurements;
   if (last.images === undefined && last.epochs && m?.images_per_second && m.train_seconds) {
     last.images = (m.images_per_second * m.train_seconds) / last.epochs;

@@ -60,9 +60,12 @@ export function sha256(text: string | Buffer): string {
 export interface FingerprintInput {
   module: string;
   code: string;
+  /** The instance's item (its key predates the name: renaming it would change every fingerprint). */
   params: unknown;
   deps: Record<string, string>;
   outs: string[];
+  /** The names of deps and outs declared as mappings; undefined (left out of the hash) for lists. */
+  names?: { deps?: Record<string, string>; outs?: Record<string, string> };
 }
 
 export function fingerprintOf(input: FingerprintInput): string {

@@ -16,6 +16,7 @@ import { fail, succeed, UserError, type Result } from './errors.ts';
 import { canonicalize, sha256 } from './fingerprint.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { isMissing } from './fs-missing.ts';
+import { LOCK_HEADER, LOCK_VERSION, migrateEntry, migrateLock } from './lock-format.ts';
 import { LockJournal, type JournalChange } from './lock-journal.ts';
 import { SafeRelPath, schemaProblem } from './safe-path.ts';
 import { stateDirs } from './state-dirs.ts';
@@ -32,7 +33,8 @@ export const LockEntrySchema = z.strictObject({
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
   module: z.string(),
   code: z.string(),
-  params: z.unknown(),
+  /** The instance's item: the config values a plain stage reads, or a matrix instance's item. */
+  item: z.unknown(),
   deps: z.record(z.string(), PathHashSchema),
   /** Out paths are written to by pull: a lock from git passes the rule for outside paths. */
   outs: z.record(SafeRelPath, PathHashSchema),
@@ -48,7 +50,7 @@ export const LockEntrySchema = z.strictObject({
 export type LockEntry = z.infer<typeof LockEntrySchema>;
 
 const LockFileSchema = z.strictObject({
-  schema: z.literal(1),
+  version: z.literal(LOCK_VERSION),
   stages: z.record(z.string(), z.unknown()).default({}),
 });
 
@@ -76,7 +78,8 @@ export function parseLock(
     const why = (e as Error).message.split('\n')[0];
     return done(`${at}: not valid YAML (${why})`, `${LOCK_FILE} is not valid YAML (${why}): every stage is treated as never run`);
   }
-  const file = LockFileSchema.safeParse(raw ?? { schema: 1 });
+  // An older layout is read through its migration (lock-format.ts); an unknown one fails below.
+  const file = LockFileSchema.safeParse(raw === null || raw === undefined ? { version: LOCK_VERSION } : (migrateLock(raw) ?? raw));
   if (!file.success) {
     return done(`${at}: unknown layout (${firstIssue(file.error)})`, `${LOCK_FILE} has an unknown layout: every stage is treated as never run`);
   }
@@ -150,8 +153,14 @@ export class Lock {
     const digest = sha256(text);
     this.fileDigest = digest;
     try {
-      const copy = JSON.parse(await readFile(this.mirror, 'utf8')) as { digest: string; stages: Record<string, LockEntry>; problems: string[] };
-      if (copy.digest === digest) {
+      const copy = JSON.parse(await readFile(this.mirror, 'utf8')) as {
+        version?: number;
+        digest: string;
+        stages: Record<string, LockEntry>;
+        problems: string[];
+      };
+      // A copy made by an older release holds entries of its own layout: parse the YAML again.
+      if (copy.digest === digest && copy.version === LOCK_VERSION) {
         for (const [id, entry] of Object.entries(copy.stages)) this.entries.set(id, entry);
         this.problems.push(...copy.problems);
         return;
@@ -171,7 +180,7 @@ export class Lock {
         this.entries.delete(c.id);
         continue;
       }
-      const entry = LockEntrySchema.safeParse(c.entry);
+      const entry = LockEntrySchema.safeParse(migrateEntry(c.entry));
       if (entry.success) this.entries.set(c.id, entry.data);
       else this.entries.delete(c.id); // unreadable: never run, as a malformed entry in the file
     }
@@ -186,7 +195,7 @@ export class Lock {
 
   private writeMirror(digest: string, problems = this.problems): Promise<void> {
     const stages = Object.fromEntries(this.entries);
-    return writeFileAtomic(this.mirror, JSON.stringify({ digest, stages, problems }));
+    return writeFileAtomic(this.mirror, JSON.stringify({ version: LOCK_VERSION, digest, stages, problems }));
   }
 
   get(id: string): LockEntry | undefined {
@@ -289,7 +298,7 @@ export class Lock {
    */
   render(): string {
     const ids = [...this.entries.keys()].sort();
-    if (ids.length === 0) return stringify({ schema: 1, stages: {} }, { lineWidth: 0, sortMapEntries: false });
+    if (ids.length === 0) return stringify({ version: LOCK_VERSION, stages: {} }, { lineWidth: 0, sortMapEntries: false });
     const blocks = ids.map((id) => {
       let block = this.rendered.get(id);
       if (block === undefined) {
@@ -299,7 +308,7 @@ export class Lock {
       }
       return block;
     });
-    return `schema: 1\nstages:\n${blocks.join('')}`;
+    return `${LOCK_HEADER}\nstages:\n${blocks.join('')}`;
   }
 
   /** Rendered YAML of each entry, dropped when the entry changes. */

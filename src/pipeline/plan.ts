@@ -3,6 +3,7 @@
  * the fingerprint module and the reporters never see YAML or zod.
  */
 import type { SourceLocation } from './errors.ts';
+import type { DeclaredNames } from './stage.ts';
 
 export interface PlannedInstance {
   /** "download", or "train@pool2-2-0_drop0.3_bn" for a matrix instance. */
@@ -13,11 +14,16 @@ export interface PlannedInstance {
   description: string;
   /** Project-relative module path. */
   module: string;
-  /** Params after validation by the stage's schema: the only config that affects this instance. */
-  params: unknown;
+  /**
+   * The instance's item after validation by the stage's schema (a plain stage's: the config keys
+   * it reads): the only config that affects this instance.
+   */
+  item: unknown;
   /** Project-relative paths, in declared order. */
   deps: string[];
   outs: string[];
+  /** The names of deps and outs pipeline.yaml declares as mappings (name -> path above). */
+  names?: DeclaredNames;
   /** Where each out is declared in pipeline.yaml, for problems found after analysis. */
   outLocations: SourceLocation[];
   /** Ids of instances whose outs this instance reads. */
@@ -32,6 +38,8 @@ export interface Plan {
   cacheDir: string;
   /** Topological order: every instance comes after its upstream. */
   instances: PlannedInstance[];
+  /** One line per file that uses a spelling this release renamed (spec/old-spellings.ts). */
+  deprecations?: string[];
 }
 
 export function byId(plan: Plan): Map<string, PlannedInstance> {

@@ -9,7 +9,7 @@ import { lstat, mkdir, readdir, readlink, rm, stat, symlink } from 'node:fs/prom
 import path from 'node:path';
 import { Lock } from './lock.ts';
 import { isInside } from './project-paths.ts';
-import { PipelineSpecSchema } from './spec/pipeline-schema.ts';
+import { declared, PipelineSpecSchema } from './spec/pipeline-schema.ts';
 import { ProjectFile } from './spec/project-file.ts';
 
 export const PROFILES_DIR = 'profiles';
@@ -131,7 +131,7 @@ async function outputLayout(root: string): Promise<{ outs: string[]; cache: stri
   const spec = read.ok ? read.value.whole(PipelineSpecSchema) : read;
   // Unreadable or invalid: analysis, which runs next, reports it with its location.
   if (!spec.ok) return { outs: [], cache: DEFAULT_CACHE };
-  const outs = Object.values(spec.value.stages).flatMap((stage) => stage.outs.map(staticPart));
+  const outs = Object.values(spec.value.stages).flatMap((stage) => declared(stage.outs).map((o) => staticPart(o.path)));
   return { outs: outs.filter((o) => o !== ''), cache: spec.value.cache };
 }
 

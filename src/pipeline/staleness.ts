@@ -67,7 +67,10 @@ export async function observe(inst: PlannedInstance, hasher: Hasher, snapshot?: 
 export function fingerprintFor(inst: PlannedInstance, code: string, deps: Record<string, PathHash | undefined>): string {
   const depHashes: Record<string, string> = {};
   for (const [d, h] of Object.entries(deps)) depHashes[d] = h?.hash ?? MISSING;
-  return fingerprintOf({ module: inst.module, code, params: inst.params, deps: depHashes, outs: inst.outs });
+  // The item's key is `params` and names are absent unless declared, so a lock written before
+  // either rename keeps its fingerprints (lock-format.ts). Names count: swapping two names swaps
+  // what the stage reads as what, although the paths and their hashes stay the same.
+  return fingerprintOf({ module: inst.module, code, params: inst.item, deps: depHashes, outs: inst.outs, names: inst.names });
 }
 
 /**
@@ -143,7 +146,7 @@ export function staleReasons(inst: PlannedInstance, obs: Observed, entry: LockEn
   if (!entry) return [{ kind: 'never-run' }];
   const reasons: StaleReason[] = [];
   if (entry.module !== inst.module) reasons.push({ kind: 'module', from: entry.module, to: inst.module });
-  if (canonicalJson(entry.params) !== canonicalJson(inst.params)) reasons.push(...paramReasons(entry.params, inst.params));
+  if (canonicalJson(entry.item) !== canonicalJson(inst.item)) reasons.push(...paramReasons(entry.item, inst.item));
   if (entry.code !== obs.code) reasons.push({ kind: 'code', module: inst.module });
   const recordedDeps = Object.keys(entry.deps).sort();
   const currentDeps = [...inst.deps].sort();

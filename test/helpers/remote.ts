@@ -8,7 +8,7 @@ export const REMOTE_PIPELINE = `
 stages:
   prepare:
     module: stages/toy.ts
-    params: [prepare]
+    reads: [prepare]
     deps: [data/raw.txt]
     outs: [out/prepared.txt, out/dir]
   train:
@@ -31,14 +31,14 @@ import path from 'node:path';
 import { z } from 'zod';
 export default {
   description: 'many deterministic files',
-  params: z.object({ blob: z.object({ files: z.number(), kib: z.number() }) }),
+  item: z.object({ blob: z.object({ files: z.number(), kib: z.number() }) }),
   async run(ctx: any) {
     await mkdir(path.join(ctx.root, '.calls'), { recursive: true });
     await appendFile(path.join(ctx.root, '.calls', 'blob'), 'x\\n');
     await mkdir(ctx.outs[0], { recursive: true });
-    for (let i = 0; i < ctx.params.blob.files; i++) {
+    for (let i = 0; i < ctx.item.blob.files; i++) {
       const pattern = createHash('sha256').update(String(i)).digest();
-      await writeFile(path.join(ctx.outs[0], 'f' + i), Buffer.alloc(ctx.params.blob.kib * 1024, pattern));
+      await writeFile(path.join(ctx.outs[0], 'f' + i), Buffer.alloc(ctx.item.blob.kib * 1024, pattern));
     }
   },
 };
@@ -48,7 +48,7 @@ export const BLOB_PIPELINE = `
 stages:
   blob:
     module: stages/blob.ts
-    params: [blob]
+    reads: [blob]
     outs: [out/blob]
 `;
 

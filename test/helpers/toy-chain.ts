@@ -9,11 +9,11 @@ export const TOY_CHAIN = `
 stages:
   a:
     module: stages/toy.ts
-    params: [a]
+    reads: [a]
     outs: [out/a.txt]
   b:
     module: stages/toy.ts
-    params: [b]
+    reads: [b]
     deps: [out/a.txt]
     outs: [out/b.txt, out/b-dir]
 `;
@@ -30,7 +30,7 @@ export const TOY_CHAIN_JOIN = `${TOY_CHAIN}  m:
     outs: ['out/m/\${id}.txt']
   c:
     module: stages/toy.ts
-    params: [c]
+    reads: [c]
     deps: [out/b.txt, out/m]
     outs: [out/c.txt]
 `;

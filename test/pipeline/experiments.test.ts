@@ -19,7 +19,7 @@ stages:
       - out/metrics/\${id}.json
   summary:
     module: stages/toy.ts
-    params: [summary]
+    reads: [summary]
     deps: [out/metrics]
     outs: [out/summary.txt]
 experiments:
@@ -43,13 +43,13 @@ import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 export default {
   description: 'toy experiment',
-  params: z.object({ item: z.object({ lr: z.number() }) }),
+  item: z.object({ item: z.object({ lr: z.number() }) }),
   matrix: {
     input: z.object({ items: z.record(z.string(), z.unknown()) }),
-    instances: (input: { items: Record<string, unknown> }) => Object.entries(input.items).map(([id, v]) => ({ id, params: { item: v } })),
+    instances: (input: { items: Record<string, unknown> }) => Object.entries(input.items).map(([id, v]) => ({ id, item: { item: v } })),
   },
   async run(ctx: any) {
-    const lr = ctx.params.item.lr;
+    const lr = ctx.item.item.lr;
     await writeFile(ctx.outs[0], JSON.stringify({ id: ctx.instance, accuracy: lr * 2, loss: 1 - lr, history: [{ step: 1, loss: 1 - lr }, { step: 2, loss: 1 - 2 * lr }], per_class: { cat: lr, dog: lr / 2 } }));
   },
 };

@@ -10,11 +10,11 @@ const PIPELINE = `
 stages:
   first:
     module: stages/toy.ts
-    params: [first]
+    reads: [first]
     outs: [out/first.txt]
   second:
     module: stages/toy.ts
-    params: [second]
+    reads: [second]
     deps: [out/first.txt]
     outs: [out/second.txt, out/second-dir]
 `;

@@ -7,12 +7,12 @@ const PIPELINE = `
 stages:
   prepare:
     module: stages/toy.ts
-    params: [prepare]
+    reads: [prepare]
     deps: [data/raw.txt]
     outs: [out/prepared.txt]
   other:
     module: stages/toy.ts
-    params: [other.text]
+    reads: [other.text]
     outs: [out/other.txt]
   train:
     module: stages/toy-matrix.ts

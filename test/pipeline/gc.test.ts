@@ -9,7 +9,7 @@ const PIPELINE = `
 stages:
   prepare:
     module: stages/toy.ts
-    params: [prepare]
+    reads: [prepare]
     outs: [out/prepared.txt, out/dir]
 `;
 

@@ -14,7 +14,7 @@ describe('status and dag of a profile that never ran', { concurrency: false }, (
     );
   before(async () => {
     p = await Project.create({
-      'pipeline.yaml': 'stages:\n  a: { module: stages/toy.ts, params: [a], outs: [out/a.txt] }\n',
+      'pipeline.yaml': 'stages:\n  a: { module: stages/toy.ts, reads: [a], outs: [out/a.txt] }\n',
       'configs/a.yaml': 'v: 1\n',
       'configs/profiles/quick.yaml': 'a:\n  v: 2\n',
     });

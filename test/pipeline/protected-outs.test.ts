@@ -15,11 +15,11 @@ const git = promisify(execFile);
 const pipeline = (aOuts: string, bOuts = '[out/b.txt]'): string => `stages:
   a:
     module: stages/toy.ts
-    params: [a]
+    reads: [a]
     outs: ${aOuts}
   b:
     module: stages/toy.ts
-    params: [a]
+    reads: [a]
     outs: ${bOuts}
 `;
 

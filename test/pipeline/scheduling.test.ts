@@ -105,11 +105,11 @@ describe('fresh instances and free slots', () => {
 stages:
   slow:
     module: stages/toy.ts
-    params: [slow]
+    reads: [slow]
     outs: [out/slow.txt]
   quick:
     module: stages/toy.ts
-    params: [quick]
+    reads: [quick]
     outs: [out/quick.txt]
 `,
       'configs/slow.yaml': 'v: 1\n',

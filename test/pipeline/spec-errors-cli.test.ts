@@ -11,7 +11,7 @@ import { Project } from '../helpers/project.ts';
 const GOOD = `stages:
   a:
     module: stages/toy.ts
-    params: [a]
+    reads: [a]
     outs: [out/a.txt]
 `;
 

@@ -15,15 +15,15 @@ const PIPELINE = `
 stages:
   zero:
     module: stages/toy.ts
-    params: [zero]
+    reads: [zero]
     outs: [out/zero.txt]
   first:
     module: stages/toy.ts
-    params: [first]
+    reads: [first]
     outs: [out/first.txt]
   second:
     module: stages/toy.ts
-    params: [second]
+    reads: [second]
     deps: [out/first.txt]
     outs: [out/second.txt]
 `;

@@ -13,7 +13,7 @@ const PIPELINE = `
 stages:
   det:
     module: stages/toy.ts
-    params: [det]
+    reads: [det]
     outs: [out/det.txt]
   clock:
     module: stages/noisy.ts
@@ -36,7 +36,7 @@ import path from 'node:path';
 import { z } from 'zod';
 export default {
   description: 'writes a random nonce',
-  params: z.object({}).passthrough(),
+  item: z.object({}).passthrough(),
   async run(ctx: any) {
     const body = JSON.stringify({ value: 1, nonce: Math.random() });
     for (const o of ctx.outs) {
@@ -58,7 +58,7 @@ import path from 'node:path';
 import { z } from 'zod';
 export default {
   description: 'fails when flaky.flag exists',
-  params: z.object({}).passthrough(),
+  item: z.object({}).passthrough(),
   async run(ctx: any) {
     if (await access(path.join(ctx.root, 'flaky.flag')).then(() => true, () => false)) throw new Error('flaky.flag is set');
     await writeFile(ctx.outs[0], 'ok');

@@ -1,6 +1,6 @@
 /**
  * Two planning features a search needs while the plan stays static: `when:` plans a stage only for
- * a config value (a strategy), and ${params.<field>} lets a matrix instance name another
+ * a config value (a strategy), and ${item.<field>} lets a matrix instance name another
  * instance's outputs (the previous rung of the same configuration).
  */
 import assert from 'node:assert/strict';
@@ -10,12 +10,12 @@ import { Project } from '../helpers/project.ts';
 const WHEN_PIPELINE = `stages:
   full:
     module: stages/toy.ts
-    params: [mode]
+    reads: [mode]
     when: { mode.kind: full }
     outs: [out/result.txt]
   cheap:
     module: stages/toy.ts
-    params: [mode]
+    reads: [mode]
     when: { mode.kind: cheap }
     outs: [out/result.txt]
   after:
@@ -66,7 +66,7 @@ export default {
   ...toy,
   matrix: {
     input: z.object({ later: z.record(z.string(), z.unknown()) }),
-    instances: (input: { later: Record<string, unknown> }) => Object.entries(input.later).map(([id, v]) => ({ id, params: { item: v } })),
+    instances: (input: { later: Record<string, unknown> }) => Object.entries(input.later).map(([id, v]) => ({ id, item: { item: v } })),
   },
 };
 `;
@@ -86,9 +86,9 @@ const TEMPLATE_PIPELINE = (dep: string) => `stages:
       - out/next/\${id}.txt
 `;
 
-test('${params.<field>}: an instance depends on the instance its params name, and only on it', async () => {
+test('${item.<field>}: an instance depends on the instance its item names, and only on it', async () => {
   const p = await Project.create({
-    'pipeline.yaml': TEMPLATE_PIPELINE('out/first/${params.item.from}.txt'),
+    'pipeline.yaml': TEMPLATE_PIPELINE('out/first/${item.item.from}.txt'),
     'configs/items/a.yaml': 'v: 1\n',
     'configs/items/b.yaml': 'v: 2\n',
     'configs/later/x.yaml': 'from: b\n',
@@ -107,9 +107,9 @@ test('${params.<field>}: an instance depends on the instance its params name, an
   }
 });
 
-test('${params.<field>}: a field the params lack, a value that is no file name, or another template is a located mistake', async () => {
+test('${item.<field>}: a field the item lacks, a value that is no file name, or another template is a located mistake', async () => {
   const p = await Project.create({
-    'pipeline.yaml': TEMPLATE_PIPELINE('out/first/${params.item.form}.txt'),
+    'pipeline.yaml': TEMPLATE_PIPELINE('out/first/${item.item.form}.txt'),
     'configs/items/a.yaml': 'v: 1\n',
     'configs/later/x.yaml': 'from: a\n',
     'configs/later/y.yaml': 'from: a\n',
@@ -120,18 +120,18 @@ test('${params.<field>}: a field the params lack, a value that is no file name, 
     assert.equal(missing.code, 2);
     assert.match(
       missing.stderr,
-      /^pipeline\.yaml:11:\d+: stages\.next\.deps\[0\]: next@x: "\$\{params\.item\.form\}" in "out\/first\/\$\{params\.item\.form\}\.txt": the instance's params have no string or number at item\.form/m,
+      /^pipeline\.yaml:11:\d+: stages\.next\.deps\[0\]: next@x: "\$\{item\.item\.form\}" in "out\/first\/\$\{item\.item\.form\}\.txt": the instance's item has no string or number at item\.form/m,
     );
-    assert.equal(missing.stderr.match(/params\.item\.form/g)?.length, 2, 'reported once, not once per instance');
+    assert.equal(missing.stderr.match(/item\.item\.form/g)?.length, 2, 'reported once, not once per instance');
     await p.write('configs/later/x.yaml', 'from: ../a\n');
-    await p.write('pipeline.yaml', TEMPLATE_PIPELINE('out/first/${params.item.from}.txt'));
+    await p.write('pipeline.yaml', TEMPLATE_PIPELINE('out/first/${item.item.from}.txt'));
     const escape = await p.cli('status');
     assert.equal(escape.code, 2);
     assert.match(escape.stderr, /next@x: .*no string or number at item\.from that is a file name/);
     await p.write('pipeline.yaml', TEMPLATE_PIPELINE('out/first/${item}.txt'));
     const other = await p.cli('status');
     assert.equal(other.code, 2);
-    assert.match(other.stderr, /"\$\{item\}" in "out\/first\/\$\{item\}\.txt": a path may use \$\{id\} and \$\{params\.<field>\} only/);
+    assert.match(other.stderr, /"\$\{item\}" in "out\/first\/\$\{item\}\.txt": a path may use \$\{id\} and \$\{item\.<field>\} only/);
   } finally {
     await p.dispose();
   }

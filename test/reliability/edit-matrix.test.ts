@@ -14,7 +14,7 @@ import { Project, type CliResult } from '../helpers/project.ts';
 
 // One stage of each kind (a plain one with a config, a matrix, one that reads the matrix's outs).
 const PIPELINE = `stages:
-  prepare: { module: stages/toy.ts, params: [prepare], deps: [data/raw.txt], outs: [out/prepared.txt] }
+  prepare: { module: stages/toy.ts, reads: [prepare], deps: [data/raw.txt], outs: [out/prepared.txt] }
   train: { module: stages/toy-matrix.ts, foreach: [items], deps: [out/prepared.txt], outs: ['out/models/\${id}'] }
   report: { module: stages/toy.ts, deps: [out/models], outs: [out/report.txt] }
 `;

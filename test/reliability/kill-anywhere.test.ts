@@ -50,10 +50,10 @@ function canonical(v: unknown): string {
 
 /** Recorded entries whose outputs were written with other params than the entry records. */
 async function entriesNotMatchingParams(p: Project): Promise<string[]> {
-  const lock = (await p.lock().catch(() => undefined)) as { stages?: Record<string, { params: object; outs: Record<string, unknown> }> } | undefined;
+  const lock = (await p.lock().catch(() => undefined)) as { stages?: Record<string, { item: object; outs: Record<string, unknown> }> } | undefined;
   const bad: string[] = [];
   for (const [id, e] of Object.entries(lock?.stages ?? {})) {
-    const flat = canonical(Object.assign({}, ...Object.values(e.params)));
+    const flat = canonical(Object.assign({}, ...Object.values(e.item)));
     for (const out of Object.keys(e.outs)) {
       if ((await writtenParams(p, out).catch(() => 'unreadable')) !== flat) bad.push(`${id}: ${out} was not written with the recorded params`);
     }

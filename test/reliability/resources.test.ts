@@ -21,9 +21,9 @@ import path from 'node:path';
 import { z } from 'zod';
 export default {
   description: 'writes a large output',
-  params: z.object({ big: z.object({ bytes: z.number().int().positive(), tag: z.string() }) }),
+  item: z.object({ big: z.object({ bytes: z.number().int().positive(), tag: z.string() }) }),
   async run(ctx: any) {
-    const { bytes, tag } = ctx.params.big;
+    const { bytes, tag } = ctx.item.big;
     await mkdir(ctx.outs[1], { recursive: true });
     await writeFile(path.join(ctx.outs[1], 'marker'), tag);
     const fh = await open(ctx.outs[0], 'w');
@@ -40,16 +40,16 @@ const PIPELINE = `
 stages:
   a:
     module: stages/toy.ts
-    params: [a]
+    reads: [a]
     outs: [out/a.txt]
   big:
     module: stages/big.ts
-    params: [big]
+    reads: [big]
     deps: [out/a.txt]
     outs: [out/big.bin, out/big-dir]
   after:
     module: stages/toy.ts
-    params: [after]
+    reads: [after]
     deps: [out/big-dir]
     outs: [out/after.txt]
 `;

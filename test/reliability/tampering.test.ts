@@ -18,7 +18,7 @@ const OUTS = ['out/a.txt', 'out/b.txt', 'out/b-dir'];
 
 type LockDoc = {
   schema: number;
-  stages: Record<string, { fingerprint: string; params: Record<string, Record<string, unknown>>; outs: Record<string, { hash: string }> }>;
+  stages: Record<string, { fingerprint: string; item: Record<string, Record<string, unknown>>; outs: Record<string, { hash: string }> }>;
 };
 
 interface Case {
@@ -202,7 +202,7 @@ const cases: Case[] = [
     name: 'lock: recorded params edited',
     tamper: (p) =>
       editLock(p, (l) => {
-        l.stages.a!.params.a!.v = 99;
+        l.stages.a!.item.a!.v = 99;
       }),
     status: /params: a\.v 99 -> 1/,
     repaired: { a: 'restored' },

@@ -19,7 +19,7 @@ describe('slurm executor: a job past its time limit', { skip: unavailable }, () 
   before(async () => {
     cluster = await SlurmCluster.start();
     p = await Project.create({
-      'pipeline.yaml': 'stages:\n  slow:\n    module: stages/toy.ts\n    params: [slow]\n    outs: [out/slow.txt]\n',
+      'pipeline.yaml': 'stages:\n  slow:\n    module: stages/toy.ts\n    reads: [slow]\n    outs: [out/slow.txt]\n',
       'configs/slow.yaml': 'sleep_ms: 600000\n',
       '.pipeline/config.yaml': 'slurm:\n  poll_min_seconds: 0.5\n  poll_max_seconds: 2\n  stages:\n    slow: { time: "1" }\n',
     });

@@ -93,7 +93,7 @@ import path from 'node:path';
 import { z } from 'zod';
 export default {
   description: 'writes beside its out',
-  params: z.object({}).passthrough(),
+  item: z.object({}).passthrough(),
   async run(ctx: any) {
     await writeFile(ctx.outs[0], 'declared');
     await writeFile(path.join(path.dirname(ctx.outs[0]), 'undeclared.txt'), 'not declared');

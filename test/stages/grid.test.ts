@@ -5,14 +5,14 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import stage from '../../stages/grid.ts';
 import { ExperimentsFileSchema } from '../../src/ml/grid/schema.ts';
-import { makeStageContext } from '../helpers/stage-context.ts';
+import { declaredIn, makeStageContext } from '../helpers/stage-context.ts';
 
 test('grid stage writes the 12 default experiments to experiments.json', async () => {
-  const params = stage.params.parse({
+  const params = stage.item.parse({
     grid: parse(readFileSync('configs/grid.yaml', 'utf8')),
     train: parse(readFileSync('configs/train.yaml', 'utf8')),
   });
-  const { ctx } = await makeStageContext({ params, root: process.cwd(), outs: ['artifacts/metrics/experiments.json'] });
+  const { ctx } = await makeStageContext({ item: params, root: process.cwd(), outs: (await declaredIn('grid')).outs });
   await stage.run(ctx);
   const file = ExperimentsFileSchema.parse(JSON.parse(await readFile(ctx.outs[0]!, 'utf8')));
   assert.equal(file.experiments.length, 12);
@@ -35,5 +35,5 @@ test("train's matrix expands the shipped configs into the 12 grid points plus ea
   const instances = train.matrix!.instances(input);
   assert.equal(instances.length, 12 + Object.keys(experiments).length);
   assert.ok(instances.some((i) => i.id === 'vgg-bn'));
-  for (const i of instances) train.params.parse(i.params);
+  for (const i of instances) train.item.parse(i.item);
 });

@@ -7,25 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import stage from '../../stages/report.ts';
 import { isUserError } from '../../src/pipeline/errors.ts';
-import { makeStageContext } from '../helpers/stage-context.ts';
+import { declaredIn, makeStageContext } from '../helpers/stage-context.ts';
 import { writeReportFixture } from '../fixtures/report-metrics.ts';
 import { REFERENCE_FILE } from '../../src/ml/report/reference.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const DEPS = [
-  'artifacts/metrics/gradcheck.json',
-  'artifacts/fragments',
-  'artifacts/metrics/theory.json',
-  'artifacts/metrics/summary.json',
-  'artifacts/metrics/train',
-  REFERENCE_FILE,
-];
-const OUTS = ['artifacts/report', 'artifacts/tensorboard'];
+const { deps: DEPS, outs: OUTS } = await declaredIn('report');
 
 /** The params the engine would pass: configs/report.yaml under the `report` key, validated. */
 async function params() {
   const raw = parseYaml(await readFile(path.join(REPO, 'configs/report.yaml'), 'utf8')) as unknown;
-  return stage.params.parse({ report: raw });
+  return stage.item.parse({ report: raw });
 }
 
 const roots: string[] = [];
@@ -48,7 +40,7 @@ test('configs/report.yaml is valid for the stage', async () => {
 test('renders every declared output from fixture metrics', async () => {
   const root = await project();
   await writeFile(path.join(root, 'pipeline.lock'), 'stages: {}\n');
-  const { ctx, logs } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  const { ctx, logs } = await makeStageContext({ item: await params(), root, deps: DEPS, outs: OUTS });
   await stage.run(ctx);
   const report = ctx.out('artifacts/report');
   assert.deepEqual((await readdir(report)).sort(), [
@@ -85,13 +77,13 @@ test('renders every declared output from fixture metrics', async () => {
 test('a missing metrics file is a UserError naming the file and its producer', async () => {
   const root = await project();
   await rm(path.join(root, 'artifacts/metrics/summary.json'));
-  const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  const { ctx } = await makeStageContext({ item: await params(), root, deps: DEPS, outs: OUTS });
   await assert.rejects(stage.run(ctx), (e) => isUserError(e) && /summary\.json is missing; the evaluate stage/.test(e.message));
 });
 
 test('the PyTorch reference is read from its declared dep, and a damaged one is a UserError naming file and field', async () => {
   const root = await project();
-  const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  const { ctx } = await makeStageContext({ item: await params(), root, deps: DEPS, outs: OUTS });
   await stage.run(ctx);
   const md = await readFile(path.join(ctx.out('artifacts/report'), 'report.md'), 'utf8');
   // The fixture trains 6 epochs, the committed reference 10: named, not compared.
@@ -100,7 +92,7 @@ test('the PyTorch reference is read from its declared dep, and a damaged one is 
   const ref = JSON.parse(await readFile(file, 'utf8')) as { experiments: Array<{ test_accuracy: unknown }> };
   ref.experiments[2]!.test_accuracy = '92%';
   await writeFile(file, JSON.stringify(ref));
-  const again = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  const again = await makeStageContext({ item: await params(), root, deps: DEPS, outs: OUTS });
   await assert.rejects(
     stage.run(again.ctx),
     (e) => isUserError(e) && e.problems.some((p) => p.field === 'experiments.2.test_accuracy' && p.message.includes('pytorch-grid.json')),
@@ -113,7 +105,7 @@ test('a metrics file that breaks its schema is a UserError naming the field', as
   const g = JSON.parse(await readFile(file, 'utf8')) as { parameters: Array<{ shape: unknown }> };
   g.parameters[0]!.shape = 'two by five hundred';
   await writeFile(file, JSON.stringify(g));
-  const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  const { ctx } = await makeStageContext({ item: await params(), root, deps: DEPS, outs: OUTS });
   await assert.rejects(stage.run(ctx), (e) => isUserError(e) && e.problems.some((p) => p.field === 'parameters.0.shape'));
 });
 
@@ -123,7 +115,7 @@ test('a summary whose best experiment does not exist is a UserError', async () =
   const s = JSON.parse(await readFile(file, 'utf8')) as { best: string };
   s.best = 'nope';
   await writeFile(file, JSON.stringify(s));
-  const { ctx } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  const { ctx } = await makeStageContext({ item: await params(), root, deps: DEPS, outs: OUTS });
   await assert.rejects(stage.run(ctx), (e) => isUserError(e) && /"nope" is not among the experiments/.test(e.message));
 });
 
@@ -134,7 +126,7 @@ test('a history of an experiment no longer in summary.json is left out and named
   const old = JSON.parse(await readFile(path.join(train, first!), 'utf8')) as { id: string };
   old.id = 'removed_experiment';
   await writeFile(path.join(train, 'removed_experiment.json'), JSON.stringify(old));
-  const { ctx, logs } = await makeStageContext({ params: await params(), root, deps: DEPS, outs: OUTS });
+  const { ctx, logs } = await makeStageContext({ item: await params(), root, deps: DEPS, outs: OUTS });
   await stage.run(ctx);
   assert.ok(!(await readdir(ctx.out('artifacts/tensorboard'))).includes('removed_experiment'));
   assert.ok(logs.some((l) => l.includes('left out: removed_experiment.json')));

@@ -47,10 +47,10 @@ async function project(histories: Array<[string, 'grid' | 'custom', number, numb
     );
   }
   return makeStageContext({
-    params: {},
+    item: {},
     root,
-    deps: ['artifacts/metrics/experiments.json', 'artifacts/metrics/train'],
-    outs: ['artifacts/metrics/selection.json'],
+    deps: { experiments: 'artifacts/metrics/experiments.json', histories: 'artifacts/metrics/train' },
+    outs: { selection: 'artifacts/metrics/selection.json' },
   });
 }
 

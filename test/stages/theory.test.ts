@@ -5,15 +5,15 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import stage from '../../stages/theory.ts';
 import { TheoryReportSchema } from '../../src/ml/metrics/schemas.ts';
-import { makeStageContext } from '../helpers/stage-context.ts';
+import { declaredIn, makeStageContext } from '../helpers/stage-context.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const OUTS = ['artifacts/metrics/theory.json', 'artifacts/fragments/theory.md'];
+const { outs: OUTS } = await declaredIn('theory');
 
 test('theory stage writes theory.json and the fragment from configs/theory.yaml', async () => {
   const raw = parse(await readFile(path.join(root, 'configs/theory.yaml'), 'utf8'));
-  const params = stage.params.parse({ theory: raw });
-  const { ctx, logs } = await makeStageContext({ params, root, outs: OUTS });
+  const params = stage.item.parse({ theory: raw });
+  const { ctx, logs } = await makeStageContext({ item: params, root, outs: OUTS });
   await stage.run(ctx);
   const report = TheoryReportSchema.parse(JSON.parse(await readFile(ctx.outs[0]!, 'utf8')));
   assert.equal(report.questions.length, 5);

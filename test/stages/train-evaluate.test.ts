@@ -35,13 +35,13 @@ test('the stages chain into a valid summary.json', async () => {
   const data = 'artifacts/data/fashion-mnist';
   await writeFakeDataset(path.join(root, data), 200, 60);
   // One grid point (an empty grid is an error) and two tiny custom networks that train in seconds.
-  const input = gridStage.params.parse({
+  const input = gridStage.item.parse({
     grid: { pool: [{ kernel: 2, stride: 2, padding: 0 }], dropout: [0.1], batchnorm: [false] },
     experiments: { 'tiny-a': tiny(8), 'tiny-b': tiny(4) },
     train,
   });
 
-  const g = await makeStageContext({ params: input, root, outs: ['artifacts/metrics/experiments.json'] });
+  const g = await makeStageContext({ item: input, root, outs: { experiments: 'artifacts/metrics/experiments.json' } });
   await gridStage.run(g.ctx);
   await mkdir(path.join(root, 'artifacts/metrics'), { recursive: true });
   await cp(g.ctx.outs[0]!, path.join(root, 'artifacts/metrics/experiments.json'));
@@ -51,13 +51,13 @@ test('the stages chain into a valid summary.json', async () => {
     instances.map((i) => i.id),
     ['pool2-2-0_drop0.1_nobn', 'tiny-a', 'tiny-b'],
   );
-  for (const { id, params } of instances.slice(1)) {
+  for (const { id, item } of instances.slice(1)) {
     // the Table 2 network is too slow for the cpu backend
-    const outs = [`artifacts/models/${id}`, `artifacts/metrics/train/${id}.json`];
-    const t = await makeStageContext({ params: trainStage.params.parse(params), root, deps: [data], outs, instance: id });
+    const outs = { model: `artifacts/models/${id}`, history: `artifacts/metrics/train/${id}.json` };
+    const t = await makeStageContext({ item: trainStage.item.parse(item), root, deps: { data }, outs, instance: id });
     await trainStage.run(t.ctx);
     assert.ok(t.progress.some((u) => u.step === 'epoch 1/1'));
-    for (const [i, o] of outs.entries()) await cp(t.ctx.outs[i]!, path.join(root, o), { recursive: true });
+    for (const [i, o] of Object.values(outs).entries()) await cp(t.ctx.outs[i]!, path.join(root, o), { recursive: true });
   }
   // Drop the untrained grid point from the list, as if the grid were just the two custom ones.
   const list = JSON.parse(await readFile(path.join(root, 'artifacts/metrics/experiments.json'), 'utf8'));
@@ -65,10 +65,10 @@ test('the stages chain into a valid summary.json', async () => {
   await writeFile(path.join(root, 'artifacts/metrics/experiments.json'), JSON.stringify(list));
 
   const s = await makeStageContext({
-    params: {},
+    item: {},
     root,
-    deps: ['artifacts/metrics/experiments.json', 'artifacts/metrics/train'],
-    outs: ['artifacts/metrics/selection.json'],
+    deps: { experiments: 'artifacts/metrics/experiments.json', histories: 'artifacts/metrics/train' },
+    outs: { selection: 'artifacts/metrics/selection.json' },
   });
   await selectStage.run(s.ctx);
   await cp(s.ctx.outs[0]!, path.join(root, 'artifacts/metrics/selection.json'));
@@ -79,19 +79,25 @@ test('the stages chain into a valid summary.json', async () => {
     scoring.map((i) => i.id),
     instances.map((i) => i.id),
   );
-  for (const { id, params } of scoring.slice(1)) {
+  for (const { id, item } of scoring.slice(1)) {
     const out = `artifacts/metrics/test/${id}.json`;
-    const e = await makeStageContext({ params: evaluateStage.params.parse(params), root, deps: [data, `artifacts/models/${id}`], outs: [out], instance: id });
+    const deps = { data, model: `artifacts/models/${id}` };
+    const e = await makeStageContext({ item: evaluateStage.item.parse(item), root, deps, outs: { score: out }, instance: id });
     await evaluateStage.run(e.ctx);
     await mkdir(path.join(root, 'artifacts/metrics/test'), { recursive: true });
     await cp(e.ctx.outs[0]!, path.join(root, out));
   }
 
   const m = await makeStageContext({
-    params: {},
+    item: {},
     root,
-    deps: ['artifacts/metrics/experiments.json', 'artifacts/metrics/train', 'artifacts/metrics/test', 'artifacts/metrics/selection.json'],
-    outs: ['artifacts/metrics/summary.json'],
+    deps: {
+      experiments: 'artifacts/metrics/experiments.json',
+      histories: 'artifacts/metrics/train',
+      scores: 'artifacts/metrics/test',
+      selection: 'artifacts/metrics/selection.json',
+    },
+    outs: { summary: 'artifacts/metrics/summary.json' },
   });
   await summaryStage.run(m.ctx);
   const summary = SummarySchema.parse(JSON.parse(await readFile(m.ctx.outs[0]!, 'utf8')));

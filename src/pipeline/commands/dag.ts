@@ -4,7 +4,7 @@ import type { Plan } from '../plan.ts';
 import { openProject, planOfUnrunProfile } from './workspace.ts';
 
 export async function dagCommand(args: CommandArgs, io: Io): Promise<number> {
-  const { plan } = (await planOfUnrunProfile(args)) ?? (await openProject(args));
+  const { plan } = (await planOfUnrunProfile(args, io)) ?? (await openProject(args, io));
   io.out(args.values.dot ? renderDot(plan) : renderDag(plan));
   return 0;
 }

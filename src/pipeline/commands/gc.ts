@@ -11,7 +11,7 @@ import { openProject } from './workspace.ts';
 
 export async function gcCommand(args: CommandArgs, io: Io): Promise<number> {
   // gc serves every workspace that shares the run-cache, so it starts from the project's.
-  const project = await openProject(args, { sharedRoot: true });
+  const project = await openProject(args, io, { sharedRoot: true });
   if (args.values.remote) return remoteVerb('gc', project, args, io);
   const { plan } = project;
   const keepDaysArg = args.values['keep-days'];

@@ -22,7 +22,7 @@ import { openProject } from './workspace.ts';
 
 export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
   const { values } = args;
-  const project = await openProject(args);
+  const project = await openProject(args, io);
   const { plan, hasher, projectRoot, root } = project;
   const jobs = parseJobs(values.jobs);
   if (values['dry-run']) return printStatus(plan, hasher, project.selected, { json: false, dryRun: true, exitCode: false, jobs, projectRoot }, io);

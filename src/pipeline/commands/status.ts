@@ -13,7 +13,7 @@ import { notRunYetStatus, PROFILES_DIR } from '../profile-root.ts';
 import { openProject, planOfUnrunProfile } from './workspace.ts';
 
 export async function statusCommand(args: CommandArgs, io: Io): Promise<number> {
-  const unrun = args.values.remote ? undefined : await planOfUnrunProfile(args);
+  const unrun = args.values.remote ? undefined : await planOfUnrunProfile(args, io);
   if (unrun) {
     // Estimated from the other workspaces' locks; nothing is hashed, so nothing is written.
     const { plan, profile, projectRoot, selected } = unrun;
@@ -24,7 +24,7 @@ export async function statusCommand(args: CommandArgs, io: Io): Promise<number> 
     else io.out(notRunYetStatus(profile, report.instances.length) + renderStatus(report, false));
     return args.values['exit-code'] ? 1 : 0;
   }
-  const project = await openProject(args);
+  const project = await openProject(args, io);
   if (args.values.remote) return remoteVerb('status', project, args, io);
   const { values } = args;
   // Under a profile, say which workspace and which lock are compared (the default needs no words).

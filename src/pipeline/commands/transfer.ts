@@ -11,7 +11,7 @@ import { locate, openProject, type OpenProject, type Place } from './workspace.t
 export async function transferVerb(args: CommandArgs, io: Io): Promise<number> {
   const verb = args.command as 'push' | 'fetch' | 'pull';
   await refuseUnrunProfile(verb, await locate(args.cwd, args.values.profile));
-  return remoteVerb(verb, await openProject(args), args, io);
+  return remoteVerb(verb, await openProject(args, io), args, io);
 }
 
 /**

@@ -5,7 +5,7 @@
  * configuration planned in the wrong place.
  */
 import path from 'node:path';
-import type { CommandArgs } from '../command-kit.ts';
+import type { CommandArgs, Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import { Hasher } from '../fingerprint.ts';
 import { pathExists } from '../fs-missing.ts';
@@ -57,10 +57,12 @@ export async function existingWorkspace(place: Place): Promise<string> {
  */
 export async function planOfUnrunProfile(
   args: CommandArgs,
+  io: Io,
 ): Promise<{ profile: string; projectRoot: string; plan: Plan; selected: Set<string> | undefined } | undefined> {
   const place = await locate(args.cwd, args.values.profile);
   if (place.profile === undefined || !(await profileNotRunYet(place.projectRoot, place.profile))) return undefined;
   const plan = await analyze(place.projectRoot, { profile: place.profile, sets: args.values.set });
+  warnOldSpellings(plan, io);
   return { profile: place.profile, projectRoot: place.projectRoot, plan, selected: selectedBy(plan, args.positionals) };
 }
 
@@ -74,15 +76,21 @@ export interface OpenProject extends Place {
 }
 
 /** The plan of the workspace the command works on, and the instances its arguments select. */
-export async function openProject(args: CommandArgs, opts: { sharedRoot?: boolean } = {}): Promise<OpenProject> {
+export async function openProject(args: CommandArgs, io: Io, opts: { sharedRoot?: boolean } = {}): Promise<OpenProject> {
   const place = await locate(args.cwd, args.values.profile);
   // gc serves every workspace that shares the run-cache, so it starts from the project's.
   const profile = opts.sharedRoot ? undefined : place.profile;
   const root = profile !== undefined ? await profileRoot(place.projectRoot, profile) : place.projectRoot;
   const hasher = await Hasher.open(root, stateDirs(root).hashes);
   const plan = await loadPlan(root, { profile, sets: args.values.set }, hasher);
+  warnOldSpellings(plan, io);
   if (root !== place.projectRoot) await ensureSharedCache(plan.cacheDir);
   return { ...place, root, plan, hasher, selected: selectedBy(plan, args.positionals) };
+}
+
+/** One line per file that still uses a spelling this release renamed (it plans as before). */
+function warnOldSpellings(plan: Plan, io: Io): void {
+  for (const line of plan.deprecations ?? []) io.err(`pipeline: ${line}\n`);
 }
 
 /** The instances the positionals name, with what they depend on; undefined: all. */

@@ -39,7 +39,7 @@ export async function collectExperiments(rev: Revision, spec: ExperimentsSpec, l
     for (const source of sources)
       Object.assign(metrics, keepPrefixes(flatten(await files.experimentObject(source, id), { arrays: 'skip', leaves: 'numeric' }), source.fields));
     for (const [name, value] of Object.entries(entry.run.measurements ?? {})) if (!(name in metrics)) metrics[name] = value;
-    rows.push({ rev: rev.label, id, params: keepPrefixes(flatten(entry.params, { arrays: 'json', leaves: 'all' }), spec.params), metrics });
+    rows.push({ rev: rev.label, id, params: keepPrefixes(flatten(entry.item, { arrays: 'json', leaves: 'all' }), spec.columns), metrics });
   }
   return rows;
 }

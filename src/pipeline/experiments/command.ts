@@ -71,8 +71,7 @@ export const paramsDiff: Handler = (args, io) =>
     const src = await sourcesOf(args);
     const [a, b] = await sides(args, src);
     // Every lock entry, not only experiments: a changed evaluate or report config is a params change too.
-    const valuesOf = async (rev: Revision) =>
-      new Map([...(await readLockAt(rev))].map(([id, e]) => [id, flatten(e.params, { arrays: 'json', leaves: 'all' })]));
+    const valuesOf = async (rev: Revision) => new Map([...(await readLockAt(rev))].map(([id, e]) => [id, flatten(e.item, { arrays: 'json', leaves: 'all' })]));
     // With the workspace as B, also the configs as they are now against its lock: edits and new experiments not yet run.
     const pending =
       b.label === WORKSPACE ? await notYetRun(src.workspace, { profile: src.profile, sets: args.values.set }, await readLockAt(b)) : { entries: [] };

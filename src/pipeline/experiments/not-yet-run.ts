@@ -36,7 +36,7 @@ export async function notYetRun(root: string, opts: ConfigOptions, lock: Map<str
       entries.push({ row: inst.id, key: '(added)', old: undefined, new: undefined, change: undefined, not_run: 'added' });
       continue;
     }
-    const changed = diffFlat(new Map([[inst.id, flat(recorded.params)]]), new Map([[inst.id, flat(inst.params)]]), false);
+    const changed = diffFlat(new Map([[inst.id, flat(recorded.item)]]), new Map([[inst.id, flat(inst.item)]]), false);
     entries.push(...changed.map((c) => ({ ...c, not_run: 'changed' as const })));
   }
   return { entries };

@@ -1,8 +1,8 @@
 /**
  * The `experiments:` section of pipeline.yaml: which stage's instances `exp show` and the diffs
- * call experiments, which of their params to show, and where their metrics are. Every key is
- * optional: without the section the experiments are the instances of the only stage that has
- * instances, with all their params and the JSON files among their outs as metrics.
+ * call experiments, which columns of their items to show, and where their metrics are. Every key
+ * is optional: without the section the experiments are the instances of the only stage that has
+ * instances, with all of their items and the JSON files among their outs as metrics.
  */
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
@@ -42,19 +42,24 @@ const PlotSchema = z.discriminatedUnion('kind', [
 ]);
 export type PlotSpec = z.infer<typeof PlotSchema>;
 
-export const ExperimentsSpecSchema = z.strictObject({
-  /** The stage whose instances are the experiments. */
-  stage: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]*$/, 'must be a stage name')
-    .optional(),
-  /** Key-path prefixes of the params to show; default all of an instance's params. */
-  params: z.array(keyPrefix).optional(),
-  metrics: z.array(MetricsSourceSchema).optional(),
-  /** Column prefixes shown only when asked (--all): ten per-class accuracies crowd a terminal. */
-  hide: z.array(keyPrefix).default([]),
-  plots: z.array(PlotSchema).default([]),
-});
+export const ExperimentsSpecSchema = z
+  .strictObject({
+    /** The stage whose instances are the experiments. */
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]*$/, 'must be a stage name')
+      .optional(),
+    /** Key-path prefixes of the instance's item to show as columns; default all of it. */
+    columns: z.array(keyPrefix).optional(),
+    /** @deprecated The old spelling of `columns:`, read until the next release. */
+    params: z.array(keyPrefix).optional(),
+    metrics: z.array(MetricsSourceSchema).optional(),
+    /** Column prefixes shown only when asked (--all): ten per-class accuracies crowd a terminal. */
+    hide: z.array(keyPrefix).default([]),
+    plots: z.array(PlotSchema).default([]),
+  })
+  .refine((s) => !(s.columns && s.params), { message: 'give the columns once, under columns: (params: is its old spelling)', path: ['params'] })
+  .transform(({ params, ...s }) => ({ ...s, columns: s.columns ?? params }));
 export type ExperimentsSpec = z.infer<typeof ExperimentsSpecSchema>;
 
 /**

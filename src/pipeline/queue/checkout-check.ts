@@ -22,8 +22,8 @@ export async function codeFileHashes(inst: PlannedInstance, hasher: Hasher): Pro
 export async function definitionDifferences(inst: PlannedInstance, job: JobData, hasher: Hasher): Promise<string[]> {
   const out: string[] = [];
   if (inst.module !== job.module) out.push(`module ${inst.module} here, ${job.module} there`);
-  if (canonicalJson(inst.params) !== canonicalJson(job.params))
-    out.push(`params ${short(canonicalJson(inst.params))} here, ${short(canonicalJson(job.params))} there`);
+  if (canonicalJson(inst.item) !== canonicalJson(job.params))
+    out.push(`params ${short(canonicalJson(inst.item))} here, ${short(canonicalJson(job.params))} there`);
   const here = await codeFileHashes(inst, hasher);
   const files = [...new Set([...Object.keys(here), ...Object.keys(job.code)])].sort();
   const changed = files.filter((f) => here[f] !== job.code[f]);

@@ -58,7 +58,7 @@ export class RemoteExchange {
       profile: this.opts.profile,
       sets: this.opts.sets,
       module: inst.module,
-      params: inst.params,
+      params: inst.item,
       code: await codeFileHashes(inst, hasher),
       deps: Object.fromEntries(Object.entries(observed.deps).map(([d, h]) => [d, h?.hash ?? 'missing'])),
       upstream,

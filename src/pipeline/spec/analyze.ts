@@ -10,13 +10,14 @@ import { z } from 'zod';
 import { fail, isUserError, succeed, UserError, type Problem, type Result, type SourceLocation } from '../errors.ts';
 import { isMissing } from '../fs-missing.ts';
 import type { Plan, PlannedInstance } from '../plan.ts';
-import type { AnyStage } from '../stage.ts';
+import { itemOf, itemSchema, usesOldSpelling, type AnyStage, type DeclaredNames } from '../stage.ts';
 import { ensureTypeScriptLoader } from '../typescript-loader.ts';
 import { codeFiles } from './code-files.ts';
 import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
 import { LOCK_FILE } from '../lock.ts';
 import { isInside } from '../project-paths.ts';
-import { PIPELINE_FILE, PipelineSpecSchema, type StageSpec } from './pipeline-schema.ts';
+import { declared, PIPELINE_FILE, PipelineSpecSchema, readsOf, type Declared, type StageSpec } from './pipeline-schema.ts';
+import { deprecationLines, moduleOldSpellings, pipelineOldSpellings, type OldSpelling } from './old-spellings.ts';
 import type { KeyPath } from './yaml-file.ts';
 import { ProjectFile, valueOrThrow } from './project-file.ts';
 import { readExecutorSections } from '../executors/project-sections.ts';
@@ -47,9 +48,10 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
   const { enabled, problems: whenProblems } = enabledStages(parsed.value.stages, tree, at);
   if (whenProblems.length > 0) throw new UserError(whenProblems);
   const instances: Array<PlannedInstance & { origin: { stage: string; spec: StageSpec } }> = [];
+  const oldSpellings = pipelineOldSpellings(read.value);
   for (const [name, spec] of Object.entries(parsed.value.stages)) {
     if (!enabled.has(name)) continue;
-    const expanded = await expandStage(root, name, spec, tree, at);
+    const expanded = await expandStage(root, name, spec, tree, at, oldSpellings);
     if (!expanded.ok) problems.push(...expanded.problems);
     else for (const inst of expanded.value) instances.push({ ...inst, origin: { stage: name, spec } });
   }
@@ -67,8 +69,9 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
     cacheDir: path.resolve(root, parsed.value.cache),
     instances: ordered.map(({ origin, ...inst }) => ({
       ...inst,
-      outLocations: inst.outs.map((_, index) => at(['stages', origin.stage, 'outs', index])),
+      outLocations: declared(origin.spec.outs).map((o) => at(['stages', origin.stage, 'outs', o.key])),
     })),
+    deprecations: deprecationLines(oldSpellings),
   };
 }
 
@@ -78,6 +81,7 @@ async function expandStage(
   spec: StageSpec,
   tree: ConfigTree,
   at: (p: KeyPath) => SourceLocation,
+  oldSpellings: OldSpelling[],
 ): Promise<Result<PlannedInstance[]>> {
   const problems: Problem[] = [];
   const field = (...rest: KeyPath): { location: SourceLocation; field: string } => ({
@@ -95,7 +99,15 @@ async function expandStage(
     problems.push({ ...field('foreach'), message: `${spec.module} exports no matrix, so it cannot take "foreach:"` });
     return fail(problems);
   }
+  if (spec.reads && spec.params) {
+    problems.push({ ...field('params'), message: 'give the config keys once, under reads: (params: is its old spelling)' });
+    return fail(problems);
+  }
+  const schema = itemSchema(stage);
   const code = await codeFiles(root, spec.module);
+  const deps = declared(spec.deps);
+  const outs = declared(spec.outs);
+  const names = namesOf(deps, outs);
   const base = {
     stage: name,
     description: spec.description ?? stage.description,
@@ -106,22 +118,28 @@ async function expandStage(
 
   if (!stage.matrix || !spec.foreach) {
     let templated = false;
-    for (const kind of ['deps', 'outs'] as const) {
-      spec[kind].forEach((p, i) => {
-        if (!p.includes('${')) return;
+    for (const [kind, list] of [['deps', deps] as const, ['outs', outs] as const]) {
+      for (const d of list) {
+        if (!d.path.includes('${')) continue;
         templated = true;
-        problems.push({ ...field(kind, i), message: `"${p}": \${id} stands for an instance id, and only a matrix stage (one with foreach:) has instances` });
-      });
+        problems.push({
+          ...field(kind, d.key),
+          message: `"${d.path}": \${id} stands for an instance id, and only a matrix stage (one with foreach:) has instances`,
+        });
+      }
     }
     if (templated) return fail(problems);
-    const selected = selectConfig(tree, spec.params, (i) => field('params', i));
+    const readsKey = spec.reads ? 'reads' : 'params';
+    const selected = selectConfig(tree, readsOf(spec), (i) => field(readsKey, i));
     if (!selected.ok) return selected;
-    const params = selected.value;
-    const checked = stage.params.safeParse(params);
-    if (!checked.success) return fail(configZodProblems(checked.error, tree, field('params'), stage.params));
-    const unknown = unknownConfigKeys(params, checked.data, tree, field('params'), stage.params);
+    const item = selected.value;
+    const checked = schema.safeParse(item);
+    if (!checked.success) return fail(configZodProblems(checked.error, tree, field(readsKey), schema));
+    const unknown = unknownConfigKeys(item, checked.data, tree, field(readsKey), schema);
     if (unknown.length > 0) return fail(unknown);
-    return succeed([{ ...base, id: name, instance: undefined, params: checked.data, deps: spec.deps, outs: spec.outs, outLocations: [] }]);
+    oldSpellings.push(...(await moduleOldSpellings(root, spec.module, usesOldSpelling(stage), false)));
+    const paths = { deps: deps.map((d) => d.path), outs: outs.map((o) => o.path) };
+    return succeed([{ ...base, id: name, instance: undefined, item: checked.data, ...paths, ...(names ? { names: names(paths) } : {}), outLocations: [] }]);
   }
 
   const selected = selectConfig(tree, spec.foreach, (i) => field('foreach', i), true);
@@ -134,7 +152,7 @@ async function expandStage(
   }
   const unknown = unknownConfigKeys(input, checkedInput.data, tree, field('foreach'), stage.matrix.input);
   if (unknown.length > 0) return fail(unknown);
-  let items: Array<{ id: string; params: unknown }>;
+  let items: Array<{ id: string; item?: unknown; params?: unknown }>;
   try {
     items = stage.matrix.instances(checkedInput.data);
   } catch (e) {
@@ -155,6 +173,14 @@ async function expandStage(
   /** A template that fails fails for every instance: each declared path is reported once. */
   const badPaths = new Set<string>();
   const out: PlannedInstance[] = [];
+  oldSpellings.push(
+    ...(await moduleOldSpellings(
+      root,
+      spec.module,
+      usesOldSpelling(stage),
+      items.some((i) => !('item' in i)),
+    )),
+  );
   for (const item of items) {
     if (!INSTANCE_ID_RE.test(item.id)) {
       problems.push({ ...field('foreach'), message: `instance id "${item.id}" must be letters, digits, ".", "_", "+" or "-"` });
@@ -165,7 +191,7 @@ async function expandStage(
       continue;
     }
     seen.add(item.id);
-    const checked = stage.params.safeParse(item.params);
+    const checked = schema.safeParse(itemOf(item));
     if (!checked.success) {
       for (const issue of checked.error.issues) {
         problems.push({ ...field('foreach'), field: `${name}@${item.id}.${issue.path.join('.')}`, message: issue.message });
@@ -174,25 +200,25 @@ async function expandStage(
     }
     const paths = { deps: [] as string[], outs: [] as string[] };
     let substituted = true;
-    for (const kind of ['deps', 'outs'] as const) {
-      spec[kind].forEach((p, i) => {
-        const r = substitute(p, item.id, checked.data);
+    for (const [kind, list] of [['deps', deps] as const, ['outs', outs] as const]) {
+      for (const d of list) {
+        const r = substitute(d.path, item.id, checked.data);
         if (r.ok) paths[kind].push(r.value);
         else {
-          if (!badPaths.has(`${kind}${i}`)) problems.push(...r.problems.map((q) => ({ ...field(kind, i), message: `${name}@${item.id}: ${q.message}` })));
-          badPaths.add(`${kind}${i}`);
+          if (!badPaths.has(`${kind}${d.key}`)) problems.push(...r.problems.map((q) => ({ ...field(kind, d.key), message: `${name}@${item.id}: ${q.message}` })));
+          badPaths.add(`${kind}${d.key}`);
           substituted = false;
         }
-      });
+      }
     }
     if (!substituted) continue;
     out.push({
       ...base,
       id: `${name}@${item.id}`,
       instance: item.id,
-      params: checked.data,
-      deps: paths.deps,
-      outs: paths.outs,
+      item: checked.data,
+      ...paths,
+      ...(names ? { names: names(paths) } : {}),
       outLocations: [],
     });
   }
@@ -200,23 +226,42 @@ async function expandStage(
 }
 
 /**
- * A matrix instance's path: ${id} is its id, ${params.a.b} a string or number in its params (so an
- * instance can name another instance's outputs, such as the previous rung of a search).
+ * The names of a stage's deps and outs declared as mappings, as a function of one instance's
+ * paths (after `${...}`); undefined when both are lists.
  */
-function substitute(p: string, id: string, params: unknown): Result<string> {
+function namesOf(deps: Declared[], outs: Declared[]): ((paths: { deps: string[]; outs: string[] }) => DeclaredNames) | undefined {
+  const named = (list: Declared[], paths: string[]) =>
+    list.every((d) => d.name === undefined) ? undefined : Object.fromEntries(list.map((d, i) => [d.name!, normalize(paths[i]!)]));
+  if (deps.every((d) => d.name === undefined) && outs.every((d) => d.name === undefined)) return undefined;
+  return (paths) => {
+    const out: DeclaredNames = {};
+    const d = named(deps, paths.deps);
+    const o = named(outs, paths.outs);
+    if (d) out.deps = d;
+    if (o) out.outs = o;
+    return out;
+  };
+}
+
+/**
+ * A matrix instance's path: ${id} is its id, ${item.a.b} a string or number in its item (so an
+ * instance can name another instance's outputs, such as the previous rung of a search).
+ * `${params.a.b}` is the old spelling of `${item.a.b}`, read until the next release.
+ */
+function substitute(p: string, id: string, item: unknown): Result<string> {
   let problem: string | undefined;
   const out = p.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
     if (name === 'id') return id;
-    const m = /^params\.(.+)$/.exec(name);
+    const m = /^(?:item|params)\.(.+)$/.exec(name);
     if (!m) {
-      problem ??= `"${whole}" in "${p}": a path may use \${id} and \${params.<field>} only`;
+      problem ??= `"${whole}" in "${p}": a path may use \${id} and \${item.<field>} only`;
       return whole;
     }
-    let v: unknown = params;
+    let v: unknown = item;
     for (const seg of m[1]!.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
     // A value is one path segment, so a template cannot lead a path out of where it was declared.
     if ((typeof v === 'string' || typeof v === 'number') && INSTANCE_ID_RE.test(String(v))) return String(v);
-    problem ??= `"${whole}" in "${p}": the instance's params have no string or number at ${m[1]} that is a file name (letters, digits, ".", "_", "+", "-")`;
+    problem ??= `"${whole}" in "${p}": the instance's item has no string or number at ${m[1]} that is a file name (letters, digits, ".", "_", "+", "-")`;
     return whole;
   });
   return problem === undefined ? succeed(out) : fail(problem);
@@ -237,9 +282,9 @@ export async function loadStageModule(root: string, module: string): Promise<Res
   } catch (e) {
     return fail(`module ${module} failed to load: ${loadError(root, e as Error)}`);
   }
-  const stage = mod.default as Partial<AnyStage> | undefined;
-  if (!stage || typeof stage.run !== 'function' || !(stage.params instanceof z.ZodType)) {
-    return fail(`module ${module} must default-export defineStage({ description, params, run })`);
+  const stage = mod.default as (Partial<AnyStage> & { item?: unknown; params?: unknown }) | undefined;
+  if (!stage || typeof stage.run !== 'function' || !((stage.item ?? stage.params) instanceof z.ZodType)) {
+    return fail(`module ${module} must default-export defineStage({ description, item, run })`);
   }
   return succeed(stage as AnyStage);
 }
@@ -280,7 +325,7 @@ function selectConfig(
   return problems.length > 0 ? fail(problems) : succeed(out);
 }
 
-/** Params objects mirror the config tree, so an issue's path is a config key path. */
+/** Items of plain stages mirror the config tree, so an issue's path is a config key path. */
 function configZodProblems(error: z.ZodError, tree: ConfigTree, fallback: { location: SourceLocation; field: string }, schema?: z.ZodType): Problem[] {
   return zodProblems(
     error,
@@ -328,6 +373,11 @@ function locateField(tree: ConfigTree, field: string | undefined): { location: S
 
 type Located = PlannedInstance & { origin: { stage: string; spec: StageSpec } };
 
+/** The key of an instance's n-th dep or out in pipeline.yaml: its index in a list, its name in a mapping. */
+function keyIn(inst: Located, kind: 'deps' | 'outs', index: number): string | number {
+  return declared(inst.origin.spec[kind])[index]?.key ?? index;
+}
+
 function normalize(p: string): string {
   return path.posix.normalize(p).replace(/\/+$/, '');
 }
@@ -348,8 +398,8 @@ function checkOuts(instances: Located[], at: (p: KeyPath) => SourceLocation): Pr
       const same = a.inst.id === b.inst.id;
       const what = a.out === b.out ? `"${b.out}"` : isInside(b.out, a.out) ? `"${b.out}" (inside "${a.out}")` : `"${b.out}" (around "${a.out}")`;
       problems.push({
-        location: at(['stages', b.inst.origin.stage, 'outs', b.index]),
-        field: fieldName(['stages', b.inst.origin.stage, 'outs', b.index]),
+        location: at(['stages', b.inst.origin.stage, 'outs', keyIn(b.inst, 'outs', b.index)]),
+        field: fieldName(['stages', b.inst.origin.stage, 'outs', keyIn(b.inst, 'outs', b.index)]),
         message: same ? `${b.inst.id} declares ${what} twice` : `${b.inst.id} and ${a.inst.id} both write ${what}`,
       });
     }
@@ -360,7 +410,7 @@ function checkOuts(instances: Located[], at: (p: KeyPath) => SourceLocation): Pr
 type OutOwner = { out: string; inst: Located; index: number };
 
 function orderByLine(x: OutOwner, y: OutOwner, at: (p: KeyPath) => SourceLocation): [OutOwner, OutOwner] {
-  const line = (o: OutOwner): number => at(['stages', o.inst.origin.stage, 'outs', o.index]).line;
+  const line = (o: OutOwner): number => at(['stages', o.inst.origin.stage, 'outs', keyIn(o.inst, 'outs', o.index)]).line;
   return line(x) <= line(y) ? [x, y] : [y, x];
 }
 
@@ -413,8 +463,8 @@ function checkProtectedOuts(instances: Located[], guarded: ProtectedPath[], at: 
                 : undefined;
         if (!clash) continue;
         problems.push({
-          location: at(['stages', inst.origin.stage, 'outs', index]),
-          field: fieldName(['stages', inst.origin.stage, 'outs', index]),
+          location: at(['stages', inst.origin.stage, 'outs', keyIn(inst, 'outs', index)]),
+          field: fieldName(['stages', inst.origin.stage, 'outs', keyIn(inst, 'outs', index)]),
           message: `"${out}" ${clash}: the output would replace it`,
         });
         break;
@@ -436,8 +486,8 @@ async function linkDeps(root: string, instances: Located[], at: (p: KeyPath) => 
           await access(path.join(root, dep));
         } catch (e) {
           problems.push({
-            location: at(['stages', inst.origin.stage, 'deps', index]),
-            field: fieldName(['stages', inst.origin.stage, 'deps', index]),
+            location: at(['stages', inst.origin.stage, 'deps', keyIn(inst, 'deps', index)]),
+            field: fieldName(['stages', inst.origin.stage, 'deps', keyIn(inst, 'deps', index)]),
             message: isMissing(e) ? `"${dep}" does not exist and no stage writes it` : `"${dep}" cannot be reached: ${(e as Error).message}`,
           });
         }

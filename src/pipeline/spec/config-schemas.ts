@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { formatProblems } from '../errors.ts';
 import { loadStageModule } from './analyze.ts';
-import { PipelineSpecSchema } from './pipeline-schema.ts';
+import { itemSchema } from '../stage.ts';
+import { PipelineSpecSchema, readsOf } from './pipeline-schema.ts';
 import { ProjectFile, valueOrThrow } from './project-file.ts';
 
 export const CONFIG_SCHEMA_DIR = 'schema/configs';
@@ -28,8 +29,8 @@ export async function configSchemas(root: string): Promise<ConfigSchema[]> {
     const loaded = await loadStageModule(root, stageSpec.module);
     if (!loaded.ok) throw new Error(`stage ${name}: ${formatProblems(loaded.problems)}`);
     const stage = loaded.value;
-    const keys = stageSpec.foreach ?? stageSpec.params ?? [];
-    const of = stageSpec.foreach ? stage.matrix?.input : stage.params;
+    const keys = stageSpec.foreach ?? readsOf(stageSpec);
+    const of = stageSpec.foreach ? stage.matrix?.input : itemSchema(stage);
     if (!(of instanceof z.ZodObject)) continue;
     for (const key of keys) {
       if (key.includes('.') || found.has(key)) continue; // a nested key path has no file of its own

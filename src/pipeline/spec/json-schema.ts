@@ -28,7 +28,11 @@ export async function pipelineJsonSchema(): Promise<Record<string, unknown>> {
   // io: 'input' describes what a user writes (defaults make keys optional); refinements such as
   // "no '..' in a path" cannot be said in JSON Schema and stay with the analyzer.
   const schema = z.toJSONSchema(full, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return { ...schema, title: 'pipeline.yaml', description: 'Stages, their params, deps and outs: see README "pipeline.yaml and configs/".' };
+  return {
+    ...schema,
+    title: 'pipeline.yaml',
+    description: 'Stages, the config keys they read, their deps and outs: see docs/guide.md "pipeline.yaml and configs/".',
+  };
 }
 
 export async function renderJsonSchema(): Promise<string> {

@@ -17,11 +17,25 @@ const projectPath = z
   .refine((p) => !p.split('/').includes('..'), 'must not contain ".."')
   .refine((p) => !/^\.pipeline(\/|$)/.test(p), "must not be inside .pipeline/ (the runner's own state)");
 
+/** The name of a dep or out in a mapping: what `ctx.dep(name)` and `ctx.out(name)` take. */
+const declaredName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'names are letters, digits and "_"');
+
+/**
+ * Deps or outs: a list of paths, or a mapping of names to paths (`{data: ..., previous: ...}`),
+ * so that a stage reads `ctx.dep('previous')` and never spells pipeline.yaml's paths again.
+ */
+const declaredPaths = (what: string) =>
+  z.union([z.array(projectPath), z.record(declaredName, projectPath)], {
+    error: `${what} are a list of paths, or a mapping of names (letters, digits, "_") to paths`,
+  });
+
 export const StageSpecSchema = z.strictObject({
   module: projectPath.refine((p) => /\.(ts|mts|js|mjs)$/.test(p), 'must be a .ts or .js module'),
   description: z.string().optional(),
-  /** Config key paths whose values form the params object (only these affect the fingerprint). */
-  params: z.array(keyPath).default([]),
+  /** Config key paths whose values form a plain stage's item (only these affect its fingerprint). */
+  reads: z.array(keyPath).optional(),
+  /** @deprecated The old spelling of `reads:`, read until the next release. */
+  params: z.array(keyPath).optional(),
   /** Config key paths handed to the module's matrix.instances(): one instance per item. */
   foreach: z.array(keyPath).min(1, 'must name at least one config key').optional(),
   /**
@@ -29,8 +43,8 @@ export const StageSpecSchema = z.strictObject({
    * successive-halving). Decided from the configs alone, so the plan stays static.
    */
   when: z.record(keyPath, z.union([z.string(), z.number(), z.boolean()])).optional(),
-  deps: z.array(projectPath).default([]),
-  outs: z.array(projectPath).min(1, 'a stage must declare at least one out'),
+  deps: declaredPaths('deps').default([]),
+  outs: declaredPaths('outs').refine((o) => Object.keys(o).length > 0, 'a stage must declare at least one out'),
   /** For `pipeline verify`: outs that need not reproduce byte for byte, and how close they must be. */
   verify: VerifyRulesSchema.optional(),
   /**
@@ -56,3 +70,23 @@ export const PipelineSpecSchema = z.strictObject({
   ...Object.fromEntries(PIPELINE_FILE_SECTIONS.map((name) => [name, z.unknown().optional()])),
 });
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
+
+/** One declared dep or out: its name when declared in a mapping, its path, and its place in the file. */
+export interface Declared {
+  name: string | undefined;
+  path: string;
+  /** The key path of its entry in pipeline.yaml (for locating problems). */
+  key: string | number;
+}
+
+/** A stage's deps or outs in declared order, whether written as a list or as a mapping. */
+export function declared(paths: StageSpec['deps']): Declared[] {
+  return Array.isArray(paths)
+    ? paths.map((p, i) => ({ name: undefined, path: p, key: i }))
+    : Object.entries(paths).map(([name, p]) => ({ name, path: p, key: name }));
+}
+
+/** The config keys a plain stage reads, under either spelling (`params:` is the old one). */
+export function readsOf(spec: StageSpec): string[] {
+  return spec.reads ?? spec.params ?? [];
+}

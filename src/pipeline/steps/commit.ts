@@ -81,7 +81,7 @@ export async function commitOutputs(
     fingerprint: observed.fingerprint,
     module: inst.module,
     code: observed.code,
-    params: inst.params,
+    item: inst.item,
     deps,
     outs: outHashes,
     run: {

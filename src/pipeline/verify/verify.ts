@@ -88,10 +88,12 @@ export async function verifyInstance(inst: PlannedInstance, entry: LockEntry, en
           module: inst.module,
           root: env.root,
           instance: inst.instance,
-          params: inst.params,
+          item: inst.item,
           deps: inst.deps.map((d) => path.join(env.root, d)),
           outs: inst.outs.map((o) => path.join(outRoot, o)),
+          declaredDeps: inst.deps,
           declaredOuts: inst.outs,
+          names: inst.names,
           // Its own checkpoint directory: resuming the workspace's would verify nothing.
           scratch: path.join(scratch, 'scratch'),
           // What `pipeline run` gives an instance by default (--jobs = cores, a core each), so the

@@ -22,7 +22,7 @@ const entry = (params: unknown, seconds: number, measurements?: Record<string, n
   fingerprint: 'f'.repeat(64),
   module: 'stages/train.ts',
   code: 'c'.repeat(64),
-  params,
+  item: params,
   deps: {},
   outs: {},
   run: { outcome: 'ran', seconds, peak_rss_mb: 1, finished_at: '2026-12-01T00:00:00.000Z', ...(measurements ? { measurements } : {}) },
@@ -58,9 +58,9 @@ describe('estimates', () => {
     });
     const profile = await lockWith({ 'train@small': entry(trainParams(1, 2000, 0), 7) });
     const estimates = new Estimates(profile, [project]);
-    assert.equal(estimates.seconds({ id: 'train@small', params: trainParams(1, 2000, 0) }), 7, 'its own run');
-    assert.equal(estimates.seconds({ id: 'train@big', params: trainParams(1, 2000, 0) }), 10, '1000 s at 1/100 of the work');
-    assert.equal(estimates.seconds({ id: 'train@new', params: trainParams(1, 2000, 0) }), undefined);
+    assert.equal(estimates.seconds({ id: 'train@small', item: trainParams(1, 2000, 0) }), 7, 'its own run');
+    assert.equal(estimates.seconds({ id: 'train@big', item: trainParams(1, 2000, 0) }), 10, '1000 s at 1/100 of the work');
+    assert.equal(estimates.seconds({ id: 'train@new', item: trainParams(1, 2000, 0) }), undefined);
   });
 });
 

@@ -18,7 +18,7 @@ const entry = (n: number): LockEntry => ({
   fingerprint: n.toString(16).padStart(64, '0'),
   module: 'stages/s.ts',
   code: 'c'.repeat(64),
-  params: { lr: n / 10, layers: [{ filters: n }], name: `run ${n}: "quoted"` },
+  item: { lr: n / 10, layers: [{ filters: n }], name: `run ${n}: "quoted"` },
   deps: { 'in.txt': { hash: 'a'.repeat(64), size: n, files: 1 } },
   outs: { [`out/${n}`]: { hash: 'b'.repeat(64), size: 2 * n, files: 3 } },
   run: { outcome: 'ran', seconds: n, peak_rss_mb: 1.5, finished_at: '2026-11-30T10:00:00.000Z' },
@@ -35,7 +35,7 @@ it('renders each entry once and still writes exactly the whole document', async 
   await lock.fold();
   const stages: Record<string, unknown> = {};
   for (const id of ['s@item1', 's@item12', 's@item3']) stages[id] = canonicalize(lock.get(id));
-  const whole = stringify({ schema: 1, stages }, { lineWidth: 0, sortMapEntries: false });
+  const whole = stringify({ version: 2, stages }, { lineWidth: 0, sortMapEntries: false });
   assert.equal(lock.render(), whole);
   assert.equal(await readFile(path.join(root, 'pipeline.lock'), 'utf8'), whole, 'the fold holds every change');
   assert.equal((await Lock.open(root)).get('s@item3')?.run.seconds, 33);
@@ -108,6 +108,6 @@ it('ignores a torn last line, and a journal written on top of another lock', asy
   assert.equal(reopened.get('s@item2')?.run.seconds, 2);
   assert.equal(reopened.get('s@item9'), undefined);
   // pipeline.lock replaced (checked out, edited) after the journal was written: the file wins.
-  await writeFile(lockFile(root), 'schema: 1\nstages: {}\n');
+  await writeFile(lockFile(root), 'version: 2\nstages: {}\n');
   assert.deepEqual((await Lock.open(root)).ids(), []);
 });

@@ -12,7 +12,7 @@ import { Project } from '../../helpers/project.ts';
 const GOOD = `stages:
   a:
     module: stages/toy.ts
-    params: [a]
+    reads: [a]
     outs: [out/a.txt]
   b:
     module: stages/toy.ts
@@ -23,7 +23,7 @@ const GOOD = `stages:
 const STRICT_STAGE = `
 import { z } from 'zod';
 import toy from './toy.ts';
-export default { ...toy, params: z.strictObject({ strict: z.strictObject({ epochs: z.number().int().positive(), backend: z.enum(['cpu', 'wasm']) }) }) };
+export default { ...toy, item: z.strictObject({ strict: z.strictObject({ epochs: z.number().int().positive(), backend: z.enum(['cpu', 'wasm']) }) }) };
 `;
 
 interface Case {
@@ -46,14 +46,14 @@ const cases: Case[] = [
   { name: 'unknown top-level key', files: { 'pipeline.yaml': `${GOOD}colour: blue\n` }, expect: /^pipeline\.yaml:10:1: colour: unknown key "colour"/ },
   {
     name: 'unknown stage key',
-    files: { 'pipeline.yaml': GOOD.replace('    params: [a]\n', '    params: [a]\n    cmd: python train.py\n') },
+    files: { 'pipeline.yaml': GOOD.replace('    reads: [a]\n', '    reads: [a]\n    cmd: python train.py\n') },
     expect: /^pipeline\.yaml:5:5: stages\.a\.cmd: unknown key "cmd"/,
   },
   { name: 'outs missing', files: { 'pipeline.yaml': GOOD.replace('    outs: [out/b.txt]\n', '') }, expect: /^pipeline\.yaml:\d+:\d+: stages\.b\.outs: / },
   {
     name: 'outs of the wrong type',
     files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: out/a.txt') },
-    expect: /^pipeline\.yaml:5:11: stages\.a\.outs: .*array/,
+    expect: /^pipeline\.yaml:5:11: stages\.a\.outs: outs are a list of paths, or a mapping of names/,
   },
   {
     name: 'empty outs',
@@ -62,14 +62,14 @@ const cases: Case[] = [
   },
   {
     name: 'module does not exist',
-    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/nope.ts\n    params') },
+    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/nope.ts\n    reads') },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/nope\.ts does not exist/,
   },
   {
     name: 'module is not a stage',
     files: {
       'stages/empty.ts': 'export const x = 1;\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/empty.ts\n    params'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/empty.ts\n    reads'),
     },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/empty\.ts must default-export defineStage/,
   },
@@ -77,24 +77,24 @@ const cases: Case[] = [
     name: 'module does not compile',
     files: {
       'stages/broken.ts': 'export default {{;\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/broken.ts\n    params'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/broken.ts\n    reads'),
     },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: module stages\/broken\.ts failed to load: stages\/broken\.ts:1:\d+: ERROR: /,
   },
   {
     name: 'module is not a .ts file',
-    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/toy.py\n    params') },
+    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/toy.py\n    reads') },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: must be a \.ts or \.js module/,
   },
   {
-    name: 'params key not in configs',
-    files: { 'pipeline.yaml': GOOD.replace('params: [a]', 'params: [a, trainer.lr]') },
-    expect: /^pipeline\.yaml:4:17: stages\.a\.params\[1\]: config key "trainer\.lr" is not set by any file under configs\//,
+    name: 'reads key not in configs',
+    files: { 'pipeline.yaml': GOOD.replace('reads: [a]', 'reads: [a, trainer.lr]') },
+    expect: /^pipeline\.yaml:4:16: stages\.a\.reads\[1\]: config key "trainer\.lr" is not set by any file under configs\//,
   },
   {
-    name: 'malformed params key path',
-    files: { 'pipeline.yaml': GOOD.replace('params: [a]', 'params: [a..b]') },
-    expect: /^pipeline\.yaml:4:14: stages\.a\.params\[0\]: must be a config key path/,
+    name: 'malformed reads key path',
+    files: { 'pipeline.yaml': GOOD.replace('reads: [a]', 'reads: [a..b]') },
+    expect: /^pipeline\.yaml:4:13: stages\.a\.reads\[0\]: must be a config key path/,
   },
   {
     name: 'dependency that nothing provides',
@@ -103,7 +103,7 @@ const cases: Case[] = [
   },
   {
     name: 'dependency cycle',
-    files: { 'pipeline.yaml': GOOD.replace('    params: [a]\n', '    params: [a]\n    deps: [out/b.txt]\n') },
+    files: { 'pipeline.yaml': GOOD.replace('    reads: [a]\n', '    reads: [a]\n    deps: [out/b.txt]\n') },
     expect: /stages\.\w\.deps: dependency cycle: (a -> b -> a|b -> a -> b)/,
   },
   {
@@ -145,12 +145,12 @@ const cases: Case[] = [
   { name: 'no stages', files: { 'pipeline.yaml': 'stages: {}\n' }, expect: /^pipeline\.yaml:1:9: stages: a pipeline needs at least one stage/ },
   {
     name: 'foreach on a plain stage',
-    files: { 'pipeline.yaml': GOOD.replace('    params: [a]\n', '    foreach: [a]\n') },
+    files: { 'pipeline.yaml': GOOD.replace('    reads: [a]\n', '    foreach: [a]\n') },
     expect: /^pipeline\.yaml:4:14: stages\.a\.foreach: stages\/toy\.ts exports no matrix/,
   },
   {
     name: 'matrix stage without foreach',
-    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params', 'module: stages/toy-matrix.ts\n    params') },
+    files: { 'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads', 'module: stages/toy-matrix.ts\n    reads') },
     expect: /^pipeline\.yaml:3:13: stages\.a\.module: stages\/toy-matrix\.ts is a matrix stage/,
   },
   {
@@ -169,7 +169,7 @@ const cases: Case[] = [
     files: {
       'stages/strict.ts': STRICT_STAGE,
       'configs/strict.yaml': 'epochs: ten\nbackend: cpu\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads: [a]', 'module: stages/strict.ts\n    reads: [strict]'),
     },
     expect: /^configs\/strict\.yaml:1:9: strict\.epochs: .*number/,
   },
@@ -178,7 +178,7 @@ const cases: Case[] = [
     files: {
       'stages/strict.ts': STRICT_STAGE,
       'configs/strict.yaml': 'backend: cpu\nepochs: -3\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads: [a]', 'module: stages/strict.ts\n    reads: [strict]'),
     },
     expect: /^configs\/strict\.yaml:2:9: strict\.epochs: .*(>0|positive|greater)/i,
   },
@@ -187,7 +187,7 @@ const cases: Case[] = [
     files: {
       'stages/strict.ts': STRICT_STAGE,
       'configs/strict.yaml': 'epochs: 3\nbackend: cuda\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads: [a]', 'module: stages/strict.ts\n    reads: [strict]'),
     },
     expect: /^configs\/strict\.yaml:2:10: strict\.backend: .*"cpu"\|"wasm"/,
   },
@@ -196,7 +196,7 @@ const cases: Case[] = [
     files: {
       'stages/strict.ts': STRICT_STAGE,
       'configs/strict.yaml': 'epochs: 3\nbackend: cpu\nepoch: 4\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads: [a]', 'module: stages/strict.ts\n    reads: [strict]'),
     },
     expect: /^configs\/strict\.yaml:3:1: strict\.epoch: unknown key "epoch" \(did you mean epochs\?\)$/,
   },
@@ -205,7 +205,7 @@ const cases: Case[] = [
     files: {
       'stages/strict.ts': STRICT_STAGE,
       'configs/strict.yaml': 'backend: cpu\nepohcs: 4\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads: [a]', 'module: stages/strict.ts\n    reads: [strict]'),
     },
     expect: /^configs\/strict\.yaml:2:1: strict\.epohcs: unknown key "epohcs" \(did you mean epochs\?\)$/,
     count: 1,
@@ -216,7 +216,7 @@ const cases: Case[] = [
       'stages/strict.ts': STRICT_STAGE,
       'configs/strict.yaml': 'epochs: 3\nbackend: cpu\n',
       'configs/profiles/quick.yaml': 'strict:\n  backnd: wasm\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads: [a]', 'module: stages/strict.ts\n    reads: [strict]'),
     },
     args: ['--profile', 'quick'],
     expect: /^configs\/profiles\/quick\.yaml:2:3: strict\.backnd: unknown key "backnd" \(did you mean backend\?\)$/,
@@ -227,7 +227,7 @@ const cases: Case[] = [
     files: {
       'stages/strict.ts': STRICT_STAGE,
       'configs/strict.yaml': 'epochs: 3\nbackend: cpu\ncolour: red\nsize: 2\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads: [a]', 'module: stages/strict.ts\n    reads: [strict]'),
     },
     expect: /^configs\/strict\.yaml:3:1: strict\.colour: unknown key "colour"$/,
     count: 2,
@@ -242,7 +242,7 @@ const cases: Case[] = [
     files: {
       'stages/strict.ts': STRICT_STAGE,
       'configs/strict.yaml': 'epochs: 3\nbackend: cpu\n',
-      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    params: [a]', 'module: stages/strict.ts\n    params: [strict]'),
+      'pipeline.yaml': GOOD.replace('module: stages/toy.ts\n    reads: [a]', 'module: stages/strict.ts\n    reads: [strict]'),
     },
     args: ['--set', 'strict.epochs=0'],
     expect: /^<command line>:1:1: strict\.epochs: /,
@@ -253,6 +253,26 @@ const cases: Case[] = [
     name: '${id} in a stage without foreach',
     files: { 'pipeline.yaml': GOOD.replace('outs: [out/a.txt]', 'outs: ["out/${id}.txt"]') },
     expect: /^pipeline\.yaml:5:12: stages\.a\.outs\[0\]: "out\/\$\{id\}\.txt": \$\{id\} stands for an instance id, and only a matrix stage/,
+  },
+  {
+    name: 'reads: and its old spelling params: both',
+    files: { 'pipeline.yaml': GOOD.replace('    reads: [a]\n', '    reads: [a]\n    params: [a]\n') },
+    expect: /^pipeline\.yaml:5:13: stages\.a\.params: give the config keys once, under reads: \(params: is its old spelling\)$/,
+  },
+  {
+    name: 'a dep name that is not a name',
+    files: { 'pipeline.yaml': GOOD.replace('deps: [out/a.txt]', 'deps: { the input: out/a.txt }') },
+    expect: /^pipeline\.yaml:8:11: stages\.b\.deps: deps are a list of paths, or a mapping of names \(letters, digits, "_"\) to paths$/,
+  },
+  {
+    name: 'a named dep is located by its name',
+    files: { 'pipeline.yaml': GOOD.replace('deps: [out/a.txt]', 'deps: { input: out/nope.txt }') },
+    expect: /^pipeline\.yaml:8:\d+: stages\.b\.deps\.input: "out\/nope\.txt" does not exist and no stage writes it$/,
+  },
+  {
+    name: 'a named out that another stage writes is located by its name',
+    files: { 'pipeline.yaml': GOOD.replace('outs: [out/b.txt]', 'outs: { result: out/a.txt }') },
+    expect: /^pipeline\.yaml:9:\d+: stages\.b\.outs\.result: b and a both write "out\/a\.txt"$/,
   },
   {
     name: 'a folder named like a config file',

@@ -47,7 +47,7 @@ async function rig(params: unknown = { v: 1 }): Promise<Rig> {
     instance: undefined,
     description: 'a stage',
     module: 'stages/s.ts',
-    params,
+    item: params,
     deps: ['in.txt'],
     outs: ['out/file.txt', 'out/dir'],
     outLocations: [],
@@ -105,7 +105,7 @@ describe('decide', () => {
     const r = await rig();
     await produceAndCommit(r, 'one');
     await writeFile(path.join(r.root, 'in.txt'), 'other input\n');
-    const d = await decide({ ...r.inst, params: { v: 2 } }, r.hasher, r.lock, false);
+    const d = await decide({ ...r.inst, item: { v: 2 } }, r.hasher, r.lock, false);
     assert.deepEqual(d.kind === 'stale' && d.reasons.map(describeReason), ['params: v 1 -> 2', 'deps: in.txt changed']);
   });
 
@@ -139,7 +139,7 @@ describe('commit', () => {
     const r = await rig();
     await produceAndCommit(r, 'one');
     assert.ok(r.lock.get('s'));
-    r.inst.params = { v: 2 };
+    r.inst.item = { v: 2 };
     // "out" becomes a file: promoting out/file.txt into it fails half way.
     await rm(path.join(r.root, 'out'), { recursive: true });
     await writeFile(path.join(r.root, 'out'), 'in the way');

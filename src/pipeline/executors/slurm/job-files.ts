@@ -29,6 +29,8 @@ export const JobSpecSchema = z.strictObject({
   /** Project-relative, in declared order. */
   deps: z.array(z.string()),
   outs: z.array(z.string()),
+  /** Names of deps and outs declared as mappings in pipeline.yaml (name -> path above). */
+  names: z.strictObject({ deps: z.record(z.string(), z.string()).optional(), outs: z.record(z.string(), z.string()).optional() }).optional(),
   /** Each code file's hash when the coordinator planned: a checkout edited since is refused, not run. */
   code: z.record(z.string(), hash.or(z.literal('missing'))),
   threads: z.int().min(1),
