@@ -121,13 +121,12 @@ test('BatchMatMul with transposed operands on wasm matches cpu', async () => {
 
 for (const { backend, skip } of fastBackends()) {
   test(`global average pooling (mean over height and width) and its gradient on ${backend} match cpu`, { skip }, async () => {
-    for (const [i, shape] of (
-      [
-        [4, 7, 7, 128],
-        [3, 14, 14, 5],
-        [2, 1, 1, 3],
-      ] as const
-    ).entries()) {
+    const shapes: Array<[number, number, number, number]> = [
+      [4, 7, 7, 128],
+      [3, 14, 14, 5],
+      [2, 1, 1, 3],
+    ];
+    for (const [i, shape] of shapes.entries()) {
       const x = {
         values: randomArray(
           shape.reduce((a, b) => a * b, 1),
