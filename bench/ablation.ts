@@ -19,9 +19,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { ExperimentFileSchema, type Experiment } from '../src/ml/grid/schema.ts';
 import { TrainConfigSchema, type TrainConfig } from '../src/ml/train/config.ts';
+import { AblationFileSchema, FULL_RECIPE, type AblationFile } from '../src/ml/report/ablation.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -36,22 +36,6 @@ const { values: args } = parseArgs({
     'max-images': { type: 'string' },
     child: { type: 'string' },
   },
-});
-
-export const AblationFileSchema = z.object({
-  command: z.string(),
-  epochs: z.number().int().positive(),
-  machine: z.string(),
-  variants: z.array(
-    z.object({
-      id: z.string(),
-      change: z.string(),
-      param_count: z.number().int(),
-      val_accuracy: z.number(),
-      val_curve: z.array(z.number()),
-      train_seconds: z.number(),
-    }),
-  ),
 });
 
 interface Variant {
@@ -79,7 +63,7 @@ async function variants(epochs: number): Promise<Variant[]> {
     experiment: { id, kind: 'custom', params: {}, architecture, train: TrainConfigSchema.parse({ ...recipe, ...train }) },
   });
   return [
-    make('full', 'vgg-gap with its whole recipe', {}),
+    make(FULL_RECIPE, 'vgg-gap with its whole recipe', {}),
     make('no-cutout', 'without Cutout', { augment: { ...recipe.augment, cutout: 0 } }),
     make('no-shift', 'without the 2-pixel shifts', { augment: { ...recipe.augment, shift: 0 } }),
     make('no-smoothing', 'without label smoothing', { label_smoothing: 0 }),
@@ -135,7 +119,7 @@ async function main(): Promise<void> {
   if (args.child) return child(all.find((v) => v.id === args.child)!);
   const only = args.only?.split(',');
   const todo = only ? all.filter((v) => only.includes(v.id)) : all;
-  const results: z.infer<typeof AblationFileSchema>['variants'] = [];
+  const results: AblationFile['variants'] = [];
   const queue = [...todo];
   const runOne = async (): Promise<void> => {
     for (let v = queue.shift(); v; v = queue.shift()) {

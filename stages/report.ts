@@ -7,6 +7,7 @@ import { readReportInputs } from '../src/ml/report/inputs.ts';
 import { ReportStageParamsSchema } from '../src/ml/report/config.ts';
 import { collectProvenance } from '../src/ml/report/provenance.ts';
 import { REFERENCE_FILE } from '../src/ml/report/reference.ts';
+import { ABLATION_FILE } from '../src/ml/report/ablation.ts';
 
 export default defineStage({
   description: 'Render the report (HTML, Markdown, plots, CSV) and the TensorBoard logs',
@@ -20,6 +21,7 @@ export default defineStage({
       trainDir: ctx.dep('artifacts/metrics/train'),
       fragmentsDir: ctx.dep('artifacts/fragments'),
       reference: ctx.dep(REFERENCE_FILE),
+      ablation: ctx.dep(ABLATION_FILE),
     });
     if (inputs.ignoredHistories.length > 0) {
       ctx.log(`not in summary.json, left out: ${inputs.ignoredHistories.join(', ')}`);

@@ -9,6 +9,7 @@ import { describeParams, formatParam, paramColumns } from './param-format.ts';
 import type { ExperimentResult as Experiment } from '../metrics/schemas.ts';
 import type { ReportModel } from './report-model.ts';
 import { againstReference } from './sections-reference.ts';
+import { ablationSection } from './ablation.ts';
 
 const figure = (file: string, alt: string) => `![${alt}](${file})`;
 
@@ -100,6 +101,7 @@ export function hyperparameterSection(model: ReportModel): string {
       ].join('\n\n'),
     );
   }
+  parts.push(...ablationSection(model.inputs.ablation));
   parts.push(...againstReference(model));
   return parts.join('\n\n');
 }
