@@ -91,6 +91,9 @@ export function hyperparameterSection(model: ReportModel): string {
         `**${code(e.id)}**: validation ${pct(e.val_accuracy)} (${points(v.val_delta)} against the baseline), ` +
           `test ${pct(e.test_accuracy)} (${points(v.test_delta)}), ${count(e.param_count)} parameters, ` +
           `trained for ${e.epochs} epochs. ` +
+          (e.test_time_augment?.hflip
+            ? 'Its validation and test accuracy average each image with its mirror (test-time augmentation, declared in its config). '
+            : '') +
           (v.beats
             ? 'It **beats** the best baseline on both validation and test accuracy.'
             : 'It does **not** beat the best baseline on both validation and test accuracy.'),

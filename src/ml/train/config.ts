@@ -37,6 +37,12 @@ export const TrainConfigSchema = z.strictObject({
   /** Use only this many training images (before the split); null uses all. For small profiles. */
   max_train_images: z.number().int().positive().nullable(),
   backend: z.enum(BACKENDS),
+  /**
+   * Test-time augmentation: hflip scores each validation and test image and its mirror and averages
+   * the two predictions. Declared per experiment, applied alike to the validation set that selects
+   * the model and to evaluate's test set, and named in the report. Off by default.
+   */
+  test_time_augment: z.strictObject({ hflip: z.boolean() }).default({ hflip: false }),
   /** Training-time augmentation (never applied to validation or test images). */
   augment: z.strictObject({
     /** Mirror images left-right at random. */

@@ -19,7 +19,8 @@ export interface TrainLoopOptions {
   model: TrainableModel;
   data: ImageSet;
   split: Split;
-  cfg: Pick<TrainConfig, 'epochs' | 'batch_size' | 'seed' | 'learning_rate' | 'lr_schedule'> & Partial<Pick<TrainConfig, 'augment' | 'warmup_epochs'>>;
+  cfg: Pick<TrainConfig, 'epochs' | 'batch_size' | 'seed' | 'learning_rate' | 'lr_schedule'> &
+    Partial<Pick<TrainConfig, 'augment' | 'warmup_epochs' | 'test_time_augment'>>;
   checkpointDir: string;
   /** Identifies this run; a checkpoint with another key is not resumed. */
   checkpointKey: string;
@@ -97,7 +98,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     }
     const t1 = now();
     options.progress({ step: `epoch ${epoch}/${cfg.epochs}`, message: 'validating' });
-    const val = await evaluateSet(model, options.data, options.split.validation, 500, options.signal);
+    const val = await evaluateSet(model, options.data, options.split.validation, 500, options.signal, cfg.test_time_augment);
     const t2 = now();
     const n = options.split.train.length;
     const rec: EpochRecord = {

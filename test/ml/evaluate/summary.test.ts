@@ -19,6 +19,7 @@ const train = {
   warmup_epochs: 0,
   weight_decay: 0,
   label_smoothing: 0,
+  test_time_augment: { hflip: false },
   augment: { hflip: false, shift: 0, cutout: 0 },
 } as const;
 

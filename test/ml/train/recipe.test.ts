@@ -192,3 +192,37 @@ test('a model trained with every recipe key is reproducible step for step', asyn
   assert.deepEqual(await run(), a);
   assert.ok(a.losses[4]! < a.losses[0]!, `loss ${a.losses[0]} -> ${a.losses[4]}`);
 });
+
+test('test-time hflip averages the prediction of each image and its mirror, and is off by default', async () => {
+  const { evaluateSet } = await import('../../../src/ml/train/validate.ts');
+  const set = imageSet(4);
+  // A model that looks at the left half only: the class is 1 when that half is brighter than the right.
+  const model = {
+    predict: async (x: Float32Array, n: number) => {
+      const out = new Float32Array(n * 10);
+      for (let b = 0; b < n; b++) {
+        let left = 0;
+        let right = 0;
+        for (let r = 0; r < 28; r++) {
+          for (let c = 0; c < 28; c++) {
+            if (c < 14) left += x[b * 784 + r * 28 + c]!;
+            else right += x[b * 784 + r * 28 + c]!;
+          }
+        }
+        out[b * 10 + (left > right ? 1 : 2)] = 1;
+      }
+      return out;
+    },
+  };
+  const indices = [0, 1, 2, 3];
+  const plain = await evaluateSet(model, set, indices, 3);
+  const tta = await evaluateSet(model, set, indices, 3, undefined, { hflip: true });
+  // Mirrored, "brighter left" becomes "brighter right": averaged, classes 1 and 2 tie at 0.5 and
+  // the first (1) wins, whatever the image.
+  assert.deepEqual([...tta.predicted], [1, 1, 1, 1]);
+  assert.ok(
+    [...plain.predicted].some((p) => p === 2),
+    'without it, some image is class 2',
+  );
+  assert.deepEqual(await evaluateSet(model, set, indices, 3, undefined, { hflip: false }), plain);
+});

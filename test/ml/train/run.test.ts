@@ -30,6 +30,7 @@ const experiment: Experiment = {
     warmup_epochs: 0,
     weight_decay: 0,
     label_smoothing: 0,
+    test_time_augment: { hflip: false },
     augment: { hflip: true, shift: 1, cutout: 0 },
   },
 };
