@@ -19,6 +19,7 @@ export default defineStage({
       trainDir: ctx.dep('histories'),
       fragmentsDir: ctx.dep('fragments'),
       reference: ctx.dep('reference'),
+      ablation: ctx.dep('ablation'),
     });
     if (inputs.ignoredHistories.length > 0) {
       ctx.log(`not in summary.json, left out: ${inputs.ignoredHistories.join(', ')}`);

@@ -1,7 +1,7 @@
 """PyTorch's training throughput on the network `npm run bench:train` measures, for its ratio line.
 
-The Table 2 baseline with BatchNorm, pool (2,2,0), dropout 0.3 (built by pytorch_grid.py, the
-reference of the accuracy comparison), Adam 1e-3, batch 64, random images and labels, one thread
+The Table 2 baseline with BatchNorm, pool (2,2,0), dropout 0.3, or with --net vgg-gap the custom
+network (both built by pytorch_grid.py, the reference of the accuracy comparison), Adam 1e-3, batch 64, random images and labels, one thread
 unless --threads. Warm-up steps first (the allocator and oneDNN's primitive cache settle), then
 timed steps; prints one JSON line with images per second (wall) and per CPU-second (this process).
 
@@ -27,12 +27,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--net", default="table2", help="table2 (the baseline) or vgg-gap (the custom network)")
     args = ap.parse_args()
 
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = build("pool2-2-0_drop0.3_bn").train()
+    model = build("pool2-2-0_drop0.3_bn" if args.net == "table2" else args.net).train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     x = torch.rand(args.batch, 1, 28, 28)

@@ -1,5 +1,8 @@
 // Entry point of the native backend: oneDNN kernels that tfjs calls on the wasm backend's heap.
 #include <omp.h>
+#include <algorithm>
+#include <ctime>
+#include <vector>
 
 #include "common.h"
 
@@ -96,11 +99,40 @@ Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
   }
 }
 
+// The core's practical ceiling for our convolutions: oneDNN's own single-precision GEMM on an
+// n x n x n problem, best of `repeats` timed calls after one warm-up, in GFLOP per CPU-second of
+// this process (2 n^3 per call; CPU time, like bench:train's images per CPU-second, so a shared
+// machine disturbs it less than the wall clock). bench:train states every backend's training
+// rate as a share of it.
+Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
+  const dnnl_dim_t n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : 1024;
+  const int repeats = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 5;
+  if (n < 16 || n > 8192 || repeats < 1) throw Napi::RangeError::New(info.Env(), "sgemmGflops(n in 16..8192, repeats >= 1)");
+  std::vector<float> a(n * n), b(n * n), c(n * n);
+  for (dnnl_dim_t i = 0; i < n * n; i++) {
+    a[i] = static_cast<float>((i * 7919) % 1000) / 1000.0f - 0.5f;
+    b[i] = static_cast<float>((i * 104729) % 1000) / 1000.0f - 0.5f;
+  }
+  double best = 0;
+  for (int r = 0; r <= repeats; r++) {
+    timespec t0{}, t1{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    if (dnnl_sgemm('N', 'N', n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n) != dnnl_success) {
+      throw Napi::Error::New(info.Env(), "oneDNN: dnnl_sgemm failed");
+    }
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    const double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (r > 0) best = std::max(best, 2.0 * n * n * n / s / 1e9);  // the first call warms up
+  }
+  return Napi::Number::New(info.Env(), best);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   omp_set_num_threads(1);
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
+  exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));
   exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeights));

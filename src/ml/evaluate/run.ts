@@ -15,6 +15,8 @@ import { testScore } from './score.ts';
 
 export interface EvaluateRunOptions {
   cfg: EvaluateConfig;
+  /** The experiment's declared test-time augmentation (configs: train.test_time_augment), if any. */
+  testTimeAugment?: { hflip: boolean };
   /** The experiment's id (the instance id). */
   id: string;
   dataDir: string;
@@ -46,11 +48,17 @@ export async function runEvaluation(options: EvaluateRunOptions): Promise<TestSc
   options.progress({ step: 'scoring', current: 0, total: n, unit: 'images' });
   const model = await openModel(options.modelDir, id);
   try {
-    const scored = await evaluateSet(model, data.test, indices, cfg.batch_size, options.signal);
-    const score = testScore(id, backend, { labels, predicted: scored.predicted, loss: scored.loss }, data.meta.classes, cfg.most_confused);
+    const tta = options.testTimeAugment?.hflip ? options.testTimeAugment : undefined;
+    const scored = await evaluateSet(model, data.test, indices, cfg.batch_size, options.signal, tta);
+    const score = {
+      ...testScore(id, backend, { labels, predicted: scored.predicted, loss: scored.loss }, data.meta.classes, cfg.most_confused),
+      ...(tta ? { test_time_augment: tta } : {}),
+    };
     await writeFile(options.scoreFile, JSON.stringify(score, null, 2) + '\n');
     options.progress({ step: 'scored', current: n, total: n, unit: 'images' });
-    options.log(`${id}: test accuracy ${score.test_accuracy.toFixed(4)} on ${n} test images`);
+    options.log(
+      `${id}: test accuracy ${score.test_accuracy.toFixed(4)} on ${n} test images${tta ? ' (each averaged with its mirror, as the experiment declares)' : ''}`,
+    );
     return score;
   } finally {
     model.dispose();

@@ -18,6 +18,7 @@ export function experimentResult(e: Experiment, h: TrainHistory, score: TestScor
     epochs: h.epochs.length,
     confusion: score.confusion,
     most_confused: score.most_confused,
+    ...(score.test_time_augment ? { test_time_augment: score.test_time_augment } : {}),
   };
 }
 

@@ -133,6 +133,8 @@ export const ExperimentResultSchema = z.object({
   /** confusion[true][predicted], counts over the test set. */
   confusion: z.array(z.array(z.number().int().nonnegative())),
   most_confused: MostConfusedSchema,
+  /** Present when the experiment declares test-time augmentation: its validation and test scores average it. */
+  test_time_augment: z.object({ hflip: z.boolean() }).optional(),
 });
 export type ExperimentResult = z.infer<typeof ExperimentResultSchema>;
 
@@ -148,6 +150,8 @@ export const TestScoreSchema = z.object({
   /** confusion[true][predicted], counts over the test set. */
   confusion: z.array(z.array(z.number().int().nonnegative())),
   most_confused: MostConfusedSchema,
+  /** Present when the experiment declares test-time augmentation: these scores average it. */
+  test_time_augment: z.object({ hflip: z.boolean() }).optional(),
 });
 export type TestScore = z.infer<typeof TestScoreSchema>;
 

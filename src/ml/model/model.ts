@@ -4,6 +4,7 @@
  * for the API overview.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { z } from 'zod';
 import { UserError } from '../../stage-api.ts';
 import { forward } from './forward.ts';
 import type { StatisticsUpdate } from './forward.ts';
@@ -22,7 +23,9 @@ import type { TensorRecord } from './state.ts';
 export interface BuildOptions {
   /** Seeds the initial weights and every dropout mask. */
   seed: number;
-  optimizer: OptimizerConfig;
+  optimizer: z.input<typeof OptimizerConfigSchema>;
+  /** The training loss's label smoothing (PyTorch's convention); 0 or absent = plain cross-entropy. */
+  labelSmoothing?: number;
 }
 
 export interface StepResult {
@@ -45,11 +48,12 @@ export class CnnModel {
     readonly architecture: Architecture,
     readonly plan: PlannedLayer[],
     readonly seed: number,
-    optimizer: OptimizerConfig,
+    optimizer: z.input<typeof OptimizerConfigSchema>,
+    private readonly labelSmoothing = 0,
   ) {
     this.tensors = createTensors(plan, seed);
     for (const [name, v] of this.tensors.trainable) this.stableNames.set(v.name, name);
-    this.optimizer = new Optimizer(OptimizerConfigSchema.parse(optimizer), this.tensors.trainable);
+    this.optimizer = new Optimizer(optimizer, this.tensors.trainable);
   }
 
   /**
@@ -59,7 +63,10 @@ export class CnnModel {
   static build(architecture: unknown, opts: BuildOptions): CnnModel {
     const arch = parseArchitecture(architecture);
     const plan = planLayers(architectureLayers(arch));
-    return new CnnModel(arch, plan, opts.seed, opts.optimizer);
+    if (opts.labelSmoothing !== undefined && !(opts.labelSmoothing >= 0 && opts.labelSmoothing < 1)) {
+      throw new Error(`label smoothing must be in [0, 1), got ${opts.labelSmoothing}`);
+    }
+    return new CnnModel(arch, plan, opts.seed, opts.optimizer, opts.labelSmoothing ?? 0);
   }
 
   paramCount(): number {
@@ -98,7 +105,17 @@ export class CnnModel {
     const updates: StatisticsUpdate[] = [];
     let predicted: tf.Tensor | undefined;
     const xs = this.images(x, n);
-    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels.subarray(0, n), 'int32'), NUM_CLASSES));
+    const smoothing = this.labelSmoothing;
+    const ys = tf.tidy(() => {
+      const hot = tf.oneHot(tf.tensor1d(labels.subarray(0, n), 'int32'), NUM_CLASSES);
+      // Only when asked: the plain one-hot target keeps older results bit for bit.
+      return smoothing > 0
+        ? hot
+            .toFloat()
+            .mul(1 - smoothing)
+            .add(smoothing / NUM_CLASSES)
+        : hot;
+    });
     const vars = [...this.tensors.trainable.values()];
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {

@@ -6,7 +6,8 @@
  * Update rules and defaults follow PyTorch (torch.optim.Adam, SGD, SGD with momentum, RMSprop).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerConfig } from './optimizer-schema.ts';
+import { OptimizerConfigSchema, type OptimizerConfig } from './optimizer-schema.ts';
+import type { z } from 'zod';
 
 /** The fused Adam kernel of ../backend/kernels/adam.ts, used where the current backend has it. */
 const ADAM_UPDATE = 'FashionAdamUpdate';
@@ -25,12 +26,15 @@ export class Optimizer {
   /** Per-parameter slots ("m", "v", "momentum", "square") by `${param}/${slot}`. */
   readonly slots = new Map<string, tf.Variable>();
 
+  readonly config: OptimizerConfig;
+
   constructor(
-    readonly config: OptimizerConfig,
+    config: z.input<typeof OptimizerConfigSchema>,
     private readonly params: Map<string, tf.Variable>,
   ) {
+    this.config = OptimizerConfigSchema.parse(config);
     this.lr = config.learningRate;
-    const slotNames = { adam: ['m', 'v'], sgd: [], momentum: ['momentum'], rmsprop: ['square'] }[config.name];
+    const slotNames = { adam: ['m', 'v'], sgd: [], momentum: ['momentum'], nesterov: ['momentum'], rmsprop: ['square'] }[config.name];
     for (const [name, p] of params) {
       for (const slot of slotNames) this.slots.set(`${name}/${slot}`, tf.variable(tf.zerosLike(p), false));
     }
@@ -60,10 +64,15 @@ export class Optimizer {
     this.step += 1;
     const t = this.step;
     const lr = this.lr;
+    const decay = this.config.weightDecay;
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g = grads[name];
         if (!g) continue;
+        // Decoupled weight decay (AdamW): shrink the kernel first, then the rule's update, as
+        // torch.optim.AdamW orders it. Only kernels: decaying biases or BatchNorm's scale and shift
+        // only fights the normalisation.
+        if (decay > 0 && name.endsWith('.kernel')) p.assign(p.mul(1 - lr * decay));
         switch (this.config.name) {
           case 'sgd':
             p.assign(p.sub(g.mul(lr)));
@@ -74,6 +83,15 @@ export class Optimizer {
             const next = t === 1 ? g : buf.mul(MOMENTUM).add(g);
             buf.assign(next);
             p.assign(p.sub(next.mul(lr)));
+            break;
+          }
+          case 'nesterov': {
+            const buf = this.slot(name, 'momentum');
+            // PyTorch's SGD(nesterov=True): buf = m * buf + g (g itself at the first step); the
+            // step follows g + m * buf, the gradient looked ahead along the momentum.
+            const next = t === 1 ? g : buf.mul(MOMENTUM).add(g);
+            buf.assign(next);
+            p.assign(p.sub(g.add(next.mul(MOMENTUM)).mul(lr)));
             break;
           }
           case 'rmsprop': {

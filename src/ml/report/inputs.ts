@@ -17,6 +17,7 @@ import {
   type TrainHistory,
 } from '../metrics/schemas.ts';
 import { ReferenceRunSchema, type ReferenceRun } from './reference.ts';
+import { AblationFileSchema, type AblationFile } from './ablation.ts';
 
 export interface ReportInputs {
   gradcheck: GradcheckReport;
@@ -33,6 +34,8 @@ export interface ReportInputs {
   fragments: { gradcheck: string; theory: string | undefined; search?: string };
   /** The same experiments trained in another framework (bench/reference/), when given. */
   reference?: ReferenceRun;
+  /** The custom network's ablation (bench/ablation.ts), when given. */
+  ablation?: AblationFile;
 }
 
 /** Where each input lives; the stage resolves these from its declared deps. */
@@ -44,6 +47,8 @@ export interface InputPaths {
   fragmentsDir: string;
   /** bench/reference/pytorch-grid.json: committed, so a missing file is an error like any other input. */
   reference?: string;
+  /** bench/reference/ablation.json: committed, likewise. */
+  ablation?: string;
 }
 
 async function readText(file: string, producer: string): Promise<string> {
@@ -103,6 +108,8 @@ export async function readReportInputs(p: InputPaths): Promise<ReportInputs> {
     p.reference === undefined
       ? undefined
       : await readJson(p.reference, ReferenceRunSchema, 'reference (bench/reference/pytorch_grid.py, run outside the pipeline)');
+  const ablation =
+    p.ablation === undefined ? undefined : await readJson(p.ablation, AblationFileSchema, 'ablation (bench/ablation.ts, run outside the pipeline)');
   return {
     gradcheck,
     theory,
@@ -111,6 +118,7 @@ export async function readReportInputs(p: InputPaths): Promise<ReportInputs> {
     ignoredHistories,
     fragments: { gradcheck: gradFragment, theory: theoryFragment, ...(searchFragment !== undefined ? { search: searchFragment } : {}) },
     ...(reference ? { reference } : {}),
+    ...(ablation ? { ablation } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { describeParams, formatParam, paramColumns } from './param-format.ts';
 import type { ExperimentResult as Experiment } from '../metrics/schemas.ts';
 import type { ReportModel } from './report-model.ts';
 import { againstReference } from './sections-reference.ts';
+import { ablationSection } from './ablation.ts';
 
 const figure = (file: string, alt: string) => `![${alt}](${file})`;
 
@@ -90,6 +91,9 @@ export function hyperparameterSection(model: ReportModel): string {
         `**${code(e.id)}**: validation ${pct(e.val_accuracy)} (${points(v.val_delta)} against the baseline), ` +
           `test ${pct(e.test_accuracy)} (${points(v.test_delta)}), ${count(e.param_count)} parameters, ` +
           `trained for ${e.epochs} epochs. ` +
+          (e.test_time_augment?.hflip
+            ? 'Its validation and test accuracy average each image with its mirror (test-time augmentation, declared in its config). '
+            : '') +
           (v.beats
             ? 'It **beats** the best baseline on both validation and test accuracy.'
             : 'It does **not** beat the best baseline on both validation and test accuracy.'),
@@ -100,6 +104,7 @@ export function hyperparameterSection(model: ReportModel): string {
       ].join('\n\n'),
     );
   }
+  parts.push(...ablationSection(model.inputs.ablation));
   parts.push(...againstReference(model));
   return parts.join('\n\n');
 }

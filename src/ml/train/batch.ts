@@ -23,6 +23,8 @@ export interface Augment {
   hflip: boolean;
   /** Translate by up to this many pixels on each axis, filling with background. */
   shift: number;
+  /** Cutout: blank a square of this side centred on a random pixel; 0 = none. */
+  cutout?: number;
   rand: () => number;
 }
 
@@ -37,7 +39,7 @@ export function gatherBatch(set: ImageSet, indices: ArrayLike<number>, from: num
     const src = idx * pixels;
     const dst = b * pixels;
     y[b] = set.labels[idx]!;
-    if (!augment || (!augment.hflip && augment.shift === 0)) {
+    if (!augmenting(augment)) {
       for (let p = 0; p < pixels; p++) x[dst + p] = set.images[src + p]! / 255;
       continue;
     }
@@ -52,8 +54,27 @@ export function gatherBatch(set: ImageSet, indices: ArrayLike<number>, from: num
         x[dst + r * cols + c] = sr >= 0 && sr < rows && sc >= 0 && sc < cols ? set.images[src + sr * cols + sc]! / 255 : 0;
       }
     }
+    // Drawn after flip and shift, and only when on: the draws of the older keys, and so their
+    // results, stay what they were.
+    if (augment.cutout) cutout(x, dst, rows, cols, augment.cutout, augment.rand);
   }
   return { x, y, size };
+}
+
+/** Whether `augment` changes any image (else the batch is a plain copy, drawing no numbers). */
+export function augmenting(augment: Augment | undefined): augment is Augment {
+  return !!augment && (augment.hflip || augment.shift > 0 || (augment.cutout ?? 0) > 0);
+}
+
+/** Zeroes a side x side square centred on a uniformly drawn pixel, clipped by the border. */
+function cutout(x: Float32Array, at: number, rows: number, cols: number, side: number, rand: () => number): void {
+  const cy = Math.floor(rand() * rows);
+  const cx = Math.floor(rand() * cols);
+  const r0 = Math.max(0, cy - Math.floor(side / 2));
+  const c0 = Math.max(0, cx - Math.floor(side / 2));
+  const r1 = Math.min(rows, cy - Math.floor(side / 2) + side);
+  const c1 = Math.min(cols, cx - Math.floor(side / 2) + side);
+  for (let r = r0; r < r1; r++) x.fill(0, at + r * cols + c0, at + r * cols + c1);
 }
 
 export function batchCount(n: number, batchSize: number): number {

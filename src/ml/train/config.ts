@@ -2,14 +2,34 @@
 import { z } from 'zod';
 
 export const BACKENDS = ['auto', 'native', 'tensorflow', 'wasm', 'cpu'] as const;
+/** The update rules of ../model/optimizer.ts (nesterov: SGD with Nesterov momentum 0.9). */
+export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'nesterov', 'rmsprop'] as const;
 
 export const TrainConfigSchema = z.strictObject({
   epochs: z.number().int().positive(),
   batch_size: z.number().int().positive(),
-  optimizer: z.enum(['adam', 'sgd', 'momentum', 'rmsprop']),
+  optimizer: z.enum(OPTIMIZERS),
   learning_rate: z.number().positive(),
-  /** cosine decays the rate to 0 over the epochs, per epoch; a constant rate is the homework's default. */
-  lr_schedule: z.enum(['constant', 'cosine']),
+  /**
+   * cosine decays the rate to 0 over the epochs, per epoch; a constant rate is the homework's
+   * default. warmup_cosine changes it every step: a linear rise over `warmup_epochs`, then a cosine
+   * to 0 at the last step (the short-schedule recipe of the custom network).
+   */
+  lr_schedule: z.enum(['constant', 'cosine', 'warmup_cosine']),
+  /** Epochs (fractions allowed) of the linear warm-up of warmup_cosine; 0 for the other schedules. */
+  warmup_epochs: z.number().nonnegative().default(0),
+  /**
+   * Decoupled weight decay (AdamW, Loshchilov & Hutter): every step multiplies each conv and dense
+   * kernel by (1 - learning rate x weight_decay) before the optimizer's update. Biases and
+   * BatchNorm's scale and shift are not decayed. 0 turns it off.
+   */
+  weight_decay: z.number().nonnegative().lt(1).default(0),
+  /**
+   * Label smoothing: the training loss's target puts 1 - label_smoothing on the true class and
+   * spreads label_smoothing evenly over all classes (PyTorch's CrossEntropyLoss convention). The
+   * reported training loss is this smoothed loss; validation and test use the plain one.
+   */
+  label_smoothing: z.number().min(0).lt(1).default(0),
   /** Seeds the split, the shuffles, the weights and dropout: same seed, same backend, same weights. */
   seed: z.number().int().nonnegative(),
   /** Images held out of the training set for model selection (the test set is evaluate's alone). */
@@ -17,12 +37,23 @@ export const TrainConfigSchema = z.strictObject({
   /** Use only this many training images (before the split); null uses all. For small profiles. */
   max_train_images: z.number().int().positive().nullable(),
   backend: z.enum(BACKENDS),
+  /**
+   * Test-time augmentation: hflip scores each validation and test image and its mirror and averages
+   * the two predictions. Declared per experiment, applied alike to the validation set that selects
+   * the model and to evaluate's test set, and named in the report. Off by default.
+   */
+  test_time_augment: z.strictObject({ hflip: z.boolean() }).default({ hflip: false }),
   /** Training-time augmentation (never applied to validation or test images). */
   augment: z.strictObject({
     /** Mirror images left-right at random. */
     hflip: z.boolean(),
     /** Shift images by up to this many pixels at random. */
     shift: z.number().int().nonnegative().max(8),
+    /**
+     * Cutout (DeVries & Taylor 2017): blank a square of this side, centred on a random pixel (so
+     * it may be cut by the border), in every training image. 0 turns it off.
+     */
+    cutout: z.number().int().nonnegative().max(28).default(0),
   }),
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;

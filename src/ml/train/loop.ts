@@ -5,11 +5,11 @@
  */
 import type { EpochRecord } from '../metrics/schemas.ts';
 import type { ProgressUpdate } from '../../stage-api.ts';
-import { batchCount, gatherBatch, type Batch, type ImageSet } from './batch.ts';
+import { augmenting, batchCount, gatherBatch, type Augment, type Batch, type ImageSet } from './batch.ts';
 import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
 import type { TrainableModel } from './port.ts';
 import { ProgressMeter } from './progress.ts';
-import { learningRateAt } from './schedule.ts';
+import { changesEveryStep, learningRateAtStep } from './schedule.ts';
 import { epochOrder, type Split } from './split.ts';
 import { deriveSeed, mulberry32 } from '../random.ts';
 import type { TrainConfig } from './config.ts';
@@ -19,7 +19,8 @@ export interface TrainLoopOptions {
   model: TrainableModel;
   data: ImageSet;
   split: Split;
-  cfg: Pick<TrainConfig, 'epochs' | 'batch_size' | 'seed' | 'learning_rate' | 'lr_schedule'> & Partial<Pick<TrainConfig, 'augment'>>;
+  cfg: Pick<TrainConfig, 'epochs' | 'batch_size' | 'seed' | 'learning_rate' | 'lr_schedule'> &
+    Partial<Pick<TrainConfig, 'augment' | 'warmup_epochs' | 'test_time_augment'>>;
   checkpointDir: string;
   /** Identifies this run; a checkpoint with another key is not resumed. */
   checkpointKey: string;
@@ -75,10 +76,11 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   for (let epoch = start + 1; epoch <= last; epoch++) {
     options.signal.throwIfAborted();
     const t0 = now();
-    model.setLearningRate(learningRateAt(cfg, epoch - 1));
+    model.setLearningRate(learningRateAtStep(cfg, epoch - 1, 0, batches));
+    const perStep = changesEveryStep(cfg);
     const order = epochOrder(options.split.train, cfg.seed, epoch);
-    const augment =
-      cfg.augment && (cfg.augment.hflip || cfg.augment.shift > 0) ? { ...cfg.augment, rand: mulberry32(deriveSeed(cfg.seed, 'augment', epoch)) } : undefined;
+    const asked: Augment | undefined = cfg.augment ? { ...cfg.augment, rand: mulberry32(deriveSeed(cfg.seed, 'augment', epoch)) } : undefined;
+    const augment = augmenting(asked) ? asked : undefined;
     meter.startEpoch(epoch);
     let lossSum = 0;
     let correct = 0;
@@ -86,6 +88,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       options.signal.throwIfAborted();
       const from = b * cfg.batch_size;
       const to = Math.min(from + cfg.batch_size, order.length);
+      if (perStep && b > 0) model.setLearningRate(learningRateAtStep(cfg, epoch - 1, b, batches));
       buf = gatherBatch(options.data, order, from, to, buf, augment);
       const r = await model.trainStep(buf.x, buf.y, buf.size, (epoch - 1) * batches + b);
       if (!Number.isFinite(r.loss)) throw new Error(`loss became ${r.loss} at epoch ${epoch}, batch ${b + 1}: lower train.learning_rate`);
@@ -95,7 +98,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     }
     const t1 = now();
     options.progress({ step: `epoch ${epoch}/${cfg.epochs}`, message: 'validating' });
-    const val = await evaluateSet(model, options.data, options.split.validation, 500, options.signal);
+    const val = await evaluateSet(model, options.data, options.split.validation, 500, options.signal, cfg.test_time_augment);
     const t2 = now();
     const n = options.split.train.length;
     const rec: EpochRecord = {

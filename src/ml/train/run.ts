@@ -37,7 +37,11 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainHistor
   const backend = await initBackend(cfg.backend, { threads: options.threads });
   const data = await loadDataset(options.dataDir);
   const split = splitIndices(data.train.count, { validation: cfg.validation_split, maxImages: cfg.max_train_images, seed: cfg.seed });
-  const model = CnnModel.build(e.architecture, { seed: cfg.seed, optimizer: { name: cfg.optimizer, learningRate: cfg.learning_rate } });
+  const model = CnnModel.build(e.architecture, {
+    seed: cfg.seed,
+    optimizer: { name: cfg.optimizer, learningRate: cfg.learning_rate, weightDecay: cfg.weight_decay },
+    labelSmoothing: cfg.label_smoothing,
+  });
   try {
     // Under `auto`, why training is not on the faster native backend, and how to enable it.
     const notice = nativeUnavailableNotice();

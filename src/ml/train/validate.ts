@@ -12,12 +12,19 @@ export interface SetScore {
 /** Cross-entropy clamps probabilities here, as Keras does, so one confident miss cannot give Infinity. */
 const EPS = 1e-7;
 
+/** Test-time augmentation (configs/train.yaml test_time_augment). */
+export interface TestTimeAugment {
+  /** Average the predictions of each image and its mirror. */
+  hflip: boolean;
+}
+
 export async function evaluateSet(
   model: Pick<TrainableModel, 'predict'>,
   set: ImageSet,
   indices: ArrayLike<number>,
   chunk: number,
   signal?: AbortSignal,
+  tta?: TestTimeAugment,
 ): Promise<SetScore> {
   const n = indices.length;
   const predicted = new Int32Array(n);
@@ -29,6 +36,10 @@ export async function evaluateSet(
     const to = Math.min(from + chunk, n);
     buf = gatherBatch(set, indices, from, to, buf);
     const probs = await model.predict(buf.x, buf.size);
+    if (tta?.hflip) {
+      const mirrored = await model.predict(mirror(buf.x, set.rows, set.cols, buf.size), buf.size);
+      for (let i = 0; i < probs.length; i++) probs[i] = (probs[i]! + mirrored[i]!) / 2;
+    }
     const classes = probs.length / buf.size;
     for (let i = 0; i < buf.size; i++) {
       let best = 0;
@@ -40,4 +51,16 @@ export async function evaluateSet(
     }
   }
   return { loss: n ? loss / n : 0, accuracy: n ? correct / n : 0, predicted };
+}
+
+/** The images of a batch mirrored left-right (a new array; the batch is reused by the caller). */
+function mirror(x: Float32Array, rows: number, cols: number, n: number): Float32Array {
+  const out = new Float32Array(n * rows * cols);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < rows; r++) {
+      const at = b * rows * cols + r * cols;
+      for (let c = 0; c < cols; c++) out[at + c] = x[at + cols - 1 - c]!;
+    }
+  }
+  return out;
 }

@@ -118,3 +118,40 @@ test('BatchMatMul with transposed operands on wasm matches cpu', async () => {
     assert.ok(relativeError(got.values, want.values) < 1e-5, `case ${i}`);
   }
 });
+
+for (const { backend, skip } of fastBackends()) {
+  test(`global average pooling (mean over height and width) and its gradient on ${backend} match cpu`, { skip }, async () => {
+    const shapes: Array<[number, number, number, number]> = [
+      [4, 7, 7, 128],
+      [3, 14, 14, 5],
+      [2, 1, 1, 3],
+    ];
+    for (const [i, shape] of shapes.entries()) {
+      const x = {
+        values: randomArray(
+          shape.reduce((a, b) => a * b, 1),
+          900 + i,
+        ),
+        shape: [...shape],
+      };
+      const gap = (a: tf.Tensor) => tf.mean(a, [1, 2]);
+      // Distinct weights per output, so a gradient spread to the wrong channel shows.
+      const grad = (xt: tf.Tensor) =>
+        tf.grad((a: tf.Tensor) =>
+          gap(a)
+            .mul(tf.range(1, 1 + shape[0] * shape[3]).reshape([shape[0], shape[3]]))
+            .sum(),
+        )(xt);
+      for (const [name, f] of [
+        ['GlobalAvgPool', gap],
+        ['GlobalAvgPoolGrad', grad],
+      ] as const) {
+        const want = await runOn('cpu', [x], f);
+        const got = await runOn(backend, [x], f);
+        assert.deepEqual(got.shape, want.shape);
+        const err = relativeError(got.values, want.values);
+        assert.ok(err < 1e-5, `${name} case ${i} ${JSON.stringify(shape)}: relative error ${err}`);
+      }
+    }
+  });
+}

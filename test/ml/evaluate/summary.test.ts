@@ -16,7 +16,11 @@ const train = {
   validation_split: 10,
   max_train_images: null,
   backend: 'cpu',
-  augment: { hflip: false, shift: 0 },
+  warmup_epochs: 0,
+  weight_decay: 0,
+  label_smoothing: 0,
+  test_time_augment: { hflip: false },
+  augment: { hflip: false, shift: 0, cutout: 0 },
 } as const;
 
 function exp(id: string, kind: 'grid' | 'custom'): Experiment {

@@ -99,3 +99,21 @@ test('schema errors name the field', () => {
   rejects({ kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 1.5, batchnorm: true }, /architecture\.dropout/);
   rejects({ kind: 'resnet' }, /architecture\.kind/);
 });
+
+test("a training step's arithmetic per image: the Table 2 baseline's 47.9 MFLOP, and vgg-gap's", async () => {
+  const { stepFlopsPerImage } = await import('../../../src/ml/model/flops.ts');
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const table2 = planLayers(
+    architectureLayers(parseArchitecture({ kind: 'table2', pool: { kernel: 2, stride: 2, padding: 0 }, dropout: 0.3, batchnorm: true })),
+  );
+  // conv1 fwd + weight grad 1.25M MAC, conv2 15.05M, conv3 7.53M, dense 0.11M (../shared/GUIDE.md).
+  const t = stepFlopsPerImage(table2);
+  assert.equal(t.forwardMacs, 28 * 28 * 32 * 25 + 14 * 14 * 32 * 25 * 32 + 7 * 7 * 64 * 25 * 32 + 3 * 3 * 64 * 64 + 64 * 10);
+  assert.ok(Math.abs(t.stepFlops / 1e6 - 47.9) < 0.1, `${t.stepFlops / 1e6} MFLOP`);
+  const gap = parse(readFileSync(new URL('../../../configs/experiments/vgg-gap.yaml', import.meta.url), 'utf8')) as { architecture: unknown };
+  const g = stepFlopsPerImage(planLayers(architectureLayers(parseArchitecture(gap.architecture))));
+  const convs = 28 * 28 * 32 * 9 * (1 + 32) + 14 * 14 * 64 * 9 * (32 + 64) + 7 * 7 * 128 * 9 * (64 + 128) + 128 * 10;
+  assert.equal(g.forwardMacs, convs);
+  assert.equal(g.stepFlops, 2 * (3 * convs - 28 * 28 * 32 * 9));
+});

@@ -238,3 +238,36 @@ test("a profile's short run is not compared with the reference's full recipe", (
   // Without a reference there is no section at all.
   assert.ok(!renderMarkdown({ inputs: base, config, provenance }).includes('Against the same recipe'));
 });
+
+test("the custom network's ablation is a table under the custom architecture, each row against the whole recipe", () => {
+  const base = inputs();
+  const variant = (id: string, change: string, val: number, seconds: number) => ({
+    id,
+    change,
+    param_count: 288618,
+    val_accuracy: val,
+    val_curve: [0.8, val],
+    train_seconds: seconds,
+  });
+  const ablation = {
+    command: 'npm run bench:ablation -- --epochs 2',
+    epochs: 2,
+    machine: '2 x Test CPU (avx512_core_bf16)',
+    variants: [variant('full', 'vgg-gap with its whole recipe', 0.93, 120), variant('no-cutout', 'without Cutout', 0.925, 118)],
+  };
+  const md = renderMarkdown({ inputs: { ...base, ablation }, config, provenance });
+  const start = md.indexOf('#### What each ingredient earns (ablation)');
+  assert.ok(start > md.indexOf('### Custom architecture') && start < md.indexOf('## Part 2.2.3'), 'inside part 2.2.2');
+  const section = md.slice(start, md.indexOf('\n## ', start));
+  assert.ok(section.includes('`npm run bench:ablation -- --epochs 2`') && section.includes('for 2 epochs'), 'says how it was made');
+  assert.ok(section.includes('validation images only'), 'never the test set');
+  const row = section.split('\n').find((l) => l.startsWith('| `no-cutout`'))!;
+  assert.ok(row.includes('92.50%') && row.includes('−0.50 pp') && row.includes('| 2.0 |'), row);
+  assert.ok(
+    section
+      .split('\n')
+      .find((l) => l.startsWith('| `full`'))!
+      .includes('| — |'),
+  );
+  assert.ok(!renderMarkdown({ inputs: base, config, provenance }).includes('ablation'), 'no file, no section');
+});

@@ -27,7 +27,11 @@ const experiment: Experiment = {
     validation_split: 40,
     max_train_images: null,
     backend: 'cpu',
-    augment: { hflip: true, shift: 1 },
+    warmup_epochs: 0,
+    weight_decay: 0,
+    label_smoothing: 0,
+    test_time_augment: { hflip: false },
+    augment: { hflip: true, shift: 1, cutout: 0 },
   },
 };
 

@@ -18,6 +18,8 @@ export interface NativeAddon {
   version(): string;
   /** The instruction set oneDNN dispatches for on this CPU ("avx512_core_bf16"): same one, same bits. */
   cpuIsa(): string;
+  /** oneDNN's sgemm on an n x n x n problem at the current thread count: the best of `repeats` calls, GFLOP/s. */
+  sgemmGflops(n?: number, repeats?: number): number;
   setThreads(n: number): void;
   convForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, dims: Int32Array): boolean;
   convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, dims: Int32Array): boolean;
