@@ -49,6 +49,19 @@ async function experimentFile(name: string) {
   return ExperimentFileSchema.parse(parseYaml(await readFile(path.join(root, 'configs/experiments', `${name}.yaml`), 'utf8')));
 }
 
+/** The whole recipe the variants change, for the report (the file outlives edits of vgg-gap.yaml). */
+function recipeInWords(t: TrainConfig): string {
+  const a = t.augment;
+  return [
+    `${t.optimizer} ${t.learning_rate}`,
+    t.lr_schedule === 'warmup_cosine' ? `${t.warmup_epochs}-epoch warm-up then per-step cosine` : `${t.lr_schedule} schedule`,
+    `weight decay ${t.weight_decay}`,
+    `label smoothing ${t.label_smoothing}`,
+    `augment: flips ${a.hflip ? 'on' : 'off'}, shifts ${a.shift} px, Cutout ${a.cutout} px`,
+    `test-time flip ${t.test_time_augment.hflip ? 'on' : 'off'}`,
+  ].join('; ');
+}
+
 async function variants(epochs: number): Promise<Variant[]> {
   const base = TrainConfigSchema.parse(parseYaml(await readFile(path.join(root, 'configs/train.yaml'), 'utf8')));
   const gap = await experimentFile('vgg-gap');
@@ -65,7 +78,11 @@ async function variants(epochs: number): Promise<Variant[]> {
   return [
     make(FULL_RECIPE, 'vgg-gap with its whole recipe', {}),
     make('no-cutout', 'without Cutout', { augment: { ...recipe.augment, cutout: 0 } }),
-    make('no-shift', 'without the 2-pixel shifts', { augment: { ...recipe.augment, shift: 0 } }),
+    // An ingredient the recipe has is taken out; one it left out is put in, so its row says why.
+    recipe.augment.shift > 0
+      ? make('no-shift', `without the ${recipe.augment.shift}-pixel shifts`, { augment: { ...recipe.augment, shift: 0 } })
+      : make('with-shift', 'with 2-pixel shifts', { augment: { ...recipe.augment, shift: 2 } }),
+    ...(recipe.test_time_augment.hflip ? [make('no-tta', 'without the test-time flip', { test_time_augment: { hflip: false } })] : []),
     make('no-smoothing', 'without label smoothing', { label_smoothing: 0 }),
     make('no-decay', 'without weight decay', { weight_decay: 0 }),
     make('no-warmup', "per-epoch cosine from the start (configs/train.yaml's schedule)", { lr_schedule: base.lr_schedule, warmup_epochs: 0 }),
@@ -157,6 +174,7 @@ async function main(): Promise<void> {
       {
         command: `npm run bench:ablation -- --epochs ${epochs}${args['max-images'] ? ` --max-images ${args['max-images']}` : ''}`,
         epochs,
+        recipe: recipeInWords(all.find((v) => v.id === FULL_RECIPE)!.experiment.train),
         machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'} (${isa})`,
         variants: merged,
       },

@@ -5,8 +5,9 @@ on/off) and the custom `vgg-bn` with the hyperparameters of configs/train.yaml (
 64, Adam 1e-3 with the per-epoch cosine schedule, 10,000 training images held out for validation,
 pixels / 255, left-right flips for vgg-bn), and `vgg-gap` with its own recipe (configs/experiments/
 vgg-gap.yaml: 30 epochs, AdamW 2e-3 with weight decay 0.05 on the kernels, a one-epoch linear
-warm-up then a per-step cosine, label smoothing 0.1, 2-pixel shifts, flips and 8-pixel Cutout),
-then measures validation and test accuracy. It is not
+warm-up then a per-step cosine, label smoothing 0.1, flips and 8-pixel Cutout, and each image's
+prediction averaged with its mirror's at validation and test), then measures validation and test
+accuracy. It is not
 part of the pipeline: it is the reference the tfjs/wasm results are checked against (a different
 framework, its own random split and initialisation; only the recipe is shared).
 
@@ -38,7 +39,7 @@ EPOCHS, BATCH, LR, SEED, VALIDATION = 10, 64, 1e-3, 520, 10_000
 RECIPES = {
     "vgg-bn": {"epochs": EPOCHS, "hflip": True},
     "vgg-gap": {"epochs": 30, "lr": 2e-3, "warmup_epochs": 1, "weight_decay": 0.05, "label_smoothing": 0.1,
-                "hflip": True, "shift": 2, "cutout": 8},
+                "hflip": True, "shift": 0, "cutout": 8, "tta_hflip": True},
 }
 
 
@@ -160,7 +161,6 @@ def train_one(exp_id, data_dir, device, epochs=None):
                                 lr=recipe.get("lr", LR))
     else:
         opt = torch.optim.Adam(model.parameters(), lr=recipe.get("lr", LR))
-    loss_fn = torch.nn.CrossEntropyLoss()
     train_loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=recipe.get("label_smoothing", 0.0))
     history = []
     t0 = time.time()
@@ -182,24 +182,30 @@ def train_one(exp_id, data_dir, device, epochs=None):
             loss_sum += loss.item() * len(idx)
             correct += (out.argmax(1) == yb).sum().item()
             total += len(idx)
-        val_loss, val_acc, _ = evaluate(model, x_val, y_val, loss_fn)
+        val_loss, val_acc, _ = evaluate(model, x_val, y_val, recipe.get("tta_hflip", False))
         history.append({"epoch": epoch + 1, "train_loss": loss_sum / total, "train_accuracy": correct / total,
                         "val_loss": val_loss, "val_accuracy": val_acc})
     seconds = time.time() - t0
-    _, test_acc, preds = evaluate(model, x_test, y_test, loss_fn)
+    _, test_acc, preds = evaluate(model, x_test, y_test, recipe.get("tta_hflip", False))
     per_class = {c: float(((preds == k) & (y_test == k)).sum().item() / (y_test == k).sum().item()) for k, c in enumerate(CLASSES)}
     return {"id": exp_id, "param_count": params, "val_accuracy": history[-1]["val_accuracy"], "test_accuracy": test_acc,
             "per_class": per_class, "history": history, "train_seconds": seconds, "device": str(device),
             "torch": torch.__version__}
 
 
-def evaluate(model, x, y, loss_fn):
+def evaluate(model, x, y, tta_hflip=False):
+    """Loss, accuracy and predictions; with tta_hflip each image's softmax is averaged with its
+    mirror's, as src/ml/train/validate.ts (the loss is then of the averaged probabilities)."""
     import torch
     model.eval()
     with torch.no_grad():
-        outs = torch.cat([model(x[i:i + 1000]) for i in range(0, len(x), 1000)])
-    preds = outs.argmax(1)
-    return loss_fn(outs, y).item(), (preds == y).float().mean().item(), preds
+        probs = torch.cat([torch.softmax(model(x[i:i + 1000]), 1) for i in range(0, len(x), 1000)])
+        if tta_hflip:
+            mirrored = torch.cat([torch.softmax(model(x[i:i + 1000].flip(3)), 1) for i in range(0, len(x), 1000)])
+            probs = (probs + mirrored) / 2
+    preds = probs.argmax(1)
+    loss = torch.nn.functional.nll_loss(probs.clamp(1e-7, 1 - 1e-7).log(), y).item()
+    return loss, (preds == y).float().mean().item(), preds
 
 
 def main():

@@ -15,6 +15,8 @@ export const AblationFileSchema = z.object({
   command: z.string().min(1),
   /** Epochs every variant trained for (its own cosine schedule over them). */
   epochs: z.number().int().positive(),
+  /** The whole recipe the variants change, in words: configs/experiments/vgg-gap.yaml may have moved on since. */
+  recipe: z.string().min(1).optional(),
   machine: z.string(),
   variants: z
     .array(
@@ -53,7 +55,8 @@ export function ablationSection(a: AblationFile | undefined): string[] {
     `Each variant trains for ${a.epochs} epochs (a shorter schedule than the full run's, so every accuracy here is ` +
       `below the final one) on the same 50,000 training images and is scored on the 10,000 validation images only: ` +
       `the test set plays no part in choosing the recipe. Made by ${code(a.command)} on ${a.machine}; one run per ` +
-      'variant, so differences of a few tenths of a point are within what another seed could change.',
+      'variant, so differences of a few tenths of a point are within what another seed could change.' +
+      (a.recipe ? ` The whole recipe in this table: ${a.recipe}.` : ''),
     table(
       ['Variant', 'Change from the whole recipe', 'Parameters', 'Validation', 'Against the whole recipe', 'Training minutes', 'Validation % per minute'],
       rows,
