@@ -11,9 +11,9 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { fail, isErrno, succeed, type Result } from './errors.ts';
-import { replaceAtomically, writeFileAtomic } from './fs-atomic.ts';
-import { unlessMissing } from './fs-missing.ts';
-import { dirFilesSchema, SafeRelPath, safeDestination, schemaProblem, WRITE_NO_FOLLOW } from './safe-path.ts';
+import { replaceAtomically, writeFileAtomic } from './fs/atomic.ts';
+import { unlessMissing } from './fs/missing.ts';
+import { dirFilesSchema, SafeRelPath, safeDestination, schemaProblem, WRITE_NO_FOLLOW } from './fs/safe-path.ts';
 import type { Measurements } from './stage.ts';
 
 /**

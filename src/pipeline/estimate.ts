@@ -13,7 +13,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isMissing } from './fs-missing.ts';
+import { isMissing } from './fs/missing.ts';
 import { Lock, type LockEntry } from './lock.ts';
 import { PROFILES_DIR } from './profile-root.ts';
 

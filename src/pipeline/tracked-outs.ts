@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import type { Problem } from './errors.ts';
 import type { Lock } from './lock.ts';
 import type { Plan } from './plan.ts';
-import { isInside } from './project-paths.ts';
+import { isInside } from './fs/safe-path.ts';
 
 const run = promisify(execFile);
 

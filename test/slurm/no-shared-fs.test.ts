@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { REPO } from '../../fixtures/repo.ts';
-import { filesUnder } from '../../src/pipeline/fs-walk.ts';
+import { filesUnder } from '../../src/pipeline/fs/walk.ts';
 import { Project } from '../helpers/project.ts';
 import { git } from '../helpers/queue-cluster.ts';
 import { REMOTE_PIPELINE } from '../helpers/remote.ts';

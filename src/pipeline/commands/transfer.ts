@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { CommandArgs, Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
-import { pathExists } from '../fs-missing.ts';
+import { pathExists } from '../fs/missing.ts';
 import { LOCK_FILE } from '../lock.ts';
 import { PROFILES_DIR } from '../profile-root.ts';
 import { transferCommand } from '../remote/commands.ts';

@@ -10,7 +10,7 @@ import type { OptionValues } from '../cli-args.ts';
 import { exitCodeOf, type CommandArgs, type Handler, type Io } from '../command-kit.ts';
 import { existingWorkspace, locate } from '../commands/workspace.ts';
 import { UserError } from '../errors.ts';
-import { writeFileAtomic } from '../fs-atomic.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { collectExperiments, readLockAt } from './collect.ts';
 import { diffFlat, diffTable, type DiffEntry } from './diff.ts';
 import { flatten, underPrefix, type Flat } from './flatten.ts';

@@ -11,7 +11,7 @@ import { formatProblems } from '../errors.ts';
 import type { Reporter } from '../events.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Plan, PlannedInstance } from '../plan.ts';
-import { isInside } from '../project-paths.ts';
+import { isInside } from '../fs/safe-path.ts';
 import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects, uploadRecord } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';

@@ -10,7 +10,7 @@ import type { OutRecord, RunCache } from '../cache.ts';
 import { formatProblems } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import { moveIntoPlace } from '../promote.ts';
-import { workspacePlaceProblem } from '../safe-path.ts';
+import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { MAX_RECORD_BYTES, RunRecordSchema } from '../cache.ts';
 import { fail, succeed, type Result } from '../errors.ts';
-import { schemaProblem } from '../safe-path.ts';
+import { schemaProblem } from '../fs/safe-path.ts';
 
 /** The largest job or result either side reads: each may carry directory listings, as a run record does. */
 export const MAX_QUEUE_MESSAGE_BYTES = MAX_RECORD_BYTES;

@@ -18,7 +18,7 @@ import { outHash, readRecord, recordForOuts, runKey } from '../remote/layout.ts'
 import { uploadRecord } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';
 import { boundedBytes } from '../remote/key-io.ts';
-import { schemaProblem } from '../safe-path.ts';
+import { schemaProblem } from '../fs/safe-path.ts';
 import type { Slots } from '../slots.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import { observe } from '../staleness.ts';

@@ -6,8 +6,8 @@
  */
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../fs-atomic.ts';
-import { safeDestination } from '../safe-path.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
+import { safeDestination } from '../fs/safe-path.ts';
 import type { RemoteStore } from '../remote/store.ts';
 import { downloadBytes, uploadBytes } from '../remote/key-io.ts';
 import { parallel, withRetry } from '../remote/store.ts';

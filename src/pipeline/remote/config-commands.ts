@@ -7,7 +7,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { isErrno, UserError } from '../errors.ts';
-import { writeFileAtomic } from '../fs-atomic.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
 import { LOCAL_CONFIG_FILE, loadRemoteConfig, readRemotesOf, type ConfigScope } from './config.ts';
 import { parseRemoteUrl, REMOTE_NAME_RE, RemoteSpecSchema, type RemoteSpec } from './schema.ts';

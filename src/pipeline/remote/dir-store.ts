@@ -8,7 +8,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { replaceAtomically } from '../fs-atomic.ts';
+import { replaceAtomically } from '../fs/atomic.ts';
 import { StoreError, type ListedObject, type RemoteStore } from './store.ts';
 
 export class DirStore implements RemoteStore {

@@ -15,7 +15,7 @@ import type { Hasher } from '../fingerprint.ts';
 import type { Lock } from '../lock.ts';
 import type { Plan } from '../plan.ts';
 import { moveIntoPlace } from '../promote.ts';
-import { workspacePlaceProblem } from '../safe-path.ts';
+import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { stateDirs } from '../state-dirs.ts';
 import { collectUsed, type UsedInstance } from './collect.ts';
 import { outOfPlace } from './resolve.ts';

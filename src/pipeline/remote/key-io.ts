@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fail, succeed, type Result } from '../errors.ts';
-import { replaceAtomically } from '../fs-atomic.ts';
+import { replaceAtomically } from '../fs/atomic.ts';
 import { MAX_DOCUMENT_BYTES } from './layout.ts';
 import { StoreError, withRetry, type RemoteStore } from './store.ts';
 

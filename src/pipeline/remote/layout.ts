@@ -13,7 +13,7 @@ import { DirFilesSchema, MAX_RECORD_BYTES, RunRecordSchema } from '../cache.ts';
 import { fail, succeed, type Result } from '../errors.ts';
 import { dirHash, type DirListing } from '../fingerprint.ts';
 import type { LockEntry } from '../lock.ts';
-import { schemaProblem } from '../safe-path.ts';
+import { schemaProblem } from '../fs/safe-path.ts';
 
 /** Run records and manifests are read from a remote up to this size, never more (see MAX_RECORD_BYTES). */
 export const MAX_DOCUMENT_BYTES = MAX_RECORD_BYTES;

@@ -11,7 +11,7 @@ import type { CommandArgs, Io } from '../command-kit.ts';
 import { existingWorkspace, locate } from '../commands/workspace.ts';
 import { UserError } from '../errors.ts';
 import { formatProgress, formatSeconds, type Reporter, type RunEvent } from '../events.ts';
-import { isMissing } from '../fs-missing.ts';
+import { isMissing } from '../fs/missing.ts';
 import { stateDirs } from '../state-dirs.ts';
 
 /** How many earlier runs of an instance keep their log. */

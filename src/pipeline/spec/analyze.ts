@@ -8,14 +8,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { fail, isUserError, succeed, UserError, type Problem, type Result, type SourceLocation } from '../errors.ts';
-import { isMissing } from '../fs-missing.ts';
+import { isMissing } from '../fs/missing.ts';
 import type { Plan, PlannedInstance } from '../plan.ts';
 import { itemOf, itemSchema, usesOldSpelling, type AnyStage, type DeclaredNames } from '../stage.ts';
 import { ensureTypeScriptLoader } from '../typescript-loader.ts';
 import { codeFiles } from './code-files.ts';
 import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
 import { LOCK_FILE } from '../lock.ts';
-import { isInside } from '../project-paths.ts';
+import { isInside } from '../fs/safe-path.ts';
 import { declared, PIPELINE_FILE, PipelineSpecSchema, readsOf, type Declared, type StageSpec } from './pipeline-schema.ts';
 import { deprecationLines, moduleOldSpellings, pipelineOldSpellings, type OldSpelling } from './old-spellings.ts';
 import type { KeyPath } from './yaml-file.ts';
@@ -205,7 +205,8 @@ async function expandStage(
         const r = substitute(d.path, item.id, checked.data);
         if (r.ok) paths[kind].push(r.value);
         else {
-          if (!badPaths.has(`${kind}${d.key}`)) problems.push(...r.problems.map((q) => ({ ...field(kind, d.key), message: `${name}@${item.id}: ${q.message}` })));
+          if (!badPaths.has(`${kind}${d.key}`))
+            problems.push(...r.problems.map((q) => ({ ...field(kind, d.key), message: `${name}@${item.id}: ${q.message}` })));
           badPaths.add(`${kind}${d.key}`);
           substituted = false;
         }

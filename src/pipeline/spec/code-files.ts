@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno } from '../errors.ts';
-import { isMissing } from '../fs-missing.ts';
+import { isMissing } from '../fs/missing.ts';
 
 const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
 export const ENGINE_DIR = 'src/pipeline/';

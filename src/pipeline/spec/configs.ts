@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import type { Problem, SourceLocation } from '../errors.ts';
-import { walk } from '../fs-walk.ts';
+import { walk } from '../fs/walk.ts';
 import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
 
 export const CONFIG_DIR = 'configs';

@@ -15,7 +15,7 @@ import type { Hasher, PathHash } from '../fingerprint.ts';
 import type { Lock, LockEntry } from '../lock.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { moveIntoPlace } from '../promote.ts';
-import { workspacePlaceProblem } from '../safe-path.ts';
+import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { UserError } from '../errors.ts';
 import type { Observed } from '../staleness.ts';
 import type { Measurements } from '../stage.ts';

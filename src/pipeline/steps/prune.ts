@@ -12,7 +12,7 @@ import type { OutRecord, RunCache } from '../cache.ts';
 import type { Hasher } from '../fingerprint.ts';
 import type { Lock } from '../lock.ts';
 import type { Plan } from '../plan.ts';
-import { isInside } from '../project-paths.ts';
+import { isInside } from '../fs/safe-path.ts';
 
 export interface Departed {
   id: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { RunRecordSchema } from '../../../src/pipeline/cache.ts';
-import { safeDestination, schemaProblem, unsafePathReason, workspacePlaceProblem } from '../../../src/pipeline/safe-path.ts';
+import { safeDestination, schemaProblem, unsafePathReason, workspacePlaceProblem } from '../../../src/pipeline/fs/safe-path.ts';
 
 const hash = 'a'.repeat(64);
 

@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import { RunCache, type RunRecord } from '../../../src/pipeline/cache.ts';
 import { isUserError } from '../../../src/pipeline/errors.ts';
 import { hashFileContent } from '../../../src/pipeline/fingerprint.ts';
-import { unlessMissing } from '../../../src/pipeline/fs-missing.ts';
+import { unlessMissing } from '../../../src/pipeline/fs/missing.ts';
 import { Lock } from '../../../src/pipeline/lock.ts';
 
 const AS_ROOT = process.getuid?.() === 0;

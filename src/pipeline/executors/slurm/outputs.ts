@@ -6,10 +6,10 @@
  */
 import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { unlessMissing } from '../../fs-missing.ts';
-import { filesUnder } from '../../fs-walk.ts';
+import { unlessMissing } from '../../fs/missing.ts';
+import { filesUnder } from '../../fs/walk.ts';
 import type { PlannedInstance } from '../../plan.ts';
-import { isInside } from '../../project-paths.ts';
+import { isInside } from '../../fs/safe-path.ts';
 import type { Staging } from '../../steps/staging.ts';
 
 /** Moves the declared outs of `outsDir` into staging; throws, moving nothing, when the job wrote otherwise. */

@@ -2,7 +2,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { unlessMissing } from './fs-missing.ts';
+import { unlessMissing } from './missing.ts';
 
 export interface WalkEntry {
   /** Path relative to the folder walked, '/'-separated. */

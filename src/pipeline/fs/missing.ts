@@ -4,7 +4,7 @@
  * so that an output or cache record out of reach is never taken for a missing one.
  */
 import { stat } from 'node:fs/promises';
-import { isErrno } from './errors.ts';
+import { isErrno } from '../errors.ts';
 
 export function isMissing(e: unknown): boolean {
   return isErrno(e, 'ENOENT', 'ENOTDIR');

@@ -5,13 +5,14 @@
  * POSIX path that cannot climb out of it. The rule is checked twice: when the text is parsed (the
  * zod schemas below, so a bad record is refused whole with the offending path named) and where
  * bytes are written (safeDestination: the resolved file lies inside its out, and no directory on
- * the way is a symlink), so that a schema someone forgets cannot open a hole by itself.
+ * the way is a symlink), so that a schema someone forgets cannot open a hole by itself. Also the
+ * one test of whether a project-relative path lies inside another (`isInside`).
  */
 import { constants } from 'node:fs';
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { fail, succeed, type Result } from './errors.ts';
+import { fail, succeed, type Result } from '../errors.ts';
 
 /** Linux's PATH_MAX and NAME_MAX: anything longer could not be written here anyway. */
 export const MAX_PATH_BYTES = 4096;
@@ -146,4 +147,12 @@ export async function workspacePlaceProblem(root: string, declared: string): Pro
     }
   }
   return undefined;
+}
+
+/**
+ * Whether project-relative `child` (posix, as pipeline.yaml writes it, no trailing slash) is
+ * `parent` or lies below it; "." (the project root) holds everything.
+ */
+export function isInside(child: string, parent: string): boolean {
+  return child === parent || parent === '.' || child.startsWith(`${parent}/`);
 }
