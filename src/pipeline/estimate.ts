@@ -14,7 +14,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isMissing } from './fs/missing.ts';
-import { Lock, type LockEntry } from './lock.ts';
+import { Lock, type LockEntry } from './state/lock.ts';
 import { PROFILES_DIR } from './profile-root.ts';
 
 interface Work {

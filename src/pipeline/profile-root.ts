@@ -7,7 +7,7 @@
  */
 import { lstat, mkdir, readdir, readlink, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Lock } from './lock.ts';
+import { Lock } from './state/lock.ts';
 import { isInside } from './fs/safe-path.ts';
 import { declared, PipelineSpecSchema } from './spec/pipeline-schema.ts';
 import { ProjectFile } from './spec/project-file.ts';

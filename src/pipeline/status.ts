@@ -4,11 +4,11 @@
  * time the stale part will take from the wall times recorded in pipeline.lock.
  */
 import pLimit from 'p-limit';
-import { RunCache } from './cache.ts';
+import { RunCache } from './state/cache.ts';
 import { formatProblems } from './errors.ts';
 import type { Hasher } from './fingerprint.ts';
 import type { Estimates } from './estimate.ts';
-import type { Lock } from './lock.ts';
+import type { Lock } from './state/lock.ts';
 import type { Plan } from './plan.ts';
 import { describeReason, observe, staleReasons, type SnapshotPaths, type StaleReason } from './staleness.ts';
 import { departedInstances } from './steps/prune.ts';

@@ -11,7 +11,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Problem } from './errors.ts';
-import type { Lock } from './lock.ts';
+import type { Lock } from './state/lock.ts';
 import type { Plan } from './plan.ts';
 import { isInside } from './fs/safe-path.ts';
 

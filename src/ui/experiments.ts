@@ -17,7 +17,7 @@ import { openRevision, WORKSPACE } from '../pipeline/experiments/revision.ts';
 import { showJson, showTable } from '../pipeline/experiments/show.ts';
 import { loadExperimentsSpec, type ExperimentsSpec } from '../pipeline/experiments/spec.ts';
 import { renderTable } from '../pipeline/experiments/table.ts';
-import { Lock, LOCK_FILE, type LockEntry } from '../pipeline/lock.ts';
+import { Lock, LOCK_FILE, type LockEntry } from '../pipeline/state/lock.ts';
 
 /** The metric whose best row is marked: selection is by validation, never by test. */
 export const VALIDATION_METRIC = 'val_accuracy';

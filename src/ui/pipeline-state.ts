@@ -9,9 +9,9 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatProblem, isUserError } from '../pipeline/errors.ts';
 import { Hasher } from '../pipeline/fingerprint.ts';
-import { Lock } from '../pipeline/lock.ts';
+import { Lock } from '../pipeline/state/lock.ts';
 import { loadPlan } from '../pipeline/spec/plan-cache.ts';
-import { stateDirs } from '../pipeline/state-dirs.ts';
+import { stateDirs } from '../pipeline/state/dirs.ts';
 import { instanceLogFile } from '../pipeline/reporters/instance-logs.ts';
 import { computeStatus, type InstanceStatus } from '../pipeline/status.ts';
 

@@ -4,7 +4,7 @@ import type { CommandArgs, Io } from '../command-kit.ts';
 import { workspaceEstimates } from '../estimate.ts';
 import { formatSeconds } from '../events.ts';
 import type { Hasher } from '../fingerprint.ts';
-import { Lock } from '../lock.ts';
+import { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan.ts';
 import { computeStatus, neverRunStatus, type StatusReport } from '../status.ts';
 import { parseJobs } from './run.ts';

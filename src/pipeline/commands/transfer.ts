@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CommandArgs, Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import { pathExists } from '../fs/missing.ts';
-import { LOCK_FILE } from '../lock.ts';
+import { LOCK_FILE } from '../state/lock.ts';
 import { PROFILES_DIR } from '../profile-root.ts';
 import { transferCommand } from '../remote/commands.ts';
 import { locate, openProject, type OpenProject, type Place } from './workspace.ts';

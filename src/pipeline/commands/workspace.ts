@@ -13,7 +13,7 @@ import { selectInstances, type Plan } from '../plan.ts';
 import { ensureSharedCache, PROFILES_DIR, profileNotRunYet, profileRoot } from '../profile-root.ts';
 import { analyze } from '../spec/analyze.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
-import { stateDirs } from '../state-dirs.ts';
+import { stateDirs } from '../state/dirs.ts';
 
 export interface Place {
   projectRoot: string;

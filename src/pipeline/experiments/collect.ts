@@ -5,7 +5,7 @@
  * images_per_second: the lock's run record, since outputs hold only what the inputs reproduce).
  */
 import { UserError } from '../errors.ts';
-import { LOCK_FILE, parseLock, type LockEntry } from '../lock.ts';
+import { LOCK_FILE, parseLock, type LockEntry } from '../state/lock.ts';
 import { flatten, keepPrefixes, type Flat } from './flatten.ts';
 import { WORKSPACE, type Revision } from './revision.ts';
 import type { ExperimentsSpec, MetricsSource } from './spec.ts';

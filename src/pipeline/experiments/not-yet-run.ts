@@ -5,10 +5,10 @@
  */
 import { formatProblem, isUserError } from '../errors.ts';
 import { canonicalJson, Hasher } from '../fingerprint.ts';
-import type { LockEntry } from '../lock.ts';
+import type { LockEntry } from '../state/lock.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import type { ConfigOptions } from '../spec/configs.ts';
-import { stateDirs } from '../state-dirs.ts';
+import { stateDirs } from '../state/dirs.ts';
 import { diffFlat, diffTable, type DiffEntry } from './diff.ts';
 import { flatten } from './flatten.ts';
 import type { Table } from './table.ts';

@@ -6,7 +6,7 @@
  * checked against the hashes it answered with, and placed in staging for the commit step.
  */
 import { hostname } from 'node:os';
-import { RunCache, type OutRecord } from '../cache.ts';
+import { RunCache, type OutRecord } from '../state/cache.ts';
 import { formatProblems } from '../errors.ts';
 import type { Reporter } from '../events.ts';
 import type { Hasher } from '../fingerprint.ts';

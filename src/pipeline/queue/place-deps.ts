@@ -6,7 +6,7 @@
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { OutRecord, RunCache } from '../cache.ts';
+import type { OutRecord, RunCache } from '../state/cache.ts';
 import { formatProblems } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
 import { moveIntoPlace } from '../promote.ts';
@@ -14,7 +14,7 @@ import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';
-import type { stateDirs } from '../state-dirs.ts';
+import type { stateDirs } from '../state/dirs.ts';
 
 /** Returns the deps it placed. Throws when the remote lacks something (the coordinator pushed it first). */
 export async function placeDeps(

@@ -5,7 +5,7 @@
  * rather than guessing.
  */
 import { z } from 'zod';
-import { MAX_RECORD_BYTES, RunRecordSchema } from '../cache.ts';
+import { MAX_RECORD_BYTES, RunRecordSchema } from '../state/cache.ts';
 import { fail, succeed, type Result } from '../errors.ts';
 import { schemaProblem } from '../fs/safe-path.ts';
 

@@ -8,7 +8,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
-import { RunCache, runRecord, type OutRecord } from '../cache.ts';
+import { RunCache, runRecord, type OutRecord } from '../state/cache.ts';
 import { formatProblem, isUserError } from '../errors.ts';
 import type { Reporter, RunEvent } from '../events.ts';
 import { Hasher } from '../fingerprint.ts';
@@ -22,7 +22,7 @@ import { schemaProblem } from '../fs/safe-path.ts';
 import type { Slots } from '../slots.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import { observe } from '../staleness.ts';
-import { stateDirs } from '../state-dirs.ts';
+import { stateDirs } from '../state/dirs.ts';
 import { runStage } from '../steps/run.ts';
 import { Staging } from '../steps/staging.ts';
 import { definitionDifferences, depDifferences } from './checkout-check.ts';

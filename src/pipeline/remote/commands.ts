@@ -5,10 +5,10 @@
 import type { Io } from '../command-kit.ts';
 import { formatProblem, UserError, type Problem } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
-import { Lock } from '../lock.ts';
+import { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan.ts';
-import { acquireRunLock } from '../run-lock.ts';
-import { stateDirs } from '../state-dirs.ts';
+import { acquireRunLock } from '../state/run-lock.ts';
+import { stateDirs } from '../state/dirs.ts';
 import { chooseRemote, loadRemoteConfig } from './config.ts';
 import { fetchInto, placeFetched } from './fetch.ts';
 import { gcRemote, renderRemoteGc } from './gc.ts';

@@ -8,15 +8,15 @@
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { RunCache } from '../cache.ts';
+import { RunCache } from '../state/cache.ts';
 import { formatBytes, formatSeconds } from '../events.ts';
 import { formatProblems, type Problem } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
-import type { Lock } from '../lock.ts';
+import type { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan.ts';
 import { moveIntoPlace } from '../promote.ts';
 import { workspacePlaceProblem } from '../fs/safe-path.ts';
-import { stateDirs } from '../state-dirs.ts';
+import { stateDirs } from '../state/dirs.ts';
 import { collectUsed, type UsedInstance } from './collect.ts';
 import { outOfPlace } from './resolve.ts';
 import type { RemoteStore } from './store.ts';

@@ -6,7 +6,7 @@
  * required, not defaulted: only what nobody pushed for N days can go.
  */
 import { formatBytes } from '../events.ts';
-import type { Lock } from '../lock.ts';
+import type { Lock } from '../state/lock.ts';
 import { manifestKey, objectKey, outFiles, outHash, parseManifest, parseRecord, runKey } from './layout.ts';
 import type { ListedObject, RemoteStore } from './store.ts';
 import { boundedBytes } from './key-io.ts';

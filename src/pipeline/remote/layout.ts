@@ -8,11 +8,11 @@
  *                            object and manifest it names, so a remote never holds a record
  *                            whose content is missing
  */
-import type { OutRecord, RunRecord } from '../cache.ts';
-import { DirFilesSchema, MAX_RECORD_BYTES, RunRecordSchema } from '../cache.ts';
+import type { OutRecord, RunRecord } from '../state/cache.ts';
+import { DirFilesSchema, MAX_RECORD_BYTES, RunRecordSchema } from '../state/cache.ts';
 import { fail, succeed, type Result } from '../errors.ts';
 import { dirHash, type DirListing } from '../fingerprint.ts';
-import type { LockEntry } from '../lock.ts';
+import type { LockEntry } from '../state/lock.ts';
 import { schemaProblem } from '../fs/safe-path.ts';
 
 /** Run records and manifests are read from a remote up to this size, never more (see MAX_RECORD_BYTES). */

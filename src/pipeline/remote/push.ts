@@ -5,11 +5,11 @@
  * remote lacks sent. A remote object of the wrong size is sent again (a truncated upload from
  * another tool); `--verify` re-hashes every remote object and replaces bad ones.
  */
-import { RunCache } from '../cache.ts';
+import { RunCache } from '../state/cache.ts';
 import type { Problem } from '../errors.ts';
 import { formatBytes, formatSeconds } from '../events.ts';
 import type { Hasher } from '../fingerprint.ts';
-import type { Lock } from '../lock.ts';
+import type { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan.ts';
 import { collectUsed } from './collect.ts';
 import type { RemoteStore } from './store.ts';

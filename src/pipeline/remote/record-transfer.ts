@@ -5,7 +5,7 @@
  * coordinator sends the upstream outputs a job reads, each side fetches the other's.
  */
 import path from 'node:path';
-import type { RunCache, RunRecord } from '../cache.ts';
+import type { RunCache, RunRecord } from '../state/cache.ts';
 import { fail, formatProblems, succeed, type Result } from '../errors.ts';
 import { manifestBytes, manifestKey, objectKey, outFiles, outHash, runKey } from './layout.ts';
 import { presentKeys } from './presence.ts';

@@ -4,7 +4,7 @@
  * local run-cache, from which the executor restores it as from any run of its own. Any trouble
  * with the remote only costs the reuse: the instance is computed as without a remote.
  */
-import { RunCache } from '../cache.ts';
+import { RunCache } from '../state/cache.ts';
 import type { Reporter } from '../events.ts';
 import { formatProblems } from '../errors.ts';
 import { readRecord, recordForOuts, runKey } from './layout.ts';

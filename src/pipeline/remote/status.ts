@@ -2,10 +2,10 @@
  * `pipeline status --remote`: for each instance pipeline.lock records, where its locked outputs
  * are: in the workspace, in the local cache, on the remote, or nowhere (then only a run makes them).
  */
-import { RunCache } from '../cache.ts';
+import { RunCache } from '../state/cache.ts';
 import { formatProblem } from '../errors.ts';
 import type { Hasher } from '../fingerprint.ts';
-import type { Lock } from '../lock.ts';
+import type { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan.ts';
 import { objectKey, outFiles } from './layout.ts';
 import { collectUsed } from './collect.ts';

@@ -7,7 +7,7 @@
  * A `Direction` says what each phase does at the receiving end: `toRemote` (push) and `toLocal`
  * (fetch).
  */
-import type { RunCache } from '../cache.ts';
+import type { RunCache } from '../state/cache.ts';
 import { fail, formatProblems, succeed, type Problem, type Result } from '../errors.ts';
 import type { DirListing } from '../fingerprint.ts';
 import type { Used, UsedInstance, UsedObject } from './collect.ts';

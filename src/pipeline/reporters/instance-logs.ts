@@ -12,7 +12,7 @@ import { existingWorkspace, locate } from '../commands/workspace.ts';
 import { UserError } from '../errors.ts';
 import { formatProgress, formatSeconds, type Reporter, type RunEvent } from '../events.ts';
 import { isMissing } from '../fs/missing.ts';
-import { stateDirs } from '../state-dirs.ts';
+import { stateDirs } from '../state/dirs.ts';
 
 /** How many earlier runs of an instance keep their log. */
 const KEPT_RUNS = 2;

@@ -14,7 +14,7 @@ import { itemOf, itemSchema, usesOldSpelling, type AnyStage, type DeclaredNames 
 import { ensureTypeScriptLoader } from '../typescript-loader.ts';
 import { codeFiles } from './code-files.ts';
 import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
-import { LOCK_FILE } from '../lock.ts';
+import { LOCK_FILE } from '../state/lock.ts';
 import { isInside } from '../fs/safe-path.ts';
 import { declared, PIPELINE_FILE, PipelineSpecSchema, readsOf, type Declared, type StageSpec } from './pipeline-schema.ts';
 import { deprecationLines, moduleOldSpellings, pipelineOldSpellings, type OldSpelling } from './old-spellings.ts';

@@ -11,7 +11,7 @@ import { canonicalJson, sha256, type Hasher } from '../fingerprint.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { filesUnder } from '../fs/walk.ts';
 import type { Plan } from '../plan.ts';
-import { stateDirs } from '../state-dirs.ts';
+import { stateDirs } from '../state/dirs.ts';
 import { analyze } from './analyze.ts';
 import { CONFIG_DIR, type ConfigOptions } from './configs.ts';
 import { PIPELINE_FILE } from './pipeline-schema.ts';

@@ -9,10 +9,10 @@
  * The scratch space (checkpoints) goes after the record, so a crash before it resumes, not restarts.
  */
 import { rm } from 'node:fs/promises';
-import type { OutRecord, RunCache } from '../cache.ts';
+import type { OutRecord, RunCache } from '../state/cache.ts';
 import type { Reporter } from '../events.ts';
 import type { Hasher, PathHash } from '../fingerprint.ts';
-import type { Lock, LockEntry } from '../lock.ts';
+import type { Lock, LockEntry } from '../state/lock.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { moveIntoPlace } from '../promote.ts';
 import { workspacePlaceProblem } from '../fs/safe-path.ts';

@@ -4,7 +4,7 @@
  */
 import type { PathHash } from '../fingerprint.ts';
 import type { Hasher } from '../fingerprint.ts';
-import type { Lock } from '../lock.ts';
+import type { Lock } from '../state/lock.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { observe, staleReasons, type Observed, type StaleReason } from '../staleness.ts';
 

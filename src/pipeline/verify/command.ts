@@ -9,7 +9,7 @@ import { locate } from '../commands/workspace.ts';
 import { profileRoot } from '../profile-root.ts';
 import { plainReporter } from '../reporters/plain.ts';
 import { analyze } from '../spec/analyze.ts';
-import { stateDirs } from '../state-dirs.ts';
+import { stateDirs } from '../state/dirs.ts';
 import { declaredRules } from './declared.ts';
 import { chooseInstances, verifyInstance, type Verdict } from './verify.ts';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { runInChild, type ChildHandlers } from '../child-process.ts';
 import { UserError } from '../errors.ts';
 import { sha256, Hasher } from '../fingerprint.ts';
-import type { LockEntry } from '../lock.ts';
+import type { LockEntry } from '../state/lock.ts';
 import type { PlannedInstance } from '../plan.ts';
 import { describeReason, observe, staleReasons } from '../staleness.ts';
 import { compareOut, type OutVerdict } from './compare-outs.ts';

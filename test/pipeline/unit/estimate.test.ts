@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Estimates, workOf, workRatio } from '../../../src/pipeline/estimate.ts';
-import { Lock, type LockEntry } from '../../../src/pipeline/lock.ts';
+import { Lock, type LockEntry } from '../../../src/pipeline/state/lock.ts';
 import { remainingSeconds } from '../../../src/pipeline/reporters/listr.ts';
 
 const roots: string[] = [];

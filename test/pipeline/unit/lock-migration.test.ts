@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, it } from 'node:test';
 import { parse } from 'yaml';
 import { sha256 } from '../../../src/pipeline/fingerprint.ts';
-import { Lock, parseLock } from '../../../src/pipeline/lock.ts';
+import { Lock, parseLock } from '../../../src/pipeline/state/lock.ts';
 import { REPO } from '../../helpers/project.ts';
 
 const V1 = path.join(REPO, 'test/fixtures/pipeline-v1.lock');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, it } from 'node:test';
 import { stringify } from 'yaml';
 import { canonicalize } from '../../../src/pipeline/fingerprint.ts';
-import { Lock, type LockEntry } from '../../../src/pipeline/lock.ts';
+import { Lock, type LockEntry } from '../../../src/pipeline/state/lock.ts';
 import { REPO } from '../../helpers/project.ts';
 
 const roots: string[] = [];

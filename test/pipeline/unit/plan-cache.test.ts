@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { createToyProject, toyProjectDir } from '../../../fixtures/toy-project.ts';
 import { Hasher } from '../../../src/pipeline/fingerprint.ts';
 import { loadPlan } from '../../../src/pipeline/spec/plan-cache.ts';
-import { stateDirs } from '../../../src/pipeline/state-dirs.ts';
+import { stateDirs } from '../../../src/pipeline/state/dirs.ts';
 
 let root: string;
 after(() => rm(toyProjectDir(root), { recursive: true, force: true }));

@@ -8,14 +8,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { RunCache, type OutRecord } from '../../../src/pipeline/cache.ts';
+import { RunCache, type OutRecord } from '../../../src/pipeline/state/cache.ts';
 import { Hasher } from '../../../src/pipeline/fingerprint.ts';
-import { Lock, type LockEntry } from '../../../src/pipeline/lock.ts';
+import { Lock, type LockEntry } from '../../../src/pipeline/state/lock.ts';
 import type { Plan, PlannedInstance } from '../../../src/pipeline/plan.ts';
 import { collectUsed } from '../../../src/pipeline/remote/collect.ts';
 import { DirStore } from '../../../src/pipeline/remote/dir-store.ts';
 import { manifestKey } from '../../../src/pipeline/remote/layout.ts';
-import { stateDirs } from '../../../src/pipeline/state-dirs.ts';
+import { stateDirs } from '../../../src/pipeline/state/dirs.ts';
 
 const roots: string[] = [];
 after(async () => {

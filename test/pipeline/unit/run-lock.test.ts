@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { acquireRunLock } from '../../../src/pipeline/run-lock.ts';
+import { acquireRunLock } from '../../../src/pipeline/state/run-lock.ts';
 
 describe('run lock', () => {
   let dir: string;

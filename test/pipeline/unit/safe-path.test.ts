@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { RunRecordSchema } from '../../../src/pipeline/cache.ts';
+import { RunRecordSchema } from '../../../src/pipeline/state/cache.ts';
 import { safeDestination, schemaProblem, unsafePathReason, workspacePlaceProblem } from '../../../src/pipeline/fs/safe-path.ts';
 
 const hash = 'a'.repeat(64);

@@ -7,13 +7,13 @@ import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
-import { RunCache } from '../../../src/pipeline/cache.ts';
+import { RunCache } from '../../../src/pipeline/state/cache.ts';
 import type { Reporter, RunEvent } from '../../../src/pipeline/events.ts';
 import { Hasher } from '../../../src/pipeline/fingerprint.ts';
-import { Lock } from '../../../src/pipeline/lock.ts';
+import { Lock } from '../../../src/pipeline/state/lock.ts';
 import type { PlannedInstance } from '../../../src/pipeline/plan.ts';
 import { describeReason } from '../../../src/pipeline/staleness.ts';
-import { stateDirs } from '../../../src/pipeline/state-dirs.ts';
+import { stateDirs } from '../../../src/pipeline/state/dirs.ts';
 import { commitOutputs } from '../../../src/pipeline/steps/commit.ts';
 import { decide, depHashes } from '../../../src/pipeline/steps/decide.ts';
 import { restoreFromRunCache } from '../../../src/pipeline/steps/restore.ts';

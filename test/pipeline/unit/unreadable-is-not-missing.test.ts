@@ -10,11 +10,11 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { RunCache, type RunRecord } from '../../../src/pipeline/cache.ts';
+import { RunCache, type RunRecord } from '../../../src/pipeline/state/cache.ts';
 import { isUserError } from '../../../src/pipeline/errors.ts';
 import { hashFileContent } from '../../../src/pipeline/fingerprint.ts';
 import { unlessMissing } from '../../../src/pipeline/fs/missing.ts';
-import { Lock } from '../../../src/pipeline/lock.ts';
+import { Lock } from '../../../src/pipeline/state/lock.ts';
 
 const AS_ROOT = process.getuid?.() === 0;
 const FP = 'f'.repeat(64);

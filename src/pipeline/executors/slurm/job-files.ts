@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isErrno } from '../../errors.ts';
 import { JobDataSchema, JobResultSchema as QueueJobResultSchema } from '../../queue/protocol.ts';
-import { stateDirs } from '../../state-dirs.ts';
+import { stateDirs } from '../../state/dirs.ts';
 
 /** A line of the job's log that carries a progress update as JSON, not text for the user. */
 export const PROGRESS_PREFIX = '::progress ';

@@ -12,14 +12,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { fail, succeed, UserError, type Result } from './errors.ts';
-import { canonicalize, sha256 } from './fingerprint.ts';
-import { writeFileAtomic } from './fs/atomic.ts';
-import { isMissing } from './fs/missing.ts';
+import { fail, succeed, UserError, type Result } from '../errors.ts';
+import { canonicalize, sha256 } from '../fingerprint.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
+import { isMissing } from '../fs/missing.ts';
 import { LOCK_HEADER, LOCK_VERSION, migrateEntry, migrateLock } from './lock-format.ts';
 import { LockJournal, type JournalChange } from './lock-journal.ts';
-import { SafeRelPath, schemaProblem } from './fs/safe-path.ts';
-import { stateDirs } from './state-dirs.ts';
+import { SafeRelPath, schemaProblem } from '../fs/safe-path.ts';
+import { stateDirs } from './dirs.ts';
 
 export const LOCK_FILE = 'pipeline.lock';
 

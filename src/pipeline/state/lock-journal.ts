@@ -13,7 +13,7 @@
  */
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { isMissing } from './fs/missing.ts';
+import { isMissing } from '../fs/missing.ts';
 
 /** One change to the lock: an instance recorded, or its record dropped. */
 export type JournalChange = { op: 'set'; id: string; entry: unknown } | { op: 'delete'; id: string };

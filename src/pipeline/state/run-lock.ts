@@ -7,8 +7,8 @@ import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { UserError } from './errors.ts';
-import { isMissing, unlessMissing } from './fs/missing.ts';
+import { UserError } from '../errors.ts';
+import { isMissing, unlessMissing } from '../fs/missing.ts';
 
 interface Holder {
   pid: number;

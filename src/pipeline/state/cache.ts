@@ -10,11 +10,11 @@ import { access, copyFile, constants, mkdir, open, readdir, type FileHandle, rea
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { fail, isErrno, succeed, type Result } from './errors.ts';
-import { replaceAtomically, writeFileAtomic } from './fs/atomic.ts';
-import { unlessMissing } from './fs/missing.ts';
-import { dirFilesSchema, SafeRelPath, safeDestination, schemaProblem, WRITE_NO_FOLLOW } from './fs/safe-path.ts';
-import type { Measurements } from './stage.ts';
+import { fail, isErrno, succeed, type Result } from '../errors.ts';
+import { replaceAtomically, writeFileAtomic } from '../fs/atomic.ts';
+import { unlessMissing } from '../fs/missing.ts';
+import { dirFilesSchema, SafeRelPath, safeDestination, schemaProblem, WRITE_NO_FOLLOW } from '../fs/safe-path.ts';
+import type { Measurements } from '../stage.ts';
 
 /**
  * The largest run record read (a directory's listing is inline: about 150 bytes a file, so some
