@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { hashFileContent } from '../src/pipeline/fingerprint.ts';
+import { hashFileContent } from '../src/pipeline/plan/fingerprint.ts';
 import { CLI, Project, REPO } from '../test/helpers/project.ts';
 import { BUCKET, S3_ENV, S3Server } from '../fixtures/s3-server.ts';
 

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { RunCache } from '../src/pipeline/state/cache.ts';
 import type { Reporter } from '../src/pipeline/events.ts';
-import { Hasher } from '../src/pipeline/fingerprint.ts';
+import { Hasher } from '../src/pipeline/plan/fingerprint.ts';
 import { Lock } from '../src/pipeline/state/lock.ts';
 import { loadPlan } from '../src/pipeline/spec/plan-cache.ts';
 import { stateDirs } from '../src/pipeline/state/dirs.ts';

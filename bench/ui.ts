@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { REPO } from '../fixtures/repo.ts';
-import { canonicalize, sha256 } from '../src/pipeline/fingerprint.ts';
+import { canonicalize, sha256 } from '../src/pipeline/plan/fingerprint.ts';
 import { Lock } from '../src/pipeline/state/lock.ts';
 import { LOCK_HEADER, LOCK_VERSION } from '../src/pipeline/state/lock-format.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';

@@ -8,12 +8,12 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatProblem, isUserError } from '../pipeline/errors.ts';
-import { Hasher } from '../pipeline/fingerprint.ts';
+import { Hasher } from '../pipeline/plan/fingerprint.ts';
 import { Lock } from '../pipeline/state/lock.ts';
 import { loadPlan } from '../pipeline/spec/plan-cache.ts';
 import { stateDirs } from '../pipeline/state/dirs.ts';
 import { instanceLogFile } from '../pipeline/reporters/instance-logs.ts';
-import { computeStatus, type InstanceStatus } from '../pipeline/status.ts';
+import { computeStatus, type InstanceStatus } from '../pipeline/plan/status.ts';
 
 export interface InstanceView extends Omit<InstanceStatus, 'causes'> {
   causes: InstanceStatus['causes'];

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { dirHash, sha256 } from '../../src/pipeline/fingerprint.ts';
+import { dirHash, sha256 } from '../../src/pipeline/plan/fingerprint.ts';
 import { manifestKey, objectKey, runKey } from '../../src/pipeline/remote/layout.ts';
 import { openStore } from '../../src/pipeline/remote/open.ts';
 import type { RemoteStore } from '../../src/pipeline/remote/store.ts';

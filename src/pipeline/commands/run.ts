@@ -4,7 +4,7 @@ import path from 'node:path';
 import { lineOf, type CommandArgs, type Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import type { Reporter } from '../events.ts';
-import { workspaceEstimates } from '../estimate.ts';
+import { workspaceEstimates } from '../plan/estimate.ts';
 import { execute } from '../execution.ts';
 import { Lock } from '../state/lock.ts';
 import { chooseExecutor } from '../executors/choose.ts';

@@ -7,9 +7,9 @@
 import path from 'node:path';
 import type { CommandArgs, Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
-import { Hasher } from '../fingerprint.ts';
+import { Hasher } from '../plan/fingerprint.ts';
 import { pathExists } from '../fs/missing.ts';
-import { selectInstances, type Plan } from '../plan.ts';
+import { selectInstances, type Plan } from '../plan/plan.ts';
 import { ensureSharedCache, PROFILES_DIR, profileNotRunYet, profileRoot } from '../profile-root.ts';
 import { analyze } from '../spec/analyze.ts';
 import { loadPlan } from '../spec/plan-cache.ts';

@@ -4,9 +4,9 @@
  */
 import { UserError } from '../errors.ts';
 import type { OptionValues } from '../cli-args.ts';
-import type { Hasher } from '../fingerprint.ts';
+import type { Hasher } from '../plan/fingerprint.ts';
 import { readLocalConfig } from '../local-config.ts';
-import type { Plan } from '../plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { ProjectFile, valueOrThrow } from '../spec/project-file.ts';
 import type { StageExecutor } from './executor.ts';
 import { readExecutorSections } from './project-sections.ts';

@@ -9,8 +9,8 @@
  */
 import type { z } from 'zod';
 import type { OptionSpec, OptionValues } from '../cli-args.ts';
-import type { Hasher } from '../fingerprint.ts';
-import type { Plan } from '../plan.ts';
+import type { Hasher } from '../plan/fingerprint.ts';
+import type { Plan } from '../plan/plan.ts';
 import type { StageExecutor } from './executor.ts';
 
 export interface ExecutorSettings {

@@ -10,9 +10,9 @@
  * the job's `expectedSeconds`, longest first.
  */
 import type { Reporter } from '../events.ts';
-import type { PlannedInstance } from '../plan.ts';
+import type { PlannedInstance } from '../plan/plan.ts';
 import type { Measurements } from '../stage.ts';
-import type { Observed } from '../staleness.ts';
+import type { Observed } from '../plan/staleness.ts';
 import type { Staging } from '../steps/staging.ts';
 
 /** What a job asks of the machine that runs it. */

@@ -4,7 +4,7 @@
  * runs, so a diff of locks alone would say "no params changed" right after the edit.
  */
 import { formatProblem, isUserError } from '../errors.ts';
-import { canonicalJson, Hasher } from '../fingerprint.ts';
+import { canonicalJson, Hasher } from '../plan/fingerprint.ts';
 import type { LockEntry } from '../state/lock.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import type { ConfigOptions } from '../spec/configs.ts';

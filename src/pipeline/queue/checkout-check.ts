@@ -4,9 +4,9 @@
  * own differs says which of them differ, so the user sees "worker b: stages/train.ts differs",
  * not two opaque fingerprints.
  */
-import { canonicalJson, type Hasher } from '../fingerprint.ts';
-import type { PlannedInstance } from '../plan.ts';
-import type { Observed } from '../staleness.ts';
+import { canonicalJson, type Hasher } from '../plan/fingerprint.ts';
+import type { PlannedInstance } from '../plan/plan.ts';
+import type { Observed } from '../plan/staleness.ts';
 import type { JobData } from './protocol.ts';
 
 const MISSING = 'missing';

@@ -9,7 +9,7 @@
 import type { Job, Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import { UserError } from '../errors.ts';
 import type { Reporter } from '../events.ts';
-import type { PlannedInstance } from '../plan.ts';
+import type { PlannedInstance } from '../plan/plan.ts';
 import { asUserError } from '../remote/open.ts';
 import type { Job as StageJob, JobResult as StageJobResult, StageExecutor } from '../executors/executor.ts';
 import { CANCEL_EVENT } from './cancel.ts';

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutRecord, RunCache } from '../state/cache.ts';
 import { formatProblems } from '../errors.ts';
-import type { Hasher } from '../fingerprint.ts';
+import type { Hasher } from '../plan/fingerprint.ts';
 import { moveIntoPlace } from '../promote.ts';
 import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { outHash } from '../remote/layout.ts';

@@ -8,9 +8,9 @@
 import path from 'node:path';
 import type { RunCache, RunRecord } from '../state/cache.ts';
 import { fail, succeed, type Problem, type Result } from '../errors.ts';
-import type { DirListing, Hasher } from '../fingerprint.ts';
+import type { DirListing, Hasher } from '../plan/fingerprint.ts';
 import type { Lock, LockEntry } from '../state/lock.ts';
-import type { Plan } from '../plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { outFiles, outHash } from './layout.ts';
 import { describeFile, exists, localRecord, remoteRecord, workspaceRecord } from './resolve.ts';
 import { parallel, type RemoteStore } from './store.ts';

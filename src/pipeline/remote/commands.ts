@@ -4,9 +4,9 @@
  */
 import type { Io } from '../command-kit.ts';
 import { formatProblem, UserError, type Problem } from '../errors.ts';
-import type { Hasher } from '../fingerprint.ts';
+import type { Hasher } from '../plan/fingerprint.ts';
 import { Lock } from '../state/lock.ts';
-import type { Plan } from '../plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { acquireRunLock } from '../state/run-lock.ts';
 import { stateDirs } from '../state/dirs.ts';
 import { chooseRemote, loadRemoteConfig } from './config.ts';

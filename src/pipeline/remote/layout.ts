@@ -11,7 +11,7 @@
 import type { OutRecord, RunRecord } from '../state/cache.ts';
 import { DirFilesSchema, MAX_RECORD_BYTES, RunRecordSchema } from '../state/cache.ts';
 import { fail, succeed, type Result } from '../errors.ts';
-import { dirHash, type DirListing } from '../fingerprint.ts';
+import { dirHash, type DirListing } from '../plan/fingerprint.ts';
 import type { LockEntry } from '../state/lock.ts';
 import { schemaProblem } from '../fs/safe-path.ts';
 

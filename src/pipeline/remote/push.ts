@@ -8,9 +8,9 @@
 import { RunCache } from '../state/cache.ts';
 import type { Problem } from '../errors.ts';
 import { formatBytes, formatSeconds } from '../events.ts';
-import type { Hasher } from '../fingerprint.ts';
+import type { Hasher } from '../plan/fingerprint.ts';
 import type { Lock } from '../state/lock.ts';
-import type { Plan } from '../plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { collectUsed } from './collect.ts';
 import type { RemoteStore } from './store.ts';
 import { toRemote, transfer, type TransferOptions } from './transfer.ts';

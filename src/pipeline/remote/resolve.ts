@@ -6,7 +6,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutRecord, RunCache, RunRecord } from '../state/cache.ts';
-import type { Hasher } from '../fingerprint.ts';
+import type { Hasher } from '../plan/fingerprint.ts';
 import type { LockEntry } from '../state/lock.ts';
 import { fail, succeed, type Result } from '../errors.ts';
 import { manifestKey, matchesLock, outFiles, readManifest, readRecord, recordForOuts, runKey } from './layout.ts';

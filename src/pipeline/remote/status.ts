@@ -4,9 +4,9 @@
  */
 import { RunCache } from '../state/cache.ts';
 import { formatProblem } from '../errors.ts';
-import type { Hasher } from '../fingerprint.ts';
+import type { Hasher } from '../plan/fingerprint.ts';
 import type { Lock } from '../state/lock.ts';
-import type { Plan } from '../plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { objectKey, outFiles } from './layout.ts';
 import { collectUsed } from './collect.ts';
 import { presentKeys } from './presence.ts';

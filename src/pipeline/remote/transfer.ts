@@ -9,7 +9,7 @@
  */
 import type { RunCache } from '../state/cache.ts';
 import { fail, formatProblems, succeed, type Problem, type Result } from '../errors.ts';
-import type { DirListing } from '../fingerprint.ts';
+import type { DirListing } from '../plan/fingerprint.ts';
 import type { Used, UsedInstance, UsedObject } from './collect.ts';
 import { boundedBytes, downloadVerified, remoteHash, uploadBytes, uploadFile } from './key-io.ts';
 import { manifestBytes, manifestKey, objectKey, outFiles, parseManifest, parseRecord, runKey } from './layout.ts';

@@ -7,10 +7,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalJson, sha256, type Hasher } from '../fingerprint.ts';
+import { canonicalJson, sha256, type Hasher } from '../plan/fingerprint.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { filesUnder } from '../fs/walk.ts';
-import type { Plan } from '../plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { stateDirs } from '../state/dirs.ts';
 import { analyze } from './analyze.ts';
 import { CONFIG_DIR, type ConfigOptions } from './configs.ts';

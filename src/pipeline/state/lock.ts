@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { fail, succeed, UserError, type Result } from '../errors.ts';
-import { canonicalize, sha256 } from '../fingerprint.ts';
+import { canonicalize, sha256 } from '../plan/fingerprint.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { isMissing } from '../fs/missing.ts';
 import { LOCK_HEADER, LOCK_VERSION, migrateEntry, migrateLock } from './lock-format.ts';

@@ -11,13 +11,13 @@
 import { rm } from 'node:fs/promises';
 import type { OutRecord, RunCache } from '../state/cache.ts';
 import type { Reporter } from '../events.ts';
-import type { Hasher, PathHash } from '../fingerprint.ts';
+import type { Hasher, PathHash } from '../plan/fingerprint.ts';
 import type { Lock, LockEntry } from '../state/lock.ts';
-import type { PlannedInstance } from '../plan.ts';
+import type { PlannedInstance } from '../plan/plan.ts';
 import { moveIntoPlace } from '../promote.ts';
 import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { UserError } from '../errors.ts';
-import type { Observed } from '../staleness.ts';
+import type { Observed } from '../plan/staleness.ts';
 import type { Measurements } from '../stage.ts';
 import type { Staging } from './staging.ts';
 

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { runInChild } from '../child-process.ts';
 import type { Reporter } from '../events.ts';
-import type { PlannedInstance } from '../plan.ts';
+import type { PlannedInstance } from '../plan/plan.ts';
 import { missingOuts } from '../promote.ts';
 import type { Staging } from './staging.ts';
 import type { Measurements } from '../stage.ts';

@@ -2,7 +2,7 @@
 import { exitCodeOf, type CommandArgs, type Io } from '../command-kit.ts';
 import { unreachable, UserError } from '../errors.ts';
 import { formatSeconds } from '../events.ts';
-import { Hasher } from '../fingerprint.ts';
+import { Hasher } from '../plan/fingerprint.ts';
 import { readLockAt } from '../experiments/collect.ts';
 import { openRevision, WORKSPACE } from '../experiments/revision.ts';
 import { locate } from '../commands/workspace.ts';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Hasher, PathHash } from '../fingerprint.ts';
+import type { Hasher, PathHash } from '../plan/fingerprint.ts';
 import { formatProblems } from '../errors.ts';
 import { compareUnderRule } from './compare.ts';
 import { globMatches, type VerifyRule } from './rules.ts';

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runInChild, type ChildHandlers } from '../child-process.ts';
 import { UserError } from '../errors.ts';
-import { sha256, Hasher } from '../fingerprint.ts';
+import { sha256, Hasher } from '../plan/fingerprint.ts';
 import type { LockEntry } from '../state/lock.ts';
-import type { PlannedInstance } from '../plan.ts';
-import { describeReason, observe, staleReasons } from '../staleness.ts';
+import type { PlannedInstance } from '../plan/plan.ts';
+import { describeReason, observe, staleReasons } from '../plan/staleness.ts';
 import { compareOut, type OutVerdict } from './compare-outs.ts';
 import type { VerifyRule } from './rules.ts';
 

@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { killTree, startCli, waitUntilWaiting, type CliProcess } from '../../../bench/lib/cli-process.ts';
 import { RedisServer } from '../../../bench/lib/redis-server.ts';
 import { selfSignedCert } from '../../../bench/lib/self-signed-cert.ts';
-import { dirHash, sha256 } from '../../../src/pipeline/fingerprint.ts';
+import { dirHash, sha256 } from '../../../src/pipeline/plan/fingerprint.ts';
 import { objectKey } from '../../../src/pipeline/remote/layout.ts';
 import { openStore } from '../../../src/pipeline/remote/open.ts';
 import { uploadBytes } from '../../../src/pipeline/remote/key-io.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Queue, Worker } from 'bullmq';
-import { dirHash, sha256 } from '../../../src/pipeline/fingerprint.ts';
+import { dirHash, sha256 } from '../../../src/pipeline/plan/fingerprint.ts';
 import { objectKey } from '../../../src/pipeline/remote/layout.ts';
 import { openStore } from '../../../src/pipeline/remote/open.ts';
 import { uploadBytes } from '../../../src/pipeline/remote/key-io.ts';

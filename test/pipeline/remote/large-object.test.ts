@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Project } from '../../helpers/project.ts';
 import { blobFiles, cloneOf } from '../../helpers/remote.ts';
-import { hashFileContent } from '../../../src/pipeline/fingerprint.ts';
+import { hashFileContent } from '../../../src/pipeline/plan/fingerprint.ts';
 import { BUCKET, S3_ENV, S3Server } from '../../../fixtures/s3-server.ts';
 
 Object.assign(process.env, S3_ENV);

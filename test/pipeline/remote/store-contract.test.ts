@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { sha256 } from '../../../src/pipeline/fingerprint.ts';
+import { sha256 } from '../../../src/pipeline/plan/fingerprint.ts';
 import { DirStore } from '../../../src/pipeline/remote/dir-store.ts';
 import { openS3Store } from '../../../src/pipeline/remote/s3-store.ts';
 import type { RemoteStore } from '../../../src/pipeline/remote/store.ts';

@@ -4,8 +4,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { codeDigest } from '../../../src/pipeline/code-digest.ts';
-import { Hasher } from '../../../src/pipeline/fingerprint.ts';
+import { codeDigest } from '../../../src/pipeline/plan/code-digest.ts';
+import { Hasher } from '../../../src/pipeline/plan/fingerprint.ts';
 
 const SOURCE = `/** Trains. */
 import { x } from './x.ts';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Estimates, workOf, workRatio } from '../../../src/pipeline/estimate.ts';
+import { Estimates, workOf, workRatio } from '../../../src/pipeline/plan/estimate.ts';
 import { Lock, type LockEntry } from '../../../src/pipeline/state/lock.ts';
 import { remainingSeconds } from '../../../src/pipeline/reporters/listr.ts';
 

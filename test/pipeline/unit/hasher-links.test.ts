@@ -8,7 +8,7 @@ import { mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { Hasher, sha256 } from '../../../src/pipeline/fingerprint.ts';
+import { Hasher, sha256 } from '../../../src/pipeline/plan/fingerprint.ts';
 
 let dir: string;
 before(async () => {

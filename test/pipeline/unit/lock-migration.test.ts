@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { parse } from 'yaml';
-import { sha256 } from '../../../src/pipeline/fingerprint.ts';
+import { sha256 } from '../../../src/pipeline/plan/fingerprint.ts';
 import { Lock, parseLock } from '../../../src/pipeline/state/lock.ts';
 import { REPO } from '../../helpers/project.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { stringify } from 'yaml';
-import { canonicalize } from '../../../src/pipeline/fingerprint.ts';
+import { canonicalize } from '../../../src/pipeline/plan/fingerprint.ts';
 import { Lock, type LockEntry } from '../../../src/pipeline/state/lock.ts';
 import { REPO } from '../../helpers/project.ts';
 

@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createToyProject, toyProjectDir } from '../../../fixtures/toy-project.ts';
-import { Hasher } from '../../../src/pipeline/fingerprint.ts';
+import { Hasher } from '../../../src/pipeline/plan/fingerprint.ts';
 import { loadPlan } from '../../../src/pipeline/spec/plan-cache.ts';
 import { stateDirs } from '../../../src/pipeline/state/dirs.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeReason, paramChanges } from '../../../src/pipeline/staleness.ts';
+import { describeReason, paramChanges } from '../../../src/pipeline/plan/staleness.ts';
 
 test('key order inside a list of layers is not a change; a changed layer names its index and field', () => {
   const before = { architecture: { layers: [{ filters: 32, type: 'conv' }, { type: 'relu' }] }, train: { epochs: 2 } };
@@ -27,7 +27,7 @@ test('more than five changes are summarised', () => {
 });
 
 test('reasons are data with words beside them: a changed param, a changed dep, a missing out', async () => {
-  const { staleReasons, describeReason } = await import('../../../src/pipeline/staleness.ts');
+  const { staleReasons, describeReason } = await import('../../../src/pipeline/plan/staleness.ts');
   const hash = (c: string) => ({ hash: c.repeat(64), size: 1, files: 1 });
   const inst = {
     id: 's',

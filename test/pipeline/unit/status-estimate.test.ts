@@ -1,7 +1,7 @@
 /** status's wall-time estimate: recorded run times spread over the slots as the scheduler does. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { longestFirstMakespan } from '../../../src/pipeline/status.ts';
+import { longestFirstMakespan } from '../../../src/pipeline/plan/status.ts';
 
 describe('the run-time estimate', () => {
   it('spreads recorded times over the slots longest first', () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RunCache, type RunRecord } from '../../../src/pipeline/state/cache.ts';
 import { isUserError } from '../../../src/pipeline/errors.ts';
-import { hashFileContent } from '../../../src/pipeline/fingerprint.ts';
+import { hashFileContent } from '../../../src/pipeline/plan/fingerprint.ts';
 import { unlessMissing } from '../../../src/pipeline/fs/missing.ts';
 import { Lock } from '../../../src/pipeline/state/lock.ts';
 

@@ -7,7 +7,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Reporter } from '../../events.ts';
-import type { Hasher } from '../../fingerprint.ts';
+import type { Hasher } from '../../plan/fingerprint.ts';
 import { codeFileHashes } from '../../queue/checkout-check.ts';
 import type { RemoteExchange } from '../../queue/exchange.ts';
 import { downloadBytes, uploadBytes } from '../../remote/key-io.ts';

@@ -10,8 +10,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.ts';
-import { sha256, type Hasher } from '../../fingerprint.ts';
-import type { Plan } from '../../plan.ts';
+import { sha256, type Hasher } from '../../plan/fingerprint.ts';
+import type { Plan } from '../../plan/plan.ts';
 import type { Job, JobResult as StageJobResult, StageExecutor } from '../executor.ts';
 import { RemoteChannel, SharedChannel, type JobChannel, type RemoteChannelOptions } from './channel.ts';
 import { SlurmClient } from './client.ts';

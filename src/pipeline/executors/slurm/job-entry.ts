@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { runInChild } from '../../child-process.ts';
 import { formatProblem, isUserError } from '../../errors.ts';
-import { hashFileContent } from '../../fingerprint.ts';
+import { hashFileContent } from '../../plan/fingerprint.ts';
 import { stateDirs } from '../../state/dirs.ts';
 import { MAX_QUEUE_MESSAGE_BYTES, USER_FAILURE_PREFIX } from '../../queue/protocol.ts';
 import { runQueuedJob, type Tell, type WorkerContext } from '../../queue/run-job.ts';

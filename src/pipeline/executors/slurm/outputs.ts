@@ -8,7 +8,7 @@ import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { unlessMissing } from '../../fs/missing.ts';
 import { filesUnder } from '../../fs/walk.ts';
-import type { PlannedInstance } from '../../plan.ts';
+import type { PlannedInstance } from '../../plan/plan.ts';
 import { isInside } from '../../fs/safe-path.ts';
 import type { Staging } from '../../steps/staging.ts';
 

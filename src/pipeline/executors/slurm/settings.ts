@@ -6,7 +6,7 @@
  * the schema.
  */
 import { z } from 'zod';
-import type { PlannedInstance } from '../../plan.ts';
+import type { PlannedInstance } from '../../plan/plan.ts';
 
 /** sbatch's --time forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
 const TIME_RE = /^(\d+-)?\d+(:\d{1,2}){0,2}$/;

@@ -4,14 +4,14 @@
  * time the stale part will take from the wall times recorded in pipeline.lock.
  */
 import pLimit from 'p-limit';
-import { RunCache } from './state/cache.ts';
-import { formatProblems } from './errors.ts';
+import { RunCache } from '../state/cache.ts';
+import { formatProblems } from '../errors.ts';
 import type { Hasher } from './fingerprint.ts';
 import type { Estimates } from './estimate.ts';
-import type { Lock } from './state/lock.ts';
+import type { Lock } from '../state/lock.ts';
 import type { Plan } from './plan.ts';
 import { describeReason, observe, staleReasons, type SnapshotPaths, type StaleReason } from './staleness.ts';
-import { departedInstances } from './steps/prune.ts';
+import { departedInstances } from '../steps/prune.ts';
 
 const STATUS_CONCURRENCY = 32;
 

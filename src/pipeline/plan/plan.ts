@@ -2,8 +2,8 @@
  * The validated, typed plan the analyzer hands to everything downstream. Plain data: the executor,
  * the fingerprint module and the reporters never see YAML or zod.
  */
-import type { SourceLocation } from './errors.ts';
-import type { DeclaredNames } from './stage.ts';
+import type { SourceLocation } from '../errors.ts';
+import type { DeclaredNames } from '../stage.ts';
 
 export interface PlannedInstance {
   /** "download", or "train@pool2-2-0_drop0.3_bn" for a matrix instance. */

@@ -11,8 +11,8 @@ import { createReadStream, lstatSync, realpathSync, statSync, type Stats } from 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { codeDigest } from './code-digest.ts';
-import { writeFileAtomic } from './fs/atomic.ts';
-import { walk } from './fs/walk.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
+import { walk } from '../fs/walk.ts';
 
 export interface PathHash {
   hash: string;

@@ -4,8 +4,8 @@
  * says each reason in words for `status` and the progress list.
  */
 import { canonicalJson, fingerprintOf, sha256, type Hasher, type PathHash } from './fingerprint.ts';
-import type { LockEntry } from './state/lock.ts';
-import { unreachable } from './errors.ts';
+import type { LockEntry } from '../state/lock.ts';
+import { unreachable } from '../errors.ts';
 import type { PlannedInstance } from './plan.ts';
 
 export interface Observed {
