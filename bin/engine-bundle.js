@@ -18,7 +18,7 @@ const EXECUTORS = 'src/pipeline/executors';
  * finds it bundled as dist/NAME-job.mjs. Found by place, so adding an executor touches no file here.
  */
 function entries() {
-  const out = { cli: 'src/pipeline/cli.ts', child: 'src/pipeline/child.ts' };
+  const out = { cli: 'src/pipeline/cli.ts', child: 'src/pipeline/child/entry.ts' };
   for (const e of readdirSync(path.join(REPO, EXECUTORS), { withFileTypes: true })) {
     const entry = `${EXECUTORS}/${e.name}/job-entry.ts`;
     if (e.isDirectory() && existsSync(path.join(REPO, entry))) out[`${e.name}-job`] = entry;
@@ -78,7 +78,7 @@ export async function ensureEngineBundle() {
       // `pipeline --version` or `help` does not load the packages of every command (zod, yaml,
       // the S3 client...). Chunks are named by content: a process still running an older bundle
       // keeps finding its own. They sit beside the entries: modules resolve files next to
-      // themselves through import.meta.url (child-process.ts finds child.mjs so).
+      // themselves through import.meta.url (child/spawn.ts finds child.mjs so).
       splitting: true,
       chunkNames: 'chunk-[name]-[hash]',
       outdir: DIST,

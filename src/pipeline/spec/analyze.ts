@@ -11,7 +11,7 @@ import { fail, isUserError, succeed, UserError, type Problem, type Result, type 
 import { isMissing } from '../fs/missing.ts';
 import type { Plan, PlannedInstance } from '../plan/plan.ts';
 import { itemOf, itemSchema, usesOldSpelling, type AnyStage, type DeclaredNames } from '../stage.ts';
-import { ensureTypeScriptLoader } from '../typescript-loader.ts';
+import { ensureTypeScriptLoader } from '../child/typescript-loader.ts';
 import { codeFiles } from './code-files.ts';
 import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
 import { LOCK_FILE } from '../state/lock.ts';

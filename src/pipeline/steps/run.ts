@@ -5,7 +5,7 @@
  * local executor calls it here, a queue worker on its machine.
  */
 import path from 'node:path';
-import { runInChild } from '../child-process.ts';
+import { runInChild } from '../child/spawn.ts';
 import type { Reporter } from '../events.ts';
 import type { PlannedInstance } from '../plan/plan.ts';
 import { missingOuts } from '../promote.ts';

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runInChild, type ChildHandlers } from '../child-process.ts';
+import { runInChild, type ChildHandlers } from '../child/spawn.ts';
 import { UserError } from '../errors.ts';
 import { sha256, Hasher } from '../plan/fingerprint.ts';
 import type { LockEntry } from '../state/lock.ts';

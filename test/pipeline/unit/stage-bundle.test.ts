@@ -1,5 +1,5 @@
 /**
- * A stage process imports its stage as one plain-JS bundle (src/pipeline/stage-bundle.ts): the
+ * A stage process imports its stage as one plain-JS bundle (src/pipeline/child/stage-bundle.ts): the
  * bundle follows every edit of the files in it, keeps each file's own import.meta.url, and is not
  * made when the module uses import.meta in a way a bundle would change (tsx imports it then).
  */
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { stageBundle } from '../../../src/pipeline/stage-bundle.ts';
+import { stageBundle } from '../../../src/pipeline/child/stage-bundle.ts';
 
 let root: string;
 before(async () => {

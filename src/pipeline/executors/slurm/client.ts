@@ -77,7 +77,7 @@ export class SlurmClient {
   }
 
   private async call(file: string, args: string[]): Promise<Ran> {
-    // Loaded on first use, as child-process.ts does: a local run never pays for execa here.
+    // Loaded on first use, as child/spawn.ts does: a local run never pays for execa here.
     const { execa } = await import('execa');
     try {
       const r = await execa(file, args, { reject: false, stdin: 'ignore', timeout: 120_000 });

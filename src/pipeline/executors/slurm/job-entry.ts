@@ -9,7 +9,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { runInChild } from '../../child-process.ts';
+import { runInChild } from '../../child/spawn.ts';
 import { formatProblem, isUserError } from '../../errors.ts';
 import { hashFileContent } from '../../plan/fingerprint.ts';
 import { stateDirs } from '../../state/dirs.ts';

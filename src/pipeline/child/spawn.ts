@@ -1,15 +1,15 @@
 /** Runs one stage instance in its own Node process (execa, IPC), optionally pinned to cores. */
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { UserError } from './errors.ts';
-import type { ChildJob, ChildMessage } from './child-protocol.ts';
-import type { Measurements, ProgressUpdate } from './stage.ts';
+import { UserError } from '../errors.ts';
+import type { ChildJob, ChildMessage } from './protocol.ts';
+import type { Measurements, ProgressUpdate } from '../stage.ts';
 
 // Bundled (dist/cli.mjs next to dist/child.mjs), the child entry is plain JS and loads tsx only
-// for the stage module; from source (tests under tsx), it is child.ts under tsx's loader, resolved
+// for the stage module; from source (tests under tsx), it is entry.ts under tsx's loader, resolved
 // here rather than from the project's cwd so that any project directory can run stages.
 const BUNDLED = import.meta.url.endsWith('.mjs');
-const CHILD_ENTRY = fileURLToPath(new URL(BUNDLED ? './child.mjs' : './child.ts', import.meta.url));
+const CHILD_ENTRY = fileURLToPath(new URL(BUNDLED ? './child.mjs' : './entry.ts', import.meta.url));
 const NODE_ARGS = BUNDLED ? [CHILD_ENTRY] : ['--import', import.meta.resolve('tsx'), CHILD_ENTRY];
 /** How long a stage may take to stop after an abort message before it is killed. */
 const KILL_GRACE_MS = 2000;

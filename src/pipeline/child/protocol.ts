@@ -1,6 +1,6 @@
 /** Messages between the runner and a stage's child process (over execa's IPC channel). */
-import type { Problem } from './errors.ts';
-import type { DeclaredNames, Measurements, ProgressUpdate } from './stage.ts';
+import type { Problem } from '../errors.ts';
+import type { DeclaredNames, Measurements, ProgressUpdate } from '../stage.ts';
 
 export interface ChildJob {
   type: 'job';

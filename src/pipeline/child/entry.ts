@@ -5,11 +5,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isUserError } from './errors.ts';
+import { isUserError } from '../errors.ts';
 import { stageBundle } from './stage-bundle.ts';
 import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
-import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
-import { createStageContext, itemSchema, type AnyStage, type Measurements } from './stage.ts';
+import type { ChildJob, ChildMessage, ParentMessage } from './protocol.ts';
+import { createStageContext, itemSchema, type AnyStage, type Measurements } from '../stage.ts';
 
 // Plain process.send rather than execa's helpers: importing execa would cost every stage start-up.
 const send = (m: ChildMessage): Promise<void> =>
