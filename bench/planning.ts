@@ -20,9 +20,9 @@ import { Hasher } from '../src/pipeline/plan/fingerprint.ts';
 import { Lock } from '../src/pipeline/state/lock.ts';
 import { loadPlan } from '../src/pipeline/spec/plan-cache.ts';
 import { stateDirs } from '../src/pipeline/state/dirs.ts';
-import { commitOutputs } from '../src/pipeline/steps/commit.ts';
-import { decide, depHashes } from '../src/pipeline/steps/decide.ts';
-import { Staging } from '../src/pipeline/steps/staging.ts';
+import { commitOutputs } from '../src/pipeline/run/steps/commit.ts';
+import { decide, depHashes } from '../src/pipeline/run/steps/decide.ts';
+import { Staging } from '../src/pipeline/run/steps/staging.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(REPO, 'bin/pipeline.js');

@@ -5,7 +5,7 @@ import { lineOf, type CommandArgs, type Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import type { Reporter } from '../events.ts';
 import { workspaceEstimates } from '../plan/estimate.ts';
-import { execute } from '../execution.ts';
+import { execute } from '../run/execution.ts';
 import { Lock } from '../state/lock.ts';
 import { chooseExecutor } from '../executors/choose.ts';
 import { runLookup } from '../remote/commands.ts';

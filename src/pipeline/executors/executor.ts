@@ -13,7 +13,7 @@ import type { Reporter } from '../events.ts';
 import type { PlannedInstance } from '../plan/plan.ts';
 import type { Measurements } from '../stage.ts';
 import type { Observed } from '../plan/staleness.ts';
-import type { Staging } from '../steps/staging.ts';
+import type { Staging } from '../run/steps/staging.ts';
 
 /** What a job asks of the machine that runs it. */
 export interface Resources {

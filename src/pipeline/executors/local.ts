@@ -4,8 +4,8 @@
  * slot's share of the cores, and gives it back when its process ends.
  */
 import { availableParallelism } from 'node:os';
-import { Slots } from '../slots.ts';
-import { runStage } from '../steps/run.ts';
+import { Slots } from '../run/slots.ts';
+import { runStage } from '../run/steps/run.ts';
 import type { Job, JobResult, StageExecutor } from './executor.ts';
 
 export class LocalExecutor implements StageExecutor {

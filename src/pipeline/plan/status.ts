@@ -11,7 +11,7 @@ import type { Estimates } from './estimate.ts';
 import type { Lock } from '../state/lock.ts';
 import type { Plan } from './plan.ts';
 import { describeReason, observe, staleReasons, type SnapshotPaths, type StaleReason } from './staleness.ts';
-import { departedInstances } from '../steps/prune.ts';
+import { departedInstances } from '../run/steps/prune.ts';
 
 const STATUS_CONCURRENCY = 32;
 

@@ -16,7 +16,7 @@ import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects, uploadRecord } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';
 import type { Observed } from '../plan/staleness.ts';
-import type { Staging } from '../steps/staging.ts';
+import type { Staging } from '../run/steps/staging.ts';
 import { codeFileHashes } from './checkout-check.ts';
 import type { JobData, JobResult } from './protocol.ts';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { OutRecord, RunCache } from '../state/cache.ts';
 import { formatProblems } from '../errors.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
-import { moveIntoPlace } from '../promote.ts';
+import { moveIntoPlace } from '../run/promote.ts';
 import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { outHash } from '../remote/layout.ts';
 import { fetchRecordObjects } from '../remote/record-transfer.ts';

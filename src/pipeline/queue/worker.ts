@@ -10,7 +10,7 @@ import { UserError } from '../errors.ts';
 import { readLocalConfig } from '../local-config.ts';
 import { chooseRemote, loadRemoteConfig } from '../remote/config.ts';
 import { openUsableStore } from '../remote/open.ts';
-import { Slots } from '../slots.ts';
+import { Slots } from '../run/slots.ts';
 import { CANCEL_EVENT } from './cancel.ts';
 import { redisOptions, shownRedis } from './redis.ts';
 import type { Job } from 'bullmq';

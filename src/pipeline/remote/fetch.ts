@@ -14,7 +14,7 @@ import { formatProblems, type Problem } from '../errors.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
 import type { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan/plan.ts';
-import { moveIntoPlace } from '../promote.ts';
+import { moveIntoPlace } from '../run/promote.ts';
 import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { stateDirs } from '../state/dirs.ts';
 import { collectUsed, type UsedInstance } from './collect.ts';

@@ -14,10 +14,10 @@ import { Lock } from '../../../src/pipeline/state/lock.ts';
 import type { PlannedInstance } from '../../../src/pipeline/plan/plan.ts';
 import { describeReason } from '../../../src/pipeline/plan/staleness.ts';
 import { stateDirs } from '../../../src/pipeline/state/dirs.ts';
-import { commitOutputs } from '../../../src/pipeline/steps/commit.ts';
-import { decide, depHashes } from '../../../src/pipeline/steps/decide.ts';
-import { restoreFromRunCache } from '../../../src/pipeline/steps/restore.ts';
-import { Staging } from '../../../src/pipeline/steps/staging.ts';
+import { commitOutputs } from '../../../src/pipeline/run/steps/commit.ts';
+import { decide, depHashes } from '../../../src/pipeline/run/steps/decide.ts';
+import { restoreFromRunCache } from '../../../src/pipeline/run/steps/restore.ts';
+import { Staging } from '../../../src/pipeline/run/steps/staging.ts';
 
 const roots: string[] = [];
 after(async () => {

@@ -14,7 +14,7 @@ import { downloadBytes, uploadBytes } from '../../remote/key-io.ts';
 import { withRetry } from '../../remote/store.ts';
 import type { RemoteStore } from '../../remote/store.ts';
 import { stateDirs } from '../../state/dirs.ts';
-import type { Staging } from '../../steps/staging.ts';
+import type { Staging } from '../../run/steps/staging.ts';
 import type { Job } from '../executor.ts';
 import { jobPaths, parseResult, readResult, remoteJobKeys, safeName, writeJson, type JobResult, type JobSpec, type RemoteJobSpec } from './job-files.ts';
 import { takeOutputs } from './outputs.ts';

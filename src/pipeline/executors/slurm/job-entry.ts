@@ -18,7 +18,7 @@ import { runQueuedJob, type Tell, type WorkerContext } from '../../queue/run-job
 import { chooseRemote, loadRemoteConfig } from '../../remote/config.ts';
 import { openUsableStore } from '../../remote/open.ts';
 import { downloadBytes, uploadBytes } from '../../remote/key-io.ts';
-import { Slots } from '../../slots.ts';
+import { Slots } from '../../run/slots.ts';
 import { THROUGH_REMOTE } from './channel.ts';
 import { jobPaths, JobSpecSchema, PROGRESS_PREFIX, RemoteJobSpecSchema, remoteJobKeys, writeJson, type JobResult, type JobSpec } from './job-files.ts';
 

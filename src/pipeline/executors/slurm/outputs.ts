@@ -10,7 +10,7 @@ import { unlessMissing } from '../../fs/missing.ts';
 import { filesUnder } from '../../fs/walk.ts';
 import type { PlannedInstance } from '../../plan/plan.ts';
 import { isInside } from '../../fs/safe-path.ts';
-import type { Staging } from '../../steps/staging.ts';
+import type { Staging } from '../../run/steps/staging.ts';
 
 /** Moves the declared outs of `outsDir` into staging; throws, moving nothing, when the job wrote otherwise. */
 export async function takeOutputs(inst: PlannedInstance, outsDir: string, staging: Staging, job: string): Promise<void> {

@@ -9,16 +9,16 @@
  * The scratch space (checkpoints) goes after the record, so a crash before it resumes, not restarts.
  */
 import { rm } from 'node:fs/promises';
-import type { OutRecord, RunCache } from '../state/cache.ts';
-import type { Reporter } from '../events.ts';
-import type { Hasher, PathHash } from '../plan/fingerprint.ts';
-import type { Lock, LockEntry } from '../state/lock.ts';
-import type { PlannedInstance } from '../plan/plan.ts';
+import type { OutRecord, RunCache } from '../../state/cache.ts';
+import type { Reporter } from '../../events.ts';
+import type { Hasher, PathHash } from '../../plan/fingerprint.ts';
+import type { Lock, LockEntry } from '../../state/lock.ts';
+import type { PlannedInstance } from '../../plan/plan.ts';
 import { moveIntoPlace } from '../promote.ts';
-import { workspacePlaceProblem } from '../fs/safe-path.ts';
-import { UserError } from '../errors.ts';
-import type { Observed } from '../plan/staleness.ts';
-import type { Measurements } from '../stage.ts';
+import { workspacePlaceProblem } from '../../fs/safe-path.ts';
+import { UserError } from '../../errors.ts';
+import type { Observed } from '../../plan/staleness.ts';
+import type { Measurements } from '../../stage.ts';
 import type { Staging } from './staging.ts';
 
 export interface CommitPlace {

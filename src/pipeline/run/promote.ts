@@ -5,7 +5,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { unlessMissing } from './fs/missing.ts';
+import { unlessMissing } from '../fs/missing.ts';
 
 export async function moveIntoPlace(root: string, trashDir: string, outs: Array<{ declared: string; temp: string }>): Promise<void> {
   await mkdir(trashDir, { recursive: true });

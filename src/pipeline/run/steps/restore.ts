@@ -5,10 +5,10 @@
  * against its address while it is copied into staging; a missing or corrupt entry is reported and
  * the instance runs instead.
  */
-import type { RunCache, RunRecord } from '../state/cache.ts';
-import { formatProblems } from '../errors.ts';
-import type { Reporter } from '../events.ts';
-import type { RemoteRunLookup } from '../remote/run-cache.ts';
+import type { RunCache, RunRecord } from '../../state/cache.ts';
+import { formatProblems } from '../../errors.ts';
+import type { Reporter } from '../../events.ts';
+import type { RemoteRunLookup } from '../../remote/run-cache.ts';
 import type { Staging } from './staging.ts';
 
 export interface RestoreServices {

@@ -5,12 +5,12 @@
  * local executor calls it here, a queue worker on its machine.
  */
 import path from 'node:path';
-import { runInChild } from '../child/spawn.ts';
-import type { Reporter } from '../events.ts';
-import type { PlannedInstance } from '../plan/plan.ts';
+import { runInChild } from '../../child/spawn.ts';
+import type { Reporter } from '../../events.ts';
+import type { PlannedInstance } from '../../plan/plan.ts';
 import { missingOuts } from '../promote.ts';
 import type { Staging } from './staging.ts';
-import type { Measurements } from '../stage.ts';
+import type { Measurements } from '../../stage.ts';
 
 export interface RunPlace {
   root: string;

@@ -2,11 +2,11 @@
  * Step 1, decide: is this instance fresh, and if not, why? Reads what is on disk now (through the
  * hasher's stat cache) and compares it with the instance's lock entry. Changes nothing.
  */
-import type { PathHash } from '../plan/fingerprint.ts';
-import type { Hasher } from '../plan/fingerprint.ts';
-import type { Lock } from '../state/lock.ts';
-import type { PlannedInstance } from '../plan/plan.ts';
-import { observe, staleReasons, type Observed, type StaleReason } from '../plan/staleness.ts';
+import type { PathHash } from '../../plan/fingerprint.ts';
+import type { Hasher } from '../../plan/fingerprint.ts';
+import type { Lock } from '../../state/lock.ts';
+import type { PlannedInstance } from '../../plan/plan.ts';
+import { observe, staleReasons, type Observed, type StaleReason } from '../../plan/staleness.ts';
 
 export type Decision = { kind: 'fresh' } | { kind: 'stale'; reasons: StaleReason[]; observed: Observed };
 

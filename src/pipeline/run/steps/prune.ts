@@ -8,11 +8,11 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { OutRecord, RunCache } from '../state/cache.ts';
-import type { Hasher } from '../plan/fingerprint.ts';
-import type { Lock } from '../state/lock.ts';
-import type { Plan } from '../plan/plan.ts';
-import { isInside } from '../fs/safe-path.ts';
+import type { OutRecord, RunCache } from '../../state/cache.ts';
+import type { Hasher } from '../../plan/fingerprint.ts';
+import type { Lock } from '../../state/lock.ts';
+import type { Plan } from '../../plan/plan.ts';
+import { isInside } from '../../fs/safe-path.ts';
 
 export interface Departed {
   id: string;
