@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { exitCodeOf, type CommandArgs, type Io } from '../pipeline/command-kit.ts';
 import { locate } from '../pipeline/commands/workspace.ts';
 import { UserError } from '../pipeline/errors.ts';
-import { profileRoot } from '../pipeline/profile-root.ts';
+import { profileRoot } from '../pipeline/workspace/profile-root.ts';
 
 export const DEFAULT_PORT = 8520;
 

@@ -12,7 +12,7 @@ import { LogFollower } from '../../src/pipeline/executors/slurm/log-follower.ts'
 import { resourceArgs, resourcesFor, SlurmSectionSchema, slurmSettings } from '../../src/pipeline/executors/slurm/settings.ts';
 import { baseState, describeEnd, verdict } from '../../src/pipeline/executors/slurm/states.ts';
 import { SubmitOrder } from '../../src/pipeline/executors/slurm/submit-order.ts';
-import { localConfigSchema } from '../../src/pipeline/local-config.ts';
+import { localConfigSchema } from '../../src/pipeline/workspace/local-config.ts';
 
 describe('slurm states', () => {
   it('sorts every state squeue or sacct prints', () => {

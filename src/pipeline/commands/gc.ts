@@ -3,7 +3,7 @@ import { RunCache } from '../state/cache.ts';
 import type { CommandArgs, Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import { Lock } from '../state/lock.ts';
-import { profileLocks } from '../profile-root.ts';
+import { profileLocks } from '../workspace/profile-root.ts';
 import { acquireRunLock } from '../state/run-lock.ts';
 import { stateDirs } from '../state/dirs.ts';
 import { remoteVerb } from './transfer.ts';

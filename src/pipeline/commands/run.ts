@@ -16,7 +16,7 @@ import { acquireRunLock } from '../state/run-lock.ts';
 import { stateDirs } from '../state/dirs.ts';
 import type { StageExecutor } from '../executors/executor.ts';
 import { instanceLogs, teeReporter } from '../reporters/instance-logs.ts';
-import { trackedOutProblems } from '../tracked-outs.ts';
+import { trackedOutProblems } from '../workspace/tracked-outs.ts';
 import { printStatus } from './status.ts';
 import { openProject } from './workspace.ts';
 

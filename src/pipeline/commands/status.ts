@@ -9,7 +9,7 @@ import type { Plan } from '../plan/plan.ts';
 import { computeStatus, neverRunStatus, type StatusReport } from '../plan/status.ts';
 import { parseJobs } from './run.ts';
 import { remoteVerb } from './transfer.ts';
-import { notRunYetStatus, PROFILES_DIR } from '../profile-root.ts';
+import { notRunYetStatus, PROFILES_DIR } from '../workspace/profile-root.ts';
 import { openProject, planOfUnrunProfile } from './workspace.ts';
 
 export async function statusCommand(args: CommandArgs, io: Io): Promise<number> {

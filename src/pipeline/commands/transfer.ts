@@ -4,7 +4,7 @@ import type { CommandArgs, Io } from '../command-kit.ts';
 import { UserError } from '../errors.ts';
 import { pathExists } from '../fs/missing.ts';
 import { LOCK_FILE } from '../state/lock.ts';
-import { PROFILES_DIR } from '../profile-root.ts';
+import { PROFILES_DIR } from '../workspace/profile-root.ts';
 import { transferCommand } from '../remote/commands.ts';
 import { locate, openProject, type OpenProject, type Place } from './workspace.ts';
 

@@ -10,7 +10,7 @@ import { UserError } from '../errors.ts';
 import { Hasher } from '../plan/fingerprint.ts';
 import { pathExists } from '../fs/missing.ts';
 import { selectInstances, type Plan } from '../plan/plan.ts';
-import { ensureSharedCache, PROFILES_DIR, profileNotRunYet, profileRoot } from '../profile-root.ts';
+import { ensureSharedCache, PROFILES_DIR, profileNotRunYet, profileRoot } from '../workspace/profile-root.ts';
 import { analyze } from '../spec/analyze.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import { stateDirs } from '../state/dirs.ts';

@@ -5,7 +5,7 @@
 import { UserError } from '../errors.ts';
 import type { OptionValues } from '../cli-args.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
-import { readLocalConfig } from '../local-config.ts';
+import { readLocalConfig } from '../workspace/local-config.ts';
 import type { Plan } from '../plan/plan.ts';
 import { ProjectFile, valueOrThrow } from '../spec/project-file.ts';
 import type { StageExecutor } from './executor.ts';

@@ -15,7 +15,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isMissing } from '../fs/missing.ts';
 import { Lock, type LockEntry } from '../state/lock.ts';
-import { PROFILES_DIR } from '../profile-root.ts';
+import { PROFILES_DIR } from '../workspace/profile-root.ts';
 
 interface Work {
   epochs?: number;

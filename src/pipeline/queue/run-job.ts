@@ -13,7 +13,7 @@ import { formatProblem, isUserError } from '../errors.ts';
 import type { Reporter, RunEvent } from '../events.ts';
 import { Hasher } from '../plan/fingerprint.ts';
 import type { PlannedInstance } from '../plan/plan.ts';
-import { ensureSharedCache, profileRoot } from '../profile-root.ts';
+import { ensureSharedCache, profileRoot } from '../workspace/profile-root.ts';
 import { outHash, readRecord, recordForOuts, runKey } from '../remote/layout.ts';
 import { uploadRecord } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';

@@ -7,7 +7,7 @@
  */
 import { availableParallelism, hostname } from 'node:os';
 import { UserError } from '../errors.ts';
-import { readLocalConfig } from '../local-config.ts';
+import { readLocalConfig } from '../workspace/local-config.ts';
 import { chooseRemote, loadRemoteConfig } from '../remote/config.ts';
 import { openUsableStore } from '../remote/open.ts';
 import { Slots } from '../run/slots.ts';

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { UserError, type Problem } from '../errors.ts';
 import { ProjectFile, valueOrThrow } from '../spec/project-file.ts';
-import { LOCAL_CONFIG_FILE, readLocalConfig } from '../local-config.ts';
+import { LOCAL_CONFIG_FILE, readLocalConfig } from '../workspace/local-config.ts';
 import { parseRemoteUrl, RemotesSchema, REMOTE_NAME_RE, type RemoteLocation, type RemoteSpec, type Remotes } from './schema.ts';
 
 export { LOCAL_CONFIG_FILE };

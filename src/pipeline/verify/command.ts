@@ -6,7 +6,7 @@ import { Hasher } from '../plan/fingerprint.ts';
 import { readLockAt } from '../experiments/collect.ts';
 import { openRevision, WORKSPACE } from '../experiments/revision.ts';
 import { locate } from '../commands/workspace.ts';
-import { profileRoot } from '../profile-root.ts';
+import { profileRoot } from '../workspace/profile-root.ts';
 import { plainReporter } from '../reporters/plain.ts';
 import { analyze } from '../spec/analyze.ts';
 import { stateDirs } from '../state/dirs.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatProblem, isUserError } from '../../../src/pipeline/errors.ts';
-import { readLocalConfig } from '../../../src/pipeline/local-config.ts';
+import { readLocalConfig } from '../../../src/pipeline/workspace/local-config.ts';
 import { queueSettings, type QueueSection } from '../../../src/pipeline/queue/settings.ts';
 
 function problems(fn: () => unknown): string {

@@ -5,7 +5,7 @@
  * controller answers.
  */
 import { UserError } from '../../errors.ts';
-import { LOCAL_CONFIG_FILE } from '../../local-config.ts';
+import { LOCAL_CONFIG_FILE } from '../../workspace/local-config.ts';
 import { PIPELINE_FILE } from '../../spec/project-file.ts';
 import type { OpenContext } from '../declaration.ts';
 import { RemoteExchange } from '../../queue/exchange.ts';

@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError } from './errors.ts';
-import { EXECUTOR_NAMES, executorSettings } from './executors/registry.ts';
-import { RemotesSchema } from './remote/schema.ts';
-import { readYamlIfPresent } from './spec/yaml-file.ts';
-import { zodProblems } from './spec/zod-problems.ts';
+import { UserError } from '../errors.ts';
+import { EXECUTOR_NAMES, executorSettings } from '../executors/registry.ts';
+import { RemotesSchema } from '../remote/schema.ts';
+import { readYamlIfPresent } from '../spec/yaml-file.ts';
+import { zodProblems } from '../spec/zod-problems.ts';
 
 export const LOCAL_CONFIG_FILE = '.pipeline/config.yaml';
 

@@ -10,10 +10,10 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Problem } from './errors.ts';
-import type { Lock } from './state/lock.ts';
-import type { Plan } from './plan/plan.ts';
-import { isInside } from './fs/safe-path.ts';
+import type { Problem } from '../errors.ts';
+import type { Lock } from '../state/lock.ts';
+import type { Plan } from '../plan/plan.ts';
+import { isInside } from '../fs/safe-path.ts';
 
 const run = promisify(execFile);
 

@@ -7,10 +7,10 @@
  */
 import { lstat, mkdir, readdir, readlink, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Lock } from './state/lock.ts';
-import { isInside } from './fs/safe-path.ts';
-import { declared, PipelineSpecSchema } from './spec/pipeline-schema.ts';
-import { ProjectFile } from './spec/project-file.ts';
+import { Lock } from '../state/lock.ts';
+import { isInside } from '../fs/safe-path.ts';
+import { declared, PipelineSpecSchema } from '../spec/pipeline-schema.ts';
+import { ProjectFile } from '../spec/project-file.ts';
 
 export const PROFILES_DIR = 'profiles';
 /** Top-level entries that belong to one workspace and are never shared with a profile's. */
