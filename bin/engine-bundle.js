@@ -18,7 +18,7 @@ const EXECUTORS = 'src/pipeline/executors';
  * finds it bundled as dist/NAME-job.mjs. Found by place, so adding an executor touches no file here.
  */
 function entries() {
-  const out = { cli: 'src/pipeline/cli.ts', child: 'src/pipeline/child/entry.ts' };
+  const out = { cli: 'src/pipeline/cli/main.ts', child: 'src/pipeline/child/entry.ts' };
   for (const e of readdirSync(path.join(REPO, EXECUTORS), { withFileTypes: true })) {
     const entry = `${EXECUTORS}/${e.name}/job-entry.ts`;
     if (e.isDirectory() && existsSync(path.join(REPO, entry))) out[`${e.name}-job`] = entry;

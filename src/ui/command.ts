@@ -5,14 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { isIP } from 'node:net';
-import { exitCodeOf, type CommandArgs, type Io } from '../pipeline/command-kit.ts';
-import { locate } from '../pipeline/commands/workspace.ts';
+import { exitCodeOf, type CommandArgs, type Io } from '../pipeline/cli/command-kit.ts';
+import { locate } from '../pipeline/cli/commands/workspace.ts';
 import { UserError } from '../pipeline/errors.ts';
 import { profileRoot } from '../pipeline/workspace/profile-root.ts';
 
 export const DEFAULT_PORT = 8520;
 
-/** The command (its options: cli-args.ts); resolves when the server has stopped. `stop` (tests) replaces waiting for Ctrl-C. */
+/** The command (its options: cli/command-table.ts); resolves when the server has stopped. `stop` (tests) replaces waiting for Ctrl-C. */
 export function uiCommand(args: CommandArgs, io: Io, stop?: AbortSignal): Promise<number> {
   return exitCodeOf(async () => {
     const { values, positionals } = args;

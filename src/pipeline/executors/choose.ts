@@ -3,7 +3,7 @@
  * local; then the registry's declaration makes it, with its sections from both files.
  */
 import { UserError } from '../errors.ts';
-import type { OptionValues } from '../cli-args.ts';
+import type { OptionValues } from '../cli/command-table.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
 import { readLocalConfig } from '../workspace/local-config.ts';
 import type { Plan } from '../plan/plan.ts';

@@ -8,7 +8,7 @@
  * from it), so it holds no zod: its schemas come from `settings()`, loaded when a file is read.
  */
 import type { z } from 'zod';
-import type { OptionSpec, OptionValues } from '../cli-args.ts';
+import type { OptionSpec, OptionValues } from '../cli/command-table.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { StageExecutor } from './executor.ts';

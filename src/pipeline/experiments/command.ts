@@ -6,9 +6,9 @@
  * profile's workspace and git revisions are the project's.
  */
 import path from 'node:path';
-import type { OptionValues } from '../cli-args.ts';
-import { exitCodeOf, type CommandArgs, type Handler, type Io } from '../command-kit.ts';
-import { existingWorkspace, locate } from '../commands/workspace.ts';
+import type { OptionValues } from '../cli/command-table.ts';
+import { exitCodeOf, type CommandArgs, type Handler, type Io } from '../cli/command-kit.ts';
+import { existingWorkspace, locate } from '../cli/commands/workspace.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { collectExperiments, readLockAt } from './collect.ts';

@@ -52,7 +52,7 @@ export class QueueExecutor implements StageExecutor {
 
   /** Connects, or fails with a clear error (exit 2) when Redis cannot be reached. */
   static async open(opts: CoordinatorOptions): Promise<QueueExecutor> {
-    // Loaded on demand: cli.ts bundles this module, and a local run would pay for BullMQ.
+    // Loaded on demand: cli/main.ts bundles this module, and a local run would pay for BullMQ.
     const { Queue, QueueEvents, QueueEventsProducer } = await import('bullmq');
     const connection = redisOptions(opts.settings.redis, 'coordinator');
     const queue = new Queue(opts.settings.name, { connection });

@@ -54,7 +54,7 @@ const TAIL_LINES = 20;
 
 /** A BullMQ job: its data checked, then run as any queued job is; a final failure is not retried. */
 export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal): Promise<JobResult> {
-  // BullMQ is loaded on demand (cli.ts bundles this module), and is loaded by now: no cost here.
+  // BullMQ is loaded on demand (cli/main.ts bundles this module), and is loaded by now: no cost here.
   const { UnrecoverableError } = await import('bullmq');
   if (messageBytes(job.data) > MAX_QUEUE_MESSAGE_BYTES)
     throw new UnrecoverableError(`worker ${ctx.name}: a job larger than ${MAX_QUEUE_MESSAGE_BYTES} bytes; refused`);

@@ -50,7 +50,7 @@ export async function workerCommand(root: string, args: WorkerArgs, print: (line
       return next;
     },
   };
-  // Loaded on demand: cli.ts bundles this module, and every other command would pay for BullMQ.
+  // Loaded on demand: cli/main.ts bundles this module, and every other command would pay for BullMQ.
   const { QueueEvents, Worker } = await import('bullmq');
   const connection = redisOptions(settings.redis, 'worker');
   const lockMs = settings.lock_seconds * 1000;

@@ -1,8 +1,8 @@
 /**
  * The CLI's remote commands (push, fetch, pull, status --remote) and the remote run-cache that
- * `pipeline run` consults. The handlers in commands/ parse nothing themselves and call these.
+ * `pipeline run` consults. The handlers in cli/commands/ parse nothing themselves and call these.
  */
-import type { Io } from '../command-kit.ts';
+import type { Io } from '../cli/command-kit.ts';
 import { formatProblem, UserError, type Problem } from '../errors.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
 import { Lock } from '../state/lock.ts';

@@ -7,8 +7,8 @@
 import { createWriteStream, renameSync, mkdirSync, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandArgs, Io } from '../command-kit.ts';
-import { existingWorkspace, locate } from '../commands/workspace.ts';
+import type { CommandArgs, Io } from '../cli/command-kit.ts';
+import { existingWorkspace, locate } from '../cli/commands/workspace.ts';
 import { UserError } from '../errors.ts';
 import { formatProgress, formatSeconds, type Reporter, type RunEvent } from '../events.ts';
 import { isMissing } from '../fs/missing.ts';

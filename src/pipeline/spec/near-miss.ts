@@ -3,7 +3,7 @@
  * schema accepts at a key path (to offer as those names). Used where a config key is unknown.
  */
 import type { z } from 'zod';
-import { closest } from '../commands/did-you-mean.ts';
+import { closest } from '../cli/commands/did-you-mean.ts';
 import type { KeyPath } from './yaml-file.ts';
 
 /** The known name `word` most likely misspells (the CLI's own "did you mean" rule), or undefined. */

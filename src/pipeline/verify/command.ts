@@ -1,11 +1,11 @@
-/** `pipeline verify [stage...]`: re-runs recorded instances and reports what reproduced (options: cli-args.ts). */
-import { exitCodeOf, type CommandArgs, type Io } from '../command-kit.ts';
+/** `pipeline verify [stage...]`: re-runs recorded instances and reports what reproduced (options: cli/command-table.ts). */
+import { exitCodeOf, type CommandArgs, type Io } from '../cli/command-kit.ts';
 import { unreachable, UserError } from '../errors.ts';
 import { formatSeconds } from '../events.ts';
 import { Hasher } from '../plan/fingerprint.ts';
 import { readLockAt } from '../experiments/collect.ts';
 import { openRevision, WORKSPACE } from '../experiments/revision.ts';
-import { locate } from '../commands/workspace.ts';
+import { locate } from '../cli/commands/workspace.ts';
 import { profileRoot } from '../workspace/profile-root.ts';
 import { plainReporter } from '../reporters/plain.ts';
 import { analyze } from '../spec/analyze.ts';

@@ -1,8 +1,8 @@
 /** The command line in-process: commands, options per command, and the mistakes a user makes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCommandLine } from '../../../src/pipeline/cli-args.ts';
-import { usage } from '../../../src/pipeline/commands/help.ts';
+import { parseCommandLine } from '../../../src/pipeline/cli/command-table.ts';
+import { usage } from '../../../src/pipeline/cli/commands/help.ts';
 import { formatProblem, isUserError } from '../../../src/pipeline/errors.ts';
 
 function mistake(argv: string[]): string {

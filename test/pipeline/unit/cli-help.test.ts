@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { COMMANDS, OPTIONS } from '../../../src/pipeline/cli-args.ts';
-import { main } from '../../../src/pipeline/cli.ts';
-import { completionScript } from '../../../src/pipeline/commands/completion.ts';
-import { DOC_FILE, withReference } from '../../../src/pipeline/commands/docs.ts';
+import { COMMANDS, OPTIONS } from '../../../src/pipeline/cli/command-table.ts';
+import { main } from '../../../src/pipeline/cli/main.ts';
+import { completionScript } from '../../../src/pipeline/cli/commands/completion.ts';
+import { DOC_FILE, withReference } from '../../../src/pipeline/cli/commands/docs.ts';
 import { REPO } from '../../helpers/project.ts';
 
 const run = promisify(execFile);

@@ -1,11 +1,11 @@
 /** `pipeline push|fetch|pull`, and the remote side of `status --remote` and `gc --remote`. */
 import path from 'node:path';
 import type { CommandArgs, Io } from '../command-kit.ts';
-import { UserError } from '../errors.ts';
-import { pathExists } from '../fs/missing.ts';
-import { LOCK_FILE } from '../state/lock.ts';
-import { PROFILES_DIR } from '../workspace/profile-root.ts';
-import { transferCommand } from '../remote/commands.ts';
+import { UserError } from '../../errors.ts';
+import { pathExists } from '../../fs/missing.ts';
+import { LOCK_FILE } from '../../state/lock.ts';
+import { PROFILES_DIR } from '../../workspace/profile-root.ts';
+import { transferCommand } from '../../remote/commands.ts';
 import { locate, openProject, type OpenProject, type Place } from './workspace.ts';
 
 export async function transferVerb(args: CommandArgs, io: Io): Promise<number> {

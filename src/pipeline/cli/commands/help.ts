@@ -2,9 +2,9 @@
  * Help made from the command table: the global help (every command) and each command's own help
  * (usage, what it does, its options, examples). docs/cli.md holds exactly these texts (docs.ts).
  */
-import { COMMANDS, firstWords, groupOf, OPTIONS, type CommandSpec, type OptionName } from '../cli-args.ts';
+import { COMMANDS, firstWords, groupOf, OPTIONS, type CommandSpec, type OptionName } from '../command-table.ts';
 import { exitCodeOf, type CommandArgs, type Io } from '../command-kit.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 import { closest } from './did-you-mean.ts';
 
 const WIDTH = 100;

@@ -1,11 +1,11 @@
 /** `pipeline gc`: empty the local run-cache (or, with --remote, the remote) of what nothing needs. */
-import { RunCache } from '../state/cache.ts';
+import { RunCache } from '../../state/cache.ts';
 import type { CommandArgs, Io } from '../command-kit.ts';
-import { UserError } from '../errors.ts';
-import { Lock } from '../state/lock.ts';
-import { profileLocks } from '../workspace/profile-root.ts';
-import { acquireRunLock } from '../state/run-lock.ts';
-import { stateDirs } from '../state/dirs.ts';
+import { UserError } from '../../errors.ts';
+import { Lock } from '../../state/lock.ts';
+import { profileLocks } from '../../workspace/profile-root.ts';
+import { acquireRunLock } from '../../state/run-lock.ts';
+import { stateDirs } from '../../state/dirs.ts';
 import { remoteVerb } from './transfer.ts';
 import { openProject } from './workspace.ts';
 

@@ -1,6 +1,6 @@
 /** `pipeline remote add|list|remove`: the remotes of pipeline.yaml and .pipeline/config.yaml. */
 import { lineOf, type CommandArgs, type Io } from '../command-kit.ts';
-import { remoteCommand } from '../remote/config-commands.ts';
+import { remoteCommand } from '../../remote/config-commands.ts';
 import { locate } from './workspace.ts';
 
 export async function remoteConfigCommand(args: CommandArgs, io: Io): Promise<number> {

@@ -6,14 +6,14 @@
  */
 import path from 'node:path';
 import type { CommandArgs, Io } from '../command-kit.ts';
-import { UserError } from '../errors.ts';
-import { Hasher } from '../plan/fingerprint.ts';
-import { pathExists } from '../fs/missing.ts';
-import { selectInstances, type Plan } from '../plan/plan.ts';
-import { ensureSharedCache, PROFILES_DIR, profileNotRunYet, profileRoot } from '../workspace/profile-root.ts';
-import { analyze } from '../spec/analyze.ts';
-import { loadPlan } from '../spec/plan-cache.ts';
-import { stateDirs } from '../state/dirs.ts';
+import { UserError } from '../../errors.ts';
+import { Hasher } from '../../plan/fingerprint.ts';
+import { pathExists } from '../../fs/missing.ts';
+import { selectInstances, type Plan } from '../../plan/plan.ts';
+import { ensureSharedCache, PROFILES_DIR, profileNotRunYet, profileRoot } from '../../workspace/profile-root.ts';
+import { analyze } from '../../spec/analyze.ts';
+import { loadPlan } from '../../spec/plan-cache.ts';
+import { stateDirs } from '../../state/dirs.ts';
 
 export interface Place {
   projectRoot: string;

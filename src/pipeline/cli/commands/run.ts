@@ -2,21 +2,21 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { lineOf, type CommandArgs, type Io } from '../command-kit.ts';
-import { UserError } from '../errors.ts';
-import type { Reporter } from '../events.ts';
-import { workspaceEstimates } from '../plan/estimate.ts';
-import { execute } from '../run/execution.ts';
-import { Lock } from '../state/lock.ts';
-import { chooseExecutor } from '../executors/choose.ts';
-import { runLookup } from '../remote/commands.ts';
-import { plainReporter } from '../reporters/plain.ts';
-import { quietReporter } from '../reporters/quiet.ts';
-import { eventLogReporter, withEventLog } from '../event-log/writer.ts';
-import { acquireRunLock } from '../state/run-lock.ts';
-import { stateDirs } from '../state/dirs.ts';
-import type { StageExecutor } from '../executors/executor.ts';
-import { instanceLogs, teeReporter } from '../reporters/instance-logs.ts';
-import { trackedOutProblems } from '../workspace/tracked-outs.ts';
+import { UserError } from '../../errors.ts';
+import type { Reporter } from '../../events.ts';
+import { workspaceEstimates } from '../../plan/estimate.ts';
+import { execute } from '../../run/execution.ts';
+import { Lock } from '../../state/lock.ts';
+import { chooseExecutor } from '../../executors/choose.ts';
+import { runLookup } from '../../remote/commands.ts';
+import { plainReporter } from '../../reporters/plain.ts';
+import { quietReporter } from '../../reporters/quiet.ts';
+import { eventLogReporter, withEventLog } from '../../event-log/writer.ts';
+import { acquireRunLock } from '../../state/run-lock.ts';
+import { stateDirs } from '../../state/dirs.ts';
+import type { StageExecutor } from '../../executors/executor.ts';
+import { instanceLogs, teeReporter } from '../../reporters/instance-logs.ts';
+import { trackedOutProblems } from '../../workspace/tracked-outs.ts';
 import { printStatus } from './status.ts';
 import { openProject } from './workspace.ts';
 
@@ -29,7 +29,7 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
   const shown: Reporter = values.quiet
     ? quietReporter()
     : process.stdout.isTTY && !process.env.CI
-      ? (await import('../reporters/listr.ts')).listrReporter()
+      ? (await import('../../reporters/listr.ts')).listrReporter()
       : plainReporter(lineOf(io.out));
   // Followers (`pipeline ui`) read the run from .pipeline/runs/ (docs/ui.md, "The run event log");
   // every instance's output also goes to .pipeline/logs/ (`pipeline logs ID`).

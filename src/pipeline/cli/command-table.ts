@@ -10,8 +10,8 @@
 import { parseArgs } from 'node:util';
 import type { Handler } from './command-kit.ts';
 import { closest } from './commands/did-you-mean.ts';
-import { UserError, type Problem } from './errors.ts';
-import { EXECUTOR_FLAGS, EXECUTOR_NAMES, EXECUTORS, orList } from './executors/registry.ts';
+import { UserError, type Problem } from '../errors.ts';
+import { EXECUTOR_FLAGS, EXECUTOR_NAMES, EXECUTORS, orList } from '../executors/registry.ts';
 
 export interface OptionSpec {
   type: 'boolean' | 'string';
@@ -203,7 +203,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "print the log of an instance's latest run (.pipeline/logs/INSTANCE.log; the two before are INSTANCE.1.log, INSTANCE.2.log)",
     options: ['profile'],
     examples: ['pipeline logs train@vgg-bn'],
-    run: async (a, io) => (await import('./reporters/instance-logs.ts')).logsCommand(a, io),
+    run: async (a, io) => (await import('../reporters/instance-logs.ts')).logsCommand(a, io),
   },
   worker: {
     args: '',
@@ -219,7 +219,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: ['all', 'sort', 'where', ...FORMATS, 'profile'],
     optionHelp: { all: 'also params every row shares, and hidden columns (per-class accuracy)' },
     examples: ['pipeline exp show', 'pipeline exp show HEAD~1 HEAD --sort test_accuracy:desc --where "epochs>=10"'],
-    run: async (a, io) => (await import('./experiments/command.ts')).expShow(a, io),
+    run: async (a, io) => (await import('../experiments/command.ts')).expShow(a, io),
   },
   'metrics diff': {
     args: '[A] [B]',
@@ -228,7 +228,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: ['all', ...FORMATS, 'profile'],
     optionHelp: { all: 'also unchanged values and hidden columns (per-class accuracy)' },
     examples: ['pipeline metrics diff', 'pipeline metrics diff HEAD~1 HEAD --md'],
-    run: async (a, io) => (await import('./experiments/command.ts')).metricsDiff(a, io),
+    run: async (a, io) => (await import('../experiments/command.ts')).metricsDiff(a, io),
   },
   'params diff': {
     args: '[A] [B]',
@@ -236,7 +236,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     details: `${REVISIONS} Params are what each pipeline.lock recorded; when B is the workspace, the configs that differ from its lock (edited or added, not yet run) are listed too. ${PROFILE_READ}`,
     options: ['all', ...FORMATS, ...CONFIG_OPTIONS],
     examples: ['pipeline params diff', 'pipeline params diff HEAD~3 HEAD --json'],
-    run: async (a, io) => (await import('./experiments/command.ts')).paramsDiff(a, io),
+    run: async (a, io) => (await import('../experiments/command.ts')).paramsDiff(a, io),
   },
   'plots diff': {
     args: '[A] [B]',
@@ -244,7 +244,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     details: `${REVISIONS} Each line is labelled with its experiment and revision; the page says when A and B are identical. ${PROFILE_READ}`,
     options: ['out', 'experiment', 'profile'],
     examples: ['pipeline plots diff HEAD~1 HEAD --out plots.html'],
-    run: async (a, io) => (await import('./experiments/command.ts')).plotsDiff(a, io),
+    run: async (a, io) => (await import('../experiments/command.ts')).plotsDiff(a, io),
   },
   verify: {
     args: '[stage...]',
@@ -253,7 +253,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'Never touches the workspace, the lock or the run-cache. Exit 0 when all match, 1 on a mismatch or a failed re-run, 2 when an instance is stale (its record cannot be verified).',
     options: ['sample', 'seed', 'json', ...CONFIG_OPTIONS],
     examples: ['pipeline verify train@pool2-2-0_drop0.3_bn', 'pipeline verify --sample 2 --seed 7'],
-    run: async (a, io) => (await import('./verify/command.ts')).verifyCommand(a, io),
+    run: async (a, io) => (await import('../verify/command.ts')).verifyCommand(a, io),
   },
   ui: {
     args: '',
@@ -262,7 +262,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'Serves http://127.0.0.1:8520/ until Ctrl-C and follows a run going on in another terminal (its event log in .pipeline/runs/). A --host that is not loopback needs --expose. See docs/ui.md.',
     options: ['port', 'host', 'expose', 'open', 'profile'],
     examples: ['pipeline ui --open', 'pipeline ui --profile quick --port 0'],
-    run: async (a, io) => (await import('../ui/command.ts')).uiCommand(a, io),
+    run: async (a, io) => (await import('../../ui/command.ts')).uiCommand(a, io),
   },
   help: {
     args: '[COMMAND]',

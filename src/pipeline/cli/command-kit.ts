@@ -3,8 +3,8 @@
  * and the handler shape `(args, io) => exit code`. A handler never writes to the process streams
  * itself, so tests can run it in-process and read what it printed.
  */
-import { formatProblem, isUserError } from './errors.ts';
-import type { OptionValues } from './cli-args.ts';
+import { formatProblem, isUserError } from '../errors.ts';
+import type { OptionValues } from './command-table.ts';
 
 export interface Io {
   out(text: string): void;

@@ -6,11 +6,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMMANDS } from '../cli-args.ts';
+import { COMMANDS } from '../command-table.ts';
 import { commandHelp, usage } from './help.ts';
 
 export const DOC_FILE = 'docs/cli.md';
-const BEGIN = '<!-- Generated from the command table (src/pipeline/cli-args.ts) by `npm run docs:cli`; edit the table, not this part. -->';
+const BEGIN = '<!-- Generated from the command table (src/pipeline/cli/command-table.ts) by `npm run docs:cli`; edit the table, not this part. -->';
 const END = '<!-- End of the generated part. -->';
 
 /** The generated part of docs/cli.md: the global help and each command's, as the CLI prints them. */
@@ -30,7 +30,7 @@ export function withReference(doc: string): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv.includes('--write')) {
-  const file = path.join(fileURLToPath(new URL('../../..', import.meta.url)), DOC_FILE);
+  const file = path.join(fileURLToPath(new URL('../../../..', import.meta.url)), DOC_FILE);
   const doc = await readFile(file, 'utf8').catch(() => '# The command line\n');
   await writeFile(file, withReference(doc));
   process.stdout.write(`${DOC_FILE} regenerated from the command table\n`);

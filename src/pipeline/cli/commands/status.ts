@@ -1,15 +1,15 @@
 /** `pipeline status`: what is stale and why, with an estimate; `--remote`: what the remote holds. */
 import path from 'node:path';
 import type { CommandArgs, Io } from '../command-kit.ts';
-import { workspaceEstimates } from '../plan/estimate.ts';
-import { formatSeconds } from '../events.ts';
-import type { Hasher } from '../plan/fingerprint.ts';
-import { Lock } from '../state/lock.ts';
-import type { Plan } from '../plan/plan.ts';
-import { computeStatus, neverRunStatus, type StatusReport } from '../plan/status.ts';
+import { workspaceEstimates } from '../../plan/estimate.ts';
+import { formatSeconds } from '../../events.ts';
+import type { Hasher } from '../../plan/fingerprint.ts';
+import { Lock } from '../../state/lock.ts';
+import type { Plan } from '../../plan/plan.ts';
+import { computeStatus, neverRunStatus, type StatusReport } from '../../plan/status.ts';
 import { parseJobs } from './run.ts';
 import { remoteVerb } from './transfer.ts';
-import { notRunYetStatus, PROFILES_DIR } from '../workspace/profile-root.ts';
+import { notRunYetStatus, PROFILES_DIR } from '../../workspace/profile-root.ts';
 import { openProject, planOfUnrunProfile } from './workspace.ts';
 
 export async function statusCommand(args: CommandArgs, io: Io): Promise<number> {

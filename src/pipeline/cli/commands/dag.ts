@@ -1,6 +1,6 @@
 /** `pipeline dag`: the stage graph as text, or in Graphviz dot. */
 import type { CommandArgs, Io } from '../command-kit.ts';
-import type { Plan } from '../plan/plan.ts';
+import type { Plan } from '../../plan/plan.ts';
 import { openProject, planOfUnrunProfile } from './workspace.ts';
 
 export async function dagCommand(args: CommandArgs, io: Io): Promise<number> {

@@ -4,9 +4,9 @@
  * function that prints the candidates for the words typed so far; each shell's wrapper only hands
  * it those words and filters by the word being completed.
  */
-import { COMMANDS, firstWords, groupOf, OPTIONS } from '../cli-args.ts';
+import { COMMANDS, firstWords, groupOf, OPTIONS } from '../command-table.ts';
 import type { CommandArgs, Io } from '../command-kit.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 
 const SHELLS = ['bash', 'zsh'] as const;
 

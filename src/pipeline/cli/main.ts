@@ -1,5 +1,5 @@
 /**
- * `pipeline`: the command line parsed against the command table (cli-args.ts) and handed to the
+ * `pipeline`: the command line parsed against the command table (command-table.ts) and handed to the
  * command's handler. Exit codes: 0 success, 1 a stage failed (a bug in it), 2 a user error (bad
  * YAML or config, a misspelt command or option, a stage's own UserError such as a failed
  * download), 130 interrupted.
@@ -7,9 +7,9 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { COMMANDS, parseCommandLine, type CommandLine } from './cli-args.ts';
+import { COMMANDS, parseCommandLine, type CommandLine } from './command-table.ts';
 import { stdio, type Io } from './command-kit.ts';
-import { formatProblem, isUserError } from './errors.ts';
+import { formatProblem, isUserError } from '../errors.ts';
 
 export async function main(argv: string[], cwd = process.cwd(), io: Io = stdio): Promise<number> {
   let line: CommandLine;
