@@ -205,7 +205,8 @@ async function expandStage(
         const r = substitute(d.path, item.id, checked.data);
         if (r.ok) paths[kind].push(r.value);
         else {
-          if (!badPaths.has(`${kind}${d.key}`)) problems.push(...r.problems.map((q) => ({ ...field(kind, d.key), message: `${name}@${item.id}: ${q.message}` })));
+          if (!badPaths.has(`${kind}${d.key}`))
+            problems.push(...r.problems.map((q) => ({ ...field(kind, d.key), message: `${name}@${item.id}: ${q.message}` })));
           badPaths.add(`${kind}${d.key}`);
           substituted = false;
         }
