@@ -24,7 +24,6 @@ export const SLOWEST: readonly string[] = [
   // Mostly waiting (SLURM ends its job at a minute boundary): beside kill-anywhere, whose three
   // projects keep both cores busy, its 90 s cost no CPU that another file would have used.
   'test/slurm/timeout.test.ts',
-  'test/reliability/bad-configs.test.ts',
   'test/pipeline/remote/faults.test.ts',
   'test/reliability/hostile-remote.test.ts',
   'test/slurm/toy.test.ts',
@@ -40,6 +39,7 @@ export const SLOWEST: readonly string[] = [
   'test/ui/pages.test.ts',
   'test/ui/live.test.ts',
   'test/pipeline/remote/gc.test.ts',
+  'test/reliability/bad-configs.test.ts',
   'test/ml/backend/native-addon.test.ts',
   'test/pipeline/unit/cli-help.test.ts',
   'test/stages/verify-train.test.ts',
