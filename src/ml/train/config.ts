@@ -58,5 +58,16 @@ export const TrainConfigSchema = z.strictObject({
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
-export const TrainOverridesSchema = TrainConfigSchema.partial();
+/**
+ * An experiment's `train:` keys, each optional and without its default: a key the experiment does
+ * not set must come from configs/train.yaml, and zod fills a default even in a partial schema (a
+ * filled-in `label_smoothing: 0` would silently override the project's value).
+ */
+const shape = TrainConfigSchema.shape;
+export const TrainOverridesSchema = TrainConfigSchema.partial().extend({
+  warmup_epochs: shape.warmup_epochs.unwrap().optional(),
+  weight_decay: shape.weight_decay.unwrap().optional(),
+  label_smoothing: shape.label_smoothing.unwrap().optional(),
+  test_time_augment: shape.test_time_augment.unwrap().optional(),
+});
 export type TrainOverrides = z.infer<typeof TrainOverridesSchema>;

@@ -79,6 +79,22 @@ test('custom experiments come after the grid, sorted, with their train overrides
   assert.deepEqual(alpha.params, { layers: net(10).layers, train: { epochs: 30 } });
 });
 
+test("a train key an experiment does not set comes from configs/train.yaml, not from the key's default", () => {
+  const base = { ...train, label_smoothing: 0.1, weight_decay: 0.01, warmup_epochs: 1, test_time_augment: { hflip: true } };
+  const [custom] = expandExperiments(
+    input({
+      train: base,
+      grid: { ...grid, pool: [grid.pool[0]!], dropout: [0.1], batchnorm: [true] },
+      experiments: { a: { description: 'a', architecture: net(10), train: { epochs: 3 } } },
+    }),
+  ).filter((e) => e.kind === 'custom');
+  assert.equal(custom!.train.label_smoothing, 0.1);
+  assert.equal(custom!.train.weight_decay, 0.01);
+  assert.equal(custom!.train.warmup_epochs, 1);
+  assert.deepEqual(custom!.train.test_time_augment, { hflip: true });
+  assert.deepEqual(custom!.params.train, { epochs: 3 }, 'the experiment records only what it sets');
+});
+
 test('an empty grid list is a UserError naming the key', () => {
   const msg = userError(() => expandExperiments(input({ grid: { ...grid, dropout: [] } })));
   assert.match(msg, /grid\.dropout: is empty/);

@@ -1,8 +1,9 @@
 /**
  * pipeline.lock version 1 -> 2. The fixture is the lock committed before the format changed
  * (git show 46f3820:pipeline.lock): read through the migration, every entry keeps its fingerprint,
- * code digest, deps, outs and run record, and its `params` becomes `item`; rendered, it is the
- * committed version 2 lock byte for byte, so the conversion lost and added nothing.
+ * code digest, deps, outs and run record, and its `params` becomes `item`; rendered, it is byte for
+ * byte the version 2 lock the format change committed (test/fixtures/pipeline-v2-migrated.lock,
+ * kept because the next run replaced pipeline.lock), so the conversion lost and added nothing.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -41,7 +42,7 @@ it('reads the version 1 lock with the same fingerprints and records, params as i
   assert.ok(train.item && typeof train.item === 'object' && 'params' in train.item);
 });
 
-it('renders the migrated version 1 lock as the committed version 2 pipeline.lock', async () => {
+it('renders the migrated version 1 lock as the version 2 lock committed with the format change', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'lock-v1-'));
   roots.push(root);
   await writeFile(path.join(root, 'pipeline.lock'), await readFile(V1, 'utf8'));
@@ -49,7 +50,7 @@ it('renders the migrated version 1 lock as the committed version 2 pipeline.lock
   assert.deepEqual(lock.problems, []);
   const rendered = lock.render();
   assert.match(rendered, /^version: 2\nstages:\n/);
-  assert.equal(rendered, await readFile(path.join(REPO, 'pipeline.lock'), 'utf8'));
+  assert.equal(rendered, await readFile(path.join(REPO, 'test/fixtures/pipeline-v2-migrated.lock'), 'utf8'));
   // Its JSON copy was made by this release: a second open reads it and gets the same entries.
   const again = await Lock.open(root);
   assert.deepEqual(again.get('download'), lock.get('download'));
