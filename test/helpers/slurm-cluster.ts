@@ -136,11 +136,15 @@ export class SlurmCluster {
       });
   }
 
-  /** An environment whose slurm.conf names a controller port where nothing listens (a controller that is down). */
+  /**
+   * An environment whose slurm.conf names a controller port where nothing listens (a controller that
+   * is down). A client retries the connection for MessageTimeout seconds (10 by default) before it
+   * says so; 2 here, as nothing will ever answer on that port.
+   */
   async unreachableEnv(): Promise<Record<string, string>> {
     const conf = await readFile(this.env.SLURM_CONF!, 'utf8');
     const down = path.join(this.dir, 'slurm-down.conf');
-    await writeFile(down, conf.replace(/^SlurmctldPort=\d+$/m, `SlurmctldPort=${await freePort()}`));
+    await writeFile(down, `${conf.replace(/^SlurmctldPort=\d+$/m, `SlurmctldPort=${await freePort()}`)}MessageTimeout=2\n`);
     return { SLURM_CONF: down };
   }
 
@@ -154,7 +158,12 @@ export class SlurmCluster {
    * when it stops, any job step of this cluster still there), then the daemons.
    */
   async stop(): Promise<void> {
-    const ids = (await this.jobs().catch(() => [])).filter((j) => !['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT'].includes(j.state)).map((j) => j.id);
+    // With the controller gone (stopController), squeue would retry for MessageTimeout seconds to
+    // learn nothing; the job steps are killed below either way.
+    const controllerUp = await alive(await pidIn(path.join(this.dir, 'slurmctld.pid')));
+    const ids = (controllerUp ? await this.jobs().catch(() => []) : [])
+      .filter((j) => !['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT'].includes(j.state))
+      .map((j) => j.id);
     if (ids.length > 0) {
       await this.client('scancel', ids);
       const end = Date.now() + 10_000;
@@ -183,15 +192,16 @@ async function distinctPorts(): Promise<[number, number]> {
   return [a, b];
 }
 
+/** The pid a daemon wrote to `file`, or 0 when there is none (never started, or stopped already). */
+async function pidIn(file: string): Promise<number> {
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 1 ? pid : 0;
+}
+
 /** SIGTERM to the pid in `file`, then wait (at most 10 s) until it is gone. */
 async function killByPidFile(file: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number((await readFile(file, 'utf8')).trim());
-  } catch {
-    return; // never started, or stopped already
-  }
-  if (!Number.isInteger(pid) || pid <= 1) return;
+  const pid = await pidIn(file);
+  if (pid === 0) return;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
@@ -207,6 +217,7 @@ async function killByPidFile(file: string): Promise<void> {
 
 /** Running, as opposed to gone or a zombie (a daemon whose parent does not reap it). */
 async function alive(pid: number): Promise<boolean> {
+  if (pid === 0) return false;
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';

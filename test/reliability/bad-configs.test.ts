@@ -5,14 +5,24 @@
  * naming file:line:column and the field, print no stack trace, and start no stage. Cases run
  * `pipeline run theory`: had the mistake gone unnoticed, the cheap theory stage would run and the
  * case would fail on its exit code, never a download or a training.
+ *
+ * Each case runs the runner's `main` in this process: the bundled engine that bin/pipeline.js
+ * runs, with the case's project as its folder and its output captured. A process per case paid a
+ * Node start and a fresh import of every stage module for each of the cases, five times the
+ * analysis itself. What the process adds around `main` (its exit status, its stderr, no stack
+ * trace) is the same for every mistake; THROUGH_THE_CLI runs a few cases of each file kind as
+ * real `pipeline` processes for it.
  */
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { Project, REPO } from '../helpers/project.ts';
+// @ts-expect-error: plain JS without types (it runs before anything is compiled)
+import { ensureEngineBundle } from '../../bin/engine-bundle.js';
+import { Project, REPO, type CliResult } from '../helpers/project.ts';
 
 const Edit = z.union([
   z.strictObject({ replace: z.string(), with: z.string() }),
@@ -66,6 +76,20 @@ function lineOf(text: string, needle: string): number {
 
 const cases = await loadCases();
 
+/** Cases also run as real `pipeline` processes: a YAML error, a pipeline.yaml field, a config field, one under a profile. */
+const THROUGH_THE_CLI = ['YAML syntax: tab indentation', 'dependency cycle', 'train: zero epochs', 'profile ci: unknown key'];
+
+type Main = (argv: string[], cwd: string, io: { out(text: string): void; err(text: string): void }) => Promise<number>;
+const { main } = (await import(pathToFileURL((await ensureEngineBundle()) as string).href)) as { main: Main };
+
+/** `pipeline ARGS` in `p`, run by `main` in this process. */
+async function inProcess(p: Project, args: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, p.root, { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
 describe('bad configs of the real project', () => {
   const projects: Project[] = [];
   after(async () => {
@@ -73,7 +97,7 @@ describe('bad configs of the real project', () => {
     console.log(`bad-configs summary: ${cases.length} malformed inputs tried`);
   });
 
-  const check = async (c: Case): Promise<void> => {
+  const check = async (c: Case, cli: (p: Project, args: string[]) => Promise<CliResult>): Promise<void> => {
     const files: Record<string, string> = {};
     for (const [rel, edits] of Object.entries(c.edits)) {
       const original = await readFile(path.join(REPO, rel), 'utf8').catch(() => '');
@@ -81,7 +105,7 @@ describe('bad configs of the real project', () => {
     }
     const p = await Project.fromRepo(files);
     projects.push(p);
-    const r = await p.cli('run', 'theory', ...(c.args ?? []));
+    const r = await cli(p, ['run', 'theory', ...(c.args ?? [])]);
     const why = `${c.name}\n--- stderr:\n${r.stderr}--- stdout:\n${r.stdout}`;
     assert.equal(r.code, 2, why);
     assert.doesNotMatch(r.stderr, /^\s+at .+:\d+:\d+\)?$/m, `stack trace printed: ${why}`);
@@ -98,22 +122,33 @@ describe('bad configs of the real project', () => {
     }
   };
 
-  // Three at a time: each case imports the real stage modules in a fresh project.
-  it(`${cases.length} malformed configs each exit 2 naming file:line and the field`, { timeout: 30 * 60_000 }, async () => {
+  /** Every case of `chosen`, three at a time (the project copies and reads overlap); the failures, named. */
+  const tryAll = async (chosen: Case[], cli: (p: Project, args: string[]) => Promise<CliResult>): Promise<string[]> => {
     const failures: string[] = [];
-    const queue = [...cases];
+    const queue = [...chosen];
     await Promise.all(
       Array.from({ length: 3 }, async () => {
         for (let c = queue.shift(); c; c = queue.shift()) {
           try {
-            await check(c);
+            await check(c, cli);
           } catch (e) {
             failures.push(`✖ ${(e as Error).message}`);
           }
         }
       }),
     );
+    return failures;
+  };
+
+  it(`${cases.length} malformed configs each exit 2 naming file:line and the field`, { timeout: 30 * 60_000 }, async () => {
+    const failures = await tryAll(cases, inProcess);
     console.log(`bad-configs: ${cases.length - failures.length} of ${cases.length} rejected as specified`);
+    assert.equal(failures.length, 0, failures.join('\n\n'));
+  });
+
+  it(`as real processes (${THROUGH_THE_CLI.join('; ')}): exit 2, the line on stderr, no stack trace`, { timeout: 10 * 60_000 }, async () => {
+    const chosen = THROUGH_THE_CLI.map((name) => cases.find((c) => c.name === name) ?? assert.fail(`no case named "${name}" in bad-configs.yaml`));
+    const failures = await tryAll(chosen, (p, args) => p.cli(...args));
     assert.equal(failures.length, 0, failures.join('\n\n'));
   });
 });

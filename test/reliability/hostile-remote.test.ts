@@ -4,7 +4,8 @@
  * outs the stage does not declare, symlinks planted in the workspace, objects far larger than
  * their records. Each ends with nothing written outside the project, the workspace as it was, a
  * one-line reason and the exit code of its command: `run` computes the instance here (exit 0),
- * `pull` exits 2.
+ * `pull` exits 2. Cases that do not depend on the store (the checks of bytes already read, the
+ * lock, the workspace's symlinks) run on the directory remote only.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -148,44 +149,49 @@ for (const kind of ['dir', 's3'] as const) {
       await assertOutsideUntouched();
     });
 
-    const cases: Array<[string, () => string]> = [
-      ['a/../../x', () => `a/../..${climbing().slice(2)}`],
-      ['an absolute path', () => `${outside}/planted`],
-      ['a backslash', () => '..\\..\\..\\..\\planted'],
-      ['a NUL byte', () => 'part-c\u0000.txt'],
-      ['a very long path', () => `${'a'.repeat(200)}/`.repeat(30) + 'x'],
-      ['a path listed twice', () => 'part-a'],
-      ['a path below a listed file', () => 'part-a/x'],
-    ];
-    for (const [what, rel] of cases) {
-      it(`a record naming ${what} is refused whole; the stage runs here`, async () => {
+    // The checks of a record's content run on its bytes once read (remote/layout.ts), whichever
+    // store read them: each path class is tried once, on the directory remote; the S3 suite keeps
+    // the scenario above, pull's refusal and the manifest (the reads through the S3 store).
+    if (kind === 'dir') {
+      const cases: Array<[string, () => string]> = [
+        ['a/../../x', () => `a/../..${climbing().slice(2)}`],
+        ['an absolute path', () => `${outside}/planted`],
+        ['a backslash', () => '..\\..\\..\\..\\planted'],
+        ['a NUL byte', () => 'part-c\u0000.txt'],
+        ['a very long path', () => `${'a'.repeat(200)}/`.repeat(30) + 'x'],
+        ['a path listed twice', () => 'part-a'],
+        ['a path below a listed file', () => 'part-a/x'],
+      ];
+      for (const [what, rel] of cases) {
+        it(`a record naming ${what} is refused whole; the stage runs here`, async () => {
+          await freshOutside();
+          await withExtraFile(rel());
+          const b = await clone(false);
+          const r = await b.run('prepare');
+          assert.equal(r.code, 0, r.stdout + r.stderr);
+          assert.equal(r.outcomes.prepare, 'ran', r.stdout);
+          const refused = r.stdout.split('\n').filter((l) => l.includes('refused'));
+          assert.equal(refused.length, 1, r.stdout);
+          assert.match(refused[0]!, /record runs\/[0-9a-f]{64}\.json refused: outs\.out\/dir\.files(\[2\]\.path)?: unsafe path /);
+          assert.equal(await b.read('out/dir/part-a').then(String), await a.read('out/dir/part-a'), 'the run made the real outputs');
+          await assertOutsideUntouched();
+        });
+      }
+
+      it('a record naming an out the stage does not declare is refused; the stage runs here', async () => {
         await freshOutside();
-        await withExtraFile(rel());
+        const rec = JSON.parse(original.toString()) as Rec;
+        const planted = await plant('export const evil = 1;\n');
+        rec.outs['src/evil.ts'] = { type: 'file', hash: planted.hash, size: planted.size };
+        await putRecord(rec);
         const b = await clone(false);
         const r = await b.run('prepare');
-        assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.equal(r.outcomes.prepare, 'ran', r.stdout);
-        const refused = r.stdout.split('\n').filter((l) => l.includes('refused'));
-        assert.equal(refused.length, 1, r.stdout);
-        assert.match(refused[0]!, /record runs\/[0-9a-f]{64}\.json refused: outs\.out\/dir\.files(\[2\]\.path)?: unsafe path /);
-        assert.equal(await b.read('out/dir/part-a').then(String), await a.read('out/dir/part-a'), 'the run made the real outputs');
+        assert.match(r.stdout, /refused: it names outs the stage does not declare \("src\/evil\.ts"\)/);
+        await assert.rejects(b.read('src/evil.ts'));
         await assertOutsideUntouched();
       });
     }
-
-    it('a record naming an out the stage does not declare is refused; the stage runs here', async () => {
-      await freshOutside();
-      const rec = JSON.parse(original.toString()) as Rec;
-      const planted = await plant('export const evil = 1;\n');
-      rec.outs['src/evil.ts'] = { type: 'file', hash: planted.hash, size: planted.size };
-      await putRecord(rec);
-      const b = await clone(false);
-      const r = await b.run('prepare');
-      assert.equal(r.outcomes.prepare, 'ran', r.stdout);
-      assert.match(r.stdout, /refused: it names outs the stage does not declare \("src\/evil\.ts"\)/);
-      await assert.rejects(b.read('src/evil.ts'));
-      await assertOutsideUntouched();
-    });
 
     it('pull: a record with an unsafe path is refused with one line, exit 2; the workspace keeps what it had', async () => {
       await freshOutside();
@@ -223,61 +229,65 @@ for (const kind of ['dir', 's3'] as const) {
       await assertOutsideUntouched();
     });
 
-    it('pull: lock entries naming an unsafe or undeclared out are refused, exit 2', async () => {
-      await freshOutside();
-      for (const [out, expected] of [
-        [
-          `../../${path.basename(outside)}/planted`,
-          /pipeline: pipeline\.lock: the entry of prepare is malformed \(outs: unsafe path "\.\.\/\.\.\/outside-.*\/planted": it has a "\.\." segment\): it is treated as never run/,
-        ],
-        ['src/evil', /prepare: pipeline\.lock records outs the stage does not declare \("src\/evil"\); not placed/],
-      ] as const) {
+    // The lock is local and the symlinks are the workspace's: nothing here depends on the store, so
+    // these run once, on the directory remote.
+    if (kind === 'dir') {
+      it('pull: lock entries naming an unsafe or undeclared out are refused, exit 2', async () => {
+        await freshOutside();
+        for (const [out, expected] of [
+          [
+            `../../${path.basename(outside)}/planted`,
+            /pipeline: pipeline\.lock: the entry of prepare is malformed \(outs: unsafe path "\.\.\/\.\.\/outside-.*\/planted": it has a "\.\." segment\): it is treated as never run/,
+          ],
+          ['src/evil', /prepare: pipeline\.lock records outs the stage does not declare \("src\/evil"\); not placed/],
+        ] as const) {
+          const b = await clone(true);
+          const lock = parse(await b.read('pipeline.lock')) as { stages: Record<string, { outs: Record<string, unknown> }> };
+          const outs = lock.stages.prepare!.outs;
+          outs[out] = outs['out/dir'];
+          delete outs['out/dir'];
+          await b.write('pipeline.lock', stringify(lock));
+          const line = assertOneLine(await b.cli('pull'));
+          assert.match(line, expected);
+          await assert.rejects(b.read('src/evil/part-a'));
+        }
+        await assertOutsideUntouched();
+      });
+
+      it('pull: an out whose parent is a symlink leading outside is not placed, exit 2', async () => {
+        await freshOutside();
         const b = await clone(true);
-        const lock = parse(await b.read('pipeline.lock')) as { stages: Record<string, { outs: Record<string, unknown> }> };
-        const outs = lock.stages.prepare!.outs;
-        outs[out] = outs['out/dir'];
-        delete outs['out/dir'];
-        await b.write('pipeline.lock', stringify(lock));
-        const line = assertOneLine(await b.cli('pull'));
-        assert.match(line, expected);
-        await assert.rejects(b.read('src/evil/part-a'));
-      }
-      await assertOutsideUntouched();
-    });
+        await symlink(outside, path.join(b.root, 'out'));
+        const r = await b.cli('pull');
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.match(r.stderr, /^prepare: out\/dir: out is a symlink that leads outside the project \(to .*\); nothing placed there/m);
+        assert.doesNotMatch(r.stderr, /\n\s+at /);
+        await assertOutsideUntouched();
+      });
 
-    it('pull: an out whose parent is a symlink leading outside is not placed, exit 2', async () => {
-      await freshOutside();
-      const b = await clone(true);
-      await symlink(outside, path.join(b.root, 'out'));
-      const r = await b.cli('pull');
-      assert.equal(r.code, 2, r.stdout + r.stderr);
-      assert.match(r.stderr, /^prepare: out\/dir: out is a symlink that leads outside the project \(to .*\); nothing placed there/m);
-      assert.doesNotMatch(r.stderr, /\n\s+at /);
-      await assertOutsideUntouched();
-    });
+      it('run: an out whose parent is a symlink leading outside is not placed, whoever made it, exit 2', async () => {
+        await freshOutside();
+        const b = await clone(false);
+        await symlink(outside, path.join(b.root, 'out'));
+        const r = await b.run('prepare');
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.match(r.stdout + r.stderr, /out\/dir: out is a symlink that leads outside the project \(to .*\); nothing placed there/);
+        assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
+        await assertOutsideUntouched();
+      });
 
-    it('run: an out whose parent is a symlink leading outside is not placed, whoever made it, exit 2', async () => {
-      await freshOutside();
-      const b = await clone(false);
-      await symlink(outside, path.join(b.root, 'out'));
-      const r = await b.run('prepare');
-      assert.equal(r.code, 2, r.stdout + r.stderr);
-      assert.match(r.stdout + r.stderr, /out\/dir: out is a symlink that leads outside the project \(to .*\); nothing placed there/);
-      assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
-      await assertOutsideUntouched();
-    });
-
-    it('pull: a symlink planted inside an out directory is replaced, never written through', async () => {
-      await freshOutside();
-      const b = await clone(true);
-      await mkdir(path.join(b.root, 'out/dir'), { recursive: true });
-      await symlink(path.join(outside, 'users-file'), path.join(b.root, 'out/dir/part-a'));
-      const r = await b.cli('pull');
-      assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.equal(await b.read('out/dir/part-a'), await a.read('out/dir/part-a'));
-      assert.ok(!(await import('node:fs/promises').then((f) => f.lstat(path.join(b.root, 'out/dir/part-a')))).isSymbolicLink());
-      await assertOutsideUntouched();
-    });
+      it('pull: a symlink planted inside an out directory is replaced, never written through', async () => {
+        await freshOutside();
+        const b = await clone(true);
+        await mkdir(path.join(b.root, 'out/dir'), { recursive: true });
+        await symlink(path.join(outside, 'users-file'), path.join(b.root, 'out/dir/part-a'));
+        const r = await b.cli('pull');
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(await b.read('out/dir/part-a'), await a.read('out/dir/part-a'));
+        assert.ok(!(await import('node:fs/promises').then((f) => f.lstat(path.join(b.root, 'out/dir/part-a')))).isSymbolicLink());
+        await assertOutsideUntouched();
+      });
+    }
 
     it('an object far larger than its record: the transfer stops at once, it is named corrupt, the disk does not fill', async () => {
       const lock = parse(await a.read('pipeline.lock')) as { stages: Record<string, { outs: Record<string, { hash: string; size: number }> }> };

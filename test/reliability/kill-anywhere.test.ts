@@ -4,7 +4,9 @@
  * output recorded in pipeline.lock must match its hash and the params it was recorded with; the
  * next run must finish and leave every instance recorded with outputs of the current configs.
  *
- *   KILLS=50 (default) kills in CI; SOAK_KILLS=500 for a longer local soak; KILL_SEED=<n> replays.
+ *   KILLS=30 (default) kills in CI; SOAK_KILLS=500 for a longer local soak; KILL_SEED=<n> replays.
+ * 30, not the 50 of before: the suite is the longest of npm test (its wall time bounds the whole
+ * suite's), and every kill is another sample of the same claim; the soak is where many are drawn.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -15,7 +17,7 @@ import { lockMismatches } from '../helpers/lock-check.ts';
 import type { Project } from '../helpers/project.ts';
 import { TOY_CHAIN_JOIN, toyChainProject } from '../helpers/toy-chain.ts';
 
-const KILLS = Number(process.env.SOAK_KILLS ?? process.env.KILLS ?? 50);
+const KILLS = Number(process.env.SOAK_KILLS ?? process.env.KILLS ?? 30);
 const PROJECTS = Number(process.env.KILL_PROJECTS ?? 3);
 const BASE_SEED = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
 
@@ -126,6 +128,6 @@ describe('kill anywhere', () => {
     );
     assert.deepEqual(failures, []);
     assert.equal(totals.recoveries, totals.kills);
-    assert.ok(totals.kills >= Math.min(KILLS, 50) || KILLS < 50);
+    assert.equal(totals.kills, KILLS);
   });
 });

@@ -51,6 +51,11 @@ async function searchProject(): Promise<Project> {
     'configs/experiments/vgg-bn.yaml': dense(32),
     'configs/experiments/narrow.yaml': dense(2),
     'configs/experiments/wide.yaml': dense(64),
+  }).then(async (p) => {
+    // vgg-gap trains on a schedule of its own, which successive halving refuses: three dense
+    // networks and the grid point are the four experiments here.
+    await p.remove('configs/experiments/vgg-gap.yaml');
+    return p;
   });
 }
 
