@@ -4,7 +4,7 @@
  * Each configuration runs in its own process (a backend's kernels and threads are fixed per
  * process). Ends with one line per configuration:
  *   train-throughput <backend> <images/s> images/s        (wall clock)
- * where <backend> is native (when its addon is built), wasm (one thread), wasm-<n>threads, cpu,
+ * where <backend> is native (when its addon is built), native-<n>threads, wasm (one thread), wasm-<n>threads, cpu,
  * tensorflow (when installed), pytorch (when a python3 with torch is found: Debian's
  * python3-torch, the same network and batch on one thread, the faster of two allocator settings,
  * see bench/reference/pytorch_train_throughput.py) and, with --baseline, wasm-baseline (only the
@@ -140,8 +140,11 @@ async function configs(): Promise<Config[]> {
   const list: Config[] = [];
   const native = nativeStatus();
   const net: Net = 'table2';
-  if (native.ok) list.push({ label: 'native', net, backend: 'native', threads: 1, baseline: false });
-  else console.log(`native: not measured: ${native.reason}`);
+  if (native.ok) {
+    list.push({ label: 'native', net, backend: 'native', threads: 1, baseline: false });
+    // Both cores on one process: what an instance that trains alone at the end of a run would get.
+    if (cores > 1) list.push({ label: `native-${cores}threads`, net, backend: 'native', threads: cores, baseline: false });
+  } else console.log(`native: not measured: ${native.reason}`);
   if (python()) list.push({ label: 'pytorch', net, backend: 'pytorch', threads: 1, baseline: false });
   else console.log('pytorch: not measured: no python3 with torch (apt-get install python3-torch, or set PYTHON)');
   if (hasNode) list.push({ label: 'tensorflow', net, backend: 'tensorflow', threads: 1, baseline: false });
