@@ -10,6 +10,12 @@ export interface Problem {
   /** The field at fault, as a dotted path ("stages.train.outs[1]"); omitted when the whole file is at fault. */
   field?: string;
   message: string;
+  /**
+   * Set when the problem is data from outside naming a path that would write outside its place
+   * (a record, a listing, a job): callers refuse the whole of it, and say so, rather than calling
+   * it corrupt or another version's.
+   */
+  unsafePath?: true;
 }
 
 /**

@@ -53,7 +53,7 @@ describe('freshness', { concurrency: false }, () => {
   it('a changed param re-runs that stage and what its output feeds', async () => {
     await p.write('configs/other.yaml', 'text: changed\nunused: 1\n');
     const status = await p.cli('status');
-    assert.match(status.stdout, /params: other\.text "hello" -> "changed"/);
+    assert.match(status.stdout, /item: other\.text "hello" -> "changed"/);
     const r = await p.run();
     assert.deepEqual(acted(r.outcomes), ['other', 'report']);
   });

@@ -35,7 +35,7 @@ describe('instance logs', () => {
     assert.equal((await p.run()).code, 0);
     assert.equal(await p.read('.pipeline/logs/train@a.log'), first, 'an up-to-date instance keeps its log');
     assert.match(await p.read('.pipeline/logs/train@b.1.log'), /train@b: stale \(never run/, 'the run before');
-    assert.match(await p.read('.pipeline/logs/train@b.log'), /train@b: stale \(params: \S*v 1 -> 2/, 'the latest run');
+    assert.match(await p.read('.pipeline/logs/train@b.log'), /train@b: stale \(item: \S*v 1 -> 2/, 'the latest run');
 
     const missing = await p.cli('logs', 'nosuch');
     assert.equal(missing.code, 2);

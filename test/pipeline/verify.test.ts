@@ -165,6 +165,6 @@ describe('pipeline verify', { concurrency: false }, () => {
     await p.write('configs/det.yaml', 'v: 2\n');
     const r = await p.cli('verify', 'det');
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stdout, /^- det: not verified: its code, params or deps differ from the record \(params: det\.v 1 -> 2\)$/m);
+    assert.match(r.stdout, /^- det: not verified: its code, item or deps differ from the record \(item: det\.v 1 -> 2\)$/m);
   });
 });

@@ -84,7 +84,7 @@ async function failMidWrite(p: Project, runStarved: () => Promise<{ code: number
   assert.deepEqual(await readdir(path.join(p.root, '.pipeline/tmp')), [], 'no partial output left behind');
   await assertLockMatchesDisk(p);
   const st = await p.cli('status');
-  assert.match(st.stdout, /big\s+stale\n\s+params: big\.bytes 100000 -> 4000000/);
+  assert.match(st.stdout, /big\s+stale\n\s+item: big\.bytes 100000 -> 4000000/);
   assert.match(st.stdout, /(^|\n)a\s+up to date/);
 }
 

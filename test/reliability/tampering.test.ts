@@ -199,12 +199,12 @@ const cases: Case[] = [
     repaired: { b: 'restored' },
   },
   {
-    name: 'lock: recorded params edited',
+    name: 'lock: recorded item edited',
     tamper: (p) =>
       editLock(p, (l) => {
         l.stages.a!.item.a!.v = 99;
       }),
-    status: /params: a\.v 99 -> 1/,
+    status: /item: a\.v 99 -> 1/,
     repaired: { a: 'restored' },
   },
   {

@@ -12,7 +12,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { fail, succeed, type Result } from '../errors.ts';
+import { fail, succeed, type Problem, type Result } from '../errors.ts';
 
 /** Linux's PATH_MAX and NAME_MAX: anything longer could not be written here anyway. */
 export const MAX_PATH_BYTES = 4096;
@@ -76,16 +76,27 @@ export function dirFilesSchema<T extends z.ZodObject<{ path: z.ZodType<string> }
 }
 
 /**
- * One line for a schema failure: where in the document, and what. An unsafe path is named, so the
- * user sees which record tried to climb out of which out.
+ * A schema failure as one problem on one line ("field: what"). An unsafe path comes first and is
+ * flagged (`unsafePath`), so the user sees which record tried to climb out of which out.
  */
-export function schemaProblem(error: z.ZodError): string {
+export function schemaIssue(error: z.ZodError): Problem {
   const issues = error.issues;
   const issue = issues.find((i) => issueMessage(i).startsWith(UNSAFE)) ?? issues[0];
-  if (!issue) return 'it does not match its schema';
+  if (!issue) return { message: 'it does not match its schema' };
   const where = issue.code === 'invalid_key' ? issue.path.slice(0, -1) : issue.path;
   const field = where.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
-  return `${field ? `${field}: ` : ''}${issueMessage(issue)}`;
+  const what = issueMessage(issue);
+  return { message: `${field ? `${field}: ` : ''}${what}`, ...(what.startsWith(UNSAFE) ? { unsafePath: true as const } : {}) };
+}
+
+/** schemaIssue's line, for a sentence that embeds it. */
+export function schemaProblem(error: z.ZodError): string {
+  return schemaIssue(error).message;
+}
+
+/** A problem naming an unsafe path: `rel`, and why it is one. */
+function unsafe(rel: string, why: string): Problem {
+  return { message: `${UNSAFE} ${shownPath(rel)}: ${why}`, unsafePath: true };
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
@@ -107,9 +118,9 @@ export function isWithin(p: string, dir: string): boolean {
  */
 export async function safeDestination(outRoot: string, rel: string): Promise<Result<string>> {
   const why = unsafePathReason(rel);
-  if (why) return fail(`${UNSAFE} ${shownPath(rel)}: ${why}`);
+  if (why) return fail(unsafe(rel, why));
   const dest = path.resolve(outRoot, ...rel.split('/'));
-  if (!isWithin(dest, outRoot) || dest === outRoot) return fail(`${UNSAFE} ${shownPath(rel)}: it resolves outside its out`);
+  if (!isWithin(dest, outRoot) || dest === outRoot) return fail(unsafe(rel, 'it resolves outside its out'));
   let dir = outRoot;
   for (const segment of [...path.relative(outRoot, path.dirname(dest)).split(path.sep)].filter(Boolean)) {
     dir = path.join(dir, segment);
@@ -121,8 +132,8 @@ export async function safeDestination(outRoot: string, rel: string): Promise<Res
       await mkdir(dir);
       continue;
     }
-    if (st.isSymbolicLink()) return fail(`${UNSAFE} ${shownPath(rel)}: ${path.relative(outRoot, dir)} on its way is a symlink`);
-    if (!st.isDirectory()) return fail(`${UNSAFE} ${shownPath(rel)}: ${path.relative(outRoot, dir)} on its way is a file`);
+    if (st.isSymbolicLink()) return fail(unsafe(rel, `${path.relative(outRoot, dir)} on its way is a symlink`));
+    if (!st.isDirectory()) return fail(unsafe(rel, `${path.relative(outRoot, dir)} on its way is a file`));
   }
   return succeed(dest);
 }

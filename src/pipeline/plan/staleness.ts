@@ -1,6 +1,6 @@
 /**
  * Is an instance stale, and why? Compares what is on disk now with its lock entry, cheapest
- * check first (definition, params, code, then deps, then outs, as DVC's Stage.changed does), and
+ * check first (definition, item, code, then deps, then outs, as DVC's Stage.changed does), and
  * says each reason in words for `status` and the progress list.
  */
 import { canonicalJson, fingerprintOf, sha256, type Hasher, type PathHash } from './fingerprint.ts';
@@ -12,7 +12,7 @@ export interface Observed {
   code: string;
   deps: Record<string, PathHash | undefined>;
   outs: Record<string, PathHash | undefined>;
-  /** Fingerprint of the instance as it would run now (from code, params and current deps). */
+  /** Fingerprint of the instance as it would run now (from code, item and current deps). */
   fingerprint: string;
 }
 
@@ -82,10 +82,10 @@ export type StaleReason =
   | { kind: 'never-run' }
   | { kind: 'forced' }
   | { kind: 'module'; from: string; to: string }
-  | { kind: 'params'; key: string; from: string | null; to: string | null }
-  | { kind: 'params-tree'; key: string; change: 'added' | 'removed' }
-  | { kind: 'params-more'; count: number }
-  | { kind: 'params-changed' }
+  | { kind: 'item'; key: string; from: string | null; to: string | null }
+  | { kind: 'item-tree'; key: string; change: 'added' | 'removed' }
+  | { kind: 'item-more'; count: number }
+  | { kind: 'item-changed' }
   | { kind: 'code'; module: string }
   | { kind: 'deps-list' }
   | { kind: 'dep'; path: string; change: 'changed' | 'missing' }
@@ -103,14 +103,14 @@ export function describeReason(r: StaleReason): string {
       return 'forced (--force)';
     case 'module':
       return `definition: module ${r.from} -> ${r.to}`;
-    case 'params':
-      return `params: ${r.key || '(all)'} ${r.from ?? '(unset)'} -> ${r.to ?? '(unset)'}`;
-    case 'params-tree':
-      return `params: ${r.key} ${r.change}`;
-    case 'params-more':
-      return `params: ${r.count} more changed`;
-    case 'params-changed':
-      return 'params changed';
+    case 'item':
+      return `item: ${r.key || '(all)'} ${r.from ?? '(unset)'} -> ${r.to ?? '(unset)'}`;
+    case 'item-tree':
+      return `item: ${r.key} ${r.change}`;
+    case 'item-more':
+      return `item: ${r.count} more changed`;
+    case 'item-changed':
+      return 'item changed';
     case 'code':
       return `code: ${r.module} or a module it imports changed`;
     case 'deps-list':
@@ -146,7 +146,7 @@ export function staleReasons(inst: PlannedInstance, obs: Observed, entry: LockEn
   if (!entry) return [{ kind: 'never-run' }];
   const reasons: StaleReason[] = [];
   if (entry.module !== inst.module) reasons.push({ kind: 'module', from: entry.module, to: inst.module });
-  if (canonicalJson(entry.item) !== canonicalJson(inst.item)) reasons.push(...paramReasons(entry.item, inst.item));
+  if (canonicalJson(entry.item) !== canonicalJson(inst.item)) reasons.push(...itemReasons(entry.item, inst.item));
   if (entry.code !== obs.code) reasons.push({ kind: 'code', module: inst.module });
   const recordedDeps = Object.keys(entry.deps).sort();
   const currentDeps = [...inst.deps].sort();
@@ -173,20 +173,20 @@ export function staleReasons(inst: PlannedInstance, obs: Observed, entry: LockEn
  * One reason per changed leaf (`train.dropout 0.3 -> 0.5`), at most five; a whole mapping that
  * one side lacks is one reason (`experiments.vgg-small added`), not the first five of its leaves.
  */
-export function paramReasons(before: unknown, after: unknown): StaleReason[] {
+export function itemReasons(before: unknown, after: unknown): StaleReason[] {
   const out: StaleReason[] = [];
-  compareParams(before, after, '', out);
-  if (out.length > 5) return [...out.slice(0, 5), { kind: 'params-more', count: out.length - 5 }];
-  return out.length > 0 ? out : [{ kind: 'params-changed' }];
+  compareItems(before, after, '', out);
+  if (out.length > 5) return [...out.slice(0, 5), { kind: 'item-more', count: out.length - 5 }];
+  return out.length > 0 ? out : [{ kind: 'item-changed' }];
 }
 
-function compareParams(before: unknown, after: unknown, prefix: string, out: StaleReason[]): void {
+function compareItems(before: unknown, after: unknown, prefix: string, out: StaleReason[]): void {
   if (isPlainMapping(before) && isPlainMapping(after)) {
     for (const k of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
       const key = prefix ? `${prefix}.${k}` : k;
-      if (!(k in after) && isMapping(before[k])) out.push({ kind: 'params-tree', key, change: 'removed' });
-      else if (!(k in before) && isMapping(after[k])) out.push({ kind: 'params-tree', key, change: 'added' });
-      else compareParams(before[k], after[k], key, out);
+      if (!(k in after) && isMapping(before[k])) out.push({ kind: 'item-tree', key, change: 'removed' });
+      else if (!(k in before) && isMapping(after[k])) out.push({ kind: 'item-tree', key, change: 'added' });
+      else compareItems(before[k], after[k], key, out);
     }
     return;
   }
@@ -196,7 +196,7 @@ function compareParams(before: unknown, after: unknown, prefix: string, out: Sta
   for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     const x = a.get(k);
     const y = b.get(k);
-    if (x !== y) out.push({ kind: 'params', key: k, from: x ?? null, to: y ?? null });
+    if (x !== y) out.push({ kind: 'item', key: k, from: x ?? null, to: y ?? null });
   }
 }
 
@@ -209,9 +209,9 @@ function isMapping(v: unknown): v is Record<string, unknown> {
   return isPlainMapping(v) && flatten(v).size > 1;
 }
 
-/** paramReasons in words: "params: train.dropout 0.3 -> 0.5". */
-export function paramChanges(before: unknown, after: unknown): string[] {
-  return paramReasons(before, after).map(describeReason);
+/** itemReasons in words: "item: train.dropout 0.3 -> 0.5". */
+export function itemChanges(before: unknown, after: unknown): string[] {
+  return itemReasons(before, after).map(describeReason);
 }
 
 /** Leaves by path (`train.epochs`, `architecture.layers[3].filters`), each as canonical JSON, so

@@ -41,9 +41,9 @@ export interface StatusReport {
   /** The same run times spread over `jobs` slots, longest first as the scheduler does: the wall time to expect. */
   wall_seconds: number;
   jobs: number;
-  /** How many of the instances to run have a recorded (or sibling's) time, and how many of those ran with other params. */
+  /** How many of the instances to run have a recorded (or sibling's) time, and how many of those ran with another item (other config values). */
   timed: number;
-  params_changed: number;
+  item_changed: number;
   unknown_estimates: number;
   /** Instances the lock records that left the pipeline; a run takes their outputs out of the workspace. */
   departed: Array<{ id: string; outs: string[] }>;
@@ -112,16 +112,16 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
   await hasher.save();
   const toRun = instances.filter((s) => s.state === 'stale' && !s.restorable);
   const timed = toRun.flatMap((s) => (s.estimate_seconds === null ? [] : [s.estimate_seconds]));
-  const paramsChanged = toRun.filter((s) => s.estimate_seconds !== null && s.causes.some((c) => c.kind.startsWith('params'))).length;
+  const itemChanged = toRun.filter((s) => s.estimate_seconds !== null && s.causes.some((c) => c.kind.startsWith('item'))).length;
   return {
-    lock_problems: lock.problems,
+    lock_problems: lock.problems.map((p) => p.message),
     instances,
     stale: instances.filter((s) => s.state === 'stale').length,
     estimate_seconds: round1(timed.reduce((a, b) => a + b, 0)),
     wall_seconds: round1(longestFirstMakespan(timed, jobs)),
     jobs,
     timed: timed.length,
-    params_changed: paramsChanged,
+    item_changed: itemChanged,
     unknown_estimates: toRun.length - timed.length,
     departed: selected ? [] : departedInstances(plan, lock),
   };
@@ -154,7 +154,7 @@ export function neverRunStatus(plan: Plan, selected: Set<string> | undefined, jo
     wall_seconds: round1(longestFirstMakespan(timed, jobs)),
     jobs,
     timed: timed.length,
-    params_changed: 0,
+    item_changed: 0,
     unknown_estimates: instances.length - timed.length,
     departed: [],
   };

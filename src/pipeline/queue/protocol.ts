@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { MAX_RECORD_BYTES, RunRecordSchema } from '../state/cache.ts';
 import { fail, succeed, type Result } from '../errors.ts';
-import { schemaProblem } from '../fs/safe-path.ts';
+import { schemaIssue } from '../fs/safe-path.ts';
 
 /** The largest job or result either side reads: each may carry directory listings, as a run record does. */
 export const MAX_QUEUE_MESSAGE_BYTES = MAX_RECORD_BYTES;
@@ -92,10 +92,10 @@ export function readJobResult(returned: unknown): Result<JobResult> {
     return fail(`${from} answered with a result larger than ${MAX_QUEUE_MESSAGE_BYTES} bytes; not recorded`);
   const parsed = JobResultSchema.safeParse(returned);
   if (parsed.success) return succeed(parsed.data);
-  const problem = schemaProblem(parsed.error);
+  const problem = schemaIssue(parsed.error);
   return fail(
-    problem.includes('unsafe path')
-      ? `${from} answered with a result that was refused: ${problem}; not recorded`
+    problem.unsafePath
+      ? { message: `${from} answered with a result that was refused: ${problem.message}; not recorded`, unsafePath: true }
       : `answered with a result this version cannot read: ${parsed.error.issues[0]?.message}`,
   );
 }

@@ -18,7 +18,7 @@ import { outHash, readRecord, recordForOuts, runKey } from '../remote/layout.ts'
 import { uploadRecord } from '../remote/record-transfer.ts';
 import type { RemoteStore } from '../remote/store.ts';
 import { boundedBytes } from '../remote/key-io.ts';
-import { schemaProblem } from '../fs/safe-path.ts';
+import { schemaIssue } from '../fs/safe-path.ts';
 import type { Slots } from '../run/slots.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
 import { observe } from '../plan/staleness.ts';
@@ -60,10 +60,10 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
     throw new UnrecoverableError(`worker ${ctx.name}: a job larger than ${MAX_QUEUE_MESSAGE_BYTES} bytes; refused`);
   const parsed = JobDataSchema.safeParse(job.data);
   if (!parsed.success) {
-    const problem = schemaProblem(parsed.error);
+    const problem = schemaIssue(parsed.error);
     throw new UnrecoverableError(
-      problem.includes('unsafe path')
-        ? `worker ${ctx.name}: job ${String(job.id).slice(0, 12)}… refused: ${problem}`
+      problem.unsafePath
+        ? `worker ${ctx.name}: job ${String(job.id).slice(0, 12)}… refused: ${problem.message}`
         : `worker ${ctx.name}: a job it cannot read (another version of pipeline?): ${parsed.error.issues[0]?.message}`,
     );
   }

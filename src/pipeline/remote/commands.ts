@@ -59,9 +59,9 @@ export async function transferCommand(
   return userFacing(store, async () => {
     await withRetry(() => store.probe());
     const lock = await Lock.open(plan.root);
-    for (const p of lock.problems) opts.warn(`pipeline: ${p}`);
+    for (const p of lock.problems) opts.warn(`pipeline: ${p.message}`);
     // An entry refused for an unsafe path was not fetched or placed: the command did not do its job.
-    const refused = lock.problems.some((p) => p.includes('unsafe path')) ? 2 : 0;
+    const refused = lock.problems.some((p) => p.unsafePath) ? 2 : 0;
     switch (command) {
       case 'push':
         return report(await push(plan, lock, hasher, store, selected, { ...opts, verify: args.verify }), opts);
@@ -72,7 +72,9 @@ export async function transferCommand(
       }
       case 'gc': {
         if (lock.problems.length > 0) {
-          throw new UserError([{ field: 'pipeline.lock', message: `gc refused: ${lock.problems.join('; ')} (run \`pipeline run\` to rewrite it)` }]);
+          throw new UserError([
+            { field: 'pipeline.lock', message: `gc refused: ${lock.problems.map((p) => p.message).join('; ')} (run \`pipeline run\` to rewrite it)` },
+          ]);
         }
         const r = await gcRemote(lock, store, { keepDays, dryRun: args.dryRun, jobs: opts.jobs });
         opts.print(renderRemoteGc(r, store.label, args.dryRun));

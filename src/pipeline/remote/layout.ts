@@ -13,7 +13,7 @@ import { DirFilesSchema, MAX_RECORD_BYTES, RunRecordSchema } from '../state/cach
 import { fail, succeed, type Result } from '../errors.ts';
 import { dirHash, type DirListing } from '../plan/fingerprint.ts';
 import type { LockEntry } from '../state/lock.ts';
-import { schemaProblem } from '../fs/safe-path.ts';
+import { schemaIssue } from '../fs/safe-path.ts';
 
 /** Run records and manifests are read from a remote up to this size, never more (see MAX_RECORD_BYTES). */
 export const MAX_DOCUMENT_BYTES = MAX_RECORD_BYTES;
@@ -54,7 +54,7 @@ export function readRecord(bytes: Buffer): Result<RunRecord> {
     return fail('it is not valid JSON');
   }
   const parsed = RunRecordSchema.safeParse(raw);
-  return parsed.success ? succeed(parsed.data) : fail(schemaProblem(parsed.error));
+  return parsed.success ? succeed(parsed.data) : fail(schemaIssue(parsed.error));
 }
 
 /**
@@ -92,6 +92,6 @@ export function readManifest(bytes: Buffer, hash: string): Result<DirListing> {
     return fail('it is not valid JSON');
   }
   const parsed = DirFilesSchema.safeParse(raw);
-  if (!parsed.success) return fail(schemaProblem(parsed.error));
+  if (!parsed.success) return fail(schemaIssue(parsed.error));
   return dirHash(parsed.data) === hash ? succeed(parsed.data) : fail('its listing does not hash to its name');
 }

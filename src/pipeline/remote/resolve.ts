@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { OutRecord, RunCache, RunRecord } from '../state/cache.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
 import type { LockEntry } from '../state/lock.ts';
-import { fail, succeed, type Result } from '../errors.ts';
+import { fail, succeed, type Problem, type Result } from '../errors.ts';
 import { manifestKey, matchesLock, outFiles, readManifest, readRecord, recordForOuts, runKey } from './layout.ts';
 import type { RemoteStore } from './store.ts';
 import { boundedBytes } from './key-io.ts';
@@ -88,8 +88,8 @@ export async function remoteRecord(store: RemoteStore, entry: LockEntry, id: str
   return succeed({ outs });
 }
 
-function isUnsafe(r: { ok: false; problems: Array<{ message: string }> }): boolean {
-  return r.problems.some((p) => p.message.includes('unsafe path'));
+function isUnsafe(r: { ok: false; problems: Problem[] }): boolean {
+  return r.problems.some((p) => p.unsafePath);
 }
 
 export function describeFile(out: string, filePath: string): string {

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { fail, isErrno, succeed, type Result } from '../errors.ts';
 import { replaceAtomically, writeFileAtomic } from '../fs/atomic.ts';
 import { unlessMissing } from '../fs/missing.ts';
-import { dirFilesSchema, SafeRelPath, safeDestination, schemaProblem, WRITE_NO_FOLLOW } from '../fs/safe-path.ts';
+import { dirFilesSchema, SafeRelPath, safeDestination, schemaIssue, WRITE_NO_FOLLOW } from '../fs/safe-path.ts';
 import type { Measurements } from '../stage.ts';
 
 /**
@@ -100,8 +100,8 @@ export class RunCache {
     const parsed = RunRecordSchema.safeParse(raw);
     if (parsed.success) return succeed(parsed.data);
     // A hand-edited or planted record: refused whole, with the offending field (and path) named.
-    const problem = schemaProblem(parsed.error);
-    return fail(problem.includes('unsafe path') ? `record ${shown} refused: ${problem}` : `record ${shown} has an unknown layout`);
+    const problem = schemaIssue(parsed.error);
+    return fail(problem.unsafePath ? { message: `record ${shown} refused: ${problem.message}`, unsafePath: true } : `record ${shown} has an unknown layout`);
   }
 
   /**

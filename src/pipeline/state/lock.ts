@@ -12,13 +12,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { fail, succeed, UserError, type Result } from '../errors.ts';
+import { fail, succeed, UserError, type Problem, type Result } from '../errors.ts';
 import { canonicalize, sha256 } from '../plan/fingerprint.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { isMissing } from '../fs/missing.ts';
 import { LOCK_HEADER, LOCK_VERSION, migrateEntry, migrateLock } from './lock-format.ts';
 import { LockJournal, type JournalChange } from './lock-journal.ts';
-import { SafeRelPath, schemaProblem } from '../fs/safe-path.ts';
+import { SafeRelPath, schemaIssue } from '../fs/safe-path.ts';
 import { stateDirs } from './dirs.ts';
 
 export const LOCK_FILE = 'pipeline.lock';
@@ -61,16 +61,16 @@ const LockFileSchema = z.strictObject({
  * the lock in strict messages ("the working tree", "revision HEAD").
  */
 export function parseLock(text: string, opts: { strict: true; where: string }): Result<Map<string, LockEntry>>;
-export function parseLock(text: string, opts: { strict: false }): { entries: Map<string, LockEntry>; problems: string[] };
+export function parseLock(text: string, opts: { strict: false }): { entries: Map<string, LockEntry>; problems: Problem[] };
 export function parseLock(
   text: string,
   opts: { strict: boolean; where?: string },
-): Result<Map<string, LockEntry>> | { entries: Map<string, LockEntry>; problems: string[] } {
+): Result<Map<string, LockEntry>> | { entries: Map<string, LockEntry>; problems: Problem[] } {
   const entries = new Map<string, LockEntry>();
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const at = `${LOCK_FILE} at ${opts.where}`;
   const done = (strictMessage: string, lenientMessage: string) =>
-    opts.strict ? fail({ message: strictMessage }) : { entries, problems: [...problems, lenientMessage] };
+    opts.strict ? fail({ message: strictMessage }) : { entries, problems: [...problems, { message: lenientMessage }] };
   let raw: unknown;
   try {
     raw = parse(text);
@@ -86,8 +86,12 @@ export function parseLock(
   for (const [id, value] of Object.entries(file.data.stages)) {
     const entry = LockEntrySchema.safeParse(value);
     if (entry.success) entries.set(id, entry.data);
-    else if (opts.strict) return fail({ message: `${at}: the entry of ${id} is malformed (${schemaProblem(entry.error)})` });
-    else problems.push(`${LOCK_FILE}: the entry of ${id} is malformed (${schemaProblem(entry.error)}): it is treated as never run`);
+    else {
+      const issue = schemaIssue(entry.error);
+      const flag = issue.unsafePath ? { unsafePath: true as const } : {};
+      if (opts.strict) return fail({ message: `${at}: the entry of ${id} is malformed (${issue.message})`, ...flag });
+      problems.push({ message: `${LOCK_FILE}: the entry of ${id} is malformed (${issue.message}): it is treated as never run`, ...flag });
+    }
   }
   return opts.strict ? succeed(entries) : { entries, problems };
 }
@@ -104,7 +108,7 @@ const FOLD_BEFORE_JOB_ENTRIES = 2000;
 export class Lock {
   private readonly entries = new Map<string, LockEntry>();
   /** Why parts of the file were ignored (corrupt YAML, a hand-edited entry); shown by status. */
-  readonly problems: string[] = [];
+  readonly problems: Problem[] = [];
   private writing: Promise<void> = Promise.resolve();
 
   /**
@@ -157,12 +161,13 @@ export class Lock {
         version?: number;
         digest: string;
         stages: Record<string, LockEntry>;
-        problems: string[];
+        /** Strings in a copy written before problems were Problem values. */
+        problems: Array<Problem | string>;
       };
       // A copy made by an older release holds entries of its own layout: parse the YAML again.
       if (copy.digest === digest && copy.version === LOCK_VERSION) {
         for (const [id, entry] of Object.entries(copy.stages)) this.entries.set(id, entry);
-        this.problems.push(...copy.problems);
+        this.problems.push(...copy.problems.map((p) => (typeof p === 'string' ? { message: p } : p)));
         return;
       }
     } catch {

@@ -78,7 +78,7 @@ async function inTurn<T>(items: T[], verify: (item: T, signal: AbortSignal) => P
 export function renderVerdict(v: Verdict): string {
   switch (v.state) {
     case 'stale':
-      return `- ${v.id}: not verified: its code, params or deps differ from the record (${v.reasons.join('; ')})\n`;
+      return `- ${v.id}: not verified: its code, item or deps differ from the record (${v.reasons.join('; ')})\n`;
     case 'failed':
       return `✖ ${v.id}: the re-run failed after ${formatSeconds(v.seconds)}: ${v.message}\n`;
     case 'match':

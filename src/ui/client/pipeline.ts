@@ -135,7 +135,7 @@ export async function pipelinePage(main: HTMLElement): Promise<void> {
       h('p', {}, h('strong', { id: 'detail-state' }, shownState(s, l)), ' ', progressWords(s, l)),
       ...(l?.error ? [h('pre', { class: 'error' }, l.error)] : []),
       h('h3', {}, 'Why'),
-      s.reasons.length ? list(s.reasons) : h('p', { class: 'muted' }, 'up to date: its code, params and inputs are as recorded'),
+      s.reasons.length ? list(s.reasons) : h('p', { class: 'muted' }, 'up to date: its code, item and inputs are as recorded'),
       ...(s.causes.length ? [h('details', {}, h('summary', {}, 'causes as data'), h('pre', {}, JSON.stringify(s.causes, null, 2)))] : []),
       h('h3', {}, 'Deps'),
       list(s.deps),

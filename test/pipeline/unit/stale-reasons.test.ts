@@ -1,29 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeReason, paramChanges } from '../../../src/pipeline/plan/staleness.ts';
+import { describeReason, itemChanges } from '../../../src/pipeline/plan/staleness.ts';
 
 test('key order inside a list of layers is not a change; a changed layer names its index and field', () => {
   const before = { architecture: { layers: [{ filters: 32, type: 'conv' }, { type: 'relu' }] }, train: { epochs: 2 } };
   const reordered = { train: { epochs: 2 }, architecture: { layers: [{ type: 'conv', filters: 32 }, { type: 'relu' }] } };
-  assert.deepEqual(paramChanges(before, reordered), ['params changed']);
+  assert.deepEqual(itemChanges(before, reordered), ['item changed']);
   const widened = { train: { epochs: 10 }, architecture: { layers: [{ type: 'conv', filters: 64 }, { type: 'relu' }] } };
-  assert.deepEqual(paramChanges(before, widened), ['params: architecture.layers[0].filters 32 -> 64', 'params: train.epochs 2 -> 10']);
+  assert.deepEqual(itemChanges(before, widened), ['item: architecture.layers[0].filters 32 -> 64', 'item: train.epochs 2 -> 10']);
 });
 
 test('an added list element and an added key read as set from (unset); long values are shortened', () => {
   const long = 'x'.repeat(200);
-  const lines = paramChanges({ grid: { dropout: [0.1] } }, { grid: { dropout: [0.1, 0.3] }, report: { command: long } });
-  assert.deepEqual(lines.slice(0, 1), ['params: grid.dropout[1] (unset) -> 0.3']);
-  assert.match(lines[1]!, /^params: report\.command \(unset\) -> "x+ \.\.\. x+"$/);
+  const lines = itemChanges({ grid: { dropout: [0.1] } }, { grid: { dropout: [0.1, 0.3] }, report: { command: long } });
+  assert.deepEqual(lines.slice(0, 1), ['item: grid.dropout[1] (unset) -> 0.3']);
+  assert.match(lines[1]!, /^item: report\.command \(unset\) -> "x+ \.\.\. x+"$/);
   assert.ok(lines[1]!.length < 100, lines[1]);
 });
 
 test('more than five changes are summarised', () => {
   const a = Object.fromEntries([...'abcdefg'].map((k) => [k, 1]));
   const b = Object.fromEntries([...'abcdefg'].map((k) => [k, 2]));
-  const lines = paramChanges(a, b);
+  const lines = itemChanges(a, b);
   assert.equal(lines.length, 6);
-  assert.equal(lines[5], 'params: 2 more changed');
+  assert.equal(lines[5], 'item: 2 more changed');
 });
 
 test('reasons are data with words beside them: a changed param, a changed dep, a missing out', async () => {
@@ -53,18 +53,18 @@ test('reasons are data with words beside them: a changed param, a changed dep, a
   };
   const reasons = staleReasons(inst, { code: 'c', deps: { 'in.txt': hash('d') }, outs: { 'out.txt': undefined }, fingerprint: 'e'.repeat(64) }, entry);
   assert.deepEqual(reasons, [
-    { kind: 'params', key: 'lr', from: '0.1', to: '0.2' },
+    { kind: 'item', key: 'lr', from: '0.1', to: '0.2' },
     { kind: 'dep', path: 'in.txt', change: 'changed' },
     { kind: 'out', path: 'out.txt', change: 'missing' },
   ]);
-  assert.deepEqual(reasons.map(describeReason), ['params: lr 0.1 -> 0.2', 'deps: in.txt changed', 'outs: out.txt missing']);
+  assert.deepEqual(reasons.map(describeReason), ['item: lr 0.1 -> 0.2', 'deps: in.txt changed', 'outs: out.txt missing']);
 });
 
 test('a whole mapping added or removed is one reason, not the first five of its leaves', () => {
   const vgg = { architecture: { layers: [{ type: 'conv', filters: 32 }, { type: 'relu' }] }, train: { epochs: 2, dropout: 0.3 } };
   const before = { experiments: { base: vgg, old: vgg } };
   const after = { experiments: { base: vgg, 'vgg-small': vgg } };
-  assert.deepEqual(paramChanges(before, after), ['params: experiments.old removed', 'params: experiments.vgg-small added']);
+  assert.deepEqual(itemChanges(before, after), ['item: experiments.old removed', 'item: experiments.vgg-small added']);
 });
 
 test('a reason waiting on many instances counts them by stage instead of naming each', () => {

@@ -106,7 +106,7 @@ describe('decide', () => {
     await produceAndCommit(r, 'one');
     await writeFile(path.join(r.root, 'in.txt'), 'other input\n');
     const d = await decide({ ...r.inst, item: { v: 2 } }, r.hasher, r.lock, false);
-    assert.deepEqual(d.kind === 'stale' && d.reasons.map(describeReason), ['params: v 1 -> 2', 'deps: in.txt changed']);
+    assert.deepEqual(d.kind === 'stale' && d.reasons.map(describeReason), ['item: v 1 -> 2', 'deps: in.txt changed']);
   });
 
   it('refuses to go on without a dep', async () => {

@@ -25,13 +25,17 @@ export async function gcCommand(args: CommandArgs, io: Io): Promise<number> {
     const lock = await Lock.open(plan.root);
     if (lock.problems.length > 0) {
       // Without every recorded fingerprint gc could delete what the last run needs to restore.
-      throw new UserError([{ field: 'pipeline.lock', message: `gc refused: ${lock.problems.join('; ')} (run \`pipeline run\` to rewrite it)` }]);
+      throw new UserError([
+        { field: 'pipeline.lock', message: `gc refused: ${lock.problems.map((p) => p.message).join('; ')} (run \`pipeline run\` to rewrite it)` },
+      ]);
     }
     const keep = new Set(lock.ids().map((id) => lock.get(id)!.fingerprint));
     // Profiles share the run-cache: what their locks record is kept too.
     for (const profileLock of await profileLocks(plan.root)) {
       if (profileLock.problems.length > 0) {
-        throw new UserError([{ field: 'pipeline.lock', message: `gc refused: a profile's lock is damaged: ${profileLock.problems.join('; ')}` }]);
+        throw new UserError([
+          { field: 'pipeline.lock', message: `gc refused: a profile's lock is damaged: ${profileLock.problems.map((p) => p.message).join('; ')}` },
+        ]);
       }
       for (const id of profileLock.ids()) keep.add(profileLock.get(id)!.fingerprint);
     }

@@ -58,7 +58,7 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
       notice(`took over the run lock of pid ${runLock.tookOverFrom.pid} (started ${runLock.tookOverFrom.started_at}), which is no longer running`);
     }
     const lock = await Lock.open(plan.root);
-    for (const p of lock.problems) notice(p);
+    for (const p of lock.problems) notice(p.message);
     const tracked = await trackedOutProblems(plan, lock);
     if (tracked.length > 0) throw new UserError(tracked);
     const estimates = await workspaceEstimates(projectRoot, plan.root, lock);

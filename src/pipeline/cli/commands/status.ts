@@ -86,7 +86,7 @@ export function renderStatus(r: StatusReport, dryRun: boolean): string {
 function estimateWords(r: StatusReport): string {
   if (r.timed === 0) return r.unknown_estimates > 0 ? `; no estimate (${r.unknown_estimates} never timed)` : '';
   const basis = [`${formatSeconds(r.estimate_seconds)} of run time recorded for ${r.timed} of them`];
-  if (r.params_changed > 0) basis.push(`${r.params_changed} of those with other params then, so theirs may differ`);
+  if (r.item_changed > 0) basis.push(`${r.item_changed} of those with other values then, so theirs may differ`);
   if (r.unknown_estimates > 0) basis.push(`+${r.unknown_estimates} never timed`);
   return `; about ${formatSeconds(r.wall_seconds)} with ${r.jobs} job${r.jobs === 1 ? '' : 's'} (${basis.join('; ')})`;
 }
