@@ -15,12 +15,17 @@ import { outFiles, outHash } from './layout.ts';
 import { describeFile, exists, localRecord, remoteRecord, workspaceRecord } from './resolve.ts';
 import { parallel, type RemoteStore } from './store.ts';
 
-export interface UsedInstance {
-  id: string;
-  entry: LockEntry;
+/** What a transfer moves for one instance: its record, filed under its fingerprint at the receiving end. */
+export interface ShippedInstance {
+  fingerprint: string;
   record: RunRecord;
   /** The record is the local run-cache's (else the workspace's or the remote's: written here only after its objects). */
   local: boolean;
+}
+
+export interface UsedInstance extends ShippedInstance {
+  id: string;
+  entry: LockEntry;
 }
 
 export interface UsedObject {
@@ -33,12 +38,16 @@ export interface UsedObject {
   cached: boolean;
 }
 
-export interface Used {
-  /** In plan order. */
-  instances: UsedInstance[];
+/** What transfer.ts moves: records, the objects they name, the manifests of their directories. */
+export interface Shipment<I extends ShippedInstance = ShippedInstance> {
+  instances: I[];
   objects: Map<string, UsedObject>;
   /** Directory listings by the directory's hash: the remote's manifests. */
   manifests: Map<string, DirListing>;
+}
+
+export interface Used extends Shipment<UsedInstance> {
+  /** In plan order (Shipment's instances). */
   /** Why an instance is left out, in plan order. */
   problems: Array<{ id: string; problem: Problem }>;
   /** From the workspace: instances whose outputs this clone does not hold at all (not its to push). */
@@ -89,7 +98,8 @@ export async function collectUsed(
       continue;
     }
     const { record, local, objects } = found.value;
-    used.instances.push({ id: inst.id, entry: lock.get(inst.id)!, record, local });
+    const entry = lock.get(inst.id)!;
+    used.instances.push({ id: inst.id, entry, fingerprint: entry.fingerprint, record, local });
     for (const [hash, o] of objects) {
       const known = used.objects.get(hash);
       if (known) known.neededBy.push(...o.neededBy);
@@ -98,6 +108,25 @@ export async function collectUsed(
     for (const rec of Object.values(record.outs)) if (rec.type === 'dir') used.manifests.set(outHash(rec), rec.files);
   }
   return used;
+}
+
+/**
+ * One record's content as a shipment, for what moves single instances (the queue executor, the
+ * remote run-cache): its objects from the local cache, else from `workspace` (where its outs lie),
+ * and, with a `fingerprint`, the record itself filed under it. `label` names it in messages.
+ */
+export async function recordShipment(
+  cache: RunCache,
+  record: RunRecord,
+  opts: { label?: string; fingerprint?: string; workspace?: string } = {},
+): Promise<Result<Shipment>> {
+  const found = await objectsOf(cache, opts.label ?? '', record, false, async (out, f) =>
+    succeed(opts.workspace ? path.join(opts.workspace, out, f.path) : undefined),
+  );
+  if (!found.ok) return found;
+  const manifests = new Map(Object.values(record.outs).flatMap((r) => (r.type === 'dir' ? [[outHash(r), r.files] as const] : [])));
+  const instances = opts.fingerprint ? [{ fingerprint: opts.fingerprint, record, local: false }] : [];
+  return succeed({ instances, objects: found.value.objects, manifests });
 }
 
 interface Found {
@@ -142,7 +171,7 @@ async function objectsOf(
   const objects = new Map<string, UsedObject>();
   for (const [out, rec] of Object.entries(record.outs)) {
     for (const f of outFiles(rec)) {
-      const shown = `${id}: ${describeFile(out, f.path)}`;
+      const shown = id ? `${id}: ${describeFile(out, f.path)}` : describeFile(out, f.path);
       const known = objects.get(f.hash);
       if (known) {
         known.neededBy.push(shown);

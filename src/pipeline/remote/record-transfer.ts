@@ -1,27 +1,30 @@
 /**
- * One run record's content between the local run-cache and a remote, in the remote's order:
- * objects, then directory manifests, then (when a fingerprint is given) the run record that names
- * them. The queue executor moves single instances this way: a worker sends what it made, the
- * coordinator sends the upstream outputs a job reads, each side fetches the other's.
+ * One run record's content between the local run-cache and a remote, through the same phased
+ * transfer as push and fetch (transfer.ts: objects, then directory manifests, then the run record
+ * that names them, when a fingerprint is given). The queue executor moves single instances this
+ * way: a worker sends what it made, the coordinator sends the upstream outputs a job reads, each
+ * side fetches the other's; the remote run-cache fetches a record's objects before filing it.
  */
-import path from 'node:path';
 import type { RunCache, RunRecord } from '../state/cache.ts';
 import { fail, formatProblems, succeed, type Result } from '../errors.ts';
-import { manifestBytes, manifestKey, objectKey, outFiles, outHash, runKey } from './layout.ts';
-import { presentKeys } from './presence.ts';
-import { exists, missingLocally } from './resolve.ts';
+import { recordShipment } from './collect.ts';
 import type { RemoteStore } from './store.ts';
-import { downloadVerified, uploadBytes, uploadFile } from './key-io.ts';
-import { parallel } from './store.ts';
+import { toLocal, toRemote, transfer, type TransferOptions } from './transfer.ts';
 
 /** Objects of one instance moved at once. */
 const JOBS_PER_INSTANCE = 4;
 
+/** A single record's transfer prints nothing of its own; its caller reports it. */
+function quietly(onBytes?: TransferOptions['onBytes']): TransferOptions {
+  return { jobs: JOBS_PER_INSTANCE, progress: 'silent', print: () => {}, warn: () => {}, ...(onBytes ? { onBytes } : {}) };
+}
+
 /**
  * Sends `record`'s objects the remote lacks and its manifests; then its run record under
  * `fingerprint`, if given. Objects are read from the local cache, else from `workspace` (the
- * record's outs lie there). Every object is re-hashed as it is read (uploadFile), so nothing the
- * record does not name reaches the remote.
+ * record's outs lie there). Every object is re-hashed as it is read, so nothing the record does not
+ * name reaches the remote: content that changed under the upload throws (a bug or an intruder, not
+ * the user's mistake).
  */
 export async function uploadRecord(
   store: RemoteStore,
@@ -29,39 +32,16 @@ export async function uploadRecord(
   record: RunRecord,
   opts: { fingerprint?: string; workspace?: string } = {},
 ): Promise<void> {
-  const files = new Map<string, string>();
-  for (const [out, r] of Object.entries(record.outs)) {
-    for (const f of outFiles(r)) {
-      if (files.has(f.hash)) continue;
-      const cached = cache.objectPath(f.hash);
-      files.set(f.hash, opts.workspace && !(await exists(cached)) ? path.join(opts.workspace, out, f.path) : cached);
-    }
-  }
-  const objects = new Map(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => [f.hash, f.size] as const)));
-  const manifests = new Map(Object.values(record.outs).flatMap((r) => (r.type === 'dir' ? [[outHash(r), manifestBytes(r.files)] as const] : [])));
-  const present = await presentKeys(store, [...[...objects.keys()].map(objectKey), ...[...manifests.keys()].map(manifestKey)], JOBS_PER_INSTANCE);
-  await parallel(
-    [...objects].filter(([h, size]) => present.get(objectKey(h)) !== size),
-    JOBS_PER_INSTANCE,
-    async ([hash, size]) => {
-      // The outputs changed under the upload: a bug or an intruder, not the user's mistake.
-      const sent = await uploadFile(store, objectKey(hash), files.get(hash)!, hash, size, () => {});
-      if (!sent.ok) throw new Error(formatProblems(sent.problems));
-    },
-  );
-  await parallel(
-    [...manifests].filter(([h]) => !present.has(manifestKey(h))),
-    JOBS_PER_INSTANCE,
-    async ([hash, bytes]) => {
-      await uploadBytes(store, manifestKey(hash), bytes);
-    },
-  );
-  if (opts.fingerprint) await uploadBytes(store, runKey(opts.fingerprint), Buffer.from(JSON.stringify(record)));
+  const shipment = await recordShipment(cache, record, opts);
+  if (!shipment.ok) throw new Error(formatProblems(shipment.problems));
+  const sent = await transfer(shipment.value, toRemote(store, false), quietly());
+  if (sent.problems.length > 0) throw new Error(formatProblems(sent.problems));
 }
 
 /**
  * Brings the objects of `record` that the local cache lacks, each re-hashed on arrival. Fails
  * naming every object that is missing or corrupt on the remote (then the record is not usable).
+ * The record itself is the caller's to file, once it has checked it against what it expected.
  */
 export async function fetchRecordObjects(
   store: RemoteStore,
@@ -69,17 +49,8 @@ export async function fetchRecordObjects(
   record: RunRecord,
   onBytes: (got: number, total: number) => void,
 ): Promise<Result<void>> {
-  const missing = new Set(await missingLocally(cache, record));
-  const sizes = new Map(Object.values(record.outs).flatMap((r) => outFiles(r).map((f) => [f.hash, f.size] as const)));
-  const total = [...missing].reduce((s, h) => s + (sizes.get(h) ?? 0), 0);
-  let got = 0;
-  const bad: string[] = [];
-  await parallel([...missing], JOBS_PER_INSTANCE, async (hash) => {
-    const r = await downloadVerified(store, objectKey(hash), cache.objectPath(hash), hash, sizes.get(hash), (n) => {
-      got += n;
-      onBytes(got, total);
-    });
-    if (!r.ok || r.value === 'absent') bad.push(`object ${objectKey(hash)} ${r.ok ? 'is missing' : `is corrupt (${formatProblems(r.problems)})`}`);
-  });
-  return bad.length > 0 ? fail(bad.join('; ')) : succeed(undefined);
+  const shipment = await recordShipment(cache, record);
+  if (!shipment.ok) return shipment;
+  const fetched = await transfer(shipment.value, toLocal(store, cache), quietly(onBytes));
+  return fetched.problems.length > 0 ? fail(fetched.problems) : succeed(undefined);
 }

@@ -42,7 +42,8 @@ export function remoteRunLookup(open: () => Promise<RemoteStore>, cacheDir: stri
         reporter.event({ type: 'progress', id, update: { step: 'fetching from the remote run-cache', current, total, unit: 'bytes' } });
       });
       if (!fetched.ok) {
-        log(`remote run-cache not used: ${store.label}: ${formatProblems(fetched.problems)}; the stage runs here`);
+        // Each problem names the store and the object (transfer.ts's toLocal).
+        log(`remote run-cache not used: ${formatProblems(fetched.problems)}; the stage runs here`);
         return;
       }
       await cache.setRecord(fingerprint, record.value); // after its objects: the local cache's own rule

@@ -10,7 +10,7 @@
 import type { RunCache } from '../state/cache.ts';
 import { fail, formatProblems, succeed, type Problem, type Result } from '../errors.ts';
 import type { DirListing } from '../plan/fingerprint.ts';
-import type { Used, UsedInstance, UsedObject } from './collect.ts';
+import type { ShippedInstance, Shipment, UsedObject } from './collect.ts';
 import { boundedBytes, downloadVerified, remoteHash, uploadBytes, uploadFile } from './key-io.ts';
 import { manifestBytes, manifestKey, objectKey, outFiles, parseManifest, parseRecord, runKey } from './layout.ts';
 import { presentKeys } from './presence.ts';
@@ -22,22 +22,24 @@ export interface TransferOptions {
   progress: ProgressMode;
   print: (line: string) => void;
   warn: (line: string) => void;
+  /** Bytes moved so far of those to move, after each chunk (for a caller's own progress line). */
+  onBytes?: (current: number, total: number) => void;
 }
 
 export interface Direction {
   /** "push to remote x (...)": the progress line's title. */
   title: string;
   /** The objects the receiving end lacks (or holds wrong), in the order they are sent. */
-  lacking(used: Used, opts: TransferOptions): Promise<Array<[string, UsedObject]>>;
+  lacking(used: Shipment, opts: TransferOptions): Promise<Array<[string, UsedObject]>>;
   /** Moves one object; failing names what needs it (the transfer goes on without it). */
   object(hash: string, o: UsedObject, onBytes: (n: number) => void): Promise<Result<void>>;
   /** Writes a directory's manifest, all of whose files arrived; false when nothing was written. */
   manifest(hash: string, listing: DirListing): Promise<boolean>;
   /** Writes the run record of an instance all of whose objects arrived; false when nothing was written. */
-  record(inst: UsedInstance): Promise<boolean>;
+  record(inst: ShippedInstance): Promise<boolean>;
 }
 
-export interface Transferred {
+export interface Transferred<I extends ShippedInstance = ShippedInstance> {
   /** The objects the receiving end lacked. */
   lacking: number;
   /** Those that arrived, and their bytes. */
@@ -45,24 +47,28 @@ export interface Transferred {
   bytes: number;
   problems: Problem[];
   /** Instances all of whose objects are at the receiving end now, in plan order. */
-  complete: UsedInstance[];
+  complete: I[];
   manifests: number;
   records: number;
   seconds: number;
 }
 
-export async function transfer(used: Used, direction: Direction, opts: TransferOptions): Promise<Transferred> {
+export async function transfer<I extends ShippedInstance>(used: Shipment<I>, direction: Direction, opts: TransferOptions): Promise<Transferred<I>> {
   const lacking = await direction.lacking(used, opts);
   const progress = new TransferProgress(direction.title, opts.progress, opts.print);
-  await progress.start(
-    lacking.length,
-    lacking.reduce((s, [, o]) => s + o.size, 0),
-  );
+  const total = lacking.reduce((s, [, o]) => s + o.size, 0);
+  await progress.start(lacking.length, total);
+  let got = 0;
+  const onBytes = (n: number): void => {
+    progress.addBytes(n);
+    got += n;
+    opts.onBytes?.(got, total);
+  };
   const failed = new Set<string>();
   const problems: Problem[] = [];
   try {
     await parallel(lacking, opts.jobs, async ([hash, o]) => {
-      const moved = await direction.object(hash, o, (n) => progress.addBytes(n));
+      const moved = await direction.object(hash, o, onBytes);
       progress.fileDone();
       if (moved.ok) return;
       failed.add(hash);
@@ -113,7 +119,7 @@ export function toRemote(store: RemoteStore, verify: boolean): Direction & { rep
       const keys = [
         ...[...used.objects.keys()].map(objectKey),
         ...[...used.manifests.keys()].map(manifestKey),
-        ...used.instances.map((i) => runKey(i.entry.fingerprint)),
+        ...used.instances.map((i) => runKey(i.fingerprint)),
       ];
       present = await presentKeys(store, keys, opts.jobs);
       const good = [...used.objects].filter(([hash, o]) => present.get(objectKey(hash)) === o.size);
@@ -128,7 +134,8 @@ export function toRemote(store: RemoteStore, verify: boolean): Direction & { rep
       return [...lacking, ...suspects];
     },
     async object(hash, o, onBytes) {
-      const sent = await uploadFile(store, objectKey(hash), o.file!, hash, o.size, onBytes);
+      if (o.file === undefined) return fail(`${o.neededBy.join(', ')}: its content ${hash.slice(0, 12)}… is not in the local cache; not pushed`);
+      const sent = await uploadFile(store, objectKey(hash), o.file, hash, o.size, onBytes);
       return sent.ok ? sent : fail(`${o.neededBy.join(', ')}: ${formatProblems(sent.problems)}; not pushed (run \`pipeline run\` to rebuild it)`);
     },
     async manifest(hash, listing) {
@@ -143,7 +150,7 @@ export function toRemote(store: RemoteStore, verify: boolean): Direction & { rep
       return true;
     },
     async record(inst) {
-      const key = runKey(inst.entry.fingerprint);
+      const key = runKey(inst.fingerprint);
       if (present.has(key)) {
         if (!verify) return false;
         const there = await boundedBytes(store, key);
@@ -179,7 +186,7 @@ export function toLocal(store: RemoteStore, cache: RunCache): Direction {
     manifest: async () => false,
     async record(inst) {
       if (inst.local) return false;
-      await cache.setRecord(inst.entry.fingerprint, inst.record);
+      await cache.setRecord(inst.fingerprint, inst.record);
       return true;
     },
   };
