@@ -14,35 +14,39 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The files that take longest, longest first. Ranked from each file's wall time run alone
- * (`nice node --import tsx --test --test-concurrency=1 FILE`, this 2-core VM under load,
- * 2026-12-05) and the per-test durations of earlier CI runs; only the ranking matters, and a file
- * of a few seconds gains nothing from a place here.
+ * The files that take longest, longest first. Ranked from each file's wall time in a whole
+ * `npm test` of a clean clone (this 2-core VM, otherwise idle, 2026-12-05 17:32-17:49 UTC: the
+ * top-level durations of the run's TAP output); only the ranking matters, and a file of a few
+ * seconds gains nothing from a place here.
  */
 export const SLOWEST: readonly string[] = [
-  'test/reliability/kill-anywhere.test.ts',
-  // Mostly waiting (SLURM ends its job at a minute boundary): beside kill-anywhere, whose three
-  // projects keep both cores busy, its 90 s cost no CPU that another file would have used.
-  'test/slurm/timeout.test.ts',
-  'test/pipeline/remote/faults.test.ts',
-  'test/reliability/hostile-remote.test.ts',
-  'test/slurm/toy.test.ts',
-  'test/pipeline/queue/toy.test.ts',
-  'test/pipeline/remote/http-remote.test.ts',
   'test/slurm/training.test.ts',
-  'test/pipeline/queue/training.test.ts',
+  'test/slurm/toy.test.ts',
+  'test/reliability/edit-matrix.test.ts',
+  'test/reliability/hostile-remote.test.ts',
+  // Mostly waiting (SLURM ends its job at a minute boundary): its 90 s cost little CPU that
+  // another file would have used.
+  'test/slurm/timeout.test.ts',
+  'test/reliability/kill-anywhere.test.ts',
+  'test/pipeline/queue/toy.test.ts',
+  'test/pipeline/remote/faults.test.ts',
   'test/reliability/kill-real-stages.test.ts',
-  'test/slurm/no-shared-fs.test.ts',
+  'test/pipeline/remote/round-trip.test.ts',
+  'test/stages/search.test.ts',
+  'test/pipeline/freshness.test.ts',
+  'test/pipeline/experiments.test.ts',
   'test/pipeline/queue/closed-queue.test.ts',
+  'test/slurm/no-shared-fs.test.ts',
   'test/reliability/tampering.test.ts',
-  'test/stages/report-browser.test.ts',
-  'test/ui/pages.test.ts',
-  'test/ui/live.test.ts',
-  'test/pipeline/remote/gc.test.ts',
-  'test/reliability/bad-configs.test.ts',
-  'test/ml/backend/native-addon.test.ts',
-  'test/pipeline/unit/cli-help.test.ts',
+  'test/ui/server.test.ts',
+  'test/pipeline/remote/interrupted.test.ts',
+  'test/pipeline/queue/training.test.ts',
   'test/stages/verify-train.test.ts',
+  'test/pipeline/remote/config.test.ts',
+  'test/reliability/bad-configs.test.ts',
+  'test/pipeline/scheduling.test.ts',
+  'test/pipeline/remote/http-remote.test.ts',
+  'test/pipeline/gc.test.ts',
 ];
 
 export function order(files: readonly string[]): string[] {
