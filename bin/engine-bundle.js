@@ -45,6 +45,13 @@ function sourceStamp() {
   return JSON.stringify(stamp);
 }
 
+/** The packages the bundle leaves to node_modules: all the project's but the two it bundles. */
+function externalPackages() {
+  const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  const names = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.devDependencies, ...pkg.peerDependencies });
+  return names.filter((n) => n !== 'zod' && n !== 'yaml');
+}
+
 const isChunk = (name) => name.startsWith('chunk-') && name.endsWith('.mjs');
 
 /** Chunks of earlier builds, once no process started a day ago can still be loading them. */
@@ -73,7 +80,12 @@ export async function ensureEngineBundle() {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
+      // Every package stays external (loaded from node_modules as usual) except zod and yaml, which
+      // every command loads: bundled, each is one compiled file instead of dozens of ES modules
+      // resolved, read and linked one by one at each start.
+      external: externalPackages(),
+      // yaml is CommonJS and requires node's own modules: an ES module bundle gets a require.
+      banner: { js: "import { createRequire as __pipelineRequire } from 'node:module'; const require = __pipelineRequire(import.meta.url);" },
       // Each command's handler is a dynamic import in the command table: its own chunk, so
       // `pipeline --version` or `help` does not load the packages of every command (zod, yaml,
       // the S3 client...). Chunks are named by content: a process still running an older bundle
