@@ -4,6 +4,7 @@
  * registry); this module owns the file, its schema as a whole and its reading, so that a misspelt
  * section is reported once, here.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
@@ -32,8 +33,24 @@ export async function localConfigSchema() {
   });
 }
 
+/** Read once per process while the file is unchanged: a run asks for its remotes, then its executor. */
+const known = new Map<string, { key: string; config: Promise<LocalConfig> }>();
+
 /** The validated local config; a machine without one has the defaults. */
 export async function readLocalConfig(root: string): Promise<LocalConfig> {
+  const abs = path.join(root, LOCAL_CONFIG_FILE);
+  const st = await stat(abs).catch(() => undefined);
+  const key = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : 'absent';
+  const seen = known.get(abs);
+  if (seen && seen.key === key) return seen.config;
+  const config = parseLocalConfig(root);
+  known.set(abs, { key, config });
+  // A failed read is not remembered: the user fixes the file and the next call reads it again.
+  config.catch(() => known.delete(abs));
+  return config;
+}
+
+async function parseLocalConfig(root: string): Promise<LocalConfig> {
   // A machine without a local config is the normal case; an unreadable one is not.
   const read = await readYamlIfPresent(path.join(root, LOCAL_CONFIG_FILE), LOCAL_CONFIG_FILE);
   if (!read.ok) throw new UserError(read.problems);
