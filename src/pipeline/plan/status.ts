@@ -10,7 +10,8 @@ import type { Hasher } from './fingerprint.ts';
 import type { Estimates } from './estimate.ts';
 import type { Lock } from '../state/lock.ts';
 import type { Plan } from './plan.ts';
-import { describeReason, observe, staleReasons, type SnapshotPaths, type StaleReason } from './staleness.ts';
+import { describeReason, type SnapshotPaths, type StaleReason } from './staleness.ts';
+import { decide } from '../run/steps/decide.ts';
 import { departedInstances } from '../run/steps/prune.ts';
 
 const STATUS_CONCURRENCY = 32;
@@ -65,10 +66,13 @@ export async function computeStatus(plan: Plan, lock: Lock, hasher: Hasher, sele
   const chosen = plan.instances.filter((inst) => !selected || selected.has(inst.id));
   const limit = pLimit(STATUS_CONCURRENCY);
   const snapshot: SnapshotPaths = new Map();
-  const observed = await Promise.all(chosen.map((inst) => limit(() => observe(inst, hasher, snapshot))));
+  // The run's own decision step (steps/decide.ts): status and run cannot disagree on what is stale.
+  const decisions = await Promise.all(chosen.map((inst) => limit(() => decide(inst, hasher, lock, false, snapshot))));
+  const observed = decisions.map((d) => d.observed);
   chosen.forEach((inst, i) => {
     const entry = lock.get(inst.id);
-    const causes = staleReasons(inst, observed[i]!, entry);
+    const decision = decisions[i]!;
+    const causes = decision.kind === 'stale' ? [...decision.reasons] : [];
     let state: InstanceState = causes.length > 0 ? 'stale' : 'fresh';
     const staleUp = inst.upstream.filter((u) => states.get(u) && states.get(u) !== 'fresh');
     if (state === 'fresh' && staleUp.length > 0) {

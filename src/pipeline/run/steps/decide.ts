@@ -6,15 +6,19 @@ import type { PathHash } from '../../plan/fingerprint.ts';
 import type { Hasher } from '../../plan/fingerprint.ts';
 import type { Lock } from '../../state/lock.ts';
 import type { PlannedInstance } from '../../plan/plan.ts';
-import { observe, staleReasons, type Observed, type StaleReason } from '../../plan/staleness.ts';
+import { observe, staleReasons, type Observed, type SnapshotPaths, type StaleReason } from '../../plan/staleness.ts';
 
-export type Decision = { kind: 'fresh' } | { kind: 'stale'; reasons: StaleReason[]; observed: Observed };
+export type Decision = { kind: 'fresh'; observed: Observed } | { kind: 'stale'; reasons: StaleReason[]; observed: Observed };
 
-export async function decide(inst: PlannedInstance, hasher: Hasher, lock: Lock, force: boolean): Promise<Decision> {
-  const observed = await observe(inst, hasher);
+/**
+ * `pipeline run` decides each instance as it becomes ready; `pipeline status` decides all of them
+ * at once with one `snapshot`, so that a path many instances read is hashed once.
+ */
+export async function decide(inst: PlannedInstance, hasher: Hasher, lock: Lock, force: boolean, snapshot?: SnapshotPaths): Promise<Decision> {
+  const observed = await observe(inst, hasher, snapshot);
   const reasons = staleReasons(inst, observed, lock.get(inst.id));
   if (force) reasons.unshift({ kind: 'forced' });
-  return reasons.length === 0 ? { kind: 'fresh' } : { kind: 'stale', reasons, observed };
+  return reasons.length === 0 ? { kind: 'fresh', observed } : { kind: 'stale', reasons, observed };
 }
 
 /**
