@@ -95,7 +95,7 @@ export function readJobResult(returned: unknown): Result<JobResult> {
   const problem = schemaIssue(parsed.error);
   return fail(
     problem.unsafePath
-      ? { message: `${from} answered with a result that was refused: ${problem.message}; not recorded`, unsafePath: true }
+      ? { ...problem, message: `${from} answered with a result that was refused: ${problem.message}; not recorded` }
       : `answered with a result this version cannot read: ${parsed.error.issues[0]?.message}`,
   );
 }

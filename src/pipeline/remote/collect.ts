@@ -46,8 +46,8 @@ export interface Shipment<I extends ShippedInstance = ShippedInstance> {
   manifests: Map<string, DirListing>;
 }
 
+/** What a selection uses; its instances in plan order. */
 export interface Used extends Shipment<UsedInstance> {
-  /** In plan order (Shipment's instances). */
   /** Why an instance is left out, in plan order. */
   problems: Array<{ id: string; problem: Problem }>;
   /** From the workspace: instances whose outputs this clone does not hold at all (not its to push). */
@@ -105,26 +105,26 @@ export async function collectUsed(
       if (known) known.neededBy.push(...o.neededBy);
       else used.objects.set(hash, o);
     }
-    for (const rec of Object.values(record.outs)) if (rec.type === 'dir') used.manifests.set(outHash(rec), rec.files);
+    addManifests(used.manifests, record);
   }
   return used;
+}
+
+/** The listings of `record`'s directories, as the remote's manifests (by the directory's hash). */
+function addManifests(manifests: Map<string, DirListing>, record: RunRecord): void {
+  for (const rec of Object.values(record.outs)) if (rec.type === 'dir') manifests.set(outHash(rec), rec.files);
 }
 
 /**
  * One record's content as a shipment, for what moves single instances (the queue executor, the
  * remote run-cache): its objects from the local cache, else from `workspace` (where its outs lie),
- * and, with a `fingerprint`, the record itself filed under it. `label` names it in messages.
+ * and, with a `fingerprint`, the record itself filed under it. Messages name its files by out.
  */
-export async function recordShipment(
-  cache: RunCache,
-  record: RunRecord,
-  opts: { label?: string; fingerprint?: string; workspace?: string } = {},
-): Promise<Result<Shipment>> {
-  const found = await objectsOf(cache, opts.label ?? '', record, false, async (out, f) =>
-    succeed(opts.workspace ? path.join(opts.workspace, out, f.path) : undefined),
-  );
+export async function recordShipment(cache: RunCache, record: RunRecord, opts: { fingerprint?: string; workspace?: string } = {}): Promise<Result<Shipment>> {
+  const found = await objectsOf(cache, '', record, false, async (out, f) => succeed(opts.workspace ? path.join(opts.workspace, out, f.path) : undefined));
   if (!found.ok) return found;
-  const manifests = new Map(Object.values(record.outs).flatMap((r) => (r.type === 'dir' ? [[outHash(r), r.files] as const] : [])));
+  const manifests = new Map<string, DirListing>();
+  addManifests(manifests, record);
   const instances = opts.fingerprint ? [{ fingerprint: opts.fingerprint, record, local: false }] : [];
   return succeed({ instances, objects: found.value.objects, manifests });
 }

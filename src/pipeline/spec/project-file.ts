@@ -6,12 +6,12 @@
  * all read it here; nothing else opens the file. A section is checked on its own, so `remote add`
  * works while a stage is being written, and an old revision's file serves the experiments table.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { fail, succeed, UserError, type Result } from '../errors.ts';
 import { readYaml, parseYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
 import { zodProblems } from './zod-problems.ts';
+import { whileUnchanged, type FileMemo } from '../fs/unchanged.ts';
 
 export const PIPELINE_FILE = 'pipeline.yaml';
 
@@ -21,13 +21,7 @@ export class ProjectFile {
   /** The project's pipeline.yaml, parsed (syntax problems, or a missing file, fail it). */
   static async read(root: string): Promise<Result<ProjectFile>> {
     const abs = path.join(root, PIPELINE_FILE);
-    const st = await stat(abs).catch(() => undefined);
-    const key = st && `${st.size}:${st.mtimeMs}:${st.ino}`;
-    const known = key && parsedFiles.get(abs);
-    if (known && known.key === key) return known.result;
-    const result = ProjectFile.wrap(await readYaml(abs, PIPELINE_FILE));
-    if (key) parsedFiles.set(abs, { key, result });
-    return result;
+    return whileUnchanged(parsedFiles, abs, async () => ProjectFile.wrap(await readYaml(abs, PIPELINE_FILE)));
   }
 
   /** A pipeline.yaml given as text (another revision's). */
@@ -62,7 +56,7 @@ export class ProjectFile {
   }
 }
 
-const parsedFiles = new Map<string, { key: string; result: Result<ProjectFile> }>();
+const parsedFiles: FileMemo<Result<ProjectFile>> = new Map();
 
 /** The value of a Result, or its problems thrown as the user's mistake (exit 2). */
 export function valueOrThrow<T>(r: Result<T>): T {

@@ -101,7 +101,7 @@ export class RunCache {
     if (parsed.success) return succeed(parsed.data);
     // A hand-edited or planted record: refused whole, with the offending field (and path) named.
     const problem = schemaIssue(parsed.error);
-    return fail(problem.unsafePath ? { message: `record ${shown} refused: ${problem.message}`, unsafePath: true } : `record ${shown} has an unknown layout`);
+    return fail(problem.unsafePath ? { ...problem, message: `record ${shown} refused: ${problem.message}` } : `record ${shown} has an unknown layout`);
   }
 
   /**

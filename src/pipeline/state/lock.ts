@@ -87,10 +87,10 @@ export function parseLock(
     const entry = LockEntrySchema.safeParse(value);
     if (entry.success) entries.set(id, entry.data);
     else {
+      // The issue's own fields (an unsafe path's flag) carry over; only the message is placed in a sentence.
       const issue = schemaIssue(entry.error);
-      const flag = issue.unsafePath ? { unsafePath: true as const } : {};
-      if (opts.strict) return fail({ message: `${at}: the entry of ${id} is malformed (${issue.message})`, ...flag });
-      problems.push({ message: `${LOCK_FILE}: the entry of ${id} is malformed (${issue.message}): it is treated as never run`, ...flag });
+      if (opts.strict) return fail({ ...issue, message: `${at}: the entry of ${id} is malformed (${issue.message})` });
+      problems.push({ ...issue, message: `${LOCK_FILE}: the entry of ${id} is malformed (${issue.message}): it is treated as never run` });
     }
   }
   return opts.strict ? succeed(entries) : { entries, problems };

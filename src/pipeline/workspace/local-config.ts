@@ -4,10 +4,10 @@
  * registry); this module owns the file, its schema as a whole and its reading, so that a misspelt
  * section is reported once, here.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { whileUnchanged, type FileMemo } from '../fs/unchanged.ts';
 import { EXECUTOR_NAMES, executorSettings } from '../executors/registry.ts';
 import { RemotesSchema } from '../remote/schema.ts';
 import { readYamlIfPresent } from '../spec/yaml-file.ts';
@@ -33,21 +33,12 @@ export async function localConfigSchema() {
   });
 }
 
-/** Read once per process while the file is unchanged: a run asks for its remotes, then its executor. */
-const known = new Map<string, { key: string; config: Promise<LocalConfig> }>();
+/** A run asks for its remotes, then its executor: the file is read once while unchanged. */
+const readConfigs: FileMemo<LocalConfig> = new Map();
 
 /** The validated local config; a machine without one has the defaults. */
-export async function readLocalConfig(root: string): Promise<LocalConfig> {
-  const abs = path.join(root, LOCAL_CONFIG_FILE);
-  const st = await stat(abs).catch(() => undefined);
-  const key = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : 'absent';
-  const seen = known.get(abs);
-  if (seen && seen.key === key) return seen.config;
-  const config = parseLocalConfig(root);
-  known.set(abs, { key, config });
-  // A failed read is not remembered: the user fixes the file and the next call reads it again.
-  config.catch(() => known.delete(abs));
-  return config;
+export function readLocalConfig(root: string): Promise<LocalConfig> {
+  return whileUnchanged(readConfigs, path.join(root, LOCAL_CONFIG_FILE), () => parseLocalConfig(root));
 }
 
 async function parseLocalConfig(root: string): Promise<LocalConfig> {
