@@ -4,7 +4,7 @@
  * is optional: without the section the experiments are the instances of the only stage that has
  * instances, with all of their items and the JSON files among their outs as metrics.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
 import { ProjectFile, valueOrThrow } from '../spec/project-file.ts';
 import type { Revision } from './revision.ts';

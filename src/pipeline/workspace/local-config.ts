@@ -5,7 +5,7 @@
  * section is reported once, here.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
 import { whileUnchanged, type FileMemo } from '../fs/unchanged.ts';
 import { EXECUTOR_NAMES, executorSettings } from '../executors/registry.ts';

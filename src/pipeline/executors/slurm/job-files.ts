@@ -7,7 +7,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isErrno } from '../../errors.ts';
 import { JobDataSchema, JobResultSchema as QueueJobResultSchema } from '../../queue/protocol.ts';
 import { stateDirs } from '../../state/dirs.ts';
