@@ -19,7 +19,8 @@ const READER = 'src/pipeline/spec/project-file.ts';
 
 /** Modules that name pipeline.yaml and read bytes, but never pipeline.yaml's into values: why each may. */
 const NAMES_AND_READS_OTHER_FILES: Record<string, string> = {
-  'src/pipeline/spec/plan-cache.ts': "hashes pipeline.yaml (with configs/ and the code) into the plan cache's key, a digest and not a value; the bytes it reads are its own cache's",
+  'src/pipeline/spec/plan-cache.ts':
+    "hashes pipeline.yaml (with configs/ and the code) into the plan cache's key, a digest and not a value; the bytes it reads are its own cache's",
 };
 
 /** Modules that may import the yaml package: each parses one kind of file. */
@@ -75,7 +76,8 @@ function factsOf(file: string, text: string): ModuleFacts {
     if (ts.isIdentifier(node) && node.text === 'PIPELINE_FILE') facts.namesPipelineFile = true;
     if (ts.isCallExpression(node)) {
       const callee = node.expression;
-      if (callee.kind === ts.SyntaxKind.ImportKeyword && node.arguments.some((a) => ts.isStringLiteral(a) && a.text === 'yaml')) facts.importsYamlPackage = true;
+      if (callee.kind === ts.SyntaxKind.ImportKeyword && node.arguments.some((a) => ts.isStringLiteral(a) && a.text === 'yaml'))
+        facts.importsYamlPackage = true;
       const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
       // ProjectFile.read is the reader asked, not a read.
       const viaReader = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'ProjectFile';
@@ -96,8 +98,16 @@ it('only spec/project-file.ts reads pipeline.yaml; every YAML parse goes through
   assert.ok(modules.get(READER)?.namesPipelineFile && modules.get(READER)?.readsBytes, 'the detector finds the reader itself');
   const readers = offending(modules, (f) => f.namesPipelineFile && f.readsBytes, { [READER]: 'the reader', ...NAMES_AND_READS_OTHER_FILES });
   assert.deepEqual(readers, [], 'read pipeline.yaml through ProjectFile (spec/project-file.ts) instead');
-  assert.deepEqual(offending(modules, (f) => f.importsYamlPackage, YAML_PACKAGE), [], 'YAML is parsed in spec/yaml-file.ts, through the reader of each file');
-  assert.deepEqual(offending(modules, (f) => f.usesYamlFileReaders, YAML_FILE_READERS), [], 'read a project YAML file through its reader');
+  assert.deepEqual(
+    offending(modules, (f) => f.importsYamlPackage, YAML_PACKAGE),
+    [],
+    'YAML is parsed in spec/yaml-file.ts, through the reader of each file',
+  );
+  assert.deepEqual(
+    offending(modules, (f) => f.usesYamlFileReaders, YAML_FILE_READERS),
+    [],
+    'read a project YAML file through its reader',
+  );
   // An allow-list entry that no longer applies is removed, not kept as a silent exemption.
   for (const [list, has] of [
     [NAMES_AND_READS_OTHER_FILES, (f: ModuleFacts) => f.namesPipelineFile && f.readsBytes],
