@@ -6,8 +6,8 @@
  * verify's rules, the JSON schemas and a profile's workspace layout all read it here, and
  * `remote add --project` edits it here; nothing else opens the file (test/pipeline/unit/
  * one-project-file-reader.test.ts holds the engine to that). A section is checked on its own, so
- * `remote add` works while a stage is being written, and another revision's file (read through
- * git) serves the experiments table.
+ * `remote add` works while a stage is being written. A revision's copy (the working tree's, a
+ * profile's, or a commit's through git) is parsed here too, from the text the revision gives.
  */
 import path from 'node:path';
 import type { z } from 'zod';
