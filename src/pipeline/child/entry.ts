@@ -4,10 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isUserError } from '../errors.ts';
-import { stageBundle } from './stage-bundle.ts';
-import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
+import { importStageModule } from './stage-bundle.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './protocol.ts';
 import { createStageContext, itemSchema, type AnyStage, type Measurements } from '../stage.ts';
 
@@ -47,17 +45,8 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-/** The stage module: its plain-JS bundle when it has one (no tsx in this process), else its source through tsx. */
-async function importStage(root: string, module: string): Promise<unknown> {
-  // Started under tsx (the engine run from source, as some tests do), there is nothing to save.
-  const bundle = hasTypeScriptLoader() ? undefined : await stageBundle(root, module);
-  if (bundle) return import(bundle);
-  await ensureTypeScriptLoader();
-  return import(pathToFileURL(path.join(root, module)).href);
-}
-
 async function runJob(job: ChildJob, signal: AbortSignal): Promise<Measurements> {
-  const mod = (await importStage(job.root, job.module)) as { default: AnyStage };
+  const mod = (await importStageModule(job.root, job.module)) as { default: AnyStage };
   const stage = mod.default;
   const item: unknown = itemSchema(stage).parse(job.item);
   for (const o of job.outs) await mkdir(path.dirname(o), { recursive: true });

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
 
 /** Bumped when the way a bundle is made changes: older bundles are rebuilt. */
 const FORMAT = 1;
@@ -119,4 +120,18 @@ export async function stageBundle(root: string, module: string): Promise<string 
   // Stack traces of the stage's errors name its .ts sources and lines, as under tsx.
   process.setSourceMapsEnabled(true);
   return pathToFileURL(js).href;
+}
+
+/**
+ * Imports the stage `module` of the project at `root`: its plain-JS bundle when it has one (no tsx
+ * in this process), else its source through tsx. The stage process and the plan's analysis (which
+ * reads each stage's item schema) both import stages so: a plan analysed after an edit would
+ * otherwise start tsx's hooks thread in the runner too.
+ */
+export async function importStageModule(root: string, module: string): Promise<unknown> {
+  // Started under tsx (the engine run from source, as some tests do), there is nothing to save.
+  const bundle = hasTypeScriptLoader() ? undefined : await stageBundle(root, module);
+  if (bundle) return import(bundle);
+  await ensureTypeScriptLoader();
+  return import(pathToFileURL(path.join(root, module)).href);
 }

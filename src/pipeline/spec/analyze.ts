@@ -5,13 +5,12 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as z from 'zod';
 import { fail, isUserError, succeed, UserError, type Problem, type Result, type SourceLocation } from '../errors.ts';
 import { isMissing } from '../fs/missing.ts';
 import type { Plan, PlannedInstance } from '../plan/plan.ts';
 import { itemOf, itemSchema, usesOldSpelling, type AnyStage, type DeclaredNames } from '../stage.ts';
-import { ensureTypeScriptLoader } from '../child/typescript-loader.ts';
+import { importStageModule } from '../child/stage-bundle.ts';
 import { codeFiles } from './code-files.ts';
 import { CONFIG_DIR, loadConfigTree, type ConfigOptions, type ConfigTree } from './configs.ts';
 import { LOCK_FILE } from '../state/lock.ts';
@@ -277,9 +276,8 @@ export async function loadStageModule(root: string, module: string): Promise<Res
     return fail(isMissing(e) ? `module ${module} does not exist` : `module ${module} cannot be reached: ${(e as Error).message}`);
   }
   let mod: { default?: unknown };
-  await ensureTypeScriptLoader();
   try {
-    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    mod = (await importStageModule(root, module)) as { default?: unknown };
   } catch (e) {
     return fail(`module ${module} failed to load: ${loadError(root, e as Error)}`);
   }
