@@ -4,14 +4,9 @@
  * alphabetical order puts test/reliability/ and test/slurm/ near the end) runs alone after every
  * short one has finished; started first, it runs while the short ones fill the other slot.
  *
- *   find test -name '*.test.ts' | node --import tsx test/order.ts
- *
- * Reads test files one per line, prints them: those of SLOWEST in that order, then the rest sorted.
- * A SLOWEST entry that is not a file any more is named on stderr (the order is a speed-up, never a
- * reason to fail the suite); a file missing from SLOWEST only starts later.
+ * test/run.ts hands the files in this order: those of SLOWEST in that order, then the rest sorted;
+ * a file missing from SLOWEST only starts later.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 /**
  * The files that take longest, longest first. Ranked from each file's wall time in a whole
@@ -54,10 +49,4 @@ export function order(files: readonly string[]): string[] {
   const first = SLOWEST.filter((f) => given.has(f));
   const rest = files.filter((f) => !SLOWEST.includes(f)).sort();
   return [...first, ...rest];
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const f of SLOWEST) if (!existsSync(f)) console.error(`test/order.ts: ${f} is in SLOWEST but is not a file (renamed? update the list)`);
-  const files = readFileSync(0, 'utf8').split('\n').filter(Boolean);
-  process.stdout.write(`${order(files).join('\n')}\n`);
 }

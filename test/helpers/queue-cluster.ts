@@ -25,6 +25,12 @@ export interface WorkerProcess extends CliProcess {
 export interface QueueOptions {
   name?: string;
   attempts?: number;
+  /**
+   * How long a worker's job lock lasts (queue.lock_seconds): a worker that dies holds its job that
+   * long. Cases that kill a worker pass 2 so that another takes the job over quickly; elsewhere 10,
+   * since on a busy machine a live worker that misses a renewal would look lost and its job would run twice.
+   */
+  lockSeconds?: number;
 }
 
 export class QueueCluster {
@@ -51,12 +57,12 @@ export class QueueCluster {
     return c;
   }
 
-  /** The local config of a clone: the shared remote and Redis, short locks so tests are quick. */
+  /** The local config of a clone: the shared remote and Redis, and the queue's settings. */
   async configure(p: Project, queue: QueueOptions = {}): Promise<void> {
     await p.write(
       '.pipeline/config.yaml',
       `remotes:\n  origin: { url: "s3://${BUCKET}/${REMOTE_PREFIX}", endpoint: "${this.s3.endpoint}", default: true }\n` +
-        `queue:\n  redis: ${this.redis.url}\n  name: ${queue.name ?? 'pipeline'}\n  attempts: ${queue.attempts ?? 2}\n  lock_seconds: 2\n  scratch_sync_seconds: 0.3\n`,
+        `queue:\n  redis: ${this.redis.url}\n  name: ${queue.name ?? 'pipeline'}\n  attempts: ${queue.attempts ?? 2}\n  lock_seconds: ${queue.lockSeconds ?? 10}\n  scratch_sync_seconds: 0.3\n`,
     );
   }
 

@@ -41,7 +41,8 @@ describe('queue executor: a tiny real training survives its worker', { concurren
     });
     await origin.remove('configs/experiments/vgg-bn.yaml');
     cluster = await QueueCluster.start(origin);
-    const clones = await Promise.all(['t1', 't2', 't3'].map((n) => cluster.clone(n)));
+    // Short locks: the case kills a worker, whose job another takes over once its lock lapses.
+    const clones = await Promise.all(['t1', 't2', 't3'].map((n) => cluster.clone(n, { lockSeconds: 2 })));
     workers = await Promise.all(clones.map((p, i) => cluster.startWorker(`t${i + 1}`, p)));
   });
   after(async () => {

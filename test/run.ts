@@ -1,0 +1,50 @@
+/**
+ * `npm test` and its tiers: node's test runner over every test file under the folders given, the
+ * slowest first (order.ts), two files at a time (a third makes this 2-core VM's timing-bound cases
+ * miss their marks; TEST_CONCURRENCY overrides it).
+ *
+ *   node --import tsx test/run.ts test                                  # npm test
+ *   node --import tsx test/run.ts test/pipeline test/stages --exclude test/pipeline/unit
+ *
+ * The runner and everything it starts run without NODE_EXTRA_CA_CERTS: a machine that sets it
+ * (this VM points it at the system's 144 certificates) makes every node process parse that bundle
+ * as it starts, about 50 ms of CPU in each of the thousands of CLI and stage processes the suite
+ * starts. No test reaches beyond loopback, and those that speak TLS to a server of their own hand
+ * its certificate to the processes they start.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { order, SLOWEST } from './order.ts';
+
+const { values, positionals } = parseArgs({ options: { exclude: { type: 'string', multiple: true, default: [] } }, allowPositionals: true });
+const excluded = (f: string) => values.exclude.some((x) => f === x || f.startsWith(`${x.replace(/\/$/, '')}/`));
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+// The order is a speed-up, never a reason to fail the suite: a stale entry is only named.
+for (const f of SLOWEST) if (!existsSync(f)) console.error(`test/order.ts: ${f} is in SLOWEST but is not a file (renamed? update the list)`);
+const files = order(positionals.flatMap(testFiles).filter((f) => !excluded(f)));
+if (files.length === 0) {
+  console.error(`test/run.ts: no *.test.ts under ${positionals.join(', ') || '(no folder given)'}`);
+  process.exit(2);
+}
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const runner = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], {
+  stdio: 'inherit',
+  env,
+});
+// Ctrl-C reaches the runner too (one process group); this process waits for it to finish its
+// files' cleanup and exits with its code (128 + the signal's number when a signal ended it).
+for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => runner.kill(s));
+runner.on('exit', (code, signal) => {
+  process.exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
+});
