@@ -65,7 +65,7 @@ export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched,
     // A symlinked parent leading out of the project would carry the rename outside: not placed.
     const unsafe = (await Promise.all(outs.map((o) => workspacePlaceProblem(plan.root, o)))).filter((p) => p !== undefined);
     if (unsafe.length > 0) {
-      problems.push({ message: `${id}: ${unsafe.join('; ')}` });
+      problems.push({ message: `${id}: ${unsafe.map((p) => p.message).join('; ')}` });
       continue;
     }
     await mkdir(dirs.tmp, { recursive: true });
