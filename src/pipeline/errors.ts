@@ -27,6 +27,16 @@ export interface Problem {
  */
 export type Result<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
+/**
+ * A value made in spite of problems that left parts of it out: it worked, with warnings (a lock
+ * with a malformed entry ignored, a push with an object missing). The caller uses the value and
+ * says the problems; where problems mean the value cannot be used, the shape is Result instead.
+ */
+export interface WithProblems<T> {
+  value: T;
+  problems: Problem[];
+}
+
 export function succeed<T>(value: T): { ok: true; value: T } {
   return { ok: true, value };
 }
