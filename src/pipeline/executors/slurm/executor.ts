@@ -15,7 +15,7 @@ import { sha256, type Hasher } from '../../plan/fingerprint.ts';
 import type { Plan } from '../../plan/plan.ts';
 import type { Job, JobResult as StageJobResult, StageExecutor } from '../executor.ts';
 import { RemoteChannel, SharedChannel, type JobChannel, type RemoteChannelOptions } from './channel.ts';
-import { SlurmClient } from './client.ts';
+import { ControllerError, SlurmClient } from './client.ts';
 import type { JobResult } from './job-files.ts';
 import { LogFollower } from './log-follower.ts';
 import { resourceArgs, resourcesFor, type SlurmSettings } from './settings.ts';
@@ -75,7 +75,7 @@ export class SlurmExecutor implements StageExecutor {
     try {
       jobs = await client.queue();
     } catch (e) {
-      if (e instanceof UserError) throw e;
+      if (isUserError(e) && !(e instanceof ControllerError)) throw e;
       throw new UserError([{ field: '--executor slurm', message: `the SLURM controller cannot be reached: ${(e as Error).message}` }]);
     }
     const adoptable = new Map<string, string>();
