@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { encodeFailure, isUserError, UserError } from '../../../src/pipeline/errors.ts';
 import { decodeFailure } from '../../../src/pipeline/failure.ts';
 import { readJobFailure } from '../../../src/pipeline/queue/protocol.ts';
+import { parseResult } from '../../../src/pipeline/executors/slurm/job-files.ts';
 
 /** What the other side receives: the encoded failure through JSON, as IPC, a file or Redis carry it. */
 function overTheWire(e: unknown): unknown {
@@ -72,5 +73,19 @@ describe('a failure on the wire', () => {
       assert.ok(!isUserError(got));
       assert.equal(got.message, 'on worker w1: it broke');
     }
+  });
+
+  it("a SLURM job's result file carries it, checked with the rest of the result", () => {
+    const failure = encodeFailure(new UserError([{ field: 'epochs', message: 'too many' }]));
+    const read = parseResult(JSON.stringify({ ok: false, host: 'node1', failure }), 'result.json');
+    assert.ok(read.ok && !read.value.ok, JSON.stringify(read));
+    const got = decodeFailure(read.value.failure, 'SLURM job 7');
+    assert.ok(isUserError(got));
+    assert.deepEqual(got.problems, [{ field: 'epochs', message: 'too many' }]);
+    const bad = parseResult(JSON.stringify({ ok: false, host: 'node1', failure: { message: 'm', problems: [{}] } }), 'result.json');
+    assert.ok(!bad.ok);
+    assert.match(bad.problems[0]!.message, /^its result file result\.json is not one this version reads: /);
+    const old = parseResult(JSON.stringify({ ok: false, host: 'node1', message: 'm', userProblems: [{ message: 'm' }] }), 'result.json');
+    assert.ok(!old.ok, 'the encoding this replaced is refused, not misread');
   });
 });
