@@ -29,6 +29,21 @@ export default tseslint.config(
     },
   },
   {
+    // The engine bundle (bin/engine-bundle.js) carries zod. \`import { z }\` binds zod's namespace
+    // object, which keeps every export (64 locales, JSON Schema conversion: 755 KB); a namespace
+    // import lets esbuild drop what is unused (197 KB), 60 ms less CPU at each command's start.
+    files: ['src/pipeline/**/*.ts', 'src/ui/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z'][importKind!='type']",
+          message: "import * as z from 'zod' (the bundle keeps all of zod otherwise)",
+        },
+      ],
+    },
+  },
+  {
     // Hashed into the training fingerprints: fixed with the next change to src/ml/ (an unused import).
     files: ['src/ml/model/model.ts'],
     rules: { '@typescript-eslint/no-unused-vars': 'off' },

@@ -5,7 +5,7 @@
  * the sender, never a crash. Apart from errors.ts because reading needs zod, which every command
  * would otherwise load at its start and every stage process with it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError, type Problem } from './errors.ts';
 
 const ProblemSchema = z.strictObject({

@@ -17,6 +17,7 @@ import { openRevision, WORKSPACE } from '../pipeline/experiments/revision.ts';
 import { showJson, showTable } from '../pipeline/experiments/show.ts';
 import { loadExperimentsSpec, type ExperimentsSpec } from '../pipeline/experiments/spec.ts';
 import { renderTable } from '../pipeline/experiments/table.ts';
+import { PIPELINE_FILE } from '../pipeline/spec/project-file.ts';
 import { Lock, LOCK_FILE, type LockEntry } from '../pipeline/state/lock.ts';
 
 /** The metric whose best row is marked: selection is by validation, never by test. */
@@ -116,7 +117,7 @@ export class Experiments {
 
   /** The `experiments:` section, parsed again only when pipeline.yaml changed. */
   async spec(): Promise<ExperimentsSpec> {
-    const st = await stat(path.join(this.root, 'pipeline.yaml')).catch(() => undefined);
+    const st = await stat(path.join(this.root, PIPELINE_FILE)).catch(() => undefined);
     const key = st ? `${st.size}:${st.mtimeMs}` : '-';
     if (this.parsedSpec?.key !== key) this.parsedSpec = { key, spec: loadExperimentsSpec(await openRevision(this.root, WORKSPACE)) };
     return this.parsedSpec.spec;
@@ -160,7 +161,7 @@ export class Experiments {
 
   /** Stats of what the workspace's rows are made from: changes when a run records anything. */
   async stamp(spec?: ExperimentsSpec): Promise<string> {
-    const files = [LOCK_FILE, 'pipeline.yaml', ...(spec?.metrics ?? []).filter((m) => !m.file.includes('${id}')).map((m) => m.file)];
+    const files = [LOCK_FILE, PIPELINE_FILE, ...(spec?.metrics ?? []).filter((m) => !m.file.includes('${id}')).map((m) => m.file)];
     const parts = await Promise.all(
       files.map(async (f) => {
         try {

@@ -6,7 +6,7 @@
  * format is documented in docs/ui.md ("The run event log").
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { stateDirs } from '../state/dirs.ts';
 
 export const EVENT_LOG_VERSION = 1;

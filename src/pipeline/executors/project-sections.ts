@@ -5,7 +5,7 @@
  * executor chosen for a run. Neither is part of any fingerprint: where an instance runs is not
  * what it computes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, succeed, type Problem, type Result } from '../errors.ts';
 import type { ProjectFile } from '../spec/project-file.ts';
 import type { ExecutorSettings } from './declaration.ts';

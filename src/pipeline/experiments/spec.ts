@@ -4,9 +4,9 @@
  * is optional: without the section the experiments are the instances of the only stage that has
  * instances, with all of their items and the JSON files among their outs as metrics.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
-import { ProjectFile, valueOrThrow } from '../spec/project-file.ts';
+import { PIPELINE_FILE, ProjectFile, valueOrThrow } from '../spec/project-file.ts';
 import type { Revision } from './revision.ts';
 
 const keyPrefix = z.string().min(1, 'must not be empty');
@@ -68,9 +68,8 @@ export type ExperimentsSpec = z.infer<typeof ExperimentsSpecSchema>;
  * predates it should still line up with a new one in one table.
  */
 export async function loadExperimentsSpec(workspace: Revision): Promise<ExperimentsSpec> {
-  const file = 'pipeline.yaml';
-  const text = await workspace.read(file);
-  if (text === undefined) throw new UserError([{ field: file, message: 'not found in the working tree (run this in a pipeline project)' }]);
-  const project = valueOrThrow(ProjectFile.parse(text, file));
+  const read = await ProjectFile.at(workspace);
+  if (read === undefined) throw new UserError([{ field: PIPELINE_FILE, message: 'not found in the working tree (run this in a pipeline project)' }]);
+  const project = valueOrThrow(read);
   return valueOrThrow(project.section(['experiments'], ExperimentsSpecSchema, {}))!;
 }

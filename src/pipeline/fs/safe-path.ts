@@ -11,7 +11,7 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, succeed, type Problem, type Result } from '../errors.ts';
 
 /** Linux's PATH_MAX and NAME_MAX: anything longer could not be written here anyway. */

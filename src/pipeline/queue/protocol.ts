@@ -4,7 +4,7 @@
  * parse what they receive with these schemas; a worker of another version fails the job clearly
  * rather than guessing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_RECORD_BYTES, RunRecordSchema } from '../state/cache.ts';
 import { fail, succeed, type Result } from '../errors.ts';
 import { decodeFailure, type Failure } from '../failure.ts';

@@ -2,7 +2,7 @@
  * The queue executor's settings: the `queue:` section of .pipeline/config.yaml (this machine's
  * own), overridden by the command line (--executor, --redis). Types come from the schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
 
 export const REDIS_URL_RE = /^rediss?:\/\/[^/\s]+(\/\d+)?$/;

@@ -3,12 +3,12 @@
  * manages them: the untracked local config by default, pipeline.yaml with --project. Edits keep
  * the file's comments and layout (a YAML document edit, not a re-dump).
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, parseDocument } from 'yaml';
 import { isErrno, UserError } from '../errors.ts';
-import { writeFileAtomic } from '../fs/atomic.ts';
-import { PIPELINE_FILE } from '../spec/pipeline-schema.ts';
+import { editProjectFile, PIPELINE_FILE } from '../spec/project-file.ts';
+import type { YamlDocument } from '../spec/yaml-file.ts';
+import { editLocalConfig } from '../workspace/local-config.ts';
 import { LOCAL_CONFIG_FILE, loadRemoteConfig, readRemotesOf, type ConfigScope } from './config.ts';
 import { parseRemoteUrl, REMOTE_NAME_RE, RemoteSpecSchema, type RemoteSpec } from './schema.ts';
 
@@ -80,9 +80,9 @@ async function addRemote(root: string, scope: ConfigScope, name: string, url: st
   const created = await checkDirectory(root, url, opts.create);
   await editFile(root, scope, (doc) => {
     if (opts.makeDefault) {
-      // One default per file: the new one replaces the old.
-      const section = doc.get('remotes');
-      if (isMap(section)) for (const pair of section.items) if (isScalar(pair.key)) doc.deleteIn(['remotes', String(pair.key.value), 'default']);
+      // One default per file: the new one replaces the old (the section was checked, so its keys are names).
+      const section = (doc.toJS() as { remotes?: Record<string, unknown> | null } | null)?.remotes;
+      for (const other of Object.keys(section ?? {})) doc.deleteIn(['remotes', other, 'default']);
     }
     doc.setIn(['remotes', name], doc.createNode(checked.data));
   });
@@ -134,18 +134,7 @@ async function removeRemote(root: string, scope: ConfigScope, name: string): Pro
   });
 }
 
-/** Applies `edit` to the file's YAML document, checks the result like a load would, then writes it. */
-async function editFile(root: string, scope: ConfigScope, edit: (doc: ReturnType<typeof parseDocument>) => void): Promise<void> {
-  const abs = path.join(root, scopeFile(scope));
-  let text = '';
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || scope === 'project')
-      throw new UserError([{ location: { file: scopeFile(scope), line: 1, column: 1 }, message: `cannot read: ${(e as Error).message}` }]);
-  }
-  await readRemotesOf(root, scope); // a file that is already broken is reported as it is, not rewritten
-  const doc = parseDocument(text);
-  edit(doc);
-  await writeFileAtomic(abs, doc.toString({ lineWidth: 0 }));
+/** Applies `edit` to the scope's file, keeping its comments; the remotes it has now are checked first, as a load would. */
+function editFile(root: string, scope: ConfigScope, edit: (doc: YamlDocument) => void): Promise<void> {
+  return scope === 'project' ? editProjectFile(root, () => readRemotesOf(root, scope), edit) : editLocalConfig(root, edit);
 }

@@ -4,7 +4,7 @@
  * credentials come only from the AWS SDK's default chain (environment, profiles), never from a
  * file that git may track.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const REMOTE_NAME_RE = /^[A-Za-z][\w-]*$/;
 

@@ -6,7 +6,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, isUserError, succeed, UserError, type Problem, type Result, type SourceLocation } from '../errors.ts';
 import { isMissing } from '../fs/missing.ts';
 import type { Plan, PlannedInstance } from '../plan/plan.ts';

@@ -5,7 +5,7 @@
  * config file's first line points at its schema, so editors complete and check keys as you type.
  * Only top-level keys have files of their own; the analyzer still checks everything else.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatProblems } from '../errors.ts';
 import { loadStageModule } from './analyze.ts';
 import { itemSchema } from '../stage.ts';

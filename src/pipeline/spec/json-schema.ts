@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONFIG_SCHEMA_DIR, configSchemaFile, configSchemas } from './config-schemas.ts';
 import { PIPELINE_FILE_SECTIONS, stageResourcesSchema } from '../executors/project-sections.ts';
 import { executorSettings } from '../executors/registry.ts';

@@ -1,5 +1,5 @@
 /** The schema of pipeline.yaml. Types come from here (z.infer), nowhere else. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ExperimentsSpecSchema } from '../experiments/spec.ts';
 import { VerifyRulesSchema } from '../verify/rules.ts';
 import { RemotesSchema } from '../remote/schema.ts';

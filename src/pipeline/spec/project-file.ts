@@ -1,19 +1,30 @@
 /**
- * pipeline.yaml, the one reader: the file is read and parsed once per process (again only when it
- * changes), and each part of the engine asks for its section, typed by that section's own schema
- * and with every problem located (file:line:column and the field). The plan (analyze.ts), the
- * remotes, the experiments table, verify's rules, the JSON schemas and a profile's workspace layout
- * all read it here; nothing else opens the file. A section is checked on its own, so `remote add`
- * works while a stage is being written, and an old revision's file serves the experiments table.
+ * pipeline.yaml, the one reader: the only module that turns the file's bytes into values. The file
+ * is read and parsed once per process (again only when it changes), and each part of the engine
+ * asks for its section, typed by that section's own schema and with every problem located
+ * (file:line:column and the field). The plan (analyze.ts), the remotes, the experiments table,
+ * verify's rules, the JSON schemas and a profile's workspace layout all read it here, and
+ * `remote add --project` edits it here; nothing else opens the file (test/pipeline/unit/
+ * one-project-file-reader.test.ts holds the engine to that). A section is checked on its own, so
+ * `remote add` works while a stage is being written. A revision's copy (the working tree's, a
+ * profile's, or a commit's through git) is parsed here too, from the text the revision gives.
  */
 import path from 'node:path';
 import type { z } from 'zod';
 import { fail, succeed, UserError, type Result } from '../errors.ts';
-import { readYaml, parseYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
+import { editYaml, readYaml, parseYaml, type KeyPath, type YamlDocument, type YamlFile } from './yaml-file.ts';
 import { zodProblems } from './zod-problems.ts';
 import { whileUnchanged, type FileMemo } from '../fs/unchanged.ts';
 
 export const PIPELINE_FILE = 'pipeline.yaml';
+
+/**
+ * Where a revision's files come from (experiments/revision.ts: a git commit through `git show`, or
+ * a working tree): a project-relative file's text, undefined when that revision has no such file.
+ */
+export interface RevisionText {
+  read(rel: string): Promise<string | undefined>;
+}
 
 export class ProjectFile {
   private constructor(readonly yaml: YamlFile) {}
@@ -24,7 +35,13 @@ export class ProjectFile {
     return whileUnchanged(parsedFiles, abs, async () => ProjectFile.wrap(await readYaml(abs, PIPELINE_FILE)));
   }
 
-  /** A pipeline.yaml given as text (another revision's). */
+  /** A revision's pipeline.yaml, parsed; undefined when the revision has none (the caller says where it looked). */
+  static async at(revision: RevisionText): Promise<Result<ProjectFile> | undefined> {
+    const text = await revision.read(PIPELINE_FILE);
+    return text === undefined ? undefined : ProjectFile.parse(text);
+  }
+
+  /** A pipeline.yaml given as text; `shownAs` is the file its problems name. */
   static parse(text: string, shownAs = PIPELINE_FILE): Result<ProjectFile> {
     return ProjectFile.wrap(parseYaml(shownAs, text));
   }
@@ -54,6 +71,15 @@ export class ProjectFile {
     const parsed = schema.safeParse(this.yaml.value ?? {});
     return parsed.success ? succeed(parsed.data as z.infer<S>) : fail(zodProblems(parsed.error, this.yaml.locate));
   }
+}
+
+/**
+ * Edits the project's pipeline.yaml keeping its comments and layout, written atomically. `check`
+ * runs on the file as it is before anything changes (the caller checks the section it edits, as a
+ * read would), so a broken file is reported, not rewritten. A missing pipeline.yaml cannot be read.
+ */
+export function editProjectFile(root: string, check: () => Promise<unknown>, edit: (doc: YamlDocument) => void): Promise<void> {
+  return editYaml(path.join(root, PIPELINE_FILE), PIPELINE_FILE, { absentIsEmpty: false, check }, edit);
 }
 
 const parsedFiles: FileMemo<Result<ProjectFile>> = new Map();

@@ -4,7 +4,8 @@
  */
 import { readFile, readlink } from 'node:fs/promises';
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
-import { fail, isErrno, succeed, type Problem, type Result, type SourceLocation } from '../errors.ts';
+import { fail, isErrno, succeed, UserError, type Problem, type Result, type SourceLocation } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 
 export type KeyPath = ReadonlyArray<string | number>;
 
@@ -45,6 +46,33 @@ export async function readYamlIfPresent(absPath: string, shownAs: string): Promi
     const dangling = await danglingTarget(absPath, e);
     return isErrno(e, 'ENOENT') && dangling === undefined ? succeed(undefined) : cannotRead(shownAs, e, dangling);
   }
+}
+
+/** A YAML document to edit in place: setIn, deleteIn, createNode (the yaml package's Document). */
+export type YamlDocument = Document;
+
+export interface YamlEdit {
+  /** An absent file is edited as an empty one (a local config not made yet); otherwise it cannot be read. */
+  absentIsEmpty: boolean;
+  /** Runs after the read and before any change, so that a file already broken is reported as it is, not rewritten. */
+  check(): Promise<unknown>;
+}
+
+/**
+ * Applies `edit` to the file's YAML document and writes it atomically. The document is edited, not
+ * re-dumped from its value, so the file keeps its comments and layout (`pipeline remote add`).
+ */
+export async function editYaml(absPath: string, shownAs: string, how: YamlEdit, edit: (doc: YamlDocument) => void): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(absPath, 'utf8');
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT') || !how.absentIsEmpty) throw new UserError(cannotRead(shownAs, e, undefined).problems);
+  }
+  await how.check();
+  const doc = parseDocument(text);
+  edit(doc);
+  await writeFileAtomic(absPath, doc.toString({ lineWidth: 0 }));
 }
 
 function cannotRead(shownAs: string, e: unknown, dangling: string | undefined): { ok: false; problems: Problem[] } {

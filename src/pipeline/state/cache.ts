@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { access, copyFile, constants, mkdir, open, readdir, type FileHandle, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, isErrno, succeed, type Result } from '../errors.ts';
 import { replaceAtomically, writeFileAtomic } from '../fs/atomic.ts';
 import { unlessMissing } from '../fs/missing.ts';

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, succeed, UserError, type Problem, type Result, type WithProblems } from '../errors.ts';
 import { canonicalize, sha256 } from '../plan/fingerprint.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';

@@ -3,7 +3,7 @@
  * history file, floats from another backend): which files, and how close is close enough.
  * Without a rule, `pipeline verify` accepts only identical bytes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const tolerance = {
   /** |recorded - produced| <= atol + rtol * |recorded|, for every number compared. */

@@ -5,12 +5,12 @@
  * section is reported once, here.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
 import { whileUnchanged, type FileMemo } from '../fs/unchanged.ts';
 import { EXECUTOR_NAMES, executorSettings } from '../executors/registry.ts';
 import { RemotesSchema } from '../remote/schema.ts';
-import { readYamlIfPresent } from '../spec/yaml-file.ts';
+import { editYaml, readYamlIfPresent, type YamlDocument } from '../spec/yaml-file.ts';
 import { zodProblems } from '../spec/zod-problems.ts';
 
 export const LOCAL_CONFIG_FILE = '.pipeline/config.yaml';
@@ -39,6 +39,15 @@ const readConfigs: FileMemo<LocalConfig> = new Map();
 /** The validated local config; a machine without one has the defaults. */
 export function readLocalConfig(root: string): Promise<LocalConfig> {
   return whileUnchanged(readConfigs, path.join(root, LOCAL_CONFIG_FILE), () => parseLocalConfig(root));
+}
+
+/**
+ * Edits the local config keeping its comments and layout (`pipeline remote add`), written
+ * atomically; a machine without one gets the file. The file as it is is checked first, as a whole:
+ * a broken one is reported, not rewritten.
+ */
+export function editLocalConfig(root: string, edit: (doc: YamlDocument) => void): Promise<void> {
+  return editYaml(path.join(root, LOCAL_CONFIG_FILE), LOCAL_CONFIG_FILE, { absentIsEmpty: true, check: () => readLocalConfig(root) }, edit);
 }
 
 async function parseLocalConfig(root: string): Promise<LocalConfig> {

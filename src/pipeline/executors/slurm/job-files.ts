@@ -7,7 +7,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, isErrno, succeed, type Result } from '../../errors.ts';
 import { FailureSchema } from '../../failure.ts';
 import { JobDataSchema, JobResultSchema as QueueJobResultSchema } from '../../queue/protocol.ts';

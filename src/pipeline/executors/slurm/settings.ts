@@ -5,7 +5,7 @@
  * name ("train") or per instance ("train@vgg-bn"), the instance's entry winning. Types come from
  * the schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlannedInstance } from '../../plan/plan.ts';
 
 /** sbatch's --time forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
