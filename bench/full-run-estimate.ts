@@ -39,8 +39,9 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1e6;
 }
 
-const { tree, problems } = await loadConfigTree(process.cwd(), args.profile ? { profile: args.profile } : {});
-if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('\n'));
+const loaded = await loadConfigTree(process.cwd(), args.profile ? { profile: args.profile } : {});
+if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
+const tree = loaded.value;
 const input = GridInputSchema.parse({ grid: tree.get(['grid']), experiments: tree.get(['experiments']), train: tree.get(['train']) });
 const evaluate = EvaluateConfigSchema.parse(tree.get(['evaluate']));
 const experiments = expandExperiments(input);

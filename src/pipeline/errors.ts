@@ -1,3 +1,5 @@
+import type { Failure } from './failure.ts';
+
 /** Where in a user's file a problem is. Lines and columns are 1-based, as editors show them. */
 export interface SourceLocation {
   file: string;
@@ -24,6 +26,16 @@ export interface Problem {
  * a UserError carries the same problems to the CLI.
  */
 export type Result<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+/**
+ * A value made in spite of problems that left parts of it out: it worked, with warnings (a lock
+ * with a malformed entry ignored, a push with an object missing). The caller uses the value and
+ * says the problems; where problems mean the value cannot be used, the shape is Result instead.
+ */
+export interface WithProblems<T> {
+  value: T;
+  problems: Problem[];
+}
 
 export function succeed<T>(value: T): { ok: true; value: T } {
   return { ok: true, value };
@@ -74,6 +86,28 @@ export class UserError extends Error {
 
 export function isUserError(e: unknown): e is UserError {
   return e instanceof Error && (e as Partial<Record<typeof USER_ERROR, unknown>>)[USER_ERROR] === true && Array.isArray((e as UserError).problems);
+}
+
+/**
+ * A failure as it crosses a process boundary (a stage's process, a SLURM job, a queue worker): a
+ * plain object, the problems when it is a UserError (the receiver throws one again: exit 2), the
+ * stack when it is a bug. failure.ts' decodeFailure reads it back, checked against its schema;
+ * it lives there so that what only sends (every stage process) never loads zod.
+ */
+export function encodeFailure(e: unknown): Failure {
+  // Only the fields the schema knows: a stage's own copy of UserError may carry problems with more.
+  if (isUserError(e)) return { message: e.message, problems: e.problems.map(wireProblem) };
+  const err = e instanceof Error ? e : undefined;
+  return { message: err ? err.message : String(e), ...(err?.stack ? { stack: err.stack } : {}) };
+}
+
+function wireProblem(p: Problem): Problem {
+  return {
+    ...(p.location ? { location: { file: p.location.file, line: p.location.line, column: p.location.column } } : {}),
+    ...(p.field !== undefined ? { field: p.field } : {}),
+    message: p.message,
+    ...(p.unsafePath ? { unsafePath: true as const } : {}),
+  };
 }
 
 export function unreachable(x: never): never {

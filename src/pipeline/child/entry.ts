@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isUserError } from '../errors.ts';
+import { encodeFailure } from '../errors.ts';
 import { importStageModule } from './stage-bundle.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './protocol.ts';
 import { createStageContext, itemSchema, type AnyStage, type Measurements } from '../stage.ts';
@@ -32,14 +32,7 @@ async function main(): Promise<void> {
     const measurements = await runJob(job, controller.signal);
     await send({ type: 'done', peakRssKb: peakRssKb(), measurements });
   } catch (e) {
-    const err = e as Error;
-    await send({
-      type: 'failed',
-      userProblems: isUserError(e) ? e.problems : undefined,
-      message: err?.message ?? String(e),
-      stack: isUserError(e) ? undefined : err?.stack,
-      peakRssKb: peakRssKb(),
-    });
+    await send({ type: 'failed', failure: encodeFailure(e), peakRssKb: peakRssKb() });
   }
   // A stage may leave handles open (timers, wasm threads); the result is already sent.
   process.exit(0);

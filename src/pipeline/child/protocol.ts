@@ -1,5 +1,5 @@
 /** Messages between the runner and a stage's child process (over execa's IPC channel). */
-import type { Problem } from '../errors.ts';
+import type { Failure } from '../failure.ts';
 import type { DeclaredNames, Measurements, ProgressUpdate } from '../stage.ts';
 
 export interface ChildJob {
@@ -27,4 +27,4 @@ export type ChildMessage =
   | { type: 'progress'; update: ProgressUpdate }
   | { type: 'log'; line: string }
   | { type: 'done'; peakRssKb: number; measurements: Measurements }
-  | { type: 'failed'; userProblems?: Problem[]; message: string; stack?: string; peakRssKb: number };
+  | { type: 'failed'; failure: Failure; peakRssKb: number };

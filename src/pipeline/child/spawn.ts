@@ -1,7 +1,7 @@
 /** Runs one stage instance in its own Node process (execa, IPC), optionally pinned to cores. */
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { UserError } from '../errors.ts';
+import { decodeFailure } from '../failure.ts';
 import type { ChildJob, ChildMessage } from './protocol.ts';
 import type { Measurements, ProgressUpdate } from '../stage.ts';
 
@@ -84,11 +84,6 @@ export async function runInChild(job: ChildJob, handlers: ChildHandlers, signal:
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-  if (result.type === 'failed') {
-    if (result.userProblems) throw new UserError(result.userProblems);
-    const err = new Error(result.message);
-    if (result.stack) err.stack = result.stack;
-    throw err;
-  }
+  if (result.type === 'failed') throw decodeFailure(result.failure, 'the stage process');
   return { peakRssMb: result.peakRssKb / 1024, measurements: result.measurements };
 }

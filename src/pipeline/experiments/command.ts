@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { OptionValues } from '../cli/command-table.ts';
 import { exitCodeOf, type CommandArgs, type Handler, type Io } from '../cli/command-kit.ts';
 import { existingWorkspace, locate } from '../cli/commands/workspace.ts';
-import { UserError } from '../errors.ts';
+import { formatProblem, UserError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { collectExperiments, readLockAt } from './collect.ts';
 import { diffFlat, diffTable, type DiffEntry } from './diff.ts';
@@ -74,16 +74,17 @@ export const paramsDiff: Handler = (args, io) =>
     const valuesOf = async (rev: Revision) => new Map([...(await readLockAt(rev))].map(([id, e]) => [id, flatten(e.item, { arrays: 'json', leaves: 'all' })]));
     // With the workspace as B, also the configs as they are now against its lock: edits and new experiments not yet run.
     const pending =
-      b.label === WORKSPACE ? await notYetRun(src.workspace, { profile: src.profile, sets: args.values.set }, await readLockAt(b)) : { entries: [] };
-    if (pending.problem) io.err(`pipeline: note: configs not yet run are not listed: ${pending.problem}\n`);
-    await printDiff('params', [a, b], valuesOf, args.values, io, pending.entries);
+      b.label === WORKSPACE
+        ? await notYetRun(src.workspace, { profile: src.profile, sets: args.values.set }, await readLockAt(b))
+        : { value: [], problems: [] };
+    const [first, ...more] = pending.problems;
+    if (first) io.err(`pipeline: note: configs not yet run are not listed: ${formatProblem(first)}${more.length > 0 ? ` (and ${more.length} more)` : ''}\n`);
+    await printDiff('params', [a, b], valuesOf, args.values, io, pending.value);
     const format = outputFormat(args.values);
-    if (format !== 'json' && pending.entries.length > 0) {
+    if (format !== 'json' && pending.value.length > 0) {
       io.out(`\nnot yet run: the configs differ from ${b.where} (\`pipeline run\` records them)\n`);
       io.out(
-        format === 'text'
-          ? renderText(notYetRunTable(pending.entries, true), io.columns)
-          : renderTable(notYetRunTable(pending.entries, format !== 'csv'), format),
+        format === 'text' ? renderText(notYetRunTable(pending.value, true), io.columns) : renderTable(notYetRunTable(pending.value, format !== 'csv'), format),
       );
     }
     return 0;

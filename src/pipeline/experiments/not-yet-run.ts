@@ -3,7 +3,7 @@
  * workspace's lock recorded. An edited config or an added experiment file changes no lock until it
  * runs, so a diff of locks alone would say "no params changed" right after the edit.
  */
-import { formatProblem, isUserError } from '../errors.ts';
+import { isUserError, type WithProblems } from '../errors.ts';
 import { canonicalJson, Hasher } from '../plan/fingerprint.ts';
 import type { LockEntry } from '../state/lock.ts';
 import { loadPlan } from '../spec/plan-cache.ts';
@@ -18,14 +18,15 @@ export interface PendingEntry extends DiffEntry {
   not_run: 'added' | 'changed';
 }
 
-export async function notYetRun(root: string, opts: ConfigOptions, lock: Map<string, LockEntry>): Promise<{ entries: PendingEntry[]; problem?: string }> {
+/** The entries not yet run; none, with the problems that stopped it, when the configs do not plan. */
+export async function notYetRun(root: string, opts: ConfigOptions, lock: Map<string, LockEntry>): Promise<WithProblems<PendingEntry[]>> {
   let plan;
   try {
     plan = await loadPlan(root, opts, await Hasher.open(root, stateDirs(root).hashes));
   } catch (e) {
     // The locks still compare; what the configs would change waits until they plan.
     if (!isUserError(e)) throw e;
-    return { entries: [], problem: `${formatProblem(e.problems[0]!)}${e.problems.length > 1 ? ` (and ${e.problems.length - 1} more)` : ''}` };
+    return { value: [], problems: e.problems };
   }
   const entries: PendingEntry[] = [];
   // Canonical first: the lock holds params with sorted keys, the plan in the order the configs wrote them.
@@ -39,7 +40,7 @@ export async function notYetRun(root: string, opts: ConfigOptions, lock: Map<str
     const changed = diffFlat(new Map([[inst.id, flat(recorded.item)]]), new Map([[inst.id, flat(inst.item)]]), false);
     entries.push(...changed.map((c) => ({ ...c, not_run: 'changed' as const })));
   }
-  return { entries };
+  return { value: entries, problems: [] };
 }
 
 export function notYetRunTable(entries: PendingEntry[], signed: boolean): Table {

@@ -21,18 +21,19 @@ export const MAX_SEGMENT_BYTES = 255;
 /** Opens a file for writing without following a symlink planted at its name. */
 export const WRITE_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
-/** Why `p` is not a safe relative path, or undefined when it is. */
-export function unsafePathReason(p: string): string | undefined {
-  if (p.length === 0) return 'it is empty';
-  if (Buffer.byteLength(p) > MAX_PATH_BYTES) return `it is longer than ${MAX_PATH_BYTES} bytes`;
-  if (p.startsWith('/')) return 'it is absolute';
-  if (p.includes('\\')) return 'it holds a backslash';
+/** Why `p` is not a safe relative path (a flagged problem naming it), or undefined when it is. */
+export function unsafePathProblem(p: string): Problem | undefined {
+  const refused = (why: string): Problem => unsafe(p, why);
+  if (p.length === 0) return refused('it is empty');
+  if (Buffer.byteLength(p) > MAX_PATH_BYTES) return refused(`it is longer than ${MAX_PATH_BYTES} bytes`);
+  if (p.startsWith('/')) return refused('it is absolute');
+  if (p.includes('\\')) return refused('it holds a backslash');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(p)) return 'it holds a NUL or control character';
+  if (/[\u0000-\u001f\u007f]/.test(p)) return refused('it holds a NUL or control character');
   for (const segment of p.split('/')) {
-    if (segment === '') return 'it has an empty segment';
-    if (segment === '.' || segment === '..') return `it has a "${segment}" segment`;
-    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return `a segment is longer than ${MAX_SEGMENT_BYTES} bytes`;
+    if (segment === '') return refused('it has an empty segment');
+    if (segment === '.' || segment === '..') return refused(`it has a "${segment}" segment`);
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return refused(`a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
   return undefined;
 }
@@ -47,8 +48,8 @@ const UNSAFE = 'unsafe path';
 
 /** A relative path inside an out (or an out inside the project), as every schema of outside data takes it. */
 export const SafeRelPath = z.string().superRefine((p, ctx) => {
-  const why = unsafePathReason(p);
-  if (why) ctx.addIssue({ code: 'custom', message: `${UNSAFE} ${shownPath(p)}: ${why}` });
+  const problem = unsafePathProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
 });
 
 /**
@@ -117,8 +118,8 @@ export function isWithin(p: string, dir: string): boolean {
  * symlink at the file's own name is not followed either.
  */
 export async function safeDestination(outRoot: string, rel: string): Promise<Result<string>> {
-  const why = unsafePathReason(rel);
-  if (why) return fail(unsafe(rel, why));
+  const problem = unsafePathProblem(rel);
+  if (problem) return fail(problem);
   const dest = path.resolve(outRoot, ...rel.split('/'));
   if (!isWithin(dest, outRoot) || dest === outRoot) return fail(unsafe(rel, 'it resolves outside its out'));
   let dir = outRoot;
@@ -139,12 +140,12 @@ export async function safeDestination(outRoot: string, rel: string): Promise<Res
 }
 
 /**
- * Why placing `declared` in the workspace at `root` would write outside it: a directory on its
- * way that is a symlink leading out of the project. Undefined when the place is safe.
+ * Why placing `declared` in the workspace at `root` would write outside it: an unsafe path, or a
+ * directory on its way that is a symlink leading out of the project. Undefined when the place is safe.
  */
-export async function workspacePlaceProblem(root: string, declared: string): Promise<string | undefined> {
-  const why = unsafePathReason(declared);
-  if (why) return `${UNSAFE} ${shownPath(declared)}: ${why}`;
+export async function workspacePlaceProblem(root: string, declared: string): Promise<Problem | undefined> {
+  const unsafePath = unsafePathProblem(declared);
+  if (unsafePath) return unsafePath;
   const realRoot = await realpath(root);
   let dir = root;
   for (const segment of declared.split('/').slice(0, -1)) {
@@ -154,7 +155,9 @@ export async function workspacePlaceProblem(root: string, declared: string): Pro
     if (!st.isSymbolicLink()) continue;
     const target = await realpath(dir).catch(() => undefined);
     if (!target || !isWithin(target, realRoot)) {
-      return `${declared}: ${path.relative(root, dir)} is a symlink that leads outside the project${target ? ` (to ${target})` : ''}; nothing placed there`;
+      return {
+        message: `${declared}: ${path.relative(root, dir)} is a symlink that leads outside the project${target ? ` (to ${target})` : ''}; nothing placed there`,
+      };
     }
   }
   return undefined;

@@ -14,7 +14,7 @@ import { asUserError } from '../remote/open.ts';
 import type { Job as StageJob, JobResult as StageJobResult, StageExecutor } from '../executors/executor.ts';
 import { CANCEL_EVENT } from './cancel.ts';
 import { RemoteExchange, type ExchangeOptions } from './exchange.ts';
-import { JobProgressSchema, readJobResult, USER_FAILURE_PREFIX, type JobData, type JobResult } from './protocol.ts';
+import { JobProgressSchema, readJobFailure, readJobResult, type JobData, type JobResult } from './protocol.ts';
 import { redisOptions, redisUnreachable } from './redis.ts';
 import type { QueueSettings } from './settings.ts';
 
@@ -160,9 +160,9 @@ export class QueueExecutor implements StageExecutor {
     } catch (e) {
       if (signal.aborted || e === this.lost) throw e;
       if ((await this.queue.getJobState(job.id!).catch(() => undefined)) === 'unknown') return 'vanished';
-      const reason = (e as Error).message;
-      if (reason.startsWith(USER_FAILURE_PREFIX)) throw new UserError(reason.slice(USER_FAILURE_PREFIX.length));
-      throw new Error(reason);
+      // The worker's failure itself (a UserError's problems) is on the job, beside BullMQ's reason.
+      const failed = await this.queue.getJob(job.id!).catch(() => undefined);
+      throw readJobFailure((e as Error).message, failed?.progress);
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.onLost = this.onLost.filter((f) => f !== stop);

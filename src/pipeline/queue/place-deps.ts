@@ -29,7 +29,7 @@ export async function placeDeps(
   for (const [dep, rec] of Object.entries(deps)) {
     if ((await hasher.hashPath(dep))?.hash === outHash(rec)) continue;
     const unsafe = await workspacePlaceProblem(root, dep);
-    if (unsafe) throw new Error(`dep ${unsafe}`);
+    if (unsafe) throw new Error(`dep ${unsafe.message}`);
     const record = { outs: { [dep]: rec } };
     const fetched = await fetchRecordObjects(store, cache, record, () => {});
     if (!fetched.ok) throw new Error(`dep ${dep} could not be fetched from ${store.label}: ${formatProblems(fetched.problems)}`);

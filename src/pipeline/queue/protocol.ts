@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { MAX_RECORD_BYTES, RunRecordSchema } from '../state/cache.ts';
 import { fail, succeed, type Result } from '../errors.ts';
+import { decodeFailure, type Failure } from '../failure.ts';
 import { schemaIssue } from '../fs/safe-path.ts';
 
 /** The largest job or result either side reads: each may carry directory listings, as a run record does. */
@@ -54,7 +55,9 @@ export type JobResult = z.infer<typeof JobResultSchema>;
 
 /**
  * A worker's message to the coordinator, as BullMQ job progress. Its text lands in the run's
- * logs and event log, so each field is bounded: a message over a bound is dropped whole.
+ * logs and event log, so each field is bounded: a message over a bound is dropped whole. A
+ * failing job's last message carries its failure (encodeFailure), which BullMQ's failed reason,
+ * a bare message, cannot: the coordinator reads it from the job once it failed (readJobFailure).
  */
 const SHORT = 1024;
 export const JobProgressSchema = z.strictObject({
@@ -75,11 +78,25 @@ export const JobProgressSchema = z.strictObject({
     .string()
     .max(64 * SHORT)
     .optional(),
+  /** Checked when it is read (decodeFailure), so that a malformed one is named, not dropped. */
+  failure: z.unknown().optional(),
 });
-export type JobProgress = z.infer<typeof JobProgressSchema>;
+export type JobProgress = Omit<z.infer<typeof JobProgressSchema>, 'failure'> & { failure?: Failure };
 
-/** A failed reason with this prefix is the user's to fix (another checkout, a bad config): no retry, exit 2. */
-export const USER_FAILURE_PREFIX = '[user] ';
+/**
+ * Why a job failed, from BullMQ's failed reason and the job's last progress message: the error its
+ * worker threw (a UserError stays one: exit 2) when that message carries it; else an Error of the
+ * reason (BullMQ's own, such as a stalled job; a job refused before it ran).
+ */
+export function readJobFailure(reason: string, progress: unknown): Error {
+  if (messageBytes(progress) > MAX_QUEUE_MESSAGE_BYTES) return new Error(reason);
+  const raw = progress !== null && typeof progress === 'object' ? (progress as { failure?: unknown; worker?: unknown }) : {};
+  if (raw.failure === undefined) return new Error(reason);
+  const e = decodeFailure(raw.failure, typeof raw.worker === 'string' ? `worker ${raw.worker.slice(0, 40)}` : 'a worker');
+  // The failure that failed the job has the reason's message. Another (an earlier attempt's, left
+  // on a job that then failed otherwise; one this version cannot read) does not outrank the reason.
+  return e.message === reason ? e : new Error(reason);
+}
 
 /**
  * Reads a job's result as the coordinator receives it from Redis, whoever wrote it: an oversized

@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
 import { RunCache, runRecord, type OutRecord } from '../state/cache.ts';
-import { formatProblem, isUserError } from '../errors.ts';
+import { encodeFailure, formatProblem, isUserError, UserError } from '../errors.ts';
 import type { Reporter, RunEvent } from '../events.ts';
 import { Hasher } from '../plan/fingerprint.ts';
 import type { PlannedInstance } from '../plan/plan.ts';
@@ -27,7 +27,7 @@ import { runStage } from '../run/steps/run.ts';
 import { Staging } from '../run/steps/staging.ts';
 import { definitionDifferences, depDifferences } from './checkout-check.ts';
 import { placeDeps } from './place-deps.ts';
-import { JobDataSchema, MAX_QUEUE_MESSAGE_BYTES, messageBytes, USER_FAILURE_PREFIX, type JobData, type JobProgress, type JobResult } from './protocol.ts';
+import { JobDataSchema, MAX_QUEUE_MESSAGE_BYTES, messageBytes, type JobData, type JobProgress, type JobResult } from './protocol.ts';
 import { deleteScratch, downloadScratch, ScratchUploader } from './scratch-sync.ts';
 import type { QueueSettings } from './settings.ts';
 
@@ -44,8 +44,17 @@ export interface WorkerContext {
 /** A message to whoever waits for the job: progress, or a line of its output. */
 export type Tell = (m: Omit<JobProgress, 'worker'>) => void;
 
-/** A failure that another attempt would only repeat (a refused job, a cancelled one): no retry. */
-export class FinalFailure extends Error {}
+/**
+ * Failures that another attempt would only repeat (a refused job, a cancelled one): BullMQ is told
+ * not to retry them. Marked beside the error rather than by a class of its own: to every other
+ * catcher (a SLURM job runs these steps too) a refusal is an ordinary UserError.
+ */
+const FINAL = new WeakSet<Error>();
+
+function final<E extends Error>(e: E): E {
+  FINAL.add(e);
+  return e;
+}
 
 /** Progress at most this often per job: every message is a Redis write and a coordinator event. */
 const PROGRESS_EVERY_MS = 500;
@@ -70,7 +79,12 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
   try {
     return await runQueuedJob(parsed.data, ctx, signal, channel(job, ctx.name), job.attemptsStarted);
   } catch (e) {
-    if (e instanceof FinalFailure) throw new UnrecoverableError(e.message);
+    // BullMQ keeps only the message as the failed reason: the failure itself (a UserError's
+    // problems, a bug's stack) goes to the coordinator as the job's last progress message.
+    const failure = encodeFailure(e);
+    const sent: JobProgress = { worker: ctx.name, failure };
+    await job.updateProgress(sent as never).catch(() => {});
+    if (e instanceof Error && FINAL.has(e)) throw new UnrecoverableError(failure.message);
     throw e;
   }
 }
@@ -78,8 +92,8 @@ export async function runJob(job: Job, ctx: WorkerContext, signal: AbortSignal):
 /**
  * One job, wherever it came from (a BullMQ queue; a SLURM batch job without a shared file
  * system): the checkout planned and checked, the deps placed from the remote, the stage run, its
- * outputs and run record sent to the remote. Throws a FinalFailure where another attempt would
- * only repeat it.
+ * outputs and run record sent to the remote. Throws a UserError where the user is to fix it
+ * (this checkout cannot run the job as planned; the stage's own).
  */
 export async function runQueuedJob(data: JobData, ctx: WorkerContext, signal: AbortSignal, tell: Tell, attempt: number): Promise<JobResult> {
   const started = performance.now();
@@ -125,11 +139,12 @@ export async function runQueuedJob(data: JobData, ctx: WorkerContext, signal: Ab
         reused: false,
       };
     } catch (e) {
-      if (signal.aborted) throw new FinalFailure(`cancelled on worker ${ctx.name}`);
+      if (signal.aborted) throw final(new Error(`cancelled on worker ${ctx.name}`));
       const lastOutput = tail.length > 0 ? `\n${tail.join('\n')}` : '';
       const message = isUserError(e) ? e.problems.map(formatProblem).join('; ') : (e as Error).message;
       tell({ log: `failed on worker ${ctx.name}: ${message}` });
-      throw new Error(`${isUserError(e) ? USER_FAILURE_PREFIX : ''}on worker ${ctx.name}: ${message}${message.includes('last output') ? '' : lastOutput}`);
+      const line = `on worker ${ctx.name}: ${message}${message.includes('last output') ? '' : lastOutput}`;
+      throw isUserError(e) ? new UserError(line) : new Error(line);
     } finally {
       await uploader.stop();
       await staging.dispose();
@@ -150,8 +165,10 @@ interface Prepared {
 /** Plan, check, place deps, check again: the instance here is the job's, or the job is refused. */
 async function prepare(data: JobData, ctx: WorkerContext): Promise<Prepared> {
   const refuse = (what: string): never => {
-    throw new FinalFailure(
-      `${USER_FAILURE_PREFIX}worker ${ctx.name} refused ${data.id}: ${what} (its checkout at ${ctx.root} differs from the coordinator's; check out the same commit and configs there)`,
+    throw final(
+      new UserError(
+        `worker ${ctx.name} refused ${data.id}: ${what} (its checkout at ${ctx.root} differs from the coordinator's; check out the same commit and configs there)`,
+      ),
     );
   };
   const root = data.profile === undefined ? ctx.root : await profileRoot(ctx.root, data.profile);

@@ -48,8 +48,8 @@ export interface Shipment<I extends ShippedInstance = ShippedInstance> {
 
 /** What a selection uses; its instances in plan order. */
 export interface Used extends Shipment<UsedInstance> {
-  /** Why an instance is left out, in plan order. */
-  problems: Array<{ id: string; problem: Problem }>;
+  /** Why an instance is left out, by instance in plan order (status --remote shows them on its row). */
+  leftOut: Map<string, Problem[]>;
   /** From the workspace: instances whose outputs this clone does not hold at all (not its to push). */
   absent: string[];
 }
@@ -86,11 +86,11 @@ export async function collectUsed(
   await parallel(todo, 'workspace' in source ? LOCAL_JOBS : jobs, async (inst) => {
     looked.set(inst.id, await lookUp(inst.id, lock.get(inst.id)!));
   });
-  const used: Used = { instances: [], objects: new Map(), manifests: new Map(), problems: [], absent: [] };
+  const used: Used = { instances: [], objects: new Map(), manifests: new Map(), leftOut: new Map(), absent: [] };
   for (const inst of todo) {
     const found = looked.get(inst.id)!;
     if (!found.ok) {
-      used.problems.push(...found.problems.map((problem) => ({ id: inst.id, problem })));
+      used.leftOut.set(inst.id, found.problems);
       continue;
     }
     if (!found.value) {
@@ -108,6 +108,11 @@ export async function collectUsed(
     addManifests(used.manifests, record);
   }
   return used;
+}
+
+/** Why instances were left out, all in one list (push and fetch name them; the id is in each message). */
+export function leftOutProblems(used: Used): Problem[] {
+  return [...used.leftOut.values()].flat();
 }
 
 /** The listings of `record`'s directories, as the remote's manifests (by the directory's hash). */

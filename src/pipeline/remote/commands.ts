@@ -64,7 +64,7 @@ export async function transferCommand(
     const refused = lock.problems.some((p) => p.unsafePath) ? 2 : 0;
     switch (command) {
       case 'push':
-        return report(await push(plan, lock, hasher, store, selected, { ...opts, verify: args.verify }), opts);
+        return report((await push(plan, lock, hasher, store, selected, { ...opts, verify: args.verify })).problems, opts);
       case 'status': {
         const rows = await remoteStatus(plan, lock, hasher, store, selected, opts.jobs);
         io.out(args.json ? `${JSON.stringify({ remote: remote.name, instances: rows }, null, 2)}\n` : renderRemoteStatus(rows, store.label));
@@ -89,8 +89,8 @@ export async function transferCommand(
         const runLock = await acquireRunLock(stateDirs(plan.root).runLock);
         try {
           const fetched = await fetchInto(plan, lock, store, selected, opts);
-          const placing = await placeFetched(plan, hasher, fetched, opts.print);
-          return Math.max(report([...fetched.problems, ...placing], opts), refused);
+          const placing = await placeFetched(plan, hasher, fetched.value, opts.print);
+          return Math.max(report([...fetched.problems, ...placing.problems], opts), refused);
         } finally {
           await runLock.release();
         }

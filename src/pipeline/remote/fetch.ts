@@ -10,23 +10,20 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RunCache } from '../state/cache.ts';
 import { formatBytes, formatSeconds } from '../events.ts';
-import { formatProblems, type Problem } from '../errors.ts';
+import { formatProblems, type Problem, type WithProblems } from '../errors.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
 import type { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan/plan.ts';
 import { moveIntoPlace } from '../run/promote.ts';
 import { workspacePlaceProblem } from '../fs/safe-path.ts';
 import { stateDirs } from '../state/dirs.ts';
-import { collectUsed, type UsedInstance } from './collect.ts';
+import { collectUsed, leftOutProblems, type UsedInstance } from './collect.ts';
 import { outOfPlace } from './resolve.ts';
 import type { RemoteStore } from './store.ts';
 import { toLocal, transfer, type TransferOptions } from './transfer.ts';
 
-export interface Fetched {
-  /** Instances whose locked outputs are all in the local cache now. */
-  ready: UsedInstance[];
-  problems: Problem[];
-}
+/** The instances whose locked outputs are all in the local cache now, and why the others are not. */
+export type Fetched = WithProblems<UsedInstance[]>;
 
 export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, selected: Set<string> | undefined, opts: TransferOptions): Promise<Fetched> {
   const recorded = plan.instances.filter((i) => (!selected || selected.has(i.id)) && lock.get(i.id));
@@ -43,29 +40,33 @@ export async function fetchInto(plan: Plan, lock: Lock, store: RemoteStore, sele
   }
   const cache = new RunCache(plan.cacheDir);
   const used = await collectUsed(plan, lock, declared, cache, { remote: store }, opts.jobs);
-  const t = await transfer(used, toLocal(store, cache), opts);
+  const received = await transfer(used, toLocal(store, cache), opts);
+  const t = received.value;
   opts.print(
     `fetch from ${store.label}: ${t.moved} objects received (${formatBytes(t.bytes)}) in ${formatSeconds(t.seconds)}` +
       `${t.seconds > 0 && t.bytes > 0 ? `, ${formatBytes(Math.round(t.bytes / t.seconds))}/s` : ''}; ${t.complete.length} of ${recorded.length} recorded instances complete in the local cache`,
   );
-  return { ready: t.complete, problems: [...problems, ...used.problems.map((p) => p.problem), ...t.problems] };
+  return { value: t.complete, problems: [...problems, ...leftOutProblems(used), ...received.problems] };
 }
 
-/** Places fetched outputs whose workspace copy is missing or differs from the lock; the lock is not touched. */
-export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched, print: (line: string) => void): Promise<Problem[]> {
+/**
+ * Places the outputs of `ready` instances whose workspace copy is missing or differs from the
+ * lock (the lock is not touched): how many were placed, and why others were not.
+ */
+export async function placeFetched(plan: Plan, hasher: Hasher, ready: UsedInstance[], print: (line: string) => void): Promise<WithProblems<number>> {
   const cache = new RunCache(plan.cacheDir);
   const dirs = stateDirs(plan.root);
   const problems: Problem[] = [];
   let placed = 0;
   let inPlace = 0;
-  for (const { id, entry, record } of fetched.ready) {
+  for (const { id, entry, record } of ready) {
     const outs = await outOfPlace(hasher, entry);
     inPlace += Object.keys(entry.outs).length - outs.length;
     if (outs.length === 0) continue;
     // A symlinked parent leading out of the project would carry the rename outside: not placed.
     const unsafe = (await Promise.all(outs.map((o) => workspacePlaceProblem(plan.root, o)))).filter((p) => p !== undefined);
     if (unsafe.length > 0) {
-      problems.push({ message: `${id}: ${unsafe.join('; ')}` });
+      problems.push({ message: `${id}: ${unsafe.map((p) => p.message).join('; ')}` });
       continue;
     }
     await mkdir(dirs.tmp, { recursive: true });
@@ -86,5 +87,5 @@ export async function placeFetched(plan: Plan, hasher: Hasher, fetched: Fetched,
   }
   await hasher.save();
   print(`pull: ${placed} outputs placed, ${inPlace} already in place`);
-  return problems;
+  return { value: placed, problems };
 }

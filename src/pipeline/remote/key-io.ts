@@ -13,7 +13,11 @@ import { replaceAtomically } from '../fs/atomic.ts';
 import { MAX_DOCUMENT_BYTES } from './layout.ts';
 import { StoreError, withRetry, type RemoteStore } from './store.ts';
 
-/** More bytes arrived than were expected: the transfer stopped there. */
+/**
+ * More bytes arrived than were expected: the transfer stopped there. A StoreError (so a UserError)
+ * wherever it escapes (downloadBytes); its own class only so that boundedBytes and
+ * downloadVerified, here, can tell it from the store's failures and name the object instead.
+ */
 class OversizedError extends StoreError {
   constructor(
     readonly key: string,
@@ -45,7 +49,11 @@ function meter(onBytes: (n: number) => void, limit = Infinity, key = ''): Transf
   return t;
 }
 
-/** A local file whose content did not match its address while it was being sent: stops the upload. */
+/**
+ * A local file whose content did not match its address while it was being sent: stops the upload.
+ * A control-flow mark private to uploadFile: thrown from the store's check (stores pass it through
+ * untouched) and caught there, where it becomes the failed Result the caller sees.
+ */
 class LocalContentError extends Error {
   constructor(
     readonly file: string,

@@ -28,9 +28,9 @@ export async function openUsableStore(remote: ConfiguredRemote): Promise<RemoteS
 }
 
 /**
- * The one place a store's failure becomes the user's: a remote failing for good (credentials, a
- * bucket, a mount) is theirs to fix, one line naming the remote, exit 2. Anything else is returned
- * as it is (a bug, or a local disk's error).
+ * The one place a store's failure (a StoreError: a UserError already) is said as the user sees it:
+ * a remote failing for good (credentials, a bucket, a mount) is theirs to fix, one line naming the
+ * remote, exit 2. Anything else is returned as it is (a bug, or a local disk's error).
  */
 export function asUserError(store: RemoteStore, e: unknown): unknown {
   return e instanceof StoreError ? new UserError(`${store.label}: ${e.message}`) : e;

@@ -6,14 +6,14 @@
  * another tool); `--verify` re-hashes every remote object and replaces bad ones.
  */
 import { RunCache } from '../state/cache.ts';
-import type { Problem } from '../errors.ts';
+import type { WithProblems } from '../errors.ts';
 import { formatBytes, formatSeconds } from '../events.ts';
 import type { Hasher } from '../plan/fingerprint.ts';
 import type { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan/plan.ts';
-import { collectUsed } from './collect.ts';
+import { collectUsed, leftOutProblems, type UsedInstance } from './collect.ts';
 import type { RemoteStore } from './store.ts';
-import { toRemote, transfer, type TransferOptions } from './transfer.ts';
+import { toRemote, transfer, type TransferOptions, type Transferred } from './transfer.ts';
 
 export async function push(
   plan: Plan,
@@ -22,10 +22,11 @@ export async function push(
   store: RemoteStore,
   selected: Set<string> | undefined,
   opts: TransferOptions & { verify: boolean },
-): Promise<Problem[]> {
+): Promise<WithProblems<Transferred<UsedInstance>>> {
   const used = await collectUsed(plan, lock, selected, new RunCache(plan.cacheDir), { workspace: hasher }, opts.jobs);
   const direction = toRemote(store, opts.verify);
-  const t = await transfer(used, direction, opts);
+  const sent = await transfer(used, direction, opts);
+  const t = sent.value;
   const rate = t.seconds > 0 && t.bytes > 0 ? `, ${formatBytes(Math.round(t.bytes / t.seconds))}/s` : '';
   opts.print(
     `push to ${store.label}: ${t.moved} objects sent (${formatBytes(t.bytes)}), ${used.objects.size - t.lacking} already there; ` +
@@ -33,7 +34,7 @@ export async function push(
   );
   // Instances whose outputs this clone never had are not its to push: one line, not a failure.
   if (used.absent.length > 0) opts.warn(absentLine(used.absent));
-  return [...used.problems.map((p) => p.problem), ...t.problems];
+  return { value: t, problems: [...leftOutProblems(used), ...sent.problems] };
 }
 
 /** The one line for the instances whose outputs are neither in the workspace nor in the local cache. */

@@ -52,5 +52,6 @@ export async function fetchRecordObjects(
   const shipment = await recordShipment(cache, record);
   if (!shipment.ok) return shipment;
   const fetched = await transfer(shipment.value, toLocal(store, cache), quietly(onBytes));
+  // A record with an object missing is not usable at all: here the transfer's problems fail it.
   return fetched.problems.length > 0 ? fail(fetched.problems) : succeed(undefined);
 }

@@ -39,7 +39,7 @@ export async function remoteStatus(
     if (entry && (await outOfPlace(hasher, entry)).length === 0) rows.get(inst.id)!.places!.push('workspace');
   });
   const used = await collectUsed(plan, lock, selected, new RunCache(plan.cacheDir), { remote: store }, jobs);
-  for (const { id, problem } of used.problems) rows.get(id)!.problems.push(formatProblem(problem));
+  for (const [id, problems] of used.leftOut) rows.get(id)!.problems.push(...problems.map(formatProblem));
   const present = await presentKeys(store, [...used.objects.keys()].map(objectKey), jobs);
   for (const inst of used.instances) {
     const hashes = Object.values(inst.record.outs).flatMap((o) => outFiles(o).map((f) => f.hash));

@@ -5,6 +5,7 @@
  * multipart upload). Stores only move bytes; content addressing and verification live above them.
  */
 import type { Readable } from 'node:stream';
+import { UserError } from '../errors.ts';
 
 export interface ListedObject {
   key: string;
@@ -38,11 +39,12 @@ export interface RemoteStore {
 }
 
 /**
- * A store operation that failed. `transient` ones (timeouts, resets, 5xx, throttling, a server
- * that is restarting) are retried with backoff; the rest (bad credentials, no such bucket, a
- * read-only directory) fail at once with a one-line message.
+ * A store operation that failed: the user's to fix (a remote failing for good: credentials, a
+ * bucket, a mount), so a UserError, one line. `transient` ones (timeouts, resets, 5xx,
+ * throttling, a server that is restarting) are retried with backoff (withRetry tells them apart
+ * by this class); the rest fail at once. open.ts' asUserError names the remote in the line.
  */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   constructor(
     message: string,
     readonly transient: boolean,

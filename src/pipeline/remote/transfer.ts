@@ -8,7 +8,7 @@
  * (fetch).
  */
 import type { RunCache } from '../state/cache.ts';
-import { fail, formatProblems, succeed, type Problem, type Result } from '../errors.ts';
+import { fail, formatProblems, succeed, type Problem, type Result, type WithProblems } from '../errors.ts';
 import type { DirListing } from '../plan/fingerprint.ts';
 import type { ShippedInstance, Shipment, UsedObject } from './collect.ts';
 import { boundedBytes, downloadVerified, remoteHash, uploadBytes, uploadFile } from './key-io.ts';
@@ -45,7 +45,6 @@ export interface Transferred<I extends ShippedInstance = ShippedInstance> {
   /** Those that arrived, and their bytes. */
   moved: number;
   bytes: number;
-  problems: Problem[];
   /** Instances all of whose objects are at the receiving end now, in plan order. */
   complete: I[];
   manifests: number;
@@ -53,7 +52,12 @@ export interface Transferred<I extends ShippedInstance = ShippedInstance> {
   seconds: number;
 }
 
-export async function transfer<I extends ShippedInstance>(used: Shipment<I>, direction: Direction, opts: TransferOptions): Promise<Transferred<I>> {
+/** Moves `used` in its phases; the problems are the objects that could not be moved (the rest went on). */
+export async function transfer<I extends ShippedInstance>(
+  used: Shipment<I>,
+  direction: Direction,
+  opts: TransferOptions,
+): Promise<WithProblems<Transferred<I>>> {
   const lacking = await direction.lacking(used, opts);
   const progress = new TransferProgress(direction.title, opts.progress, opts.print);
   const total = lacking.reduce((s, [, o]) => s + o.size, 0);
@@ -93,14 +97,16 @@ export async function transfer<I extends ShippedInstance>(used: Shipment<I>, dir
   });
   const moved = lacking.filter(([h]) => !failed.has(h));
   return {
-    lacking: lacking.length,
-    moved: moved.length,
-    bytes: moved.reduce((s, [, o]) => s + o.size, 0),
+    value: {
+      lacking: lacking.length,
+      moved: moved.length,
+      bytes: moved.reduce((s, [, o]) => s + o.size, 0),
+      complete,
+      manifests,
+      records,
+      seconds: progress.seconds(),
+    },
     problems,
-    complete,
-    manifests,
-    records,
-    seconds: progress.seconds(),
   };
 }
 

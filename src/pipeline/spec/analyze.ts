@@ -31,8 +31,8 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
   const problems: Problem[] = [];
   const read = await ProjectFile.read(root);
   if (!read.ok) problems.push(...read.problems);
-  const { tree, problems: configProblems } = await loadConfigTree(root, opts);
-  problems.push(...configProblems);
+  const config = await loadConfigTree(root, opts);
+  if (!config.ok) problems.push(...config.problems);
   if (!read.ok) throw new UserError(problems);
   const pipelineYaml = read.value.yaml;
 
@@ -41,11 +41,11 @@ export async function analyze(root: string, opts: ConfigOptions = {}): Promise<P
   // The executors' sections (`slurm:`, a stage's `resources:`): no command runs with a misspelt one.
   const sections = await readExecutorSections(read.value);
   if (!sections.ok) problems.push(...sections.problems);
-  if (problems.length > 0) throw new UserError(problems);
+  if (!config.ok || problems.length > 0) throw new UserError(problems);
+  const tree = config.value;
 
   const at = (p: KeyPath): SourceLocation => pipelineYaml.locate(p);
-  const { enabled, problems: whenProblems } = enabledStages(parsed.value.stages, tree, at);
-  if (whenProblems.length > 0) throw new UserError(whenProblems);
+  const enabled = valueOrThrow(enabledStages(parsed.value.stages, tree, at));
   const instances: Array<PlannedInstance & { origin: { stage: string; spec: StageSpec } }> = [];
   const oldSpellings = pipelineOldSpellings(read.value);
   for (const [name, spec] of Object.entries(parsed.value.stages)) {

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
-import type { Problem, SourceLocation } from '../errors.ts';
+import { fail, succeed, type Problem, type Result, type SourceLocation, type WithProblems } from '../errors.ts';
 import { walk } from '../fs/walk.ts';
 import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
 
@@ -37,16 +37,17 @@ export interface ConfigOptions {
   sets?: string[];
 }
 
-export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Promise<{ tree: ConfigTree; problems: Problem[] }> {
+/** The merged config tree of configs/, a profile and --set values; every problem found fails it. */
+export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Promise<Result<ConfigTree>> {
   const problems: Problem[] = [];
   const value: Record<string, unknown> = {};
   const layers: Layer[] = [];
 
   const fileOfKey = new Map<string, string>();
   const listing = await yamlFilesUnder(root, CONFIG_DIR);
-  const directories = listing.directories;
-  problems.push(...listing.misnamed);
-  for (const rel of listing.files) {
+  const directories = listing.value.directories;
+  problems.push(...listing.problems);
+  for (const rel of listing.value.files) {
     const keyPath = rel
       .slice(CONFIG_DIR.length + 1)
       .replace(/\.ya?ml$/, '')
@@ -74,7 +75,7 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
 
   if (opts.profile !== undefined) {
     const rel = `${CONFIG_DIR}/${PROFILE_DIR}/${opts.profile}.yaml`;
-    const available = (await yamlFilesUnder(root, `${CONFIG_DIR}/${PROFILE_DIR}`)).files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
+    const available = (await yamlFilesUnder(root, `${CONFIG_DIR}/${PROFILE_DIR}`)).value.files.map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
     if (!available.includes(opts.profile)) {
       problems.push({ field: '--profile', message: `no profile "${opts.profile}" (${rel} does not exist; available: ${available.join(', ') || 'none'})` });
     } else {
@@ -142,7 +143,7 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
       return undefined;
     },
   };
-  return { tree, problems };
+  return problems.length > 0 ? fail(problems) : succeed(tree);
 }
 
 function fileLayer(prefix: string[], yaml: YamlFile): Layer {
@@ -155,10 +156,10 @@ function fileLayer(prefix: string[], yaml: YamlFile): Layer {
 }
 
 /**
- * YAML files under `rel`, sorted; the config key paths of its folders; and the folders named like
- * a YAML file, each a problem.
+ * YAML files under `rel`, sorted, and the config key paths of its folders; a folder named like a
+ * YAML file is a problem beside them.
  */
-async function yamlFilesUnder(root: string, rel: string): Promise<{ files: string[]; directories: Set<string>; misnamed: Problem[] }> {
+async function yamlFilesUnder(root: string, rel: string): Promise<WithProblems<{ files: string[]; directories: Set<string> }>> {
   const files: string[] = [];
   const directories = new Set<string>();
   const misnamed: Problem[] = [];
@@ -176,7 +177,7 @@ async function yamlFilesUnder(root: string, rel: string): Promise<{ files: strin
       );
     } else if (/\.ya?ml$/.test(entry.name)) files.push(child);
   }
-  return { files, directories, misnamed };
+  return { value: { files, directories }, problems: misnamed };
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -5,7 +5,7 @@
  * that no stage's `when:` names is a mistake (a misspelt strategy would silently plan neither),
  * reported where the value is set.
  */
-import type { Problem, SourceLocation } from '../errors.ts';
+import { fail, succeed, type Problem, type Result, type SourceLocation } from '../errors.ts';
 import type { ConfigTree } from './configs.ts';
 import type { StageSpec } from './pipeline-schema.ts';
 import type { KeyPath } from './yaml-file.ts';
@@ -13,12 +13,8 @@ import { fieldName } from './zod-problems.ts';
 
 export type WhenValue = NonNullable<StageSpec['when']>[string];
 
-/** The names of the stages whose `when:` holds, plus every problem found. */
-export function enabledStages(
-  stages: Record<string, StageSpec>,
-  tree: ConfigTree,
-  at: (p: KeyPath) => SourceLocation,
-): { enabled: Set<string>; problems: Problem[] } {
+/** The names of the stages whose `when:` holds; any problem found fails it. */
+export function enabledStages(stages: Record<string, StageSpec>, tree: ConfigTree, at: (p: KeyPath) => SourceLocation): Result<Set<string>> {
   const problems: Problem[] = [];
   const enabled = new Set<string>();
   /** key -> value as written -> stages that run on it, to name the choices in a problem. */
@@ -47,7 +43,7 @@ export function enabledStages(
     const options = [...byValue].map(([v, names]) => `${v} (${names.join(', ')})`).join(', ');
     problems.push({ location: tree.locate(p), field: key, message: `is ${show(actual as WhenValue)}, but pipeline.yaml plans stages only for: ${options}` });
   }
-  return { enabled, problems };
+  return problems.length > 0 ? fail(problems) : succeed(enabled);
 }
 
 function show(v: WhenValue): string {

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import * as z from 'zod';
-import { fail, succeed, UserError, type Problem, type Result } from '../errors.ts';
+import { fail, succeed, UserError, type Problem, type Result, type WithProblems } from '../errors.ts';
 import { canonicalize, sha256 } from '../plan/fingerprint.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { isMissing } from '../fs/missing.ts';
@@ -61,16 +61,13 @@ const LockFileSchema = z.strictObject({
  * the lock in strict messages ("the working tree", "revision HEAD").
  */
 export function parseLock(text: string, opts: { strict: true; where: string }): Result<Map<string, LockEntry>>;
-export function parseLock(text: string, opts: { strict: false }): { entries: Map<string, LockEntry>; problems: Problem[] };
-export function parseLock(
-  text: string,
-  opts: { strict: boolean; where?: string },
-): Result<Map<string, LockEntry>> | { entries: Map<string, LockEntry>; problems: Problem[] } {
+export function parseLock(text: string, opts: { strict: false }): WithProblems<Map<string, LockEntry>>;
+export function parseLock(text: string, opts: { strict: boolean; where?: string }): Result<Map<string, LockEntry>> | WithProblems<Map<string, LockEntry>> {
   const entries = new Map<string, LockEntry>();
   const problems: Problem[] = [];
   const at = `${LOCK_FILE} at ${opts.where}`;
   const done = (strictMessage: string, lenientMessage: string) =>
-    opts.strict ? fail({ message: strictMessage }) : { entries, problems: [...problems, { message: lenientMessage }] };
+    opts.strict ? fail({ message: strictMessage }) : { value: entries, problems: [...problems, { message: lenientMessage }] };
   let raw: unknown;
   try {
     raw = parse(text);
@@ -93,7 +90,7 @@ export function parseLock(
       problems.push({ ...issue, message: `${LOCK_FILE}: the entry of ${id} is malformed (${issue.message}): it is treated as never run` });
     }
   }
-  return opts.strict ? succeed(entries) : { entries, problems };
+  return opts.strict ? succeed(entries) : { value: entries, problems };
 }
 
 function firstIssue(error: z.ZodError): string {
@@ -193,7 +190,7 @@ export class Lock {
   }
 
   private parse(text: string): void {
-    const { entries, problems } = parseLock(text, { strict: false });
+    const { value: entries, problems } = parseLock(text, { strict: false });
     for (const [id, entry] of entries) this.entries.set(id, entry);
     this.problems.push(...problems);
   }

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { RunRecordSchema } from '../../../src/pipeline/state/cache.ts';
-import { safeDestination, schemaProblem, unsafePathReason, workspacePlaceProblem } from '../../../src/pipeline/fs/safe-path.ts';
+import { safeDestination, schemaProblem, unsafePathProblem, workspacePlaceProblem } from '../../../src/pipeline/fs/safe-path.ts';
 
 const hash = 'a'.repeat(64);
 
 describe('the path rule', () => {
   it('takes plain relative paths and refuses every way out', () => {
-    for (const ok of ['a', 'a/b.txt', 'part-a', '.hidden/x', 'a..b', 'ü/名前']) assert.equal(unsafePathReason(ok), undefined, ok);
+    for (const ok of ['a', 'a/b.txt', 'part-a', '.hidden/x', 'a..b', 'ü/名前']) assert.equal(unsafePathProblem(ok), undefined, ok);
     const bad: Array<[string, RegExp]> = [
       ['', /empty/],
       ['..', /"\.\." segment/],
@@ -26,7 +26,7 @@ describe('the path rule', () => {
       ['x'.repeat(256), /segment is longer than 255/],
       [`${'a'.repeat(200)}/`.repeat(25), /longer than 4096/],
     ];
-    for (const [p, why] of bad) assert.match(unsafePathReason(p) ?? 'accepted', why, JSON.stringify(p));
+    for (const [p, why] of bad) assert.match(unsafePathProblem(p)?.message ?? 'accepted', why, JSON.stringify(p));
   });
 
   it('a record breaking it is refused with the field and the path named', () => {
@@ -88,7 +88,7 @@ describe('the path rule', () => {
       await symlink(path.join(dir, 'outside'), path.join(root, 'outer'));
       assert.equal(await workspacePlaceProblem(root, 'inner/x'), undefined);
       assert.equal(await workspacePlaceProblem(root, 'new/dir/x'), undefined);
-      assert.match((await workspacePlaceProblem(root, 'outer/x')) ?? '', /outer is a symlink that leads outside the project/);
+      assert.match((await workspacePlaceProblem(root, 'outer/x'))?.message ?? '', /outer is a symlink that leads outside the project/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

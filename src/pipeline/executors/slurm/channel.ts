@@ -6,6 +6,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { succeed, type Result } from '../../errors.ts';
 import type { Reporter } from '../../events.ts';
 import type { Hasher } from '../../plan/fingerprint.ts';
 import { codeFileHashes } from '../../queue/checkout-check.ts';
@@ -35,8 +36,8 @@ export interface JobChannel {
   logShown(jobId: string): string;
   /** Writes the job's description (before sbatch); `program` is the job program's command line. */
   prepare(threads: number, program: string[]): Promise<Prepared>;
-  /** The job's result as it wrote it: undefined when none (yet), a string when it cannot be read. */
-  result(): Promise<JobResult | undefined | string>;
+  /** The job's result as it wrote it: undefined when none (yet); failed when it cannot be read. */
+  result(): Promise<Result<JobResult | undefined>>;
   /** A completed job's outputs into staging, exactly the declared ones, or an error. */
   take(result: OkResult, staging: Staging, reporter: Reporter, job: string): Promise<void>;
   /** What the job left for the coordinator, once its outputs are taken. */
@@ -85,7 +86,7 @@ export class SharedChannel implements JobChannel {
     return { command: `exec ${shellLine([...program, this.paths.dir])}`, chdir: root, output: this.paths.logPattern };
   }
 
-  result(): Promise<JobResult | undefined | string> {
+  result(): Promise<Result<JobResult | undefined>> {
     return readResult(this.paths.result);
   }
 
@@ -145,9 +146,9 @@ export class RemoteChannel implements JobChannel {
     return { command: `mkdir -p ${shellLine([this.logs])} && exec ${command} >>${log} 2>&1`, chdir: this.opts.checkout, output: '/dev/null' };
   }
 
-  async result(): Promise<JobResult | undefined | string> {
+  async result(): Promise<Result<JobResult | undefined>> {
     const bytes = await downloadBytes(this.opts.store, this.keys.result);
-    return bytes === undefined ? undefined : parseResult(bytes.toString('utf8'), `${this.opts.store.label} ${this.keys.result}`);
+    return bytes === undefined ? succeed(undefined) : parseResult(bytes.toString('utf8'), `${this.opts.store.label} ${this.keys.result}`);
   }
 
   async take(result: OkResult, staging: Staging, reporter: Reporter, job: string): Promise<void> {

@@ -4,7 +4,7 @@
  * not installed or a controller that cannot be reached is the user's to fix: a UserError with
  * one line (exit 2), never a stack trace.
  */
-import { UserError } from '../../errors.ts';
+import { isUserError, UserError } from '../../errors.ts';
 
 export interface JobStatus {
   id: string;
@@ -87,15 +87,19 @@ export class SlurmClient {
       }
       return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
     } catch (e) {
-      if (e instanceof UserError || e instanceof ControllerError) throw e;
+      if (isUserError(e)) throw e;
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notInstalled(file);
       throw e;
     }
   }
 }
 
-/** squeue failed: the controller is down, busy or unreachable (the caller decides how long to bear it). */
-export class ControllerError extends Error {}
+/**
+ * squeue failed: the controller is down, busy or unreachable. The user's to fix if it lasts, so a
+ * UserError; its own class because the tracker bears it for a while (controller_patience_seconds)
+ * and opening the executor words it as an unreachable controller.
+ */
+export class ControllerError extends UserError {}
 
 function notInstalled(file: string): UserError {
   return new UserError([

@@ -9,12 +9,13 @@
  * it and records it in the lock, as for a local run.
  */
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../errors.ts';
+import { formatProblems, isUserError, UserError } from '../../errors.ts';
+import { decodeFailure } from '../../failure.ts';
 import { sha256, type Hasher } from '../../plan/fingerprint.ts';
 import type { Plan } from '../../plan/plan.ts';
 import type { Job, JobResult as StageJobResult, StageExecutor } from '../executor.ts';
 import { RemoteChannel, SharedChannel, type JobChannel, type RemoteChannelOptions } from './channel.ts';
-import { SlurmClient } from './client.ts';
+import { ControllerError, SlurmClient } from './client.ts';
 import type { JobResult } from './job-files.ts';
 import { LogFollower } from './log-follower.ts';
 import { resourceArgs, resourcesFor, type SlurmSettings } from './settings.ts';
@@ -74,7 +75,7 @@ export class SlurmExecutor implements StageExecutor {
     try {
       jobs = await client.queue();
     } catch (e) {
-      if (e instanceof UserError) throw e;
+      if (isUserError(e) && !(e instanceof ControllerError)) throw e;
       throw new UserError([{ field: '--executor slurm', message: `the SLURM controller cannot be reached: ${(e as Error).message}` }]);
     }
     const adoptable = new Map<string, string>();
@@ -107,7 +108,7 @@ export class SlurmExecutor implements StageExecutor {
         say(`adopted SLURM job ${jobId}, submitted by an earlier run that stopped before it ended`);
       } else {
         const earlier = await channel.result();
-        if (earlier !== undefined && typeof earlier !== 'string' && earlier.ok) {
+        if (earlier.ok && earlier.value?.ok) {
           // An earlier run's job finished after that run was killed: its outputs are waiting.
           say(`taking the outputs of an earlier run's SLURM job, which finished after that run stopped`);
           start();
@@ -140,7 +141,7 @@ export class SlurmExecutor implements StageExecutor {
         const line = describeEnd(state, id, resources);
         // A stage that failed says why in its result file: its own error, as a local run shows it.
         const result = state === 'FAILED' ? await channel.result() : undefined;
-        if (result !== undefined && typeof result !== 'string' && !result.ok) throw this.stageFailure(result, `SLURM job ${id}`, id, channel, follower);
+        if (result?.ok && result.value?.ok === false) throw this.stageFailure(result.value, `SLURM job ${id}`, id, channel, follower);
         if (end === 'resubmit' && attempt < this.opts.settings.attempts) {
           say(`${line}; submitting it again (attempt ${attempt + 1} of ${this.opts.settings.attempts}), to resume from its checkpoint`);
           jobId = undefined;
@@ -218,9 +219,10 @@ export class SlurmExecutor implements StageExecutor {
   /** The job's outputs into staging: exactly the declared ones, or nothing. */
   private async collect(job: Job, jobId: string, channel: JobChannel, follower: LogFollower, submittedAt?: number): Promise<StageJobResult> {
     const name = jobId === 'earlier' ? "an earlier run's SLURM job" : `SLURM job ${jobId}`;
-    const result = await channel.result();
+    const read = await channel.result();
+    if (!read.ok) throw this.failure(`${name}: ${formatProblems(read.problems)}`, jobId, channel, follower);
+    const result = read.value;
     if (result === undefined) throw this.failure(`${name} COMPLETED but wrote no result`, jobId, channel, follower);
-    if (typeof result === 'string') throw this.failure(`${name}: ${result}`, jobId, channel, follower);
     if (!result.ok) throw this.stageFailure(result, name, jobId, channel, follower);
     await channel.take(result, job.staging, job.reporter, name);
     await channel.discard();
@@ -234,8 +236,9 @@ export class SlurmExecutor implements StageExecutor {
 
   /** The stage's own failure: its UserError as one (exit 2), else its message with the log's tail. */
   private stageFailure(result: Extract<JobResult, { ok: false }>, job: string, jobId: string, channel: JobChannel, follower: LogFollower): Error {
-    if (result.userProblems) return new UserError(result.userProblems.map((p) => ({ ...p, message: `${p.message} (on ${job})` })));
-    return this.failure(`${job} on ${result.host}: ${result.message}`, jobId, channel, follower, undefined, result.tail);
+    const e = decodeFailure(result.failure, job);
+    if (isUserError(e)) return new UserError(e.problems.map((p) => ({ ...p, message: `${p.message} (on ${job})` })));
+    return this.failure(`${job} on ${result.host}: ${e.message}`, jobId, channel, follower, undefined, result.tail);
   }
 
   /** A failure's message: the line, then the last lines of the job's log (as followed, or as the job sent them) and where the log is. */

@@ -10,10 +10,11 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { runInChild } from '../../child/spawn.ts';
-import { formatProblem, isUserError } from '../../errors.ts';
+import { encodeFailure, formatProblem, UserError } from '../../errors.ts';
+import type { Failure } from '../../failure.ts';
 import { hashFileContent } from '../../plan/fingerprint.ts';
 import { stateDirs } from '../../state/dirs.ts';
-import { MAX_QUEUE_MESSAGE_BYTES, USER_FAILURE_PREFIX } from '../../queue/protocol.ts';
+import { MAX_QUEUE_MESSAGE_BYTES } from '../../queue/protocol.ts';
 import { runQueuedJob, type Tell, type WorkerContext } from '../../queue/run-job.ts';
 import { chooseRemote, loadRemoteConfig } from '../../remote/config.ts';
 import { openUsableStore } from '../../remote/open.ts';
@@ -38,16 +39,15 @@ async function main(): Promise<number> {
   say(`pipeline: ${spec.id} on ${host} (SLURM job ${process.env.SLURM_JOB_ID ?? '?'}, ${spec.threads} thread(s))`);
   const startedAt = Date.now();
   const started = performance.now();
-  const fail = async (message: string, userProblems?: Array<{ field?: string; message: string }>): Promise<number> => {
-    say(`pipeline: ${spec.id} failed: ${message}`);
-    await writeJson(paths.result, { ok: false, host, message, ...(userProblems ? { userProblems } : {}) } satisfies JobResult);
+  const fail = async (failure: Failure): Promise<number> => {
+    say(`pipeline: ${spec.id} failed: ${oneLine(failure)}`);
+    await writeJson(paths.result, { ok: false, host, failure } satisfies JobResult);
     return 1;
   };
 
   const changed = await changedCode(spec);
   if (changed.length > 0) {
-    const problems = [{ message: `${spec.id} not run: the checkout changed after it was submitted (${changed.join(', ')}); run again` }];
-    return fail(problems[0]!.message, problems);
+    return fail(encodeFailure(new UserError(`${spec.id} not run: the checkout changed after it was submitted (${changed.join(', ')}); run again`)));
   }
   await rm(paths.outs, { recursive: true, force: true });
   await mkdir(paths.outs, { recursive: true });
@@ -85,18 +85,13 @@ async function main(): Promise<number> {
       controller.signal,
       undefined,
     );
-    if (controller.signal.aborted) return await fail('interrupted by SLURM');
+    if (controller.signal.aborted) return await fail({ message: 'interrupted by SLURM' });
     const seconds = (performance.now() - started) / 1000;
     await writeJson(paths.result, { ok: true, host, peakRssMb: result.peakRssMb, measurements: result.measurements, seconds, startedAt } satisfies JobResult);
     say(`pipeline: ${spec.id} done in ${seconds.toFixed(1)}s`);
     return 0;
   } catch (e) {
-    if (isUserError(e))
-      return fail(
-        e.problems.map((p) => p.message).join('; '),
-        e.problems.map((p) => ({ field: p.field, message: p.message })),
-      );
-    return fail((e as Error).message);
+    return fail(encodeFailure(e));
   }
 }
 
@@ -117,14 +112,14 @@ async function throughRemote(fingerprint: string | undefined, remoteName: string
   const keys = remoteJobKeys(fingerprint);
   const answer = (result: JobResult): Promise<void> => uploadBytes(store, keys.result, Buffer.from(JSON.stringify(result)));
   const tail: string[] = [];
-  const fail = async (message: string, userProblems?: Array<{ field?: string; message: string }>): Promise<number> => {
-    say(`pipeline: failed: ${message}`);
-    await answer({ ok: false, host, message, tail, ...(userProblems ? { userProblems } : {}) });
+  const fail = async (failure: Failure): Promise<number> => {
+    say(`pipeline: failed: ${oneLine(failure)}`);
+    await answer({ ok: false, host, failure, tail });
     return 1;
   };
   try {
     const bytes = await downloadBytes(store, keys.spec, MAX_QUEUE_MESSAGE_BYTES);
-    if (!bytes) return await fail(`no job description at ${store.label} ${keys.spec}`);
+    if (!bytes) return await fail({ message: `no job description at ${store.label} ${keys.spec}` });
     const spec = RemoteJobSpecSchema.parse(JSON.parse(bytes.toString('utf8')));
     const jobName = `slurm job ${process.env.SLURM_JOB_ID ?? '?'} on ${host}`;
     say(`pipeline: ${spec.data.id} in ${root} (${jobName}, ${spec.threads} thread(s), remote ${store.label})`);
@@ -159,19 +154,16 @@ async function throughRemote(fingerprint: string | undefined, remoteName: string
     say(`pipeline: ${spec.data.id} done in ${result.seconds.toFixed(1)}s`);
     return 0;
   } catch (e) {
-    if (isUserError(e))
-      return fail(
-        e.problems.map(formatProblem).join('; '),
-        e.problems.map((p) => ({ field: p.field, message: p.message })),
-      );
-    const message = (e as Error).message;
-    // A job this checkout cannot run as planned (another commit, a config edited) is the user's to fix.
-    if (message.startsWith(USER_FAILURE_PREFIX))
-      return fail(message.slice(USER_FAILURE_PREFIX.length), [{ message: message.slice(USER_FAILURE_PREFIX.length) }]);
-    return fail(message);
+    // A job this checkout cannot run as planned (another commit, a config edited) is a UserError: the user's to fix.
+    return fail(encodeFailure(e));
   } finally {
     store.close();
   }
+}
+
+/** A failure as the job's log shows it: on one line. */
+function oneLine(failure: Failure): string {
+  return failure.problems ? failure.problems.map(formatProblem).join('; ') : failure.message;
 }
 
 /** Code files whose content is not what the coordinator fingerprinted. */

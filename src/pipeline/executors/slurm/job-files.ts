@@ -8,7 +8,8 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { isErrno } from '../../errors.ts';
+import { fail, isErrno, succeed, type Result } from '../../errors.ts';
+import { FailureSchema } from '../../failure.ts';
 import { JobDataSchema, JobResultSchema as QueueJobResultSchema } from '../../queue/protocol.ts';
 import { stateDirs } from '../../state/dirs.ts';
 
@@ -53,9 +54,8 @@ export const JobResultSchema = z.discriminatedUnion('ok', [
   z.strictObject({
     ok: z.literal(false),
     host: z.string(),
-    message: z.string(),
-    /** The stage's own UserError: the run exits 2, as it would locally. */
-    userProblems: z.array(z.strictObject({ field: z.string().optional(), message: z.string() })).optional(),
+    /** What failed (encodeFailure): the stage's own UserError comes back as one, and the run exits 2 as it would locally. */
+    failure: FailureSchema,
     /** Without a shared file system: the last lines of its output (its log stays on the node). */
     tail: z.array(z.string()).optional(),
   }),
@@ -80,13 +80,13 @@ export function remoteJobKeys(fingerprint: string) {
   return { spec: `slurm/${fingerprint}/job.json`, result: `slurm/${fingerprint}/result.json` };
 }
 
-/** Parses a result file's text (from the shared file system or the remote); a string says why it cannot be read. */
-export function parseResult(text: string, where: string): JobResult | string {
+/** Parses a result file's text (from the shared file system or the remote), or says why it cannot be read. */
+export function parseResult(text: string, where: string): Result<JobResult> {
   try {
     const parsed = JobResultSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : `its result file ${where} is not one this version reads: ${parsed.error.issues[0]?.message}`;
+    return parsed.success ? succeed(parsed.data) : fail(`its result file ${where} is not one this version reads: ${parsed.error.issues[0]?.message}`);
   } catch (e) {
-    return `its result file ${where} is not JSON: ${(e as Error).message}`;
+    return fail(`its result file ${where} is not JSON: ${(e as Error).message}`);
   }
 }
 
@@ -117,13 +117,13 @@ export async function writeJson(file: string, value: unknown): Promise<void> {
   await rename(tmp, file);
 }
 
-/** The job's result, undefined when it wrote none (yet), or an error string when it is unreadable. */
-export async function readResult(file: string): Promise<JobResult | undefined | string> {
+/** The job's result, undefined when it wrote none (yet); failed when it is unreadable. */
+export async function readResult(file: string): Promise<Result<JobResult | undefined>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if (isErrno(e, 'ENOENT')) return undefined;
+    if (isErrno(e, 'ENOENT')) return succeed(undefined);
     throw e;
   }
   return parseResult(text, file);

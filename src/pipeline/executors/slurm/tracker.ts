@@ -7,15 +7,15 @@
  * answer is borne for `controller_patience_seconds` (a busy or restarting controller is normal on
  * a cluster), then every watcher stops with one clear line.
  */
-import { UserError } from '../../errors.ts';
+import { UserError, type Result } from '../../errors.ts';
 import { ControllerError, type SlurmClient } from './client.ts';
 import type { JobResult } from './job-files.ts';
 import type { SlurmSettings } from './settings.ts';
 import { baseState, verdict } from './states.ts';
 
 export interface Watch {
-  /** The job's result as it wrote it (undefined: none; a string: unreadable): the last word on a job that neither squeue nor sacct knows. */
-  result(): Promise<JobResult | undefined | string>;
+  /** The job's result as it wrote it (undefined: none; failed: unreadable): the last word on a job that neither squeue nor sacct knows. */
+  result(): Promise<Result<JobResult | undefined>>;
   /** Each state the job is seen in, with squeue's reason (why it pends). */
   onState(state: string, reason: string): void;
   /** After every poll while the job is watched (the executor reads the job's log then). */
@@ -136,7 +136,7 @@ export class JobTracker {
         }
         // Neither knows it (no accounting, and MinJobAge passed): its result file says how it ended.
         const result = await w.result();
-        if (result !== undefined && typeof result !== 'string') changed = this.see(id, w, result.ok ? 'COMPLETED' : 'FAILED', '') || changed;
+        if (result.ok && result.value) changed = this.see(id, w, result.value.ok ? 'COMPLETED' : 'FAILED', '') || changed;
         else if (++w.unseen >= UNSEEN_LIMIT) changed = this.see(id, w, 'VANISHED', '') || changed;
       }
     }

@@ -56,7 +56,7 @@ export async function commitOutputs(
   // folder on an out's way that was swapped for a link leading out of the project would make the
   // rename below write outside it. Refused before the lock entry is touched.
   const unsafe = (await Promise.all(staging.outs.map((o) => workspacePlaceProblem(place.root, o.declared)))).filter((p) => p !== undefined);
-  if (unsafe.length > 0) throw new UserError(unsafe.map((message) => ({ message })));
+  if (unsafe.length > 0) throw new UserError(unsafe);
   await lock.delete(inst.id);
   await moveIntoPlace(place.root, place.trash, staging.outs);
   const measurements = produced.measurements && Object.keys(produced.measurements).length > 0 ? significant(produced.measurements) : undefined;
