@@ -1,7 +1,7 @@
 /**
- * `npm test` and its tiers: node's test runner over every test file under the folders given, the
- * slowest first (order.ts), two files at a time (a third makes this 2-core VM's timing-bound cases
- * miss their marks; TEST_CONCURRENCY overrides it).
+ * `npm test` and its tiers: node's test runner over every test file under the folders given (or the
+ * files named), the slowest first (order.ts), two files at a time (a third makes this 2-core VM's
+ * timing-bound cases miss their marks; TEST_CONCURRENCY overrides it).
  *
  *   node --import tsx test/run.ts test                                  # npm test
  *   node --import tsx test/run.ts test/pipeline test/stages --exclude test/pipeline/unit
@@ -13,7 +13,7 @@
  * its certificate to the processes they start.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,9 @@ import { order, SLOWEST } from './order.ts';
 const { values, positionals } = parseArgs({ options: { exclude: { type: 'string', multiple: true, default: [] } }, allowPositionals: true });
 const excluded = (f: string) => values.exclude.some((x) => f === x || f.startsWith(`${x.replace(/\/$/, '')}/`));
 
+/** The test files under a folder, or the file itself when one is named. */
 function testFiles(dir: string): string[] {
+  if (statSync(dir).isFile()) return [dir];
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
     .map((e) => path.join(e.parentPath, e.name));

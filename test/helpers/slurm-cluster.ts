@@ -81,7 +81,7 @@ export class SlurmCluster {
         // Finished jobs stay visible to squeue (there is no accounting daemon, so no sacct).
         'MinJobAge=600',
         // Quick turns for tests: scheduling right after a submission, a short grace after scancel.
-        'SchedulerParameters=sched_min_interval=0',
+        'SchedulerParameters=sched_min_interval=0,batch_sched_delay=0',
         'KillWait=5',
         `SlurmctldPort=${ctldPort}`,
         `SlurmdPort=${slurmdPort}`,

@@ -85,10 +85,11 @@ describe('slurm executor without a shared file system', { skip: unavailable, con
       assert.deepEqual((await readdir(path.join(checkout, '.calls'))).sort(), ['prepared.txt', 'report.txt', 'x@a', 'x@b']);
       assert.ok(!existsSync(path.join(origin.root, '.calls')), 'no stage ran in the coordinator’s project');
       assert.ok(existsSync(path.join(checkout, '.pipeline/slurm/logs')), 'the job logs stay on the node');
-      // What the coordinator's project gained: its own outputs, lock and state, nothing a job writes.
+      // What the coordinator's project gained: its own outputs, lock and state (the stage bundles
+      // are its plan's analysis importing each stage module), nothing a job writes.
       const added = (await filesUnder(origin.root)).filter((f) => !before.has(f));
       const jobWrites = added.filter(
-        (f) => !/^(\.git\/|out\/|artifacts\/cache\/|pipeline\.lock$|\.pipeline\/(logs|runs|tmp|trash)\/|\.pipeline\/[^/]+$)/.test(f),
+        (f) => !/^(\.git\/|out\/|artifacts\/cache\/|pipeline\.lock$|\.pipeline\/(logs|runs|tmp|trash|stage-bundles)\/|\.pipeline\/[^/]+$)/.test(f),
       );
       assert.deepEqual(jobWrites, [], `files a job would have written: ${jobWrites.join(', ')}`);
       assert.ok(!existsSync(path.join(origin.root, '.pipeline/slurm')), 'no job folder in the project');

@@ -130,12 +130,20 @@ export class SlurmExecutor implements StageExecutor {
         if (log) follower.switchTo(log);
         reporter.event({ type: 'progress', id: inst.id, update: { step: `SLURM job ${jobId} submitted` } });
         const id = jobId;
-        const state = await this.ended(id, job, channel, follower, start);
+        // Said once per job: where it runs, seen RUNNING, or found done between two polls.
+        let announced = false;
+        const running = (): void => {
+          if (announced) return;
+          announced = true;
+          start();
+          reporter.event({ type: 'worker', id: inst.id, worker: `slurm job ${id}` });
+        };
+        const state = await this.ended(id, job, channel, follower, running);
         this.live.delete(id);
         await follower.read().catch(() => {});
         const end = verdict(state);
         if (end === 'completed') {
-          start(); // a job that ran between two polls was never seen RUNNING
+          running(); // a job that ran between two polls was never seen RUNNING
           return await this.collect(job, id, channel, follower, submittedAt);
         }
         const line = describeEnd(state, id, resources);
@@ -156,7 +164,7 @@ export class SlurmExecutor implements StageExecutor {
   }
 
   /** The job's final state, watched with the run's other jobs; throws 'interrupted' on Ctrl-C. */
-  private async ended(id: string, job: Job, channel: JobChannel, follower: LogFollower, start: () => void): Promise<string> {
+  private async ended(id: string, job: Job, channel: JobChannel, follower: LogFollower, running: () => void): Promise<string> {
     const { inst, reporter, signal } = job;
     let stop = (): void => {};
     const aborted = new Promise<never>((_, reject) => (stop = () => reject(new Error('interrupted'))));
@@ -168,10 +176,8 @@ export class SlurmExecutor implements StageExecutor {
         this.tracker.watch(id, {
           result: () => channel.result(),
           onState: (s, reason) => {
-            if (s === 'RUNNING') {
-              start();
-              reporter.event({ type: 'worker', id: inst.id, worker: `slurm job ${id}` });
-            } else if (s === 'PENDING') {
+            if (s === 'RUNNING') running();
+            else if (s === 'PENDING') {
               const why = reason && reason !== 'None' ? ` (${reason})` : '';
               reporter.event({ type: 'progress', id: inst.id, update: { step: `SLURM job ${id} pending${why}` } });
             }
