@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { acquireDataset } from '../../../src/ml/data/acquire.ts';
@@ -10,7 +10,10 @@ import { isUserError } from '../../../src/pipeline/errors.ts';
 import { fixtureConfig, gzFiles, NAMES, SHAPE, validIdx, writeLocalDir, type Breakage } from './fixtures.ts';
 import { send, startServer, type Handler } from './server.ts';
 
-const scratch = () => mkdtemp(path.join(tmpdir(), 'acq-'));
+// Every case's folder inside one, removed after the file's last case.
+const base = await mkdtemp(path.join(tmpdir(), 'acq-'));
+after(() => rm(base, { recursive: true, force: true }));
+const scratch = () => mkdtemp(path.join(base, 'case-'));
 const byName = (kind: Breakage): Map<string, Uint8Array> => {
   const files = gzFiles(kind);
   return new Map((Object.keys(NAMES) as FileKey[]).map((k) => [NAMES[k], files[k]]));

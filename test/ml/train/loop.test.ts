@@ -1,12 +1,16 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { trainLoop, type TrainLoopOptions } from '../../../src/ml/train/loop.ts';
 import { splitIndices } from '../../../src/ml/train/split.ts';
 import type { ProgressUpdate } from '../../../src/pipeline/stage.ts';
 import { FakeModel, fakeImages } from './fake-model.ts';
+
+// Every checkpoint folder inside one, removed after the file's last case.
+const base = await mkdtemp(path.join(tmpdir(), 'ckpt-'));
+after(() => rm(base, { recursive: true, force: true }));
 
 const data = fakeImages(300, 4, 4, 4, 1);
 const split = splitIndices(data.count, { validation: 60, maxImages: null, seed: 3 });
@@ -18,7 +22,7 @@ async function opts(over: Partial<TrainLoopOptions> = {}): Promise<TrainLoopOpti
     data,
     split,
     cfg,
-    checkpointDir: await mkdtemp(path.join(tmpdir(), 'ckpt-')),
+    checkpointDir: await mkdtemp(path.join(base, 'run-')),
     checkpointKey: 'k1',
     signal: new AbortController().signal,
     progress: () => {},
@@ -100,7 +104,7 @@ test('a later own checkpoint wins over resumeFrom; a missing one, one of another
   const again = await trainLoop({ ...own, model: m, stopAfterEpoch: 3, resumeFrom: rung0.checkpointDir });
   assert.equal(again.resumed_epochs, 2);
 
-  const empty = await mkdtemp(path.join(tmpdir(), 'ckpt-'));
+  const empty = await mkdtemp(path.join(base, 'run-'));
   await assert.rejects(trainLoop(await opts({ resumeFrom: empty })), /no checkpoint of this run/);
   await assert.rejects(trainLoop(await opts({ resumeFrom: rung0.checkpointDir, checkpointKey: 'k2' })), /no checkpoint of this run/);
   const two = await opts({ stopAfterEpoch: 2 });
