@@ -13,8 +13,8 @@
  * its certificate to the processes they start.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { constants } from 'node:os';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { order, SLOWEST } from './order.ts';
@@ -39,6 +39,13 @@ if (files.length === 0) {
 }
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
+// Every temporary folder of the run (projects, servers' data, clusters, browser profiles) under
+// one, removed at the end: a case that forgets its own, or a killed one, leaves nothing behind.
+const scratch = mkdtempSync(path.join(tmpdir(), 'pipeline-tests-'));
+// Traversable, as /tmp is: a daemon a test starts as another user (munged runs as munge) reaches
+// its own folder inside; each test's folders are still its own (mkdtemp makes them 0700).
+chmodSync(scratch, 0o755);
+env.TMPDIR = scratch;
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const runner = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], {
   stdio: 'inherit',
@@ -49,4 +56,5 @@ const runner = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-con
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => runner.kill(s));
 runner.on('exit', (code, signal) => {
   process.exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
+  rmSync(scratch, { recursive: true, force: true });
 });

@@ -27,7 +27,7 @@ export interface QueueOptions {
   attempts?: number;
   /**
    * How long a worker's job lock lasts (queue.lock_seconds): a worker that dies holds its job that
-   * long. Cases that kill a worker pass 2 so that another takes the job over quickly; elsewhere 10,
+   * long. Cases that kill a worker pass 5 so that another takes the job over quickly; elsewhere 10,
    * since on a busy machine a live worker that misses a renewal would look lost and its job would run twice.
    */
   lockSeconds?: number;

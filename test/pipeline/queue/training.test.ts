@@ -41,8 +41,9 @@ describe('queue executor: a tiny real training survives its worker', { concurren
     });
     await origin.remove('configs/experiments/vgg-bn.yaml');
     cluster = await QueueCluster.start(origin);
-    // Short locks: the case kills a worker, whose job another takes over once its lock lapses.
-    const clones = await Promise.all(['t1', 't2', 't3'].map((n) => cluster.clone(n, { lockSeconds: 2 })));
+    // Short locks: the case kills a worker, whose job another takes over once its lock lapses (5 s:
+    // with 2, a live worker on a machine running three test files at once missed renewals and its job stalled).
+    const clones = await Promise.all(['t1', 't2', 't3'].map((n) => cluster.clone(n, { lockSeconds: 5 })));
     workers = await Promise.all(clones.map((p, i) => cluster.startWorker(`t${i + 1}`, p)));
   });
   after(async () => {
