@@ -1,7 +1,8 @@
 /**
- * `npm test` and its tiers: node's test runner over every test file under the folders given (or the
- * files named), the slowest first (order.ts), two files at a time (a third makes this 2-core VM's
- * timing-bound cases miss their marks; TEST_CONCURRENCY overrides it).
+ * `npm test` and its tiers: node's test runner (its run() API, which keeps the order given) over
+ * every test file under the folders given (or the files named), the slowest first (order.ts), two
+ * files at a time (a third makes this 2-core VM's timing-bound cases miss their marks;
+ * TEST_CONCURRENCY overrides it). TAP on stdout, or node's spec output on a terminal.
  *
  *   node --import tsx test/run.ts test                                  # npm test
  *   node --import tsx test/run.ts test/pipeline test/stages --exclude test/pipeline/unit
@@ -12,12 +13,12 @@
  * starts. No test reaches beyond loopback, and those that speak TLS to a server of their own hand
  * its certificate to the processes they start.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spec, tap } from 'node:test/reporters';
 import { parseArgs } from 'node:util';
-import { order, SLOWEST } from './order.ts';
+import { order, SLOWEST, startTests } from './order.ts';
 
 const { values, positionals } = parseArgs({ options: { exclude: { type: 'string', multiple: true, default: [] } }, allowPositionals: true });
 const excluded = (f: string) => values.exclude.some((x) => f === x || f.startsWith(`${x.replace(/\/$/, '')}/`));
@@ -46,15 +47,19 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'pipeline-tests-'));
 // its own folder inside; each test's folders are still its own (mkdtemp makes them 0700).
 chmodSync(scratch, 0o755);
 env.TMPDIR = scratch;
-const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const runner = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], {
-  stdio: 'inherit',
-  env,
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? '2');
+// The test files inherit this process's flags (tsx's loader) and environment.
+process.env = env;
+const controller = new AbortController();
+// Ctrl-C stops the files that run (the runner's own handling); this process ends once they have.
+for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => controller.abort());
+let failed = false;
+const stream = startTests(files, concurrency, controller.signal);
+stream.on('test:fail', () => {
+  failed = true;
 });
-// Ctrl-C reaches the runner too (one process group); this process waits for it to finish its
-// files' cleanup and exits with its code (128 + the signal's number when a signal ended it).
-for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => runner.kill(s));
-runner.on('exit', (code, signal) => {
-  process.exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
+(process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap)).pipe(process.stdout);
+stream.on('close', () => {
+  process.exitCode = controller.signal.aborted ? 130 : failed ? 1 : 0;
   rmSync(scratch, { recursive: true, force: true });
 });
