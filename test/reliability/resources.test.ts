@@ -6,7 +6,7 @@
  * succeed.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -67,7 +67,7 @@ async function failMidWrite(p: Project, runStarved: () => Promise<{ code: number
   assert.equal(first.code, 0, first.stderr);
   const lockBefore = await p.read('pipeline.lock');
   const outsBefore = await Promise.all(['out/big.bin', 'out/big-dir', 'out/after.txt'].map((o) => hashOf(path.join(p.root, o))));
-  await p.write('configs/big.yaml', 'bytes: 4000000\ntag: y\n');
+  await p.write('configs/big.yaml', 'bytes: 6000000\ntag: y\n');
   const r = await runStarved();
   console.log(`resources: starved run exit ${r.code}: ${r.stderr.split('\n').find((l) => /failed/.test(l)) ?? r.stderr.trim()}`);
   assert.equal(r.code, 1, `a failed stage exits 1\n${r.stdout}\n${r.stderr}`);
@@ -84,7 +84,7 @@ async function failMidWrite(p: Project, runStarved: () => Promise<{ code: number
   assert.deepEqual(await readdir(path.join(p.root, '.pipeline/tmp')), [], 'no partial output left behind');
   await assertLockMatchesDisk(p);
   const st = await p.cli('status');
-  assert.match(st.stdout, /big\s+stale\n\s+item: big\.bytes 100000 -> 4000000/);
+  assert.match(st.stdout, /big\s+stale\n\s+item: big\.bytes 100000 -> 6000000/);
   assert.match(st.stdout, /(^|\n)a\s+up to date/);
 }
 
@@ -125,7 +125,7 @@ describe('resources', () => {
 
   it('a full disk mid-write (ENOSPC on a small tmpfs) fails the stage and leaves outputs and lock intact', async (t) => {
     const mount = await mkdtemp(path.join(tmpdir(), 'pipeline-tmpfs-'));
-    const m = await execa('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount], { reject: false });
+    const m = await execa('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount], { reject: false });
     if (m.exitCode !== 0) {
       await rm(mount, { recursive: true, force: true });
       t.skip(`cannot mount a tmpfs here (${String(m.stderr).trim() || m.exitCode}); the EFBIG case covers the write error`);
@@ -144,7 +144,7 @@ describe('resources', () => {
 
   it('a full disk while storing into the run-cache keeps the finished stage and leaves no partial object', async (t) => {
     const mount = await mkdtemp(path.join(tmpdir(), 'pipeline-tmpfs-'));
-    const m = await execa('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount], { reject: false });
+    const m = await execa('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount], { reject: false });
     if (m.exitCode !== 0) {
       await rm(mount, { recursive: true, force: true });
       t.skip('cannot mount a tmpfs here');
@@ -154,8 +154,12 @@ describe('resources', () => {
     const p = await Project.create(FILES, mount);
     projects.push(p);
     assert.equal((await p.run()).code, 0);
-    // 1.2 MB fits once (the stage's output) but not twice (plus its run-cache copy) in 2 MiB.
-    await p.write('configs/big.yaml', 'bytes: 1200000\ntag: w\n');
+    // An output of 60% of the room left fits once (the stage's output) but not twice (plus its
+    // run-cache copy). The room is measured: the project's own files (the stage bundles, which
+    // carry zod) take some of the 4 MiB.
+    const { bavail, bsize } = await statfs(mount);
+    const bytes = Math.floor(bavail * bsize * 0.6);
+    await p.write('configs/big.yaml', `bytes: ${bytes}\ntag: w\n`);
     const r = await p.run();
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /\[big\] run-cache: outputs not stored \(ENOSPC/);

@@ -5,28 +5,52 @@
  * The bundle sits under .pipeline/stage-bundles/ and is rebuilt when the content of any file in it
  * changed (each input is re-read and hashed: a stage's sources are small, and a stat can miss an
  * edit made within the same clock tick). Packages stay external, resolved from the project's
- * node_modules as before; each file's `import.meta.url` is its own source's, so code that finds
- * files beside itself (the native addon, the report's provenance) finds the same ones.
+ * node_modules as before, except those of BUNDLED_PACKAGES; each file's `import.meta.url` is its
+ * own source's, so code that finds files beside itself (the native addon, the report's
+ * provenance) finds the same ones.
  * Anything the bundler cannot do falls back to importing the source through tsx, as before.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
 
 /** Bumped when the way a bundle is made changes: older bundles are rebuilt. */
-const FORMAT = 1;
+const FORMAT = 2;
+
+/**
+ * Packages bundled into the stage's file rather than imported from node_modules. Every stage
+ * imports zod for its schemas, and zod's ESM build is 96 modules (64 of them locales): resolving,
+ * reading and compiling those took 90 ms of CPU in each stage process, more than a toy stage's
+ * whole run. Bundled, only what the stage uses is kept (with `import * as z from 'zod'`; the named
+ * `{ z }` is one object that holds everything), and it loads as part of one file.
+ */
+const BUNDLED_PACKAGES = /^zod(?:\/|$)/;
 
 interface BundleMeta {
   format: number;
   /** The bundle's file name, beside this meta file (named by its content). */
   bundle: string;
-  /** Absolute path of each bundled source -> sha256 of its content. */
+  /**
+   * Absolute path of each bundled source -> sha256 of its content; for a package's file (under
+   * node_modules/), its size and modification time instead: packages change by installs, which
+   * rewrite their files, and hashing a hundred of them at every stage start would cost what
+   * bundling saves.
+   */
   inputs: Record<string, string>;
 }
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+const isPackageFile = (file: string): boolean => file.split(path.sep).includes('node_modules');
+
+/** What `inputs` records of `file` (see BundleMeta). */
+async function signature(file: string): Promise<string> {
+  if (!isPackageFile(file)) return sha256(await readFile(file));
+  const st = await stat(file);
+  return `${st.size}:${st.mtimeMs}`;
+}
 
 /** The meta file of the bundle of `module` (project-relative): it names the current bundle. */
 function metaPath(root: string, module: string): string {
@@ -39,7 +63,7 @@ async function current(meta: string): Promise<string | undefined> {
   try {
     const m = JSON.parse(await readFile(meta, 'utf8')) as BundleMeta;
     if (m.format !== FORMAT) return undefined;
-    for (const [file, hash] of Object.entries(m.inputs)) if (sha256(await readFile(file)) !== hash) return undefined;
+    for (const [file, recorded] of Object.entries(m.inputs)) if ((await signature(file)) !== recorded) return undefined;
     return path.join(path.dirname(meta), m.bundle);
   } catch {
     return undefined;
@@ -61,13 +85,19 @@ async function build(root: string, module: string, meta: string): Promise<string
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
     sourcemap: 'inline',
     sourcesContent: false,
     metafile: true,
     write: false,
     logLevel: 'silent',
     plugins: [
+      {
+        // Bare specifiers stay imports of the project's packages, but for BUNDLED_PACKAGES.
+        name: 'external-packages',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED_PACKAGES.test(args.path) ? undefined : { path: args.path, external: true }));
+        },
+      },
       {
         name: 'own-import-meta',
         setup(b) {
@@ -89,7 +119,7 @@ async function build(root: string, module: string, meta: string): Promise<string
   const inputs: Record<string, string> = {};
   for (const rel of Object.keys(result.metafile.inputs)) {
     const abs = path.resolve(root, rel);
-    inputs[abs] = sha256(await readFile(abs));
+    inputs[abs] = await signature(abs);
   }
   const code = result.outputFiles[0]!.contents;
   const bundle = `${path.basename(meta, '.json')}-${sha256(Buffer.from(code)).slice(0, 16)}.mjs`;

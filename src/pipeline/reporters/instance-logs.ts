@@ -3,6 +3,8 @@
  * line of each): .pipeline/logs/<ID>.log holds the instance's latest run, <ID>.1.log and
  * <ID>.2.log the two runs before it. `pipeline logs ID` prints the latest; `pipeline ui` tails it.
  * Only instances that start (restored or run) get one: an up-to-date run writes nothing.
+ * The logs are a convenience, as the event log is: a write that fails (a full disk) stops that
+ * instance's log, said once through `notice`, never the run.
  */
 import { createWriteStream, renameSync, mkdirSync, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -28,9 +30,18 @@ export function instanceLogFile(root: string, id: string, n = 0): string {
   return path.join(logsDir(root), n === 0 ? `${name}.log` : `${name}.${n}.log`);
 }
 
-export function instanceLogs(root: string): Reporter {
+export function instanceLogs(root: string, notice: (line: string) => void): Reporter {
   const open = new Map<string, { stream: WriteStream; lastProgress: number }>();
   const closing: Array<Promise<void>> = [];
+  const begin = (id: string): WriteStream => {
+    const stream = createWriteStream(instanceLogFile(root, id));
+    stream.on('error', (err) => {
+      // An unhandled stream error would end the whole run; the stage goes on without its log.
+      if (open.get(id)?.stream === stream) open.delete(id);
+      notice(`the log of ${id} stopped: ${path.relative(process.cwd(), instanceLogFile(root, id))} could not be written (${err.message})`);
+    });
+    return stream;
+  };
   const write = (id: string, line: string): void => void open.get(id)?.stream.write(`${line}\n`);
   const stamp = (): string => new Date().toISOString();
   return {
@@ -45,7 +56,7 @@ export function instanceLogs(root: string): Reporter {
               if (!isMissing(err)) throw err;
             }
           }
-          open.set(e.id, { stream: createWriteStream(instanceLogFile(root, e.id)), lastProgress: 0 });
+          open.set(e.id, { stream: begin(e.id), lastProgress: 0 });
           write(e.id, `${stamp()} ${e.id}: stale (${e.reasons.join('; ')})`);
           break;
         }

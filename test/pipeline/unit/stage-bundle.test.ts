@@ -1,17 +1,19 @@
 /**
  * A stage process imports its stage as one plain-JS bundle (src/pipeline/child/stage-bundle.ts): the
- * bundle follows every edit of the files in it, keeps each file's own import.meta.url, and is not
- * made when the module uses import.meta in a way a bundle would change (tsx imports it then).
+ * bundle follows every edit of the files in it, keeps each file's own import.meta.url, carries the
+ * zod it uses (no import of node_modules' 96 modules), and is not made when the module uses
+ * import.meta in a way a bundle would change (tsx imports it then).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { stageBundle } from '../../../src/pipeline/child/stage-bundle.ts';
+import { REPO } from '../../../fixtures/repo.ts';
 
 let root: string;
 before(async () => {
@@ -19,6 +21,10 @@ before(async () => {
   await mkdir(path.join(root, 'stages'));
   await mkdir(path.join(root, 'lib'));
   await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
+  // The project's own copy of zod (a test touches its files), the other packages linked.
+  await mkdir(path.join(root, 'node_modules'));
+  await cp(path.join(REPO, 'node_modules/zod'), path.join(root, 'node_modules/zod'), { recursive: true });
+  await symlink(path.join(REPO, 'node_modules/yaml'), path.join(root, 'node_modules/yaml'));
 });
 after(() => rm(root, { recursive: true, force: true }));
 
@@ -62,4 +68,37 @@ test('import.meta beyond url, dirname and filename: no bundle (the source is imp
 test('a module the bundler cannot read: no bundle, so tsx reports the error as before', async () => {
   await writeFile(path.join(root, 'stages/broken.ts'), `export default {\n`);
   assert.equal(await stageBundle(root, 'stages/broken.ts'), undefined);
+});
+
+test('zod is bundled, only what the stage uses, and a reinstalled zod rebuilds the bundle', async () => {
+  await writeFile(
+    path.join(root, 'stages/schema.ts'),
+    `import * as z from 'zod';\nimport { stringify } from 'yaml';\nconst Item = z.object({ n: z.number().int() });\nexport default { parsed: Item.parse({ n: 3 }), bad: Item.safeParse({ n: 0.5 }).success, yaml: stringify({ a: 1 }) };\n`,
+  );
+  const url = await stageBundle(root, 'stages/schema.ts');
+  assert.ok(url, 'bundled');
+  assert.deepEqual(await evaluate(url), { parsed: { n: 3 }, bad: false, yaml: 'a: 1\n' });
+  const code = await readFile(fileURLToPath(url), 'utf8');
+  assert.doesNotMatch(code, /from\s*["']zod/, 'zod is not imported from node_modules');
+  assert.match(code, /from\s*["']yaml["']/, 'other packages still are');
+  // The inline source map is most of the file; all of zod (the named `{ z }` import) is over 700 KB of code.
+  const program = code.slice(0, code.indexOf('//# sourceMappingURL='));
+  assert.ok(program.length < 300_000, `tree-shaken zod: ${program.length} bytes of code`);
+  assert.equal(await stageBundle(root, 'stages/schema.ts'), url, 'unchanged: the same bundle');
+
+  // An install rewrites the package's files (here: a newer modification time on one of them):
+  // the bundle is made again, and its record names the file as it is now.
+  const metaFile = path.join(
+    root,
+    '.pipeline/stage-bundles',
+    (await readdir(path.join(root, '.pipeline/stage-bundles'))).find((f) => /^schema-.*\.json$/.test(f))!,
+  );
+  const inputs = async () => (JSON.parse(await readFile(metaFile, 'utf8')) as { inputs: Record<string, string> }).inputs;
+  const packaged = Object.keys(await inputs()).filter((f) => f.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`));
+  assert.ok(packaged.length > 0, "zod's files are inputs of the bundle");
+  const before = (await inputs())[packaged[0]!];
+  const later = new Date(Date.now() + 60_000);
+  await utimes(packaged[0]!, later, later);
+  assert.ok(await stageBundle(root, 'stages/schema.ts'));
+  assert.notEqual((await inputs())[packaged[0]!], before, 'rebuilt, with the file as it is now');
 });

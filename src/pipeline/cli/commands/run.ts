@@ -33,8 +33,8 @@ export async function runCommand(args: CommandArgs, io: Io): Promise<number> {
       : plainReporter(lineOf(io.out));
   // Followers (`pipeline ui`) read the run from .pipeline/runs/ (docs/ui.md, "The run event log");
   // every instance's output also goes to .pipeline/logs/ (`pipeline logs ID`).
-  const reporter = withEventLog(teeReporter(shown, instanceLogs(plan.root)), eventLogReporter(plan.root, process.argv.slice(2)));
   const notice = (line: string): void => reporter.event({ type: 'notice', line });
+  const reporter: Reporter = withEventLog(teeReporter(shown, instanceLogs(plan.root, notice)), eventLogReporter(plan.root, process.argv.slice(2)));
   const remote = await runLookup(projectRoot, plan.cacheDir, values['remote-name'], values['no-remote']);
   const runLock = await acquireRunLock(stateDirs(plan.root).runLock, notice);
   const controller = new AbortController();
