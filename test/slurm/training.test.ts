@@ -2,8 +2,8 @@
  * The slurm executor on the real stages, against a real single-node cluster: a tiny training
  * whose job is cancelled with scancel after its first checkpoint is submitted again and resumes
  * from that checkpoint, ending with the weights of an uninterrupted local run; and the CI profile
- * (`--profile ci`, every stage of the homework on a subset) through SLURM ends all fresh on the
- * rerun, with every output byte-identical to a local run of the same profile.
+ * (every stage of the homework on a subset; here on a third of its images) through SLURM ends all
+ * fresh on the rerun, with every output byte-identical to a local run of the same profile.
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { CliProcess } from '../../bench/lib/cli-process.ts';
 import { SlurmExecutor } from '../../src/pipeline/executors/slurm/executor.ts';
-import { Project } from '../helpers/project.ts';
+import { Project, REPO } from '../helpers/project.ts';
 import { until } from '../helpers/queue-cluster.ts';
 import { startDataServer, TINY_EXPERIMENT } from '../helpers/real-data.ts';
 import { slurmSuite, slurmUnavailable } from '../helpers/slurm-cluster.ts';
@@ -95,15 +95,28 @@ describe('slurm executor: the real stages on a real cluster', { skip: unavailabl
   );
 
   it('the CI profile through SLURM: every output byte-identical to a local run; the rerun is all fresh', { timeout: 900_000 }, async () => {
-    const [viaSlurm, local] = await Promise.all([Project.fromRepo({ '.pipeline/config.yaml': SLURM_CONFIG }), Project.fromRepo()]);
+    // The CI profile on a third of its images: every stage still runs (what this case is about),
+    // at a third of the training (the two runs below took 100 s of CPU at the profile's sizes).
+    const ci = await readFile(path.join(REPO, 'configs/profiles/ci.yaml'), 'utf8');
+    const small = ci
+      .replace(/^( *max_train_images:) 3000\b/m, '$1 1000')
+      .replace(/^( *validation_split:) 500\b/m, '$1 200')
+      .replace(/^( *max_test_images:) 2000\b/m, '$1 700')
+      .replace(/--profile ci\b/, '--profile ci-small');
+    assert.equal(small.match(/ 1000\b| 200\b| 700\b|ci-small/g)?.length, 4, 'configs/profiles/ci.yaml changed: update this case');
+    const files = { 'configs/profiles/ci-small.yaml': small };
+    const [viaSlurm, local] = await Promise.all([Project.fromRepo({ ...files, '.pipeline/config.yaml': SLURM_CONFIG }), Project.fromRepo(files)]);
     projects.push(viaSlurm, local);
     // Side by side: the SLURM run spends most of its time waiting on the controller's polls and
     // each job's start, time in which the local reference computes.
-    const [l, s] = await Promise.all([run(local, ['--profile', 'ci', '--executor', 'local']), run(viaSlurm, ['--profile', 'ci', '--executor', 'slurm'])]);
+    const [l, s] = await Promise.all([
+      run(local, ['--profile', 'ci-small', '--executor', 'local']),
+      run(viaSlurm, ['--profile', 'ci-small', '--executor', 'slurm']),
+    ]);
     assert.equal(l.code, 0, l.out);
     assert.equal(s.code, 0, s.out);
     const outs = async (q: Project) => {
-      const lock = parse(await readFile(path.join(q.root, 'profiles/ci/pipeline.lock'), 'utf8')) as { stages: Record<string, { outs: unknown }> };
+      const lock = parse(await readFile(path.join(q.root, 'profiles/ci-small/pipeline.lock'), 'utf8')) as { stages: Record<string, { outs: unknown }> };
       return Object.fromEntries(Object.entries(lock.stages).map(([id, e]) => [id, e.outs]));
     };
     const [slurmOuts, localOuts] = await Promise.all([outs(viaSlurm), outs(local)]);
@@ -119,7 +132,7 @@ describe('slurm executor: the real stages on a real cluster', { skip: unavailabl
     const ran = new Set([...s.out.matchAll(/⇢ (\S+): running on worker slurm job \d+/g)].map((m) => m[1]));
     const notAsJobs = Object.keys(slurmOuts).filter((id) => !ran.has(id));
     assert.deepEqual(notAsJobs, [], `every instance ran as a batch job:\n${s.out}`);
-    const again = await run(viaSlurm, ['--profile', 'ci', '--executor', 'slurm']);
+    const again = await run(viaSlurm, ['--profile', 'ci-small', '--executor', 'slurm']);
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, new RegExp(`^pipeline: ${Object.keys(slurmOuts).length} fresh$`, 'm'));
   });
