@@ -5,16 +5,17 @@
  * a job cancelled by someone else submitted again; Ctrl-C cancelling every job of the run; a
  * SIGKILLed coordinator's rerun adopting its running job; the client commands missing and the
  * controller down. Each case works in a project of its own (its own job name), on one cluster.
+ * Beside them, on a second cluster, a job past its time limit (timeLimitCase).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { killTree, startCli } from '../../bench/lib/cli-process.ts';
 import { SlurmExecutor } from '../../src/pipeline/executors/slurm/executor.ts';
 import { until } from '../helpers/queue-cluster.ts';
 import { Project } from '../helpers/project.ts';
 import { REMOTE_PIPELINE } from '../helpers/remote.ts';
-import { slurmSuite, slurmUnavailable } from '../helpers/slurm-cluster.ts';
+import { SlurmCluster, slurmSuite, slurmUnavailable } from '../helpers/slurm-cluster.ts';
 
 const unavailable = await slurmUnavailable();
 
@@ -36,7 +37,8 @@ function toyFiles(items: Record<string, string>, extra: Record<string, string> =
   };
 }
 
-describe('slurm executor: toy pipeline on a real cluster', { skip: unavailable, concurrency: false }, () => {
+/** The toy cases, one after another on one cluster. */
+function toyCases(): void {
   const suite = slurmSuite();
   const { projects, running } = suite;
 
@@ -202,4 +204,48 @@ export default {
       assert.deepEqual(Object.keys((await p.lock()).stages), ['prepare'], 'nothing recorded for the job it lost sight of');
     },
   );
+}
+
+/**
+ * A job past its time limit, on a cluster of its own: SLURM ends it (TIMEOUT) at the next minute
+ * boundary of its limit (it counts limits in minutes), so this case
+ * waits about 1.5 minutes, using next to no processor; it runs beside the toy cases rather than
+ * holding a test slot of its own. The run reports it as TIMEOUT with the limit to raise, where the
+ * log is and the log's last lines, and exits 1.
+ */
+function timeLimitCase(): void {
+  let cluster: SlurmCluster;
+  let p: Project;
+
+  before(async () => {
+    cluster = await SlurmCluster.start();
+    p = await Project.create({
+      'pipeline.yaml': 'stages:\n  slow:\n    module: stages/toy.ts\n    reads: [slow]\n    outs: [out/slow.txt]\n',
+      'configs/slow.yaml': 'sleep_ms: 600000\n',
+      '.pipeline/config.yaml': 'slurm:\n  poll_min_seconds: 0.5\n  poll_max_seconds: 2\n  stages:\n    slow: { time: "1" }\n',
+    });
+  });
+  after(async () => {
+    await cluster?.stop();
+    await p?.dispose();
+  });
+
+  it('is reported as TIMEOUT with its limit, its log and the log’s tail; nothing is recorded', { timeout: 240_000 }, async () => {
+    const r = startCli(p.root, ['run', '--executor', 'slurm'], cluster.env);
+    const done = await r.proc;
+    const out = r.output();
+    assert.equal(done.exitCode, 1, out);
+    assert.match(
+      out,
+      /SLURM job \d+ hit its time limit \(TIMEOUT, --time=1\): raise slurm\.resources\.time \(or slurm\.stages\.<stage>\.time\) in \.pipeline\/config\.yaml; log: \S+\/\.pipeline\/slurm\/logs\/slow\.\d+\.log; last output:/,
+    );
+    assert.match(out, /CANCELLED AT \S+ DUE TO TIME LIMIT/, 'the log tail has SLURM’s own word');
+    assert.match(out, /✖ slow: failed/);
+    assert.doesNotMatch(await p.read('pipeline.lock').catch(() => ''), /slow/);
+  });
+}
+
+describe('slurm executor on a real cluster', { concurrency: 2 }, () => {
+  describe('toy pipeline', { skip: unavailable, concurrency: false }, toyCases);
+  describe('a job past its time limit', { skip: unavailable }, timeLimitCase);
 });
