@@ -15,7 +15,7 @@ import type { Job as StageJob, JobResult as StageJobResult, StageExecutor } from
 import { CANCEL_EVENT } from './cancel.ts';
 import { RemoteExchange, type ExchangeOptions } from './exchange.ts';
 import { JobProgressSchema, readJobFailure, readJobResult, type JobData, type JobResult } from './protocol.ts';
-import { redisOptions, redisUnreachable } from './redis.ts';
+import { isRefusal, redisOptions, redisUnreachable } from './redis.ts';
 import type { QueueSettings } from './settings.ts';
 
 export interface CoordinatorOptions extends ExchangeOptions {
@@ -54,14 +54,18 @@ export class QueueExecutor implements StageExecutor {
   static async open(opts: CoordinatorOptions): Promise<QueueExecutor> {
     // Loaded on demand: cli/main.ts bundles this module, and a local run would pay for BullMQ.
     const { Queue, QueueEvents, QueueEventsProducer } = await import('bullmq');
-    const connection = redisOptions(opts.settings.redis, 'coordinator');
+    let refused = false;
+    const connection = redisOptions(opts.settings.redis, 'coordinator', () => refused);
     const queue = new Queue(opts.settings.name, { connection });
     const events = new QueueEvents(opts.settings.name, { connection });
     const producer = new QueueEventsProducer(opts.settings.name, { connection });
-    const ignore = (): void => {}; // the health check reports a lost Redis, once
-    queue.on('error', ignore);
-    events.on('error', ignore);
-    producer.on('error', ignore);
+    // The health check reports a lost Redis, once; a refused password ends the waiting at once.
+    const onError = (e: Error): void => {
+      if (isRefusal(e)) refused = true;
+    };
+    queue.on('error', onError);
+    events.on('error', onError);
+    producer.on('error', onError);
     // All settled before any is closed: a connection closed while it still starts (Redis refusing
     // the password) would report its failure later, to no listener, and crash the process.
     const ready = await Promise.allSettled([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);

@@ -13,7 +13,16 @@ export const REDIS_PASSWORD_ENV = 'REDIS_PASSWORD';
 /** How long a coordinator waits for an unreachable Redis before it stops the run. */
 export const COORDINATOR_PATIENCE_MS = 5000;
 
-export function redisOptions(url: string, role: 'coordinator' | 'worker'): RedisOptions {
+/** Replies that no retry changes (a missing or wrong password, a user without the rights). */
+export function isRefusal(e: Error): boolean {
+  return /\b(NOAUTH|WRONGPASS|NOPERM)\b/.test(e.message);
+}
+
+/**
+ * `refused`: whether a connection was refused (isRefusal); a coordinator then stops at once
+ * instead of retrying for COORDINATOR_PATIENCE_MS, since the password will not change meanwhile.
+ */
+export function redisOptions(url: string, role: 'coordinator' | 'worker', refused: () => boolean = () => false): RedisOptions {
   const u = new URL(url);
   const base: RedisOptions = {
     host: u.hostname,
@@ -33,7 +42,7 @@ export function redisOptions(url: string, role: 'coordinator' | 'worker'): Redis
     ...base,
     retryStrategy: () => {
       firstFailure ??= Date.now();
-      return Date.now() - firstFailure > COORDINATOR_PATIENCE_MS ? null : 500;
+      return refused() || Date.now() - firstFailure > COORDINATOR_PATIENCE_MS ? null : 500;
     },
   };
 }

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { formatProblem, isUserError } from '../../../src/pipeline/errors.ts';
 import { readLocalConfig } from '../../../src/pipeline/workspace/local-config.ts';
 import { queueSettings, type QueueSection } from '../../../src/pipeline/queue/settings.ts';
+import { isRefusal, redisOptions } from '../../../src/pipeline/queue/redis.ts';
 
 function problems(fn: () => unknown): string {
   try {
@@ -66,5 +67,18 @@ describe('queue settings', () => {
     await withLocalConfig('executor: cluster\n', async (root) => {
       await assert.rejects(readLocalConfig(root), (e) => isUserError(e) && /^\.pipeline\/config\.yaml:1:\d+: executor: /.test(formatProblem(e.problems[0]!)));
     });
+  });
+});
+
+describe('redis connection options', () => {
+  it('a coordinator retries an unreachable Redis, but stops at once when its password was refused', () => {
+    let refused = false;
+    const retry = redisOptions('redis://127.0.0.1:6379', 'coordinator', () => refused).retryStrategy!;
+    assert.equal(retry(1), 500, 'unreachable: tried again');
+    refused = true;
+    assert.equal(retry(2), null, 'refused: no retry changes the password');
+    assert.ok(isRefusal(new Error('NOAUTH Authentication required.')));
+    assert.ok(isRefusal(new Error('WRONGPASS invalid username-password pair or user is disabled.')));
+    assert.ok(!isRefusal(new Error('connect ECONNREFUSED 127.0.0.1:6379')));
   });
 });
