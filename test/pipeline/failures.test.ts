@@ -133,4 +133,31 @@ describe('failures', () => {
     assert.equal([...String(r.stdout).matchAll(/^- train@\w: skipped \(interrupted\)$/gm)].length, 3, String(r.stdout));
     assert.match(String(r.stdout), /^pipeline: 3 skipped$/m);
   });
+
+  it("a stage's stack traces name its .ts sources and lines, as under tsx, though it runs from its bundle", async () => {
+    const stage = [
+      "import * as z from 'zod'; import { defineStage } from '../../src/pipeline/stage.ts';",
+      'function deep(): Error {',
+      "  return new Error('traced');",
+      '}',
+      'export default defineStage({',
+      "  description: 'logs a stack trace',",
+      '  item: z.object({}),',
+      '  async run(ctx) {',
+      '    ctx.log(deep().stack ?? "");',
+      "    await (await import('node:fs/promises')).writeFile(ctx.outs[0]!, 'x');",
+      '  },',
+      '});',
+    ].join('\n');
+    const p = await project({ 'pipeline.yaml': 'stages:\n  traced:\n    module: stages/traced.ts\n    outs: [out/traced.txt]\n', 'stages/traced.ts': stage });
+    const r = await p.run();
+    assert.equal(r.code, 0, r.stderr);
+    const log = await p.cli('logs', 'traced');
+    // deep() is at line 3, column 10; the call in run() at line 9, column 13.
+    assert.match(log.stdout, /Error: traced\n\s+at deep \(\/\S*\/project\/stages\/traced\.ts:3:10\)\n\s+at Object\.run \(\S*stages\/traced\.ts:9:13\)/);
+    assert.ok(
+      (await readdir(path.join(p.root, '.pipeline/stage-bundles'))).some((f) => /^traced-.*\.mjs$/.test(f)),
+      'ran from its bundle',
+    );
+  });
 });

@@ -14,10 +14,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mapStackFrames } from './stack-map.ts';
 import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
 
 /** Bumped when the way a bundle is made changes: older bundles are rebuilt. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /**
  * Packages bundled into the stage's file rather than imported from node_modules. Every stage
@@ -87,6 +88,8 @@ async function build(root: string, module: string, meta: string): Promise<string
     target: 'node20',
     sourcemap: 'inline',
     sourcesContent: false,
+    // Where the bundle will be: the map names each source relative to it (stack-map.ts resolves them so).
+    outdir: path.dirname(meta),
     metafile: true,
     write: false,
     logLevel: 'silent',
@@ -148,7 +151,7 @@ export async function stageBundle(root: string, module: string): Promise<string 
   }
   if (!js) return undefined;
   // Stack traces of the stage's errors name its .ts sources and lines, as under tsx.
-  process.setSourceMapsEnabled(true);
+  mapStackFrames(js);
   return pathToFileURL(js).href;
 }
 
