@@ -13,6 +13,7 @@
  * starts. No test reaches beyond loopback, and those that speak TLS to a server of their own hand
  * its certificate to the processes they start.
  */
+import { setMaxListeners } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,8 @@ const concurrency = Number(process.env.TEST_CONCURRENCY ?? '2');
 // The test files inherit this process's flags (tsx's loader) and environment.
 process.env = env;
 const controller = new AbortController();
+// The runner listens on the signal once per file: more than node's default warning threshold of 10.
+setMaxListeners(files.length + 10, controller.signal);
 // Ctrl-C stops the files that run (the runner's own handling); this process ends once they have.
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => controller.abort());
 let failed = false;
