@@ -95,10 +95,11 @@ async function build(root: string, module: string, meta: string): Promise<string
     logLevel: 'silent',
     plugins: [
       {
-        // Bare specifiers stay imports of the project's packages, but for BUNDLED_PACKAGES.
+        // Bare specifiers stay imports of the project's packages, but for BUNDLED_PACKAGES; the
+        // package's own `#imports` are its files, bundled as before.
         name: 'external-packages',
         setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED_PACKAGES.test(args.path) ? undefined : { path: args.path, external: true }));
+          b.onResolve({ filter: /^[^./#]/ }, (args) => (BUNDLED_PACKAGES.test(args.path) ? undefined : { path: args.path, external: true }));
         },
       },
       {
