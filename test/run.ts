@@ -39,18 +39,16 @@ if (files.length === 0) {
   console.error(`test/run.ts: no *.test.ts under ${positionals.join(', ') || '(no folder given)'}`);
   process.exit(2);
 }
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
+// The test files inherit this process's flags (tsx's loader) and environment.
+delete process.env.NODE_EXTRA_CA_CERTS;
 // Every temporary folder of the run (projects, servers' data, clusters, browser profiles) under
 // one, removed at the end: a case that forgets its own, or a killed one, leaves nothing behind.
 const scratch = mkdtempSync(path.join(tmpdir(), 'pipeline-tests-'));
 // Traversable, as /tmp is: a daemon a test starts as another user (munged runs as munge) reaches
 // its own folder inside; each test's folders are still its own (mkdtemp makes them 0700).
 chmodSync(scratch, 0o755);
-env.TMPDIR = scratch;
+process.env.TMPDIR = scratch;
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? '2');
-// The test files inherit this process's flags (tsx's loader) and environment.
-process.env = env;
 const controller = new AbortController();
 // The runner listens on the signal once per file: more than node's default warning threshold of 10.
 setMaxListeners(files.length + 10, controller.signal);

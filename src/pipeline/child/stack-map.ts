@@ -30,13 +30,16 @@ function mapOf(url: string): SourceMap | null {
   return map;
 }
 
-/** One frame as V8 writes it, with a bundle's position replaced by its source's. */
+const inBundle = (site: NodeJS.CallSite): boolean => bundles.has(site.getFileName() ?? '');
+
+/** One frame as V8 writes it, a registered bundle's position replaced by its source's. */
 function frame(site: NodeJS.CallSite): string {
-  const url = site.getFileName();
-  const map = url ? mapOf(url) : null;
+  if (!inBundle(site)) return String(site);
+  const url = site.getFileName()!;
+  const map = mapOf(url);
   const line = site.getLineNumber();
   const column = site.getColumnNumber();
-  if (!map || !url || line === null || column === null) return String(site);
+  if (!map || line === null || column === null) return String(site);
   const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
   if (entry.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return String(site);
   const source = new URL(entry.originalSource, url);
@@ -50,19 +53,20 @@ let installed = false;
 /** Frames in the bundle at `file` name its sources from now on (errors created after this call). */
 export function mapStackFrames(file: string): void {
   if (process.sourceMapsEnabled) return; // --enable-source-maps: node maps every file already
-  if (!bundles.has(pathToFileURL(file).href)) bundles.set(pathToFileURL(file).href, undefined);
+  const url = pathToFileURL(file).href;
+  if (!bundles.has(url)) bundles.set(url, undefined);
   if (installed) return;
   installed = true;
   // Node's own formatter (a function in Node 20) still writes every trace without a bundle frame.
   const previous = Error.prepareStackTrace;
   Error.prepareStackTrace = (error, sites) => {
-    if (previous && !sites.some((s) => bundles.has(s.getFileName() ?? ''))) return previous(error, sites);
+    if (previous && !sites.some(inBundle)) return previous(error, sites);
     let head: string;
     try {
       head = Error.prototype.toString.call(error);
     } catch {
       head = '<error>';
     }
-    return sites.length === 0 ? head : `${head}\n    at ${sites.map((s) => (bundles.has(s.getFileName() ?? '') ? frame(s) : String(s))).join('\n    at ')}`;
+    return sites.length === 0 ? head : `${head}\n    at ${sites.map(frame).join('\n    at ')}`;
   };
 }
