@@ -5,29 +5,34 @@
  * The bundle sits under .pipeline/stage-bundles/ and is rebuilt when the content of any file in it
  * changed (each input is re-read and hashed: a stage's sources are small, and a stat can miss an
  * edit made within the same clock tick). Packages stay external, resolved from the project's
- * node_modules as before, except those of BUNDLED_PACKAGES; each file's `import.meta.url` is its
- * own source's, so code that finds files beside itself (the native addon, the report's
+ * node_modules as before, except those of PREBUNDLED (see there); each file's `import.meta.url` is
+ * its own source's, so code that finds files beside itself (the native addon, the report's
  * provenance) finds the same ones.
  * Anything the bundler cannot do falls back to importing the source through tsx, as before.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { mapStackFrames } from './stack-map.ts';
 import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
 
 /** Bumped when the way a bundle is made changes: older bundles are rebuilt. */
-const FORMAT = 3;
+const FORMAT = 4;
 
 /**
- * Packages bundled into the stage's file rather than imported from node_modules. Every stage
- * imports zod for its schemas, and zod's ESM build is 96 modules (64 of them locales): resolving,
- * reading and compiling those took 90 ms of CPU in each stage process, more than a toy stage's
- * whole run. Bundled, only what the stage uses is kept (with `import * as z from 'zod'`; the named
- * `{ z }` is one object that holds everything), and it loads as part of one file.
+ * Packages a stage bundle imports as one prebuilt file instead of node_modules' many. Every stage
+ * imports zod, and zod's ESM build is 96 modules (64 of them locales): resolving, reading and
+ * compiling them took 90 ms of CPU in each stage process, more than a toy stage's whole run. The
+ * package is bundled once per install into node_modules/.cache/ (where tools keep what they derive
+ * from installed packages), and every stage bundle of every project on that node_modules imports
+ * that file: a stage process loads it in about half the time, the plan's analysis loads one zod for
+ * all its stages, and building a stage no longer parses zod (bundled into each stage, as from
+ * 2026-12-05 to 12-06, it cost each build of a project's stages about 0.5 s of CPU, more than
+ * its stage processes saved). Without a writable cache folder, the package stays external.
  */
-const BUNDLED_PACKAGES = /^zod(?:\/|$)/;
+const PREBUNDLED = new Set(['zod']);
 
 interface BundleMeta {
   format: number;
@@ -35,9 +40,9 @@ interface BundleMeta {
   bundle: string;
   /**
    * Absolute path of each bundled source -> sha256 of its content; for a package's file (under
-   * node_modules/), its size and modification time instead: packages change by installs, which
-   * rewrite their files, and hashing a hundred of them at every stage start would cost what
-   * bundling saves.
+   * node_modules/: a bundled package's, a prebuilt file and its package.json), its size and
+   * modification time instead: packages change by installs, which rewrite their files, and every
+   * stage process checks these.
    */
   inputs: Record<string, string>;
 }
@@ -79,6 +84,9 @@ const META_USE = /import\.meta(?!\.(?:url|dirname|filename)\b)/;
 async function build(root: string, module: string, meta: string): Promise<string | undefined> {
   const { build: esbuild } = await import('esbuild');
   let unsupported = false;
+  /** The files of prebuilt packages this bundle imports, and their packages' package.json. */
+  const extraInputs: string[] = [];
+  const prebuilt = new Map<string, ReturnType<typeof packageBundle>>();
   const result = await esbuild({
     entryPoints: [path.join(root, module)],
     absWorkingDir: root,
@@ -95,11 +103,18 @@ async function build(root: string, module: string, meta: string): Promise<string
     logLevel: 'silent',
     plugins: [
       {
-        // Bare specifiers stay imports of the project's packages, but for BUNDLED_PACKAGES; the
-        // package's own `#imports` are its files, bundled as before.
+        // Bare specifiers stay imports of the project's packages, but those of PREBUNDLED import
+        // their prebuilt file; a package's own `#imports` are its files, bundled as before.
         name: 'external-packages',
         setup(b) {
-          b.onResolve({ filter: /^[^./#]/ }, (args) => (BUNDLED_PACKAGES.test(args.path) ? undefined : { path: args.path, external: true }));
+          b.onResolve({ filter: /^[^./#]/ }, async (args) => {
+            if (!PREBUNDLED.has(args.path)) return { path: args.path, external: true };
+            if (!prebuilt.has(args.path)) prebuilt.set(args.path, packageBundle(root, args.path));
+            const found = await prebuilt.get(args.path);
+            if (!found) return { path: args.path, external: true };
+            extraInputs.push(...found.inputs);
+            return { path: pathToFileURL(found.file).href, external: true };
+          });
         },
       },
       {
@@ -121,8 +136,7 @@ async function build(root: string, module: string, meta: string): Promise<string
   });
   if (unsupported) return undefined;
   const inputs: Record<string, string> = {};
-  for (const rel of Object.keys(result.metafile.inputs)) {
-    const abs = path.resolve(root, rel);
+  for (const abs of [...Object.keys(result.metafile.inputs).map((rel) => path.resolve(root, rel)), ...extraInputs]) {
     inputs[abs] = await signature(abs);
   }
   const code = result.outputFiles[0]!.contents;
@@ -136,6 +150,46 @@ async function build(root: string, module: string, meta: string): Promise<string
   await writeFile(meta + suffix, JSON.stringify({ format: FORMAT, bundle, inputs } satisfies BundleMeta));
   await rename(meta + suffix, meta);
   return js;
+}
+
+/**
+ * The prebuilt file of the package `name` as the project at `root` resolves it, built first when
+ * this install of it has none, and what a stage bundle that imports it records as inputs (the
+ * file, and the package's package.json: an install rewrites it, so a new version rebuilds the
+ * stage bundles, whose new file is keyed by it). Undefined when it cannot be built or written: the
+ * package is then imported from node_modules.
+ */
+async function packageBundle(root: string, name: string): Promise<{ file: string; inputs: string[] } | undefined> {
+  try {
+    const manifest = createRequire(path.join(root, 'package.json')).resolve(`${name}/package.json`);
+    const st = await stat(manifest);
+    const key = sha256(`${FORMAT}\0${await realpath(manifest)}\0${st.size}:${st.mtimeMs}`).slice(0, 16);
+    // node_modules/<name>/package.json -> node_modules/.cache/
+    const cacheDir = path.join(path.dirname(manifest), ...name.split('/').map(() => '..'), '.cache', 'pipeline-stage-packages');
+    const file = path.join(cacheDir, `${name.replaceAll('/', '+')}-${key}.mjs`);
+    try {
+      await stat(file);
+    } catch {
+      const { build: esbuild } = await import('esbuild');
+      const spec = JSON.stringify(name);
+      const result = await esbuild({
+        stdin: { contents: `export * from ${spec};\nexport { default } from ${spec};\n`, resolveDir: root, loader: 'js' },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        write: false,
+        logLevel: 'silent',
+      });
+      await mkdir(cacheDir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, result.outputFiles[0]!.contents);
+      await rename(tmp, file);
+    }
+    return { file, inputs: [file, manifest] };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

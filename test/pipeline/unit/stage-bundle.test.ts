@@ -1,7 +1,7 @@
 /**
  * A stage process imports its stage as one plain-JS bundle (src/pipeline/child/stage-bundle.ts): the
- * bundle follows every edit of the files in it, keeps each file's own import.meta.url, carries the
- * zod it uses (no import of node_modules' 96 modules), and is not made when the module uses
+ * bundle follows every edit of the files in it, keeps each file's own import.meta.url, imports zod
+ * from one prebuilt file (not node_modules' 96 modules), and is not made when the module uses
  * import.meta in a way a bundle would change (tsx imports it then).
  */
 import assert from 'node:assert/strict';
@@ -70,35 +70,54 @@ test('a module the bundler cannot read: no bundle, so tsx reports the error as b
   assert.equal(await stageBundle(root, 'stages/broken.ts'), undefined);
 });
 
-test('zod is bundled, only what the stage uses, and a reinstalled zod rebuilds the bundle', async () => {
-  await writeFile(
-    path.join(root, 'stages/schema.ts'),
-    `import * as z from 'zod';\nimport { stringify } from 'yaml';\nconst Item = z.object({ n: z.number().int() });\nexport default { parsed: Item.parse({ n: 3 }), bad: Item.safeParse({ n: 0.5 }).success, yaml: stringify({ a: 1 }) };\n`,
-  );
+test('zod is imported from one prebuilt file in node_modules/.cache that stages share, rebuilt after an install', async () => {
+  const source = (n: number) =>
+    `import * as z from 'zod';\nimport { stringify } from 'yaml';\nconst Item = z.object({ n: z.number().int() });\nexport default { parsed: Item.parse({ n: ${n} }), bad: Item.safeParse({ n: 0.5 }).success, yaml: stringify({ a: 1 }) };\n`;
+  await writeFile(path.join(root, 'stages/schema.ts'), source(3));
+  await writeFile(path.join(root, 'stages/other.ts'), source(4).replace("import * as z from 'zod'", "import { z } from 'zod'"));
   const url = await stageBundle(root, 'stages/schema.ts');
-  assert.ok(url, 'bundled');
+  const other = await stageBundle(root, 'stages/other.ts');
+  assert.ok(url && other, 'bundled');
   assert.deepEqual(await evaluate(url), { parsed: { n: 3 }, bad: false, yaml: 'a: 1\n' });
+  assert.deepEqual(await evaluate(other), { parsed: { n: 4 }, bad: false, yaml: 'a: 1\n' });
+  const zodImport = async (u: string) =>
+    /from\s*"(file:[^"]*\/node_modules\/\.cache\/pipeline-stage-packages\/zod-[0-9a-f]{16}\.mjs)"/.exec(await readFile(fileURLToPath(u), 'utf8'))?.[1];
+  const prebuilt = await zodImport(url);
+  assert.ok(prebuilt, 'zod comes from the prebuilt file');
+  assert.equal(await zodImport(other), prebuilt, 'both stages import the same file');
   const code = await readFile(fileURLToPath(url), 'utf8');
-  assert.doesNotMatch(code, /from\s*["']zod/, 'zod is not imported from node_modules');
+  assert.doesNotMatch(code, /from\s*["']zod["']/, 'zod is not imported from node_modules');
   assert.match(code, /from\s*["']yaml["']/, 'other packages still are');
-  // The inline source map is most of the file; all of zod (the named `{ z }` import) is over 700 KB of code.
   const program = code.slice(0, code.indexOf('//# sourceMappingURL='));
-  assert.ok(program.length < 300_000, `tree-shaken zod: ${program.length} bytes of code`);
+  assert.ok(program.length < 20_000, `no zod in the stage's own bundle: ${program.length} bytes of code`);
   assert.equal(await stageBundle(root, 'stages/schema.ts'), url, 'unchanged: the same bundle');
 
-  // An install rewrites the package's files (here: a newer modification time on one of them):
-  // the bundle is made again, and its record names the file as it is now.
-  const metaFile = path.join(
-    root,
-    '.pipeline/stage-bundles',
-    (await readdir(path.join(root, '.pipeline/stage-bundles'))).find((f) => /^schema-.*\.json$/.test(f))!,
-  );
-  const inputs = async () => (JSON.parse(await readFile(metaFile, 'utf8')) as { inputs: Record<string, string> }).inputs;
-  const packaged = Object.keys(await inputs()).filter((f) => f.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`));
-  assert.ok(packaged.length > 0, "zod's files are inputs of the bundle");
-  const before = (await inputs())[packaged[0]!];
+  // An install rewrites the package's files, package.json among them (here: a newer modification
+  // time): the stage bundle is made again, importing a prebuilt file made from the package as it is now.
   const later = new Date(Date.now() + 60_000);
-  await utimes(packaged[0]!, later, later);
-  assert.ok(await stageBundle(root, 'stages/schema.ts'));
-  assert.notEqual((await inputs())[packaged[0]!], before, 'rebuilt, with the file as it is now');
+  await utimes(path.join(root, 'node_modules/zod/package.json'), later, later);
+  const rebuilt = await stageBundle(root, 'stages/schema.ts');
+  assert.ok(rebuilt && rebuilt !== url, 'rebuilt');
+  const newPrebuilt = await zodImport(rebuilt);
+  assert.ok(newPrebuilt && newPrebuilt !== prebuilt, 'a new prebuilt file');
+  assert.deepEqual(await evaluate(rebuilt), { parsed: { n: 3 }, bad: false, yaml: 'a: 1\n' });
+});
+
+test('without a writable node_modules/.cache, zod is imported from node_modules', async () => {
+  const project = await mkdtemp(path.join(tmpdir(), 'stage-bundle-nocache-'));
+  try {
+    await mkdir(path.join(project, 'stages'));
+    await writeFile(path.join(project, 'package.json'), JSON.stringify({ type: 'module' }));
+    await mkdir(path.join(project, 'node_modules'));
+    // A copy: a linked package's cache folder is the one beside its real folder.
+    await cp(path.join(REPO, 'node_modules/zod'), path.join(project, 'node_modules/zod'), { recursive: true });
+    await writeFile(path.join(project, 'node_modules/.cache'), 'a file where the folder would be\n');
+    await writeFile(path.join(project, 'stages/s.ts'), `import * as z from 'zod';\nexport default { n: z.number().parse(5) };\n`);
+    const url = await stageBundle(project, 'stages/s.ts');
+    assert.ok(url, 'bundled');
+    assert.match(await readFile(fileURLToPath(url), 'utf8'), /from\s*"zod"/);
+    assert.deepEqual(await evaluate(url), { n: 5 });
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
 });
