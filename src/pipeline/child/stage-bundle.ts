@@ -1,6 +1,6 @@
 /**
- * A stage module and the project files it imports, bundled into one plain-JS file that a stage
- * process imports without tsx. Registering tsx's loader starts a hooks thread and routes every
+ * A stage module and the project files it imports, bundled into a plain-JS file (and one per part
+ * it imports with import()) that a stage process imports without tsx. Registering tsx's loader starts a hooks thread and routes every
  * later import through it: 0.4 s of CPU in each stage process, more than the toy stage itself.
  * The bundle sits under .pipeline/stage-bundles/ and is rebuilt when the content of any file in it
  * changed (each input is re-read and hashed: a stage's sources are small, and a stat can miss an
@@ -19,7 +19,7 @@ import { mapStackFrames } from './stack-map.ts';
 import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
 
 /** Bumped when the way a bundle is made changes: older bundles are rebuilt. */
-const FORMAT = 4;
+const FORMAT = 5;
 
 /**
  * Packages a stage bundle imports as one prebuilt file instead of node_modules' many. Every stage
@@ -38,6 +38,14 @@ interface BundleMeta {
   format: number;
   /** The bundle's file name, beside this meta file (named by its content). */
   bundle: string;
+  /**
+   * The files of what the stage imports with `import()`, beside it (named by their content). A
+   * stage loads its heavy code so, when it runs (stages/train.ts: the training code and with it
+   * TensorFlow.js); bundled into one file, that code's package imports became the bundle's own
+   * static imports, and the plan's analysis, which imports every stage module for its schema,
+   * loaded TensorFlow.js (0.5 s of CPU at each analysis of this project).
+   */
+  chunks: string[];
   /**
    * Absolute path of each bundled source -> sha256 of its content; for a package's file (under
    * node_modules/: a bundled package's, a prebuilt file and its package.json), its size and
@@ -64,13 +72,22 @@ function metaPath(root: string, module: string): string {
   return path.join(root, '.pipeline', 'stage-bundles', `${name}.json`);
 }
 
+/** A bundle's files: the one to import, and the chunks it may import (absolute paths). */
+interface BundleFiles {
+  js: string;
+  chunks: string[];
+}
+
 /** The bundle `meta` names, while every source in it is as it was bundled. */
-async function current(meta: string): Promise<string | undefined> {
+async function current(meta: string): Promise<BundleFiles | undefined> {
   try {
     const m = JSON.parse(await readFile(meta, 'utf8')) as BundleMeta;
     if (m.format !== FORMAT) return undefined;
     for (const [file, recorded] of Object.entries(m.inputs)) if ((await signature(file)) !== recorded) return undefined;
-    return path.join(path.dirname(meta), m.bundle);
+    // A chunk removed by hand would fail the stage when it runs: build again instead.
+    const chunks = m.chunks.map((c) => path.join(path.dirname(meta), c));
+    for (const chunk of chunks) await stat(chunk);
+    return { js: path.join(path.dirname(meta), m.bundle), chunks };
   } catch {
     return undefined;
   }
@@ -81,7 +98,7 @@ const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mt
 /** `import.meta` other than these three is left to tsx: a bundle could not keep its meaning. */
 const META_USE = /import\.meta(?!\.(?:url|dirname|filename)\b)/;
 
-async function build(root: string, module: string, meta: string): Promise<string | undefined> {
+async function build(root: string, module: string, meta: string): Promise<BundleFiles | undefined> {
   const { build: esbuild } = await import('esbuild');
   let unsupported = false;
   /** The files of prebuilt packages this bundle imports, and their packages' package.json. */
@@ -96,6 +113,11 @@ async function build(root: string, module: string, meta: string): Promise<string
     target: 'node20',
     sourcemap: 'inline',
     sourcesContent: false,
+    // What the stage imports with import() stays a file of its own, loaded when the stage asks.
+    splitting: true,
+    chunkNames: `${path.basename(meta, '.json')}-chunk-[hash]`,
+    // ES modules whatever the project's package.json says of .js files.
+    outExtension: { '.js': '.mjs' },
     // Where the bundle will be: the map names each source relative to it (stack-map.ts resolves them so).
     outdir: path.dirname(meta),
     metafile: true,
@@ -139,17 +161,29 @@ async function build(root: string, module: string, meta: string): Promise<string
   for (const abs of [...Object.keys(result.metafile.inputs).map((rel) => path.resolve(root, rel)), ...extraInputs]) {
     inputs[abs] = await signature(abs);
   }
-  const code = result.outputFiles[0]!.contents;
-  const bundle = `${path.basename(meta, '.json')}-${sha256(Buffer.from(code)).slice(0, 16)}.mjs`;
+  // The entry point's file, and the chunks it imports (their names carry their content's hash, so
+  // the entry's content, which names them, changes with theirs).
+  const entryOut = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint !== undefined)?.[0];
+  const isEntry = (f: { path: string }) => entryOut !== undefined && path.resolve(root, entryOut) === f.path;
+  const entry = result.outputFiles.find(isEntry);
+  if (!entry) return undefined;
+  const chunkFiles = result.outputFiles.filter((f) => f !== entry);
+  const bundle = `${path.basename(meta, '.json')}-${sha256(Buffer.from(entry.contents)).slice(0, 16)}.mjs`;
   const js = path.join(path.dirname(meta), bundle);
   await mkdir(path.dirname(meta), { recursive: true });
-  // Atomic, the bundle before the meta that names it: stage processes of one run may build at once.
+  // Atomic, the chunks and the bundle before the meta that names them: stage processes of one run
+  // may build at once.
   const suffix = `.${process.pid}.tmp`;
-  await writeFile(js + suffix, code);
-  await rename(js + suffix, js);
-  await writeFile(meta + suffix, JSON.stringify({ format: FORMAT, bundle, inputs } satisfies BundleMeta));
+  const place = async (file: string, contents: Uint8Array) => {
+    await writeFile(file + suffix, contents);
+    await rename(file + suffix, file);
+  };
+  for (const chunk of chunkFiles) await place(chunk.path, chunk.contents);
+  await place(js, entry.contents);
+  const chunks = chunkFiles.map((f) => path.basename(f.path));
+  await writeFile(meta + suffix, JSON.stringify({ format: FORMAT, bundle, chunks, inputs } satisfies BundleMeta));
   await rename(meta + suffix, meta);
-  return js;
+  return { js, chunks: chunkFiles.map((f) => f.path) };
 }
 
 /**
@@ -198,16 +232,16 @@ async function packageBundle(root: string, name: string): Promise<{ file: string
  */
 export async function stageBundle(root: string, module: string): Promise<string | undefined> {
   const meta = metaPath(root, module);
-  let js: string | undefined;
+  let files: BundleFiles | undefined;
   try {
-    js = (await current(meta)) ?? (await build(root, module, meta));
+    files = (await current(meta)) ?? (await build(root, module, meta));
   } catch {
     return undefined;
   }
-  if (!js) return undefined;
+  if (!files) return undefined;
   // Stack traces of the stage's errors name its .ts sources and lines, as under tsx.
-  mapStackFrames(js);
-  return pathToFileURL(js).href;
+  for (const file of [files.js, ...files.chunks]) mapStackFrames(file);
+  return pathToFileURL(files.js).href;
 }
 
 /**

@@ -121,3 +121,25 @@ test('without a writable node_modules/.cache, zod is imported from node_modules'
     await rm(project, { recursive: true, force: true });
   }
 });
+
+test("what a stage imports with import() stays out of its bundle's static imports, loaded when the stage asks", async () => {
+  await writeFile(path.join(root, 'lib/heavy.ts'), `import { stringify } from 'yaml';\nexport const dump = (v: unknown): string => stringify(v);\n`);
+  await writeFile(
+    path.join(root, 'stages/lazy.ts'),
+    `export default { run: async (): Promise<string> => (await import('../lib/heavy.ts')).dump({ a: 1 }) };\n`,
+  );
+  const url = await stageBundle(root, 'stages/lazy.ts');
+  assert.ok(url, 'bundled');
+  const entry = await readFile(fileURLToPath(url), 'utf8');
+  assert.doesNotMatch(entry, /from\s*["']yaml["']/, 'the package is not imported when the stage module is');
+  const chunks = (await readdir(path.dirname(fileURLToPath(url)))).filter((f) => /^lazy-.*-chunk-.*\.mjs$/.test(f));
+  assert.equal(chunks.length, 1, `one chunk: ${chunks.join(', ')}`);
+  assert.match(await readFile(path.join(path.dirname(fileURLToPath(url)), chunks[0]!), 'utf8'), /from\s*["']yaml["']/);
+  // In a plain node process, running the stage loads the chunk and the package through it.
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--input-type=module',
+    '-e',
+    `const mod = await import(${JSON.stringify(url)});\nconsole.log(JSON.stringify({ out: await mod.default.run() }));`,
+  ]);
+  assert.deepEqual(JSON.parse(stdout), { out: 'a: 1\n' });
+});
