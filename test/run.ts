@@ -4,8 +4,8 @@
  * files at a time (a third makes this 2-core VM's timing-bound cases miss their marks;
  * TEST_CONCURRENCY overrides it). TAP on stdout, or node's spec output on a terminal.
  *
- *   node --import tsx test/run.ts test                                  # npm test
- *   node --import tsx test/run.ts test/pipeline test/stages --exclude test/pipeline/unit
+ *   node --import ./test/loader/register.mjs test/run.ts test            # npm test
+ *   node --import ./test/loader/register.mjs test/run.ts test/pipeline test/stages --exclude test/pipeline/unit
  *
  * The runner and everything it starts run without NODE_EXTRA_CA_CERTS: a machine that sets it
  * (this VM points it at the system's 144 certificates) makes every node process parse that bundle
@@ -39,7 +39,7 @@ if (files.length === 0) {
   console.error(`test/run.ts: no *.test.ts under ${positionals.join(', ') || '(no folder given)'}`);
   process.exit(2);
 }
-// The test files inherit this process's flags (tsx's loader) and environment.
+// The test files inherit this process's flags (the TypeScript loader, test/loader/) and environment.
 delete process.env.NODE_EXTRA_CA_CERTS;
 // Every temporary folder of the run (projects, servers' data, clusters, browser profiles) under
 // one, removed at the end: a case that forgets its own, or a killed one, leaves nothing behind.
