@@ -11,3 +11,6 @@ import { register } from 'node:module';
 
 process.setSourceMapsEnabled(true);
 register('./hooks.mjs', import.meta.url);
+// The engine imports stage sources as they are in this process, as under tsx (see
+// src/pipeline/child/typescript-loader.ts): building their bundles is for processes without a loader.
+globalThis[Symbol.for('pipeline.typescript-loader')] = true;
