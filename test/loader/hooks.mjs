@@ -24,9 +24,13 @@ export async function load(url, context, nextLoad) {
   }
   esbuild ??= await import('esbuild');
   const { code } = await esbuild.transform(source, { loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline', sourcefile: file });
-  await mkdir(CACHE, { recursive: true });
-  const tmp = `${cached}.${process.pid}.tmp`;
-  await writeFile(tmp, code);
-  await rename(tmp, cached);
+  try {
+    await mkdir(CACHE, { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    await writeFile(tmp, code);
+    await rename(tmp, cached);
+  } catch {
+    // A cache that cannot be written only costs transforming the file again next time.
+  }
   return { format: 'module', source: code, shortCircuit: true };
 }
