@@ -1,7 +1,8 @@
 /**
  * Connections to the shared Redis server, as BullMQ takes them (ioredis options). A coordinator
  * gives up after a few seconds without Redis (it must fail clearly and exit, the rerun completes);
- * a worker keeps trying for as long as it lives (Redis coming back is the normal end of an outage).
+ * a worker keeps trying for as long as it lives (Redis coming back is the normal end of an outage),
+ * unless Redis refuses its password or user: then it stops with one line, exit 2 (worker.ts).
  */
 import type { RedisOptions } from 'bullmq';
 import { UserError } from '../errors.ts';

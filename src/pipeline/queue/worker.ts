@@ -12,7 +12,7 @@ import { chooseRemote, loadRemoteConfig } from '../remote/config.ts';
 import { openUsableStore } from '../remote/open.ts';
 import { Slots } from '../run/slots.ts';
 import { CANCEL_EVENT } from './cancel.ts';
-import { redisOptions, shownRedis } from './redis.ts';
+import { isRefusal, REDIS_PASSWORD_ENV, redisOptions, shownRedis } from './redis.ts';
 import type { Job } from 'bullmq';
 import type { JobResult } from './protocol.ts';
 import { runJob, type WorkerContext } from './run-job.ts';
@@ -73,6 +73,17 @@ export async function workerCommand(root: string, args: WorkerArgs, print: (line
   const events = new QueueEvents(settings.name, { connection });
   let lastRedisError = 0;
   const redisError = (e: Error): void => {
+    // A refused password or user is not an outage: retrying cannot change it, so the worker stops.
+    // At once, without closing its connections (a job it runs goes to another worker when its lock
+    // runs out, as after a kill): closing them makes BullMQ emit the refusal again where no listener
+    // is, a crash whose dump shows the AUTH command's arguments, the password among them.
+    if (isRefusal(e)) {
+      print(
+        `worker ${name}: Redis at ${shownRedis(settings.redis)} refused this worker (${e.message.split('\n')[0]}): ` +
+          `give the right password in ${REDIS_PASSWORD_ENV} (or the queue's URL), then start the worker again`,
+      );
+      process.exit(2);
+    }
     if (Date.now() - lastRedisError < REDIS_ERROR_EVERY_MS) return;
     lastRedisError = Date.now();
     print(`worker ${name}: Redis at ${shownRedis(settings.redis)}: ${e.message}; retrying`);

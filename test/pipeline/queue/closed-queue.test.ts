@@ -150,6 +150,26 @@ describe('a queue closed to strangers', { concurrency: false }, () => {
     assert.match(wrong.output, /Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+ is unreachable \(WRONGPASS/);
   });
 
+  it('a worker without the password, or with a wrong one, stops at once with one line and exit 2', { timeout: 60_000 }, async () => {
+    for (const [password, reply] of [
+      ['', 'NOAUTH'],
+      [WRONG, 'WRONGPASS'],
+    ] as const) {
+      const w = startCli(workerRoot, ['worker', '--name', 'refused'], { ...env, REDIS_PASSWORD: password });
+      const started = Date.now();
+      const r = await w.proc;
+      const out = w.output();
+      outputs.push(out);
+      assert.equal(r.exitCode, 2, out);
+      assert.ok(Date.now() - started < 20_000, `it stopped after ${Date.now() - started} ms`);
+      assert.match(
+        out,
+        new RegExp(`worker refused: Redis at rediss://127\\.0\\.0\\.1:\\d+ refused this worker \\(${reply}[^)]*\\): give the right password in REDIS_PASSWORD`),
+      );
+      assert.equal(out.match(/refused this worker/g)?.length, 1, 'said once');
+    }
+  });
+
   it('a worker that lies about a path is refused by the coordinator: nothing recorded, nothing written outside', async () => {
     const outside = await mkdtemp(path.join(tmpdir(), 'outside-'));
     const coord = await cluster.clone('liars');
