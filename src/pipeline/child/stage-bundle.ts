@@ -1,7 +1,8 @@
 /**
  * A stage module and the project files it imports, bundled into a plain-JS file (and one per part
- * it imports with import()) that a stage process imports without tsx. Registering tsx's loader starts a hooks thread and routes every
- * later import through it: 0.4 s of CPU in each stage process, more than the toy stage itself.
+ * it imports with import()) that a stage process imports without tsx. Registering tsx's loader
+ * starts a hooks thread and routes every later import through it: 0.4 s of CPU in each stage
+ * process, more than the toy stage itself.
  * The bundle sits under .pipeline/stage-bundles/ and is rebuilt when the content of any file in it
  * changed (each input is re-read and hashed: a stage's sources are small, and a stat can miss an
  * edit made within the same clock tick). Packages stay external, resolved from the project's
@@ -11,10 +12,11 @@
  * Anything the bundler cannot do falls back to importing the source through tsx, as before.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { mapStackFrames } from './stack-map.ts';
 import { ensureTypeScriptLoader, hasTypeScriptLoader } from './typescript-loader.ts';
 
@@ -56,6 +58,9 @@ interface BundleMeta {
 }
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** esbuild's output as a Buffer, without a copy. */
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 const isPackageFile = (file: string): boolean => file.split(path.sep).includes('node_modules');
 
@@ -168,21 +173,14 @@ async function build(root: string, module: string, meta: string): Promise<Bundle
   const entry = result.outputFiles.find(isEntry);
   if (!entry) return undefined;
   const chunkFiles = result.outputFiles.filter((f) => f !== entry);
-  const bundle = `${path.basename(meta, '.json')}-${sha256(Buffer.from(entry.contents)).slice(0, 16)}.mjs`;
+  const bundle = `${path.basename(meta, '.json')}-${sha256(asBuffer(entry.contents)).slice(0, 16)}.mjs`;
   const js = path.join(path.dirname(meta), bundle);
-  await mkdir(path.dirname(meta), { recursive: true });
   // Atomic, the chunks and the bundle before the meta that names them: stage processes of one run
-  // may build at once.
-  const suffix = `.${process.pid}.tmp`;
-  const place = async (file: string, contents: Uint8Array) => {
-    await writeFile(file + suffix, contents);
-    await rename(file + suffix, file);
-  };
-  for (const chunk of chunkFiles) await place(chunk.path, chunk.contents);
-  await place(js, entry.contents);
+  // may build at once. Not fsynced: a bundle is derived, and made again whenever its sources change.
+  for (const chunk of chunkFiles) await writeFileAtomic(chunk.path, asBuffer(chunk.contents), { sync: false });
+  await writeFileAtomic(js, asBuffer(entry.contents), { sync: false });
   const chunks = chunkFiles.map((f) => path.basename(f.path));
-  await writeFile(meta + suffix, JSON.stringify({ format: FORMAT, bundle, chunks, inputs } satisfies BundleMeta));
-  await rename(meta + suffix, meta);
+  await writeFileAtomic(meta, JSON.stringify({ format: FORMAT, bundle, chunks, inputs } satisfies BundleMeta), { sync: false });
   return { js, chunks: chunkFiles.map((f) => f.path) };
 }
 
@@ -215,10 +213,7 @@ async function packageBundle(root: string, name: string): Promise<{ file: string
         write: false,
         logLevel: 'silent',
       });
-      await mkdir(cacheDir, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, result.outputFiles[0]!.contents);
-      await rename(tmp, file);
+      await writeFileAtomic(file, asBuffer(result.outputFiles[0]!.contents), { sync: false });
     }
     return { file, inputs: [file, manifest] };
   } catch {

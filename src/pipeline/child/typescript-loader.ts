@@ -3,7 +3,7 @@
  * with (the test processes' test/loader/register.mjs): such a process imports a stage's source as
  * it is, as under tsx, instead of building its bundle.
  */
-export const TYPESCRIPT_LOADER = Symbol.for('pipeline.typescript-loader');
+const TYPESCRIPT_LOADER = Symbol.for('pipeline.typescript-loader');
 
 /**
  * Stage modules are TypeScript. The runner registers tsx's loader only when it first has to
