@@ -64,7 +64,7 @@ describe('slurm: and resources: in pipeline.yaml', () => {
   });
 
   it('merges the more specific entry over the general one, this machine’s file over pipeline.yaml at a level', async () => {
-    const file = ProjectFile.parse(`${WITH_RESOURCES}${SLURM_BLOCK}`);
+    const file = await ProjectFile.parse(`${WITH_RESOURCES}${SLURM_BLOCK}`);
     assert.ok(file.ok);
     const read = await readExecutorSections(file.value);
     assert.ok(read.ok, read.ok ? '' : read.problems.map(formatProblem).join('\n'));

@@ -23,7 +23,7 @@ export async function readLockAt(rev: Revision): Promise<Map<string, LockEntry>>
   const where = rev.label === WORKSPACE ? `the working tree` : `revision "${rev.label}"`;
   const text = await rev.read(LOCK_FILE);
   if (text === undefined) throw new UserError(`${where} has no ${LOCK_FILE}: nothing was run and recorded there`);
-  const parsed = parseLock(text, { strict: true, where });
+  const parsed = await parseLock(text, { strict: true, where });
   if (!parsed.ok) throw new UserError(parsed.problems);
   return parsed.value;
 }

@@ -15,7 +15,6 @@ import { gcRemote, renderRemoteGc } from './gc.ts';
 import { openStore, userFacing } from './open.ts';
 import { progressMode } from './progress.ts';
 import { push } from './push.ts';
-import { remoteRunLookup, type RemoteRunLookup } from './run-cache.ts';
 import { remoteStatus, renderRemoteStatus } from './status.ts';
 import { withRetry } from './store.ts';
 import type { TransferOptions } from './transfer.ts';
@@ -103,18 +102,6 @@ export async function transferCommand(
 function report(problems: Problem[], opts: TransferOptions): number {
   for (const p of problems) opts.warn(formatProblem(p));
   return problems.length > 0 ? 2 : 0;
-}
-
-/** The remote run-cache for `pipeline run`, when a remote is configured and not opted out of. */
-export async function runLookup(
-  root: string,
-  cacheDir: string,
-  remoteName: string | undefined,
-  noRemote: boolean,
-): Promise<(RemoteRunLookup & { close(): void }) | undefined> {
-  if (noRemote) return undefined;
-  const remote = chooseRemote(root, await loadRemoteConfig(root), remoteName, false);
-  return remote && remoteRunLookup(() => openStore(remote), cacheDir);
 }
 
 /** Required with --remote: the remote serves other clones whose locks this one cannot see. */

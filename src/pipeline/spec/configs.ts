@@ -5,10 +5,9 @@
  * --set key=value overrides win over both. Every value remembers where it came from.
  */
 import path from 'node:path';
-import { parse as parseYamlValue } from 'yaml';
 import { fail, succeed, type Problem, type Result, type SourceLocation, type WithProblems } from '../errors.ts';
 import { walk } from '../fs/walk.ts';
-import { readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
+import { loadYaml, readYaml, type KeyPath, type YamlFile } from './yaml-file.ts';
 
 export const CONFIG_DIR = 'configs';
 export const PROFILE_DIR = 'profiles';
@@ -102,7 +101,7 @@ export async function loadConfigTree(root: string, opts: ConfigOptions = {}): Pr
     }
     let parsed: unknown;
     try {
-      parsed = parseYamlValue(set.slice(eq + 1));
+      parsed = (await loadYaml()).parse(set.slice(eq + 1));
     } catch (e) {
       problems.push({ field: `--set ${key}`, message: `value is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
       continue;

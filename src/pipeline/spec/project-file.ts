@@ -12,7 +12,8 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { fail, succeed, UserError, type Result } from '../errors.ts';
-import { editYaml, readYaml, parseYaml, type KeyPath, type YamlDocument, type YamlFile } from './yaml-file.ts';
+import { editYaml, parseYaml, readYamlThroughCopy, type KeyPath, type YamlDocument, type YamlFile } from './yaml-file.ts';
+import { stateDirs } from '../state/dirs.ts';
 import { zodProblems } from './zod-problems.ts';
 import { whileUnchanged, type FileMemo } from '../fs/unchanged.ts';
 
@@ -29,21 +30,25 @@ export interface RevisionText {
 export class ProjectFile {
   private constructor(readonly yaml: YamlFile) {}
 
-  /** The project's pipeline.yaml, parsed (syntax problems, or a missing file, fail it). */
+  /**
+   * The project's pipeline.yaml, parsed (syntax problems, or a missing file, fail it). Parsed once
+   * per text: .pipeline/pipeline.yaml.json keeps the value and positions of the last one parsed.
+   */
   static async read(root: string): Promise<Result<ProjectFile>> {
     const abs = path.join(root, PIPELINE_FILE);
-    return whileUnchanged(parsedFiles, abs, async () => ProjectFile.wrap(await readYaml(abs, PIPELINE_FILE)));
+    const copy = path.join(stateDirs(root).base, `${PIPELINE_FILE}.json`);
+    return whileUnchanged(parsedFiles, abs, async () => ProjectFile.wrap(await readYamlThroughCopy(abs, PIPELINE_FILE, copy)));
   }
 
   /** A revision's pipeline.yaml, parsed; undefined when the revision has none (the caller says where it looked). */
   static async at(revision: RevisionText): Promise<Result<ProjectFile> | undefined> {
     const text = await revision.read(PIPELINE_FILE);
-    return text === undefined ? undefined : ProjectFile.parse(text);
+    return text === undefined ? undefined : await ProjectFile.parse(text);
   }
 
   /** A pipeline.yaml given as text; `shownAs` is the file its problems name. */
-  static parse(text: string, shownAs = PIPELINE_FILE): Result<ProjectFile> {
-    return ProjectFile.wrap(parseYaml(shownAs, text));
+  static async parse(text: string, shownAs = PIPELINE_FILE): Promise<Result<ProjectFile>> {
+    return ProjectFile.wrap(await parseYaml(shownAs, text));
   }
 
   private static wrap(read: Result<YamlFile>): Result<ProjectFile> {

@@ -1,11 +1,13 @@
 /**
  * YAML files parsed with source positions, so that every later check can point at file:line:column.
- * Only this module (and the rest of spec/) knows about the yaml package; the plan it produces is plain data.
+ * The one place the yaml package is loaded (loadYaml): the plan it produces is plain data.
  */
-import { readFile, readlink } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
+import { readFile, readlink, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Document, Node } from 'yaml';
 import { fail, isErrno, succeed, UserError, type Problem, type Result, type SourceLocation } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
+import { sha256 } from '../plan/fingerprint.ts';
 
 export type KeyPath = ReadonlyArray<string | number>;
 
@@ -17,22 +19,87 @@ export interface YamlFile {
   locate(path: KeyPath, atKey?: boolean): SourceLocation;
 }
 
-export function parseYaml(file: string, text: string): Result<YamlFile> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): SourceLocation => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { file, line, column: col };
-  };
+type YamlPackage = typeof import('yaml');
+let yamlPackage: Promise<YamlPackage> | undefined;
+
+/**
+ * The yaml package, loaded at its first use. An up-to-date run parses no YAML (the plan, the lock
+ * and pipeline.yaml come from their JSON copies), and loading the package was about 25 ms of the
+ * 300 such a run takes.
+ */
+export function loadYaml(): Promise<YamlPackage> {
+  // A CommonJS package: its exports object is the namespace's default, in node and in the bundle
+  // (whose chunk of it exports nothing else).
+  return (yamlPackage ??= import('yaml').then((ns) => (ns as { default?: YamlPackage }).default ?? ns));
+}
+
+export async function parseYaml(file: string, text: string): Promise<Result<YamlFile>> {
+  const parsed = await parseWithPositions(file, text);
+  return parsed.ok ? succeed(yamlFile(file, parsed.value)) : parsed;
+}
+
+/** What `locate` needs of a document, without the document: every node's offsets, by path. */
+interface Positions {
+  lineStarts: number[];
+  /** The offset of the document's root. */
+  root: number;
+  /** By the node's path (segments joined with NUL, a sequence's index as #N): its value's offset and its key's. */
+  nodes: Record<string, [value: number, key: number]>;
+  /** The paths of the mappings ('m') and sequences ('s'). */
+  containers: Record<string, 'm' | 's'>;
+}
+
+async function parseWithPositions(file: string, text: string): Promise<Result<{ value: unknown; positions: Positions }>> {
+  const yaml = await loadYaml();
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    const at = (offset: number): SourceLocation => ({ file, ...lineAndColumn(lineCounter.lineStarts, offset) });
     return fail(doc.errors.map((e) => ({ location: at(withinText(text, e.pos[0])), message: `YAML syntax: ${firstLine(e.message)}` })));
   }
-  return succeed({ file, value: doc.toJS() ?? undefined, locate: (path, atKey) => at(offsetOf(doc, path, atKey ?? false)) });
+  return succeed({ value: doc.toJS() ?? undefined, positions: positionsOf(yaml, doc, lineCounter.lineStarts) });
+}
+
+function yamlFile(file: string, { value, positions }: { value: unknown; positions: Positions }): YamlFile {
+  return { file, value, locate: (at, atKey) => ({ file, ...lineAndColumn(positions.lineStarts, offsetAt(positions, at, atKey ?? false)) }) };
+}
+
+/** The format of a parsed copy; bumped when its shape changes (an older copy is parsed again). */
+const COPY_FORMAT = 1;
+
+/**
+ * readYaml through a parsed copy: `copy` holds the file's value and positions as JSON, keyed by
+ * the digest of the text they came from, so an unchanged file is not parsed again. Any other text
+ * (an edit, a torn copy) is parsed, and the copy rewritten. The copy is written only into a folder
+ * that exists (the project's .pipeline/), and only for a file without problems, whose value JSON
+ * keeps as it is.
+ */
+export async function readYamlThroughCopy(absPath: string, shownAs: string, copy: string): Promise<Result<YamlFile>> {
+  let text: string;
+  try {
+    text = await readFile(absPath, 'utf8');
+  } catch (e) {
+    return cannotRead(shownAs, e, await danglingTarget(absPath, e));
+  }
+  const digest = sha256(text);
+  try {
+    const kept = JSON.parse(await readFile(copy, 'utf8')) as { format?: number; digest?: string; value: unknown; positions: Positions };
+    if (kept.format === COPY_FORMAT && kept.digest === digest) return succeed(yamlFile(shownAs, kept));
+  } catch {
+    // none yet, or torn: parse the text
+  }
+  const parsed = await parseWithPositions(shownAs, text);
+  if (!parsed.ok) return parsed;
+  if (isJsonValue(parsed.value.value) && (await stat(path.dirname(copy)).catch(() => undefined))?.isDirectory()) {
+    // Derived and remade when missing: no fsync; a copy that cannot be written costs only the next parse.
+    await writeFileAtomic(copy, JSON.stringify({ format: COPY_FORMAT, digest, ...parsed.value }), { sync: false }).catch(() => undefined);
+  }
+  return succeed(yamlFile(shownAs, parsed.value));
 }
 
 export async function readYaml(absPath: string, shownAs: string): Promise<Result<YamlFile>> {
   try {
-    return parseYaml(shownAs, await readFile(absPath, 'utf8'));
+    return await parseYaml(shownAs, await readFile(absPath, 'utf8'));
   } catch (e) {
     return cannotRead(shownAs, e, await danglingTarget(absPath, e));
   }
@@ -41,7 +108,7 @@ export async function readYaml(absPath: string, shownAs: string): Promise<Result
 /** readYaml for a file that may be absent (then undefined); any other read error is a problem. */
 export async function readYamlIfPresent(absPath: string, shownAs: string): Promise<Result<YamlFile | undefined>> {
   try {
-    return parseYaml(shownAs, await readFile(absPath, 'utf8'));
+    return await parseYaml(shownAs, await readFile(absPath, 'utf8'));
   } catch (e) {
     const dangling = await danglingTarget(absPath, e);
     return isErrno(e, 'ENOENT') && dangling === undefined ? succeed(undefined) : cannotRead(shownAs, e, dangling);
@@ -63,6 +130,7 @@ export interface YamlEdit {
  * re-dumped from its value, so the file keeps its comments and layout (`pipeline remote add`).
  */
 export async function editYaml(absPath: string, shownAs: string, how: YamlEdit, edit: (doc: YamlDocument) => void): Promise<void> {
+  const { parseDocument } = await loadYaml();
   let text = '';
   try {
     text = await readFile(absPath, 'utf8');
@@ -100,31 +168,79 @@ function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
 
-/** Walks the document along `path`; for a missing key, the nearest ancestor's position. */
-function offsetOf(doc: Document, path: KeyPath, atKey: boolean): number {
-  let node: unknown = doc.contents;
-  let offset = rangeStart(node) ?? 0;
-  for (const [i, segment] of path.entries()) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
-      if (!pair) break;
-      // Point at the value when it exists, else at the key (an empty value has no useful range).
-      const last = i === path.length - 1;
-      offset = (last && atKey ? rangeStart(pair.key) : (rangeStart(pair.value) ?? rangeStart(pair.key))) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment];
-      if (item === undefined) break;
-      offset = rangeStart(item) ?? offset;
-      node = item;
-    } else {
-      break;
+/**
+ * Every node's offsets, as the walk along a path finds them: a key's value at the value (at the
+ * key when the value is empty), a missing offset at the parent's. The first of two equal keys is
+ * the one found, as in a lookup.
+ */
+function positionsOf(yaml: YamlPackage, doc: Document, lineStarts: number[]): Positions {
+  const root = rangeStart(doc.contents) ?? 0;
+  const positions: Positions = { lineStarts, root, nodes: {}, containers: {} };
+  const visit = (node: unknown, at: string, offset: number): void => {
+    if (yaml.isMap(node)) {
+      positions.containers[at] = 'm';
+      for (const pair of node.items) {
+        if (!yaml.isPair(pair) || !yaml.isScalar(pair.key)) continue;
+        const child = `${at}\0${String(pair.key.value)}`;
+        if (positions.nodes[child]) continue;
+        const key = rangeStart(pair.key) ?? offset;
+        const value = rangeStart(pair.value) ?? key;
+        positions.nodes[child] = [value, key];
+        visit(pair.value, child, value);
+      }
+    } else if (yaml.isSeq(node)) {
+      positions.containers[at] = 's';
+      node.items.forEach((item, i) => {
+        const child = `${at}\0#${i}`;
+        const value = rangeStart(item) ?? offset;
+        positions.nodes[child] = [value, value];
+        visit(item, child, value);
+      });
     }
+  };
+  visit(doc.contents, '', root);
+  return positions;
+}
+
+/** Walks the positions along `path`; for a missing key, the nearest ancestor's offset. */
+function offsetAt(positions: Positions, path: KeyPath, atKey: boolean): number {
+  let offset = positions.root;
+  let at = '';
+  for (const [i, segment] of path.entries()) {
+    const kind = positions.containers[at];
+    const child = kind === 'm' ? `${at}\0${String(segment)}` : kind === 's' && typeof segment === 'number' ? `${at}\0#${segment}` : undefined;
+    const node = child === undefined ? undefined : positions.nodes[child];
+    if (!node) break;
+    offset = i === path.length - 1 && atKey ? node[1] : node[0];
+    at = child!;
   }
   return offset;
+}
+
+/** The 1-based line and column of an offset (the yaml package's LineCounter.linePos). */
+function lineAndColumn(lineStarts: number[], offset: number): { line: number; column: number } {
+  let low = 0;
+  let high = lineStarts.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (lineStarts[mid]! < offset) low = mid + 1;
+    else high = mid;
+  }
+  if (lineStarts[low] === offset) return { line: low + 1, column: 1 };
+  if (low === 0) return { line: 0, column: offset };
+  return { line: low, column: offset - lineStarts[low - 1]! + 1 };
 }
 
 function rangeStart(node: unknown): number | undefined {
   const range = (node as Node | null | undefined)?.range;
   return range ? range[0] : undefined;
+}
+
+/** Whether JSON keeps the value as it is: no .inf or .nan, no dates, no binary. */
+function isJsonValue(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(isJsonValue);
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v as object).every(isJsonValue);
+  return false;
 }

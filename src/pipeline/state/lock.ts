@@ -10,7 +10,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import * as z from 'zod';
 import { fail, succeed, UserError, type Problem, type Result, type WithProblems } from '../errors.ts';
 import { canonicalize, sha256 } from '../plan/fingerprint.ts';
@@ -20,6 +19,7 @@ import { LOCK_HEADER, LOCK_VERSION, migrateEntry, migrateLock } from './lock-for
 import { LockJournal, type JournalChange } from './lock-journal.ts';
 import { SafeRelPath, schemaIssue } from '../fs/safe-path.ts';
 import { stateDirs } from './dirs.ts';
+import { loadYaml } from '../spec/yaml-file.ts';
 
 export const LOCK_FILE = 'pipeline.lock';
 
@@ -60,9 +60,13 @@ const LockFileSchema = z.strictObject({
  * strict (a lock of another revision, read to compare) fails at the first defect. `where` names
  * the lock in strict messages ("the working tree", "revision HEAD").
  */
-export function parseLock(text: string, opts: { strict: true; where: string }): Result<Map<string, LockEntry>>;
-export function parseLock(text: string, opts: { strict: false }): WithProblems<Map<string, LockEntry>>;
-export function parseLock(text: string, opts: { strict: boolean; where?: string }): Result<Map<string, LockEntry>> | WithProblems<Map<string, LockEntry>> {
+export async function parseLock(text: string, opts: { strict: true; where: string }): Promise<Result<Map<string, LockEntry>>>;
+export async function parseLock(text: string, opts: { strict: false }): Promise<WithProblems<Map<string, LockEntry>>>;
+export async function parseLock(
+  text: string,
+  opts: { strict: boolean; where?: string },
+): Promise<Result<Map<string, LockEntry>> | WithProblems<Map<string, LockEntry>>> {
+  const { parse } = await loadYaml();
   const entries = new Map<string, LockEntry>();
   const problems: Problem[] = [];
   const at = `${LOCK_FILE} at ${opts.where}`;
@@ -170,7 +174,7 @@ export class Lock {
     } catch {
       // no copy, or a torn one: parse the YAML
     }
-    this.parse(text);
+    await this.parse(text);
     await this.writeMirror(digest);
   }
 
@@ -189,8 +193,8 @@ export class Lock {
     if (changes.length > 0) this.foldPending = true;
   }
 
-  private parse(text: string): void {
-    const { value: entries, problems } = parseLock(text, { strict: false });
+  private async parse(text: string): Promise<void> {
+    const { value: entries, problems } = await parseLock(text, { strict: false });
     for (const [id, entry] of entries) this.entries.set(id, entry);
     this.problems.push(...problems);
   }
@@ -285,7 +289,7 @@ export class Lock {
     // What the file will hold, taken with the text: a record dropped while it is written is seen
     // as in the file, and rewrites it again.
     this.inFile = new Set(this.entries.keys());
-    const snapshot = this.render();
+    const snapshot = await this.render();
     await writeFileAtomic(this.file, snapshot);
     this.fileDigest = sha256(snapshot);
     await this.writeMirror(this.fileDigest, []);
@@ -298,7 +302,8 @@ export class Lock {
    * thousands of instances rewrites the lock after each, and re-serializing every entry each time
    * made recording quadratic. The text is the same as serializing the whole document at once.
    */
-  render(): string {
+  async render(): Promise<string> {
+    const { stringify } = await loadYaml();
     const ids = [...this.entries.keys()].sort();
     if (ids.length === 0) return stringify({ version: LOCK_VERSION, stages: {} }, { lineWidth: 0, sortMapEntries: false });
     const blocks = ids.map((id) => {

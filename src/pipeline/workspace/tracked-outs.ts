@@ -8,14 +8,11 @@
  * renamed or split (evaluate's summary.json moving to a summary stage), and the new one takes it
  * over.
  */
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Problem } from '../errors.ts';
 import type { Lock } from '../state/lock.ts';
 import type { Plan } from '../plan/plan.ts';
 import { isInside } from '../fs/safe-path.ts';
-
-const run = promisify(execFile);
 
 /** Problems for declared outs that hold git-tracked files the lock does not record as theirs. */
 export async function trackedOutProblems(plan: Plan, lock: Lock): Promise<Problem[]> {
@@ -56,6 +53,9 @@ export async function trackedOutProblems(plan: Plan, lock: Lock): Promise<Proble
 
 /** Tracked files at or under the given project paths; none when the project is not in git. */
 async function gitTracked(root: string, paths: string[]): Promise<string[]> {
+  // Loaded only when git must be asked: an up-to-date project never does (see above).
+  const { execFile } = await import('node:child_process');
+  const run = promisify(execFile);
   try {
     // --full-name would be wrong when root is below the repository's top: paths stay root-relative.
     const { stdout } = await run('git', ['ls-files', '-z', '--', ...paths], {

@@ -25,7 +25,7 @@ it('reads the version 1 lock with the same fingerprints and records, params as i
   const text = await readFile(V1, 'utf8');
   const raw = parse(text) as { schema: number; stages: Record<string, Record<string, unknown>> };
   assert.equal(raw.schema, 1, 'the fixture is a version 1 lock');
-  const parsed = parseLock(text, { strict: true, where: 'the fixture' });
+  const parsed = await parseLock(text, { strict: true, where: 'the fixture' });
   assert.ok(parsed.ok, parsed.ok ? '' : JSON.stringify(parsed.problems));
   const entries = parsed.value;
   assert.deepEqual([...entries.keys()].sort(), Object.keys(raw.stages).sort());
@@ -48,7 +48,7 @@ it('renders the migrated version 1 lock as the version 2 lock committed with the
   await writeFile(path.join(root, 'pipeline.lock'), await readFile(V1, 'utf8'));
   const lock = await Lock.open(root);
   assert.deepEqual(lock.problems, []);
-  const rendered = lock.render();
+  const rendered = await lock.render();
   assert.match(rendered, /^version: 2\nstages:\n/);
   assert.equal(rendered, await readFile(path.join(REPO, 'test/fixtures/pipeline-v2-migrated.lock'), 'utf8'));
   // Its JSON copy was made by this release: a second open reads it and gets the same entries.
@@ -76,8 +76,8 @@ it('ignores a JSON copy that an older release made of the same text (its entries
   assert.ok(reopened.get('download')?.item);
 });
 
-it('refuses a lock of an unknown layout in strict mode, and names what is wrong', () => {
-  const r = parseLock('version: 3\nstages: {}\n', { strict: true, where: 'HEAD' });
+it('refuses a lock of an unknown layout in strict mode, and names what is wrong', async () => {
+  const r = await parseLock('version: 3\nstages: {}\n', { strict: true, where: 'HEAD' });
   assert.ok(!r.ok);
   assert.match(r.problems[0]!.message, /^pipeline\.lock at HEAD: unknown layout \(version: /);
 });

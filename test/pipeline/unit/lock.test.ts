@@ -36,7 +36,7 @@ it('renders each entry once and still writes exactly the whole document', async 
   const stages: Record<string, unknown> = {};
   for (const id of ['s@item1', 's@item12', 's@item3']) stages[id] = canonicalize(lock.get(id));
   const whole = stringify({ version: 2, stages }, { lineWidth: 0, sortMapEntries: false });
-  assert.equal(lock.render(), whole);
+  assert.equal(await lock.render(), whole);
   assert.equal(await readFile(path.join(root, 'pipeline.lock'), 'utf8'), whole, 'the fold holds every change');
   assert.equal((await Lock.open(root)).get('s@item3')?.run.seconds, 33);
 });
@@ -44,7 +44,7 @@ it('renders each entry once and still writes exactly the whole document', async 
 it('renders the committed pipeline.lock byte for byte', async () => {
   const lock = await Lock.open(REPO);
   assert.deepEqual(lock.problems, []);
-  assert.equal(lock.render(), await readFile(path.join(REPO, 'pipeline.lock'), 'utf8'));
+  assert.equal(await lock.render(), await readFile(path.join(REPO, 'pipeline.lock'), 'utf8'));
 });
 
 const lockFile = (root: string): string => path.join(root, 'pipeline.lock');

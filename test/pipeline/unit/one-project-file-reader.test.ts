@@ -25,9 +25,13 @@ const NAMES_AND_READS_OTHER_FILES: Record<string, string> = {
     "hashes pipeline.yaml (with configs/ and the code) into the plan cache's key, a digest and not a value; the bytes it reads are its own cache's",
 };
 
-/** Modules that may import the yaml package: each parses one kind of file. */
+/** The module that loads the yaml package (loadYaml), itself the parser with source positions. */
 const YAML_PACKAGE: Record<string, string> = {
   'src/pipeline/spec/yaml-file.ts': 'the parser with source positions (and the comment-keeping edit) that every project YAML file is read through',
+};
+
+/** Modules that may use the yaml package through loadYaml: each parses one kind of text. */
+const YAML_PACKAGE_USERS: Record<string, string> = {
   'src/pipeline/spec/configs.ts': "parses a --set KEY=VALUE's value as YAML, as configs/ would spell it",
   'src/pipeline/state/lock.ts': 'pipeline.lock, which has its own reader',
 };
@@ -45,12 +49,14 @@ const BYTE_READ =
 const NAMES_PIPELINE_FILE = /\bPIPELINE_FILE\b|(["`])pipeline\.yaml\1/;
 const IMPORT_OR_REEXPORT = /^\s*(import\b.*\bfrom\s*"|export\s*(\*|\{[^}]*\})\s*from\s*")/;
 const YAML_PACKAGE_IMPORT = /^\s*import\b.*\bfrom\s*"yaml";|\bimport\(\s*"yaml"\s*\)/m;
+const YAML_PACKAGE_USE = /\bloadYaml\s*\(/;
 const YAML_FILE_READER_IMPORT = /^\s*import\s*\{[^}]*\b(readYaml|readYamlIfPresent|parseYaml|editYaml)\b[^}]*\}\s*from\s*"[^"]*\/yaml-file\.ts";/m;
 
 interface ModuleFacts {
   namesPipelineFile: boolean;
   readsBytes: boolean;
   importsYamlPackage: boolean;
+  usesYamlPackage: boolean;
   usesYamlFileReaders: boolean;
 }
 
@@ -77,6 +83,7 @@ async function factsOf(file: string, text: string): Promise<ModuleFacts> {
     namesPipelineFile: NAMES_PIPELINE_FILE.test(body),
     readsBytes: BYTE_READ.test(body),
     importsYamlPackage: YAML_PACKAGE_IMPORT.test(code),
+    usesYamlPackage: YAML_PACKAGE_USE.test(body),
     usesYamlFileReaders: YAML_FILE_READER_IMPORT.test(code),
   };
 }
@@ -96,6 +103,11 @@ it('only spec/project-file.ts reads pipeline.yaml; every YAML parse goes through
     'YAML is parsed in spec/yaml-file.ts, through the reader of each file',
   );
   assert.deepEqual(
+    offending(modules, (f) => f.usesYamlPackage, { ...YAML_PACKAGE, ...YAML_PACKAGE_USERS }),
+    [],
+    'YAML is parsed in spec/yaml-file.ts, through the reader of each file',
+  );
+  assert.deepEqual(
     offending(modules, (f) => f.usesYamlFileReaders, YAML_FILE_READERS),
     [],
     'read a project YAML file through its reader',
@@ -104,6 +116,7 @@ it('only spec/project-file.ts reads pipeline.yaml; every YAML parse goes through
   for (const [list, has] of [
     [NAMES_AND_READS_OTHER_FILES, (f: ModuleFacts) => f.namesPipelineFile && f.readsBytes],
     [YAML_PACKAGE, (f: ModuleFacts) => f.importsYamlPackage],
+    [YAML_PACKAGE_USERS, (f: ModuleFacts) => f.usesYamlPackage],
     [YAML_FILE_READERS, (f: ModuleFacts) => f.usesYamlFileReaders],
   ] as const) {
     for (const file of Object.keys(list)) assert.ok(modules.get(file) && has(modules.get(file)!), `${file} is allowed but no longer needs to be`);

@@ -6,13 +6,12 @@ import { Lock } from '../../state/lock.ts';
 import { profileLocks } from '../../workspace/profile-root.ts';
 import { acquireRunLock } from '../../state/run-lock.ts';
 import { stateDirs } from '../../state/dirs.ts';
-import { remoteVerb } from './transfer.ts';
 import { openProject } from './workspace.ts';
 
 export async function gcCommand(args: CommandArgs, io: Io): Promise<number> {
   // gc serves every workspace that shares the run-cache, so it starts from the project's.
   const project = await openProject(args, io, { sharedRoot: true });
-  if (args.values.remote) return remoteVerb('gc', project, args, io);
+  if (args.values.remote) return (await import('./transfer.ts')).remoteVerb('gc', project, args, io);
   const { plan } = project;
   const keepDaysArg = args.values['keep-days'];
   const dryRun = args.values['dry-run'];

@@ -8,7 +8,6 @@ import { Lock } from '../../state/lock.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { computeStatus, neverRunStatus, type StatusReport } from '../../plan/status.ts';
 import { parseJobs } from './run.ts';
-import { remoteVerb } from './transfer.ts';
 import { notRunYetStatus, PROFILES_DIR } from '../../workspace/profile-root.ts';
 import { openProject, planOfUnrunProfile } from './workspace.ts';
 
@@ -25,7 +24,8 @@ export async function statusCommand(args: CommandArgs, io: Io): Promise<number> 
     return args.values['exit-code'] ? 1 : 0;
   }
   const project = await openProject(args, io);
-  if (args.values.remote) return remoteVerb('status', project, args, io);
+  // The remote's code is loaded only for --remote: `pipeline run` prints through this module too.
+  if (args.values.remote) return (await import('./transfer.ts')).remoteVerb('status', project, args, io);
   const { values } = args;
   // Under a profile, say which workspace and which lock are compared (the default needs no words).
   const where = path.relative(project.projectRoot, project.root);

@@ -5,7 +5,6 @@
  * local executor calls it here, a queue worker on its machine.
  */
 import path from 'node:path';
-import { runInChild } from '../../child/spawn.ts';
 import type { Reporter } from '../../events.ts';
 import type { PlannedInstance } from '../../plan/plan.ts';
 import { missingOuts } from '../promote.ts';
@@ -29,6 +28,9 @@ export interface RunResult {
 
 /** Runs one instance's stage code in a child process here (the local executor's and a queue worker's run). */
 export async function runStage(inst: PlannedInstance, staging: Staging, place: RunPlace, reporter: Reporter, signal: AbortSignal): Promise<RunResult> {
+  // Loaded at the first stage that runs: an up-to-date run never loads execa's side of node
+  // (child_process, readline).
+  const { runInChild } = await import('../../child/spawn.ts');
   const result = await runInChild(
     {
       type: 'job',
