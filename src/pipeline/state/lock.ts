@@ -216,6 +216,7 @@ export class Lock {
   set(id: string, entry: LockEntry): Promise<void> {
     this.entries.set(id, entry);
     this.rendered.delete(id);
+    this.renderSoon(id, entry);
     return this.change({ op: 'set', id, entry });
   }
 
@@ -303,21 +304,35 @@ export class Lock {
    * made recording quadratic. The text is the same as serializing the whole document at once.
    */
   async render(): Promise<string> {
-    const { stringify } = await loadYaml();
+    const yaml = await loadYaml();
     const ids = [...this.entries.keys()].sort();
-    if (ids.length === 0) return stringify({ version: LOCK_VERSION, stages: {} }, { lineWidth: 0, sortMapEntries: false });
+    if (ids.length === 0) return yaml.stringify({ version: LOCK_VERSION, stages: {} }, { lineWidth: 0, sortMapEntries: false });
     const blocks = ids.map((id) => {
       let block = this.rendered.get(id);
-      if (block === undefined) {
-        const text = stringify({ [id]: canonicalize(this.entries.get(id)) }, { lineWidth: 0, sortMapEntries: false });
-        block = text.replace(/^(?=.)/gm, '  ');
-        this.rendered.set(id, block);
-      }
+      if (block === undefined) this.rendered.set(id, (block = renderEntry(yaml, id, this.entries.get(id)!)));
       return block;
     });
     return `${LOCK_HEADER}\nstages:\n${blocks.join('')}`;
   }
 
+  /**
+   * Renders a new entry's YAML soon after it is recorded, between the runner's other work (its
+   * waits on stages and on the disk), so that the fold at the end of a run of thousands finds
+   * the text made: rendering 10,000 entries at once took 1.7 s of the run's end.
+   */
+  private renderSoon(id: string, entry: LockEntry): void {
+    setImmediate(() => {
+      void loadYaml().then((yaml) => {
+        if (this.entries.get(id) === entry && !this.rendered.has(id)) this.rendered.set(id, renderEntry(yaml, id, entry));
+      });
+    });
+  }
+
   /** Rendered YAML of each entry, dropped when the entry changes. */
   private readonly rendered = new Map<string, string>();
+}
+
+/** One entry's block of the file: its YAML, indented under `stages:`. */
+function renderEntry(yaml: Awaited<ReturnType<typeof loadYaml>>, id: string, entry: LockEntry): string {
+  return yaml.stringify({ [id]: canonicalize(entry) }, { lineWidth: 0, sortMapEntries: false }).replace(/^(?=.)/gm, '  ');
 }
