@@ -15,7 +15,7 @@ import type { Job as StageJob, JobResult as StageJobResult, StageExecutor } from
 import { CANCEL_EVENT } from './cancel.ts';
 import { RemoteExchange, type ExchangeOptions } from './exchange.ts';
 import { JobProgressSchema, readJobFailure, readJobResult, type JobData, type JobResult } from './protocol.ts';
-import { isRefusal, redisOptions, redisUnreachable } from './redis.ts';
+import { isRefusal, redisOptions, redisRefused, redisUnreachable } from './redis.ts';
 import type { QueueSettings } from './settings.ts';
 
 export interface CoordinatorOptions extends ExchangeOptions {
@@ -72,7 +72,9 @@ export class QueueExecutor implements StageExecutor {
     const failed = ready.find((r) => r.status === 'rejected');
     if (failed) {
       await Promise.all([queue, events, producer].map((c) => closeQuickly(c)));
-      throw redisUnreachable(opts.settings.redis, (failed.reason as Error).message, 'the queue executor cannot start');
+      const why = (failed.reason as Error).message.split('\n')[0]!;
+      // A refused password is not an outage: "start it" would send the user to the wrong fix.
+      throw (isRefusal(failed.reason as Error) ? redisRefused : redisUnreachable)(opts.settings.redis, why, 'the queue executor cannot start');
     }
     const executor = new QueueExecutor(opts, queue, events, producer);
     events.on('progress', ({ jobId, data }) => executor.listeners.get(jobId)?.(data));

@@ -59,6 +59,16 @@ export function shownRedis(url: string): string {
   }
 }
 
+/** Redis answered but refused the password or user (isRefusal): starting it again would not help. */
+export function redisRefused(url: string, why: string, during: string): UserError {
+  return new UserError([
+    {
+      field: 'redis',
+      message: `${during}: Redis at ${shownRedis(url)} refused the connection (${why}); give the right password in ${REDIS_PASSWORD_ENV} (or the queue's URL), then run again: what finished is kept`,
+    },
+  ]);
+}
+
 export function redisUnreachable(url: string, why: string, during: string): UserError {
   return new UserError([
     {
