@@ -5,14 +5,15 @@
  * process, more than the toy stage itself.
  * The bundle sits under .pipeline/stage-bundles/ and is rebuilt when the content of any file in it
  * changed (each input is re-read and hashed: a stage's sources are small, and a stat can miss an
- * edit made within the same clock tick). Packages stay external, resolved from the project's
+ * edit made within the same clock tick); a rebuild removes the module's earlier bundles a day after
+ * they were replaced. Packages stay external, resolved from the project's
  * node_modules as before, except those of PREBUNDLED (see there); each file's `import.meta.url` is
  * its own source's, so code that finds files beside itself (the native addon, the report's
  * provenance) finds the same ones.
  * Anything the bundler cannot do falls back to importing the source through tsx, as before.
  */
 import { createHash } from 'node:crypto';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -181,7 +182,36 @@ async function build(root: string, module: string, meta: string): Promise<Bundle
   await writeFileAtomic(js, asBuffer(entry.contents), { sync: false });
   const chunks = chunkFiles.map((f) => path.basename(f.path));
   await writeFileAtomic(meta, JSON.stringify({ format: FORMAT, bundle, chunks, inputs } satisfies BundleMeta), { sync: false });
+  await pruneSuperseded(meta, new Set([bundle, ...chunks]));
   return { js, chunks: chunkFiles.map((f) => f.path) };
+}
+
+/**
+ * How long a superseded bundle's files stay: a stage process started before the rebuild imports its
+ * bundle at once and its chunks when the stage asks (a training, at its start), so a day is ample.
+ */
+const SUPERSEDED_KEEP_MS = 24 * 3600 * 1000;
+
+/**
+ * Removes the files of this module's earlier bundles (named after the meta file, as its current
+ * ones are) once they are a day old: every edit of a stage's sources makes a new bundle, and the
+ * old ones were kept for ever (a few hundred KB each with their source maps). Best effort.
+ */
+async function pruneSuperseded(meta: string, current: Set<string>): Promise<void> {
+  const dir = path.dirname(meta);
+  const prefix = `${path.basename(meta, '.json')}-`;
+  // Exactly this module's names (a bundle, a chunk): another module's name may start like this one's.
+  const own = (name: string): boolean => name.startsWith(prefix) && /^(?:[0-9a-f]{16}|chunk-[0-9A-Z]{8})\.mjs$/.test(name.slice(prefix.length));
+  try {
+    for (const name of await readdir(dir)) {
+      if (!own(name) || current.has(name)) continue;
+      const file = path.join(dir, name);
+      const st = await stat(file).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > SUPERSEDED_KEEP_MS) await rm(file, { force: true });
+    }
+  } catch {
+    // a folder that cannot be listed costs disk space, never the run
+  }
 }
 
 /**

@@ -59,6 +59,40 @@ test('the bundle follows an edit of an imported file, and each file keeps its ow
   assert.equal(((await evaluate(second!)) as { value: number }).value, 2);
 });
 
+test('a rebuild removes the files of earlier bundles once they are a day old, and nothing of another module', async () => {
+  const dir = path.join(root, '.pipeline/stage-bundles');
+  const lazy = (n: number) => `export const n = ${n};\n`;
+  await writeFile(path.join(root, 'lib/lazy.ts'), lazy(1));
+  // A chunk too: what the stage imports with import() is a file of its own.
+  await writeFile(path.join(root, 'stages/pruned.ts'), `export default { load: () => import('../lib/lazy.ts') };\n`);
+  const first = await stageBundle(root, 'stages/pruned.ts');
+  assert.ok(first);
+  const firstFiles = (await readdir(dir)).filter((f) => f.startsWith('pruned-') && f.endsWith('.mjs'));
+  assert.equal(firstFiles.length, 2, `a bundle and its chunk: ${firstFiles.join(', ')}`);
+  // Another module whose name begins like this one's, and a file that is not a bundle's.
+  const meta = (await readdir(dir)).find((f) => f.startsWith('pruned-') && f.endsWith('.json'))!;
+  const lookalike = `${path.basename(meta, '.json')}-x-0123456789ab-0123456789abcdef.mjs`;
+  await writeFile(path.join(dir, lookalike), 'export {};\n');
+  const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+  for (const f of [...firstFiles, lookalike]) await utimes(path.join(dir, f), twoDaysAgo, twoDaysAgo);
+
+  await writeFile(path.join(root, 'lib/lazy.ts'), lazy(2));
+  const second = await stageBundle(root, 'stages/pruned.ts');
+  assert.ok(second && second !== first, 'rebuilt');
+  let files = await readdir(dir);
+  for (const f of firstFiles) assert.ok(!files.includes(f), `${f} (two days old, superseded) is removed`);
+  assert.ok(files.includes(lookalike), 'another module’s file stays');
+  const secondFiles = files.filter((f) => f.startsWith('pruned-') && f.endsWith('.mjs') && f !== lookalike);
+  assert.equal(secondFiles.length, 2);
+
+  // Superseded but recent (a stage process started before the rebuild may still import it): kept.
+  await writeFile(path.join(root, 'lib/lazy.ts'), lazy(3));
+  const third = await stageBundle(root, 'stages/pruned.ts');
+  assert.ok(third && third !== second);
+  files = await readdir(dir);
+  for (const f of secondFiles) assert.ok(files.includes(f), `${f} (minutes old) is kept`);
+});
+
 test('import.meta beyond url, dirname and filename: no bundle (the source is imported through tsx)', async () => {
   await writeFile(path.join(root, 'stages/meta.ts'), `export default { helper: import.meta.resolve('./s.ts') };\n`);
   assert.equal(await stageBundle(root, 'stages/meta.ts'), undefined);
