@@ -83,8 +83,11 @@ export async function readYamlThroughCopy(absPath: string, shownAs: string, copy
   }
   const digest = sha256(text);
   try {
-    const kept = JSON.parse(await readFile(copy, 'utf8')) as { format?: number; digest?: string; value: unknown; positions: Positions };
-    if (kept.format === COPY_FORMAT && kept.digest === digest) return succeed(yamlFile(shownAs, kept));
+    const kept = JSON.parse(await readFile(copy, 'utf8')) as { format?: number; digest?: string; value: unknown; positions?: Partial<Positions> };
+    // Of the right shape too: a copy damaged into other JSON would fail only when a message needs a place.
+    const p = kept.positions;
+    const whole = Array.isArray(p?.lineStarts) && typeof p.root === 'number' && isRecord(p.nodes) && isRecord(p.containers);
+    if (kept.format === COPY_FORMAT && kept.digest === digest && whole) return succeed(yamlFile(shownAs, { value: kept.value, positions: p as Positions }));
   } catch {
     // none yet, or torn: parse the text
   }
@@ -235,6 +238,8 @@ function rangeStart(node: unknown): number | undefined {
   const range = (node as Node | null | undefined)?.range;
   return range ? range[0] : undefined;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Whether JSON keeps the value as it is: no .inf or .nan, no dates, no binary. */
 function isJsonValue(v: unknown): boolean {

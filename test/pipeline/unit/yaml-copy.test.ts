@@ -10,6 +10,10 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseYaml, readYamlThroughCopy, type KeyPath, type YamlFile } from '../../../src/pipeline/spec/yaml-file.ts';
 
+interface Positions {
+  lineStarts: number[];
+}
+
 const TEXT = `# a comment
 stages:
   train:
@@ -94,13 +98,18 @@ describe('a YAML file read through its parsed copy', async () => {
     assert.match(await readFile(copy, 'utf8'), /stages\/other\.ts/);
   });
 
-  it('parses again over a torn copy', async () => {
+  it('parses again over a torn copy, or one of another shape', async () => {
     await writeFile(file, TEXT);
-    await writeFile(copy, '{"format": 1, "digest": ');
-    const read = await readYamlThroughCopy(file, 'pipeline.yaml', copy);
-    assert.ok(read.ok);
-    assert.equal(where(read.value, ['stages', 'train', 'module'], false), '4:13');
-    assert.ok(JSON.parse(await readFile(copy, 'utf8')));
+    await readYamlThroughCopy(file, 'pipeline.yaml', copy);
+    const { digest } = JSON.parse(await readFile(copy, 'utf8')) as { digest: string };
+    for (const damaged of ['{"format": 1, "digest": ', JSON.stringify({ format: 1, digest, value: {}, positions: { root: 0 } })]) {
+      await writeFile(copy, damaged);
+      const read = await readYamlThroughCopy(file, 'pipeline.yaml', copy);
+      assert.ok(read.ok);
+      assert.equal((read.value.value as { list: unknown[] }).list.length, 2);
+      assert.equal(where(read.value, ['stages', 'train', 'module'], false), '4:13');
+      assert.ok(Array.isArray((JSON.parse(await readFile(copy, 'utf8')) as { positions: Positions }).positions.lineStarts), 'rewritten whole');
+    }
   });
 
   it('writes no copy of a file with problems, of a value JSON would change, or into a missing folder', async () => {
