@@ -322,9 +322,12 @@ export class Lock {
    */
   private renderSoon(id: string, entry: LockEntry): void {
     setImmediate(() => {
-      void loadYaml().then((yaml) => {
-        if (this.entries.get(id) === entry && !this.rendered.has(id)) this.rendered.set(id, renderEntry(yaml, id, entry));
-      });
+      loadYaml()
+        .then((yaml) => {
+          if (this.entries.get(id) === entry && !this.rendered.has(id)) this.rendered.set(id, renderEntry(yaml, id, entry));
+        })
+        // Not here, in a callback nobody awaits: a failure shows at the fold, which renders it again.
+        .catch(() => {});
     });
   }
 
