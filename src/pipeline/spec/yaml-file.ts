@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Document, Node } from 'yaml';
 import { fail, isErrno, succeed, UserError, type Problem, type Result, type SourceLocation } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
+import { readJsonCopy, writeJsonCopy } from '../fs/json-copy.ts';
 import { sha256 } from '../plan/fingerprint.ts';
 
 export type KeyPath = ReadonlyArray<string | number>;
@@ -64,8 +65,8 @@ function yamlFile(file: string, { value, positions }: { value: unknown; position
   return { file, value, locate: (at, atKey) => ({ file, ...lineAndColumn(positions.lineStarts, offsetAt(positions, at, atKey ?? false)) }) };
 }
 
-/** The format of a parsed copy; bumped when its shape changes (an older copy is parsed again). */
-const COPY_FORMAT = 1;
+/** The version of a parsed copy's shape; bumped when it changes (an older copy is parsed again). */
+const COPY_VERSION = 1;
 
 /**
  * readYaml through a parsed copy: `copy` holds the file's value and positions as JSON, keyed by
@@ -82,20 +83,16 @@ export async function readYamlThroughCopy(absPath: string, shownAs: string, copy
     return cannotRead(shownAs, e, await danglingTarget(absPath, e));
   }
   const digest = sha256(text);
-  try {
-    const kept = JSON.parse(await readFile(copy, 'utf8')) as { format?: number; digest?: string; value: unknown; positions?: Partial<Positions> };
-    // Of the right shape too: a copy damaged into other JSON would fail only when a message needs a place.
-    const p = kept.positions;
-    const whole = Array.isArray(p?.lineStarts) && typeof p.root === 'number' && isRecord(p.nodes) && isRecord(p.containers);
-    if (kept.format === COPY_FORMAT && kept.digest === digest && whole) return succeed(yamlFile(shownAs, { value: kept.value, positions: p as Positions }));
-  } catch {
-    // none yet, or torn: parse the text
-  }
+  const kept = (await readJsonCopy(copy, COPY_VERSION, digest)) as { value: unknown; positions?: Partial<Positions> } | undefined;
+  // Of the right shape too: a copy damaged into other JSON would fail only when a message needs a place.
+  const p = kept?.positions;
+  const whole = Array.isArray(p?.lineStarts) && typeof p.root === 'number' && p.nodes instanceof Object && p.containers instanceof Object;
+  if (kept && whole) return succeed(yamlFile(shownAs, { value: kept.value, positions: p as Positions }));
   const parsed = await parseWithPositions(shownAs, text);
   if (!parsed.ok) return parsed;
   if (isJsonValue(parsed.value.value) && (await stat(path.dirname(copy)).catch(() => undefined))?.isDirectory()) {
     // Derived and remade when missing: no fsync; a copy that cannot be written costs only the next parse.
-    await writeFileAtomic(copy, JSON.stringify({ format: COPY_FORMAT, digest, ...parsed.value }), { sync: false }).catch(() => undefined);
+    await writeJsonCopy(copy, COPY_VERSION, digest, parsed.value, { sync: false }).catch(() => undefined);
   }
   return succeed(yamlFile(shownAs, parsed.value));
 }
@@ -238,8 +235,6 @@ function rangeStart(node: unknown): number | undefined {
   const range = (node as Node | null | undefined)?.range;
   return range ? range[0] : undefined;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Whether JSON keeps the value as it is: no .inf or .nan, no dates, no binary. */
 function isJsonValue(v: unknown): boolean {

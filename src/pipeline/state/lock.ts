@@ -14,6 +14,7 @@ import * as z from 'zod';
 import { fail, succeed, UserError, type Problem, type Result, type WithProblems } from '../errors.ts';
 import { canonicalize, sha256 } from '../plan/fingerprint.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
+import { readJsonCopy, writeJsonCopy } from '../fs/json-copy.ts';
 import { isMissing } from '../fs/missing.ts';
 import { LOCK_HEADER, LOCK_VERSION, migrateEntry, migrateLock } from './lock-format.ts';
 import { LockJournal, type JournalChange } from './lock-journal.ts';
@@ -157,22 +158,18 @@ export class Lock {
   private async load(text: string): Promise<void> {
     const digest = sha256(text);
     this.fileDigest = digest;
-    try {
-      const copy = JSON.parse(await readFile(this.mirror, 'utf8')) as {
-        version?: number;
-        digest: string;
-        stages: Record<string, LockEntry>;
-        /** Strings in a copy written before problems were Problem values. */
-        problems: Array<Problem | string>;
-      };
-      // A copy made by an older release holds entries of its own layout: parse the YAML again.
-      if (copy.digest === digest && copy.version === LOCK_VERSION) {
-        for (const [id, entry] of Object.entries(copy.stages)) this.entries.set(id, entry);
-        this.problems.push(...copy.problems.map((p) => (typeof p === 'string' ? { message: p } : p)));
-        return;
-      }
-    } catch {
-      // no copy, or a torn one: parse the YAML
+    // A copy made by an older release (another version) holds entries of its own layout: parse the YAML again.
+    const copy = (await readJsonCopy(this.mirror, LOCK_VERSION, digest)) as
+      | {
+          stages: Record<string, LockEntry>;
+          /** Strings in a copy written before problems were Problem values. */
+          problems: Array<Problem | string>;
+        }
+      | undefined;
+    if (copy) {
+      for (const [id, entry] of Object.entries(copy.stages)) this.entries.set(id, entry);
+      this.problems.push(...copy.problems.map((p) => (typeof p === 'string' ? { message: p } : p)));
+      return;
     }
     await this.parse(text);
     await this.writeMirror(digest);
@@ -201,7 +198,7 @@ export class Lock {
 
   private writeMirror(digest: string, problems = this.problems): Promise<void> {
     const stages = Object.fromEntries(this.entries);
-    return writeFileAtomic(this.mirror, JSON.stringify({ version: LOCK_VERSION, digest, stages, problems }));
+    return writeJsonCopy(this.mirror, LOCK_VERSION, digest, { stages, problems });
   }
 
   get(id: string): LockEntry | undefined {
