@@ -59,12 +59,15 @@ export function shownRedis(url: string): string {
   }
 }
 
+/** What a refused password or user (isRefusal) asks of the user, for the coordinator and the worker alike. */
+export const REFUSAL_FIX = `give the right password in ${REDIS_PASSWORD_ENV} (or the queue's URL)`;
+
 /** Redis answered but refused the password or user (isRefusal): starting it again would not help. */
 export function redisRefused(url: string, why: string, during: string): UserError {
   return new UserError([
     {
       field: 'redis',
-      message: `${during}: Redis at ${shownRedis(url)} refused the connection (${why}); give the right password in ${REDIS_PASSWORD_ENV} (or the queue's URL), then run again: what finished is kept`,
+      message: `${during}: Redis at ${shownRedis(url)} refused the connection (${why}); ${REFUSAL_FIX}, then run again: what finished is kept`,
     },
   ]);
 }

@@ -12,7 +12,7 @@ import { chooseRemote, loadRemoteConfig } from '../remote/config.ts';
 import { openUsableStore } from '../remote/open.ts';
 import { Slots } from '../run/slots.ts';
 import { CANCEL_EVENT } from './cancel.ts';
-import { isRefusal, REDIS_PASSWORD_ENV, redisOptions, shownRedis } from './redis.ts';
+import { isRefusal, redisOptions, REFUSAL_FIX, shownRedis } from './redis.ts';
 import type { Job } from 'bullmq';
 import type { JobResult } from './protocol.ts';
 import { runJob, type WorkerContext } from './run-job.ts';
@@ -80,7 +80,7 @@ export async function workerCommand(root: string, args: WorkerArgs, print: (line
     if (isRefusal(e)) {
       print(
         `worker ${name}: Redis at ${shownRedis(settings.redis)} refused this worker (${e.message.split('\n')[0]}): ` +
-          `give the right password in ${REDIS_PASSWORD_ENV} (or the queue's URL), then start the worker again`,
+          `${REFUSAL_FIX}, then start the worker again`,
       );
       process.exit(2);
     }
