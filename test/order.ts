@@ -69,3 +69,99 @@ export function order(files: readonly string[]): string[] {
 export function startTests(files: readonly string[], concurrency: number, signal?: AbortSignal): ReturnType<typeof run> {
   return run({ files: files.map((f) => path.resolve(f)), concurrency, timeout: 600_000, signal });
 }
+
+/**
+ * Files that mostly wait: on SLURM's scheduler and its one-minute time limits, on workers polling
+ * Redis, on a server's restart. Their share of a core while they run, in the clean-clone run of
+ * 2026-12-06 07:23 UTC (the node processes each file started, CPU over its wall time): slurm/toy
+ * 0.17 of 94 s, queue/toy 0.33 of 64 s, remote/interrupted 0.37 of 30 s, queue/training 0.31 of
+ * 28 s, slurm/no-shared-fs 0.26 of 23 s, queue/closed-queue 0.47 of 23 s. In one of the two slots
+ * they left half a core idle for four minutes of the ten; here they take turns in a third lane of
+ * their own beside the two slots of the other files (startLanes). A file that keeps a core busy
+ * does not belong here: it would slow the timing-bound cases of the two slots beside it.
+ */
+export const WAITING: readonly string[] = [
+  'test/slurm/toy.test.ts',
+  'test/pipeline/queue/toy.test.ts',
+  'test/pipeline/remote/interrupted.test.ts',
+  'test/pipeline/queue/training.test.ts',
+  'test/slurm/no-shared-fs.test.ts',
+  'test/pipeline/queue/closed-queue.test.ts',
+];
+
+/** An event of node's test runner, as its reporters take it. */
+interface TestEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** The totals node's runner prints after every file of a run: summed over the lanes. */
+const SUMMARY = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/;
+
+/**
+ * `files` in two lanes: those of `lane` (WAITING) one at a time, the others `concurrency` at a time, each
+ * lane a run() of its own in the order given, their reports merged into one. A top-level test's
+ * events are passed on together when it ends (a lane's run() reports one top-level test at a
+ * time, so only the two lanes' tests can interleave); they are numbered anew in the order they
+ * end, and the lanes' plans and totals become one, so the TAP is one valid document.
+ */
+export async function* startLanes(
+  files: readonly string[],
+  concurrency: number,
+  signal?: AbortSignal,
+  lane: readonly string[] = WAITING,
+): AsyncGenerator<TestEvent> {
+  const waiting = files.filter((f) => lane.includes(f));
+  const busy = files.filter((f) => !lane.includes(f));
+  const lanes = [
+    { files: busy, concurrency },
+    { files: waiting, concurrency: 1 },
+  ].filter((l) => l.files.length > 0);
+  // One queue of finished blocks: each lane pushes into it, this generator drains it.
+  const ready: TestEvent[][] = [];
+  let wake: (() => void) | undefined;
+  const push = (block: TestEvent[]): void => {
+    ready.push(block);
+    wake?.();
+  };
+  const totals = new Map<string, number>();
+  let planned = 0;
+  let number = 0;
+  let done = false;
+  const drained = Promise.all(
+    lanes.map(async (lane) => {
+      let block: TestEvent[] = [];
+      for await (const e of startTests(lane.files, lane.concurrency, signal) as AsyncIterable<TestEvent>) {
+        const top = e.data.nesting === 0;
+        if (top && e.type === 'test:plan') planned += Number(e.data.count);
+        else if (top && e.type === 'test:diagnostic' && SUMMARY.test(String(e.data.message))) {
+          const [, key, value] = SUMMARY.exec(String(e.data.message))!;
+          totals.set(key!, key === 'duration_ms' ? Math.max(totals.get(key!) ?? 0, Number(value)) : (totals.get(key!) ?? 0) + Number(value));
+        } else block.push(e);
+        if (top && (e.type === 'test:pass' || e.type === 'test:fail')) {
+          push(block);
+          block = [];
+        }
+      }
+      if (block.length > 0) push(block);
+    }),
+  ).finally(() => {
+    done = true;
+    wake?.();
+  });
+  // Its failure is thrown below, once every block before it is out.
+  drained.catch(() => {});
+  for (;;) {
+    for (let block = ready.shift(); block; block = ready.shift())
+      for (const e of block) {
+        if (e.data.nesting === 0 && (e.type === 'test:pass' || e.type === 'test:fail')) yield { ...e, data: { ...e.data, testNumber: ++number } };
+        else yield e;
+      }
+    if (done) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+  await drained;
+  yield { type: 'test:plan', data: { nesting: 0, count: planned } };
+  for (const [key, value] of totals) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${value}` } };
+}

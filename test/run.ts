@@ -2,7 +2,8 @@
  * `npm test` and its tiers: node's test runner (its run() API, which keeps the order given) over
  * every test file under the folders given (or the files named), the slowest first (order.ts), two
  * files at a time (a third makes this 2-core VM's timing-bound cases miss their marks;
- * TEST_CONCURRENCY overrides it). TAP on stdout, or node's spec output on a terminal.
+ * TEST_CONCURRENCY overrides it), and beside them, one at a time, the files that mostly wait
+ * (order.ts, WAITING). TAP on stdout, or node's spec output on a terminal.
  *
  *   node --import ./test/loader/register.mjs test/run.ts test            # npm test
  *   node --import ./test/loader/register.mjs test/run.ts test/pipeline test/stages --exclude test/pipeline/unit
@@ -16,10 +17,11 @@
 import { setMaxListeners } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { spec, tap } from 'node:test/reporters';
 import { parseArgs } from 'node:util';
-import { order, SLOWEST, startTests } from './order.ts';
+import { order, SLOWEST, startLanes } from './order.ts';
 
 const { values, positionals } = parseArgs({ options: { exclude: { type: 'string', multiple: true, default: [] } }, allowPositionals: true });
 const excluded = (f: string) => values.exclude.some((x) => f === x || f.startsWith(`${x.replace(/\/$/, '')}/`));
@@ -55,10 +57,14 @@ setMaxListeners(files.length + 10, controller.signal);
 // Ctrl-C stops the files that run (the runner's own handling); this process ends once they have.
 for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => controller.abort());
 let failed = false;
-const stream = startTests(files, concurrency, controller.signal);
-stream.on('test:fail', () => {
-  failed = true;
-});
+const stream = Readable.from(
+  (async function* () {
+    for await (const e of startLanes(files, concurrency, controller.signal)) {
+      if (e.type === 'test:fail') failed = true;
+      yield e;
+    }
+  })(),
+);
 (process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap)).pipe(process.stdout);
 stream.on('close', () => {
   process.exitCode = controller.signal.aborted ? 130 : failed ? 1 : 0;
