@@ -1,9 +1,10 @@
 /**
  * The hooks of register.mjs, in node's loader thread: TypeScript files become ES modules, and the
- * packages of PREBUNDLED are imported as one prebuilt file each.
+ * packages of BUNDLED and REQUIRED are imported through one prebuilt module each.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,44 +30,69 @@ async function writeCached(file, text) {
 /**
  * Packages imported as one file each, built once per install into the cache. With hooks
  * registered, node asks this thread to resolve and load every module, a round trip each: importing
- * execa's 100 modules cost a test process 310 ms of CPU, zod's 96 another 195 ms. Both are ES
- * modules whose subpaths nothing here imports, so every importer in a process still shares one
- * instance, as from node_modules.
+ * execa's 100 modules cost a test process 310 ms of CPU, zod's 96 another 195 ms (one file each:
+ * 51 and 63 ms). Both are ES modules whose subpaths nothing here imports, so every importer in a
+ * process still shares one instance, as from node_modules.
  */
-const PREBUNDLED = new Set(['execa', 'zod']);
+const BUNDLED = new Set(['execa', 'zod']);
+
+/**
+ * CommonJS packages imported through a module that require()s them: node's own CommonJS loader
+ * then loads the package's files, none of them through this thread (importing TensorFlow.js took
+ * a test process 1.13 s of CPU, requiring it 0.45 s). The module exports what the package exports,
+ * as an import of it would (`default` is module.exports), and it requires the file node resolved,
+ * so any other require() of the package gets the same instance.
+ */
+const REQUIRED = new Set(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+
+/** The source of the module that stands for the package whose resolved main file is `entry`. */
+async function packageModule(entry, kind) {
+  if (kind === 'required') {
+    const names = Object.keys(createRequire(entry)(entry)).filter((n) => n !== 'default' && n !== '__esModule');
+    return [
+      "import { createRequire } from 'node:module';",
+      `const m = createRequire(${JSON.stringify(entry)})(${JSON.stringify(entry)});`,
+      ...names.map((n, i) => `const e${i} = m[${JSON.stringify(n)}];`),
+      `export { ${names.map((n, i) => `e${i} as ${JSON.stringify(n)}`).join(', ')} };`,
+      'export default m;',
+      '',
+    ].join('\n');
+  }
+  esbuild ??= await import('esbuild');
+  // The entry itself, bundled: the output exports what it exports (a default only where it has
+  // one). The CommonJS packages inside (execa's cross-spawn) require node's modules, as in the
+  // engine's bundle (bin/engine-bundle.js).
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+    banner: { js: "import { createRequire as __loaderRequire } from 'node:module'; const require = __loaderRequire(import.meta.url);" },
+  });
+  return result.outputFiles[0].text;
+}
 
 export async function resolve(specifier, context, nextResolve) {
   const resolved = await nextResolve(specifier, context);
-  if (!PREBUNDLED.has(specifier) || !resolved.url.startsWith('file:')) return resolved;
+  // (A package that became an ES module fails to require() below, and is imported as installed.)
+  const kind = BUNDLED.has(specifier) ? 'bundled' : REQUIRED.has(specifier) ? 'required' : undefined;
+  if (!kind || !resolved.url.startsWith('file:')) return resolved;
   const entry = fileURLToPath(resolved.url);
   try {
     // An install rewrites the package's files: a new size or time is a new file.
     const st = await stat(entry);
-    const key = createHash('sha256').update(`${ESBUILD_VERSION}\0${entry}\0${st.size}:${st.mtimeMs}`).digest('hex').slice(0, 16);
-    const file = path.join(CACHE, 'packages', `${specifier}-${key}.mjs`);
-    try {
-      await stat(file);
-    } catch {
-      esbuild ??= await import('esbuild');
-      // The entry itself, bundled: the output exports what it exports (a default only where it has
-      // one). The CommonJS packages inside (execa's cross-spawn) require node's modules, as in the
-      // engine's bundle (bin/engine-bundle.js).
-      const result = await esbuild.build({
-        entryPoints: [entry],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        write: false,
-        logLevel: 'silent',
-        banner: { js: "import { createRequire as __loaderRequire } from 'node:module'; const require = __loaderRequire(import.meta.url);" },
-      });
-      await writeCached(file, result.outputFiles[0].text);
+    const key = createHash('sha256').update(`${ESBUILD_VERSION}\0${kind}\0${entry}\0${st.size}:${st.mtimeMs}`).digest('hex').slice(0, 16);
+    const file = path.join(CACHE, 'packages', `${specifier.replaceAll('/', '+')}-${key}.mjs`);
+    if (!(await stat(file).catch(() => undefined))) {
+      await writeCached(file, await packageModule(entry, kind));
       await stat(file);
     }
     return { url: pathToFileURL(file).href, format: 'module', shortCircuit: true };
   } catch {
-    // Not built (no esbuild, no cache folder): the package as installed.
+    // Not made (no esbuild, no cache folder): the package as installed.
     return resolved;
   }
 }

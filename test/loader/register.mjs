@@ -5,8 +5,9 @@
  * strips types, one file at a time, with esbuild (the code is written for that: isolatedModules,
  * verbatimModuleSyntax, no enums or namespaces), and keeps what it made in node_modules/.cache/, so
  * a file already seen is not transformed again. Stack traces name the .ts lines, as under tsx.
- * execa and zod are imported as one prebuilt file each (hooks.mjs, PREBUNDLED): with hooks, every
- * module a process imports is a round trip to the hooks thread, and those two are 200 modules.
+ * execa and zod are imported as one prebuilt file each, and TensorFlow.js through require()
+ * (hooks.mjs, BUNDLED and REQUIRED): with hooks, every module a process imports is a round trip to
+ * the hooks thread, and those packages are hundreds of modules.
  * Anything else that runs TypeScript (the CLI from source, scripts in bench/) still uses tsx.
  */
 import { register } from 'node:module';
