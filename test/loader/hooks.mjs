@@ -30,20 +30,20 @@ async function writeCached(file, text) {
 /**
  * Packages imported as one file each, built once per install into the cache. With hooks
  * registered, node asks this thread to resolve and load every module, a round trip each: importing
- * execa's 100 modules cost a test process 310 ms of CPU, zod's 96 another 195 ms (one file each:
- * 51 and 63 ms). Both are ES modules whose subpaths nothing here imports, so every importer in a
- * process still shares one instance, as from node_modules.
+ * execa's 100 modules cost a test process 310 ms of CPU, zod's 96 another 195 ms, vega-lite's 850
+ * (one file each: 51, 63 and 160 ms). All are ES modules whose subpaths nothing here imports, so
+ * every importer in a process still shares one instance, as from node_modules.
  */
-const BUNDLED = new Set(['execa', 'zod']);
+const BUNDLED = new Set(['execa', 'zod', 'vega', 'vega-lite']);
 
 /**
  * CommonJS packages imported through a module that require()s them: node's own CommonJS loader
  * then loads the package's files, none of them through this thread (importing TensorFlow.js took
- * a test process 1.13 s of CPU, requiring it 0.45 s). The module exports what the package exports,
+ * a test process 1.13 s of CPU, requiring it 0.45 s; yaml 65 and 51 ms). The module exports what the package exports,
  * as an import of it would (`default` is module.exports), and it requires the file node resolved,
  * so any other require() of the package gets the same instance.
  */
-const REQUIRED = new Set(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+const REQUIRED = new Set(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'yaml']);
 
 /** The source of the module that stands for the package whose resolved main file is `entry`. */
 async function packageModule(entry, kind) {
