@@ -1,9 +1,12 @@
 // Bundles the runner (src/pipeline/) into dist/ with esbuild, and rebuilds it whenever one of its
 // sources changed. A bundle loads in a fraction of the time of ~30 TypeScript modules compiled on
 // the fly, which is most of the cost of an up-to-date `pipeline run`. Plain JS: it runs first.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync, readFileSync, writeFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 // The runner and the modules it bundles from outside src/pipeline (pipeline ui's server).
@@ -13,12 +16,13 @@ const MANIFEST = path.join(DIST, 'engine-manifest.json');
 const EXECUTORS = 'src/pipeline/executors';
 
 /**
- * The runner, the stage child, and each executor's job program: an executor whose jobs run a
+ * The ES module entries (the runner is dist/cli.cjs, see CLI): the stage child, and each executor's
+ * job program: an executor whose jobs run a
  * program of their own (a batch job on a cluster node) has it at executors/NAME/job-entry.ts, and
  * finds it bundled as dist/NAME-job.mjs. Found by place, so adding an executor touches no file here.
  */
 function entries() {
-  const out = { cli: 'src/pipeline/cli/main.ts', child: 'src/pipeline/child/entry.ts' };
+  const out = { child: 'src/pipeline/child/entry.ts' };
   for (const e of readdirSync(path.join(REPO, EXECUTORS), { withFileTypes: true })) {
     const entry = `${EXECUTORS}/${e.name}/job-entry.ts`;
     if (e.isDirectory() && existsSync(path.join(REPO, entry))) out[`${e.name}-job`] = entry;
@@ -51,9 +55,11 @@ function sourceStamp() {
  * Packages bundled into the runner rather than loaded from node_modules, each one compiled file
  * instead of dozens of ES modules resolved, read and linked one by one: zod and yaml, which most
  * commands load, and execa, which every run that starts a stage loads (220 ms of CPU from
- * node_modules, its 40 modules; 65 ms bundled).
+ * node_modules, its 40 modules; 65 ms bundled). p-limit because it is an ES module only, which
+ * the runner's CommonJS file could not require() (the others it imports by name can be; those it
+ * loads with import(), such as vega, are imported as ES modules).
  */
-const BUNDLED_PACKAGES = new Set(['zod', 'yaml', 'execa']);
+const BUNDLED_PACKAGES = new Set(['zod', 'yaml', 'execa', 'p-limit']);
 
 /** The packages the bundle leaves to node_modules: all the project's but BUNDLED_PACKAGES. */
 function externalPackages() {
@@ -72,7 +78,7 @@ function pruneChunks(current) {
   }
 }
 
-/** Returns the absolute path of dist/cli.mjs, rebuilding the bundle first if it is out of date. */
+/** Returns the absolute path of dist/cli.cjs, rebuilding the bundles first if they are out of date. */
 export async function ensureEngineBundle() {
   const stamp = sourceStamp();
   let current = '';
@@ -83,43 +89,126 @@ export async function ensureEngineBundle() {
   }
   if (current !== stamp) {
     const { build } = await import('esbuild');
-    const result = await build({
-      entryPoints: entries(),
+    const common = {
       absWorkingDir: REPO,
       bundle: true,
       platform: 'node',
-      format: 'esm',
       target: 'node20',
       // Every package stays external (loaded from node_modules as usual) except BUNDLED_PACKAGES.
       external: externalPackages(),
-      // yaml (and execa's cross-spawn) are CommonJS and require node's own modules: an ES module
-      // bundle gets a require.
-      banner: { js: "import { createRequire as __pipelineRequire } from 'node:module'; const require = __pipelineRequire(import.meta.url);" },
-      // Each command's handler is a dynamic import in the command table: its own chunk, so
-      // `pipeline --version` or `help` does not load the packages of every command (zod, yaml,
-      // the S3 client...). Chunks are named by content: a process still running an older bundle
-      // keeps finding its own. They sit beside the entries: modules resolve files next to
-      // themselves through import.meta.url (child/spawn.ts finds child.mjs so).
-      splitting: true,
-      chunkNames: 'chunk-[name]-[hash]',
       outdir: DIST,
-      outExtension: { '.js': '.mjs' },
       write: false,
       logLevel: 'error',
-    });
+    };
+    const [modules, cli] = await Promise.all([
+      build({
+        ...common,
+        entryPoints: entries(),
+        format: 'esm',
+        // yaml (and execa's cross-spawn) are CommonJS and require node's own modules: an ES module
+        // bundle gets a require.
+        banner: { js: "import { createRequire as __pipelineRequire } from 'node:module'; const require = __pipelineRequire(import.meta.url);" },
+        // What an entry imports with import() is a chunk of its own, loaded when asked for. Chunks
+        // are named by content: a process still running an older bundle keeps finding its own.
+        // They sit beside the entries: modules resolve files next to themselves through
+        // import.meta.url (child/spawn.ts finds child.mjs so).
+        splitting: true,
+        chunkNames: 'chunk-[name]-[hash]',
+        outExtension: { '.js': '.mjs' },
+      }),
+      build({
+        ...common,
+        entryPoints: { cli: 'src/pipeline/cli/main.ts' },
+        format: 'cjs',
+        outExtension: { '.js': '.cjs' },
+        // The sources are ES modules: import.meta as a CommonJS file has it (and import() through
+        // __engineImport, below).
+        define: { 'import.meta.url': '__engineUrl', 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },
+      }),
+    ]);
     mkdirSync(DIST, { recursive: true });
     // Atomic writes: two runs starting at once may both rebuild; each reader sees a whole file.
     // Chunks first, so an entry is never in place before what it imports.
     const entryLast = (f) => (isChunk(path.basename(f.path)) ? 0 : 1);
-    for (const file of [...result.outputFiles].sort((a, b) => entryLast(a) - entryLast(b))) {
+    const files = [...modules.outputFiles].sort((a, b) => entryLast(a) - entryLast(b)).map((f) => ({ path: f.path, contents: f.contents }));
+    files.push({ path: CLI, contents: Buffer.from(runnerText(cli.outputFiles[0].text)) });
+    for (const file of files) {
       const tmp = `${file.path}.${process.pid}.tmp`;
       writeFileSync(tmp, file.contents);
       renameSync(tmp, file.path);
     }
-    pruneChunks(new Set(result.outputFiles.map((f) => f.path)));
+    pruneChunks(new Set(files.map((f) => f.path)));
+    // The runner's entry before it was one CommonJS file.
+    rmSync(path.join(DIST, 'cli.mjs'), { force: true });
+    // The code caches of earlier bundles (loadEngine names each by its bundle's digest).
+    for (const name of readdirSync(DIST).filter((n) => n.endsWith('.v8cache'))) rmSync(path.join(DIST, name), { force: true });
     const tmp = `${MANIFEST}.${process.pid}.tmp`;
     writeFileSync(tmp, stamp);
     renameSync(tmp, MANIFEST);
   }
-  return path.join(DIST, 'cli.mjs');
+  return CLI;
+}
+
+/** The runner's bundle: one CommonJS file, so that it can be compiled from V8's code cache (loadEngine). */
+const CLI = path.join(DIST, 'cli.cjs');
+
+/** A dynamic import() in the bundle's code (not a method named import, nor part of a name). */
+const DYNAMIC_IMPORT = /(?<![\w$.])import\(/g;
+
+/**
+ * esbuild's CommonJS output as the runner's file: its import() calls made through __engineImport
+ * (see below; a plain require() of the file, as in tests, imports from its own module), and
+ * import.meta.url defined, after the "use strict" that must stay its first statement.
+ */
+function runnerText(text) {
+  const strict = '"use strict";\n';
+  const body = text.replace(DYNAMIC_IMPORT, '__engineImport(');
+  const head =
+    "const __engineUrl = require('node:url').pathToFileURL(__filename).href;\n" +
+    "const __engineImport = globalThis[Symbol.for('pipeline.engine-import')] ?? ((specifier) => import(specifier));\n";
+  return body.startsWith(strict) ? strict + head + body.slice(strict.length) : head + body;
+}
+
+// The runner's import() calls, made from this module: V8 code compiled from a code cache by
+// node:vm loses the callback node's import() needs (Node 20: "A dynamic import callback was not
+// specified"). Specifiers are absolute URLs or packages, which resolve the same from here.
+globalThis[Symbol.for('pipeline.engine-import')] = (specifier) => import(specifier);
+
+/**
+ * The runner's exports ({ main }), compiled with V8's code cache of an earlier run of the same
+ * command: node 20 has no compile cache of its own, and compiling the bundle's functions as they are
+ * first called was about a third of an up-to-date command's CPU. The cache is made after the
+ * command's first run with this bundle (the functions that run compiled by then), one per command,
+ * named by the bundle's digest; V8 refuses a cache of another V8 or other flags, and that one is
+ * made again. Best effort: a folder that cannot be written only costs compiling each time.
+ */
+export async function loadEngine(command) {
+  const file = await ensureEngineBundle();
+  const source = readFileSync(file, 'utf8');
+  const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const cacheFile = path.join(DIST, `cli-${digest}.${/^[a-z][a-z-]*$/.test(command ?? '') ? command : 'other'}.v8cache`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // not made yet
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, DIST);
+  const saveCache = () => {
+    if (cachedData && !script.cachedDataRejected) return;
+    try {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile);
+    } catch {
+      // compiled again next time
+    }
+  };
+  return { main: module.exports.main, saveCache };
 }

@@ -5,10 +5,10 @@ import { decodeFailure } from '../failure.ts';
 import type { ChildJob, ChildMessage } from './protocol.ts';
 import type { Measurements, ProgressUpdate } from '../stage.ts';
 
-// Bundled (dist/cli.mjs next to dist/child.mjs), the child entry is plain JS and loads tsx only
+// Bundled (dist/cli.cjs next to dist/child.mjs), the child entry is plain JS and loads tsx only
 // for the stage module; from source (tests under tsx), it is entry.ts under tsx's loader, resolved
 // here rather than from the project's cwd so that any project directory can run stages.
-const BUNDLED = import.meta.url.endsWith('.mjs');
+const BUNDLED = /\.[cm]js$/.test(import.meta.url);
 const CHILD_ENTRY = fileURLToPath(new URL(BUNDLED ? './child.mjs' : './entry.ts', import.meta.url));
 const NODE_ARGS = BUNDLED ? [CHILD_ENTRY] : ['--import', import.meta.resolve('tsx'), CHILD_ENTRY];
 /** How long a stage may take to stop after an abort message before it is killed. */

@@ -74,7 +74,7 @@ async function planKey(root: string, opts: ConfigOptions, hasher: Hasher, codeFi
   // Bundled (dist/), the build's manifest is rewritten whenever any engine source changed; the
   // chunk holding this module changes only with the modules bundled into it.
   const here = fileURLToPath(import.meta.url);
-  const self = here.endsWith('.mjs') ? path.join(path.dirname(here), 'engine-manifest.json') : here;
+  const self = /\.[cm]js$/.test(here) ? path.join(path.dirname(here), 'engine-manifest.json') : here;
   const st = await stat(self);
   return sha256(
     canonicalJson({

@@ -23,8 +23,8 @@ import { describeEnd, verdict } from './states.ts';
 import { SubmitOrder } from './submit-order.ts';
 import { JobTracker } from './tracker.ts';
 
-// Bundled (dist/cli.mjs), the job's entry is dist/slurm-job.mjs beside it; from source, the .ts under tsx.
-const BUNDLED = import.meta.url.endsWith('.mjs');
+// Bundled (dist/cli.cjs), the job's entry is dist/slurm-job.mjs beside it; from source, the .ts under tsx.
+const BUNDLED = /\.[cm]js$/.test(import.meta.url);
 const JOB_ENTRY = fileURLToPath(new URL(BUNDLED ? './slurm-job.mjs' : './job-entry.ts', import.meta.url));
 const JOB_NODE_ARGS = BUNDLED ? [JOB_ENTRY] : ['--import', import.meta.resolve('tsx'), JOB_ENTRY];
 const COMMENT_PREFIX = 'pipeline:';
