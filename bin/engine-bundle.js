@@ -1,6 +1,7 @@
 // Bundles the runner (src/pipeline/) into dist/ with esbuild, and rebuilds it whenever one of its
 // sources changed. A bundle loads in a fraction of the time of ~30 TypeScript modules compiled on
 // the fly, which is most of the cost of an up-to-date `pipeline run`. Plain JS: it runs first.
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync, readFileSync, writeFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -191,8 +192,10 @@ globalThis[Symbol.for('pipeline.engine-import')] = (specifier) => import(specifi
  */
 export async function loadEngine(command) {
   const file = await ensureEngineBundle();
-  const source = readFileSync(file, 'utf8');
-  const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const bytes = readFileSync(file);
+  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  // Written as ASCII (runnerText), so latin1 decodes it as a copy, where UTF-8 checks every byte.
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const cacheFile = path.join(DIST, `cli-${digest}.${/^[a-z][a-z-]*$/.test(command ?? '') ? command : 'other'}.v8cache`);
   let cachedData;
   try {
