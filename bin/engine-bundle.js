@@ -133,21 +133,22 @@ export async function ensureEngineBundle() {
     const entryLast = (f) => (isChunk(path.basename(f.path)) ? 0 : 1);
     const files = [...modules.outputFiles].sort((a, b) => entryLast(a) - entryLast(b)).map((f) => ({ path: f.path, contents: f.contents }));
     files.push({ path: CLI, contents: Buffer.from(runnerText(cli.outputFiles[0].text)) });
-    for (const file of files) {
-      const tmp = `${file.path}.${process.pid}.tmp`;
-      writeFileSync(tmp, file.contents);
-      renameSync(tmp, file.path);
-    }
+    for (const file of files) writeWhole(file.path, file.contents);
     pruneChunks(new Set(files.map((f) => f.path)));
     // The runner's entry before it was one CommonJS file.
     rmSync(path.join(DIST, 'cli.mjs'), { force: true });
     // The code caches of earlier bundles (loadEngine names each by its bundle's digest).
     for (const name of readdirSync(DIST).filter((n) => n.endsWith('.v8cache'))) rmSync(path.join(DIST, name), { force: true });
-    const tmp = `${MANIFEST}.${process.pid}.tmp`;
-    writeFileSync(tmp, stamp);
-    renameSync(tmp, MANIFEST);
+    writeWhole(MANIFEST, stamp);
   }
   return CLI;
+}
+
+/** Writes `file` whole or not at all: processes starting together read what others write here. */
+function writeWhole(file, contents) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
 }
 
 /** A command that ran longer makes no code cache (see loadEngine). */
@@ -216,9 +217,7 @@ export async function loadEngine(command) {
     // up-to-date run and 0.21 s with none).
     if (Date.now() - started > SHORT_COMMAND_MS) return;
     try {
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, script.createCachedData());
-      renameSync(tmp, cacheFile);
+      writeWhole(cacheFile, script.createCachedData());
     } catch {
       // compiled again next time
     }
